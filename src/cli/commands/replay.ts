@@ -1,0 +1,15 @@
+/** `ingest replay`: not built yet. It says so and exits 7 rather than pretending. */
+import type { Command } from 'commander';
+import { EXIT } from '../exit-codes.js';
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('(replay: not available yet)')
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .action(() => {
+      process.stderr.write('ingest replay: not available yet in this build\n');
+      process.exitCode = EXIT.NOT_IMPLEMENTED;
+    });
+}

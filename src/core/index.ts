@@ -1,0 +1,11 @@
+/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts. */
+export * from './errors.js';
+export * from './retry.js';
+export * from './clock.js';
+export * from './logger.js';
+export * from './decimal.js';
+export * from './address.js';
+export * from './market.js';
+export * from './events.js';
+export * from './event-id.js';
+export * from './validate.js';

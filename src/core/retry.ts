@@ -1,0 +1,121 @@
+/**
+ * The one retry helper. Policy is data (injected, so tests pass a fast one); the helper owns
+ * backoff with full jitter, the cap, the attempt limit and the bail path. Programming errors
+ * (InternalError, TypeError, ValidationError) are never retried: retrying a bug only hides it.
+ */
+import {
+  AbortedError,
+  InternalError,
+  RetriesExhaustedError,
+  ValidationError,
+  isIngestError,
+} from './errors.js';
+import type { Clock } from './clock.js';
+
+export interface RetryPolicy {
+  /** First delay in ms. */
+  readonly initialDelayMs: number;
+  /** Upper bound for a single delay in ms. */
+  readonly maxDelayMs: number;
+  /** Growth per attempt. */
+  readonly factor: number;
+  /** Total attempts including the first; Infinity retries forever (listeners do). */
+  readonly maxAttempts: number;
+  /** 0 = no jitter, 1 = full jitter (delay uniformly in [0, d]). */
+  readonly jitter: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  initialDelayMs: 250,
+  maxDelayMs: 30_000,
+  factor: 2,
+  maxAttempts: 8,
+  jitter: 0.5,
+});
+
+/** The delay before attempt `attempt + 1` (attempt counts from 1). Pure, given `random`. */
+export function backoffDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** Math.max(0, attempt - 1));
+  const jitterPart = base * policy.jitter * random();
+  return Math.max(0, Math.round(base - jitterPart));
+}
+
+export interface RetryContext {
+  readonly attempt: number;
+  /** Stop retrying and rethrow `error` as-is. */
+  bail(error: unknown): never;
+}
+
+export interface RetryOptions {
+  readonly policy?: RetryPolicy;
+  readonly label?: string;
+  readonly signal?: AbortSignal;
+  readonly clock?: Pick<Clock, 'sleep'>;
+  /** Extra say on whether an error is worth another try; defaults to isRetriable. */
+  readonly shouldRetry?: (error: unknown) => boolean;
+  readonly onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+  readonly random?: () => number;
+}
+
+/** Internal carrier for bail(); never escapes retry(). */
+class Bail extends Error {
+  constructor(readonly error: unknown) {
+    super('bail');
+  }
+}
+
+/** Non-IngestErrors (network errors from client libraries) are retriable unless they look like bugs. */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof InternalError || error instanceof ValidationError || error instanceof AbortedError)
+    return false;
+  if (isIngestError(error)) return error.retriable;
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return false;
+  return true;
+}
+
+const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortedError());
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(new AbortedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+export async function retry<T>(
+  fn: (ctx: RetryContext) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  const policy = options.policy ?? DEFAULT_RETRY_POLICY;
+  const label = options.label ?? 'operation';
+  const shouldRetry = options.shouldRetry ?? isRetriable;
+  const sleep = options.clock ? options.clock.sleep.bind(options.clock) : realSleep;
+  for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) throw new AbortedError(`${label}: aborted`);
+    try {
+      return await fn({
+        attempt,
+        bail(error: unknown): never {
+          throw new Bail(error);
+        },
+      });
+    } catch (error) {
+      // bail() rethrows exactly what the caller handed it, whatever its type.
+      if (error instanceof Bail) throw error.error;
+      if (!shouldRetry(error)) throw error;
+      if (attempt >= policy.maxAttempts) throw new RetriesExhaustedError(attempt, error, label);
+      const delayMs = backoffDelay(policy, attempt, options.random);
+      options.onRetry?.({ attempt, delayMs, error });
+      await sleep(delayMs, options.signal);
+    }
+  }
+}
