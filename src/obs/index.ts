@@ -1,0 +1,40 @@
+/**
+ * Observability: Prometheus metrics mapped from domain events, the operations HTTP server
+ * (/metrics, /health, /ready, /status, status page, /log-level), the process logger and the
+ * tracing helper. The composition root wires component events to `Metrics` methods and
+ * implements the StatusProvider / ReadinessProvider ports.
+ */
+export { Metrics } from './metrics.js';
+export type { MetricsOptions } from './metrics.js';
+export type * from './metric-events.js';
+export {
+  ALL_METRIC_NAMES,
+  COVERAGE_CLASSES,
+  LAG_BUCKETS_SECONDS,
+  LATENCY_BUCKETS_SECONDS,
+  METRIC_NAMES,
+  METRIC_PREFIX,
+  coverageOf,
+} from './metric-names.js';
+export type { CoverageClass, MetricKey, MetricName } from './metric-names.js';
+export { LabelGuard, OVERFLOW_LABEL_VALUE } from './label-guard.js';
+export { DEFAULT_OBS_PORT, ObsServer } from './server.js';
+export type { MetricsSource, ObsServerOptions } from './server.js';
+export { LOG_LEVELS, READINESS_CHECKS, isLogLevel, readinessFromChecks } from './ports.js';
+export type {
+  InfluencerStatus,
+  ListenerStatus,
+  LogLevel,
+  LogLevelControl,
+  Readiness,
+  ReadinessCheck,
+  ReadinessProvider,
+  StatusProvider,
+  StatusSnapshot,
+} from './ports.js';
+export { prefersHtml } from './negotiate.js';
+export { STATUS_PAGE_HTML, STATUS_PAGE_REFRESH_MS } from './status-page.js';
+export { REDACTED, REDACT_PATHS, createLogger } from './logger.js';
+export type { CreateLoggerOptions } from './logger.js';
+export { TRACER_NAME, TRACE_EXPORTERS, initTracing, tracer, withSpan } from './tracing.js';
+export type { TraceExporter, TracingHandle, TracingOptions } from './tracing.js';

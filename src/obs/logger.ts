@@ -1,0 +1,70 @@
+/**
+ * The process logger: pino, JSON lines on stdout, with secrets redacted by path.
+ * There is no pretty mode: pino-pretty is not a dependency, and log shippers want JSON.
+ *
+ * Conventions (every component follows them; see README "Observability"):
+ * - each component takes the root logger and calls `logger.child({ component: 'sink.kafka' })`;
+ * - per-item work adds a child with the identifiers it concerns: `influencer`, `market`,
+ *   `eventId`, `listener` (listener id, e.g. `inf-42/primary`);
+ * - errors go under `err` (pino serialises message, stack, code, cause);
+ * - check `logger.isLevelEnabled('debug')` before building expensive debug payloads;
+ * - the level can change at runtime through `PUT /log-level` (ObsServer + LogLevelControl).
+ */
+import { pino } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import type { LogLevel } from './ports.js';
+
+/**
+ * Paths pino redacts, at the top level and nested up to three objects deep (pino has no
+ * recursive wildcard). Covers the config tree (`kafka.sasl.password`, `redis.password`) and
+ * HTTP headers.
+ */
+export const REDACT_PATHS: readonly string[] = Object.freeze([
+  'password',
+  '*.password',
+  '*.*.password',
+  '*.*.*.password',
+  'sasl.password',
+  '*.sasl.password',
+  '*.*.sasl.password',
+  'authorization',
+  '*.authorization',
+  '*.*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+]);
+
+export const REDACTED = '[REDACTED]';
+
+export interface CreateLoggerOptions {
+  /** Initial level; default `info`. */
+  readonly level?: LogLevel;
+  /** Service name in every line; default `hl-influencer-ingest`. */
+  readonly name?: string;
+  /** Fields added to every line (e.g. instance id, egress pool). */
+  readonly base?: Readonly<Record<string, unknown>>;
+  /** Extra paths to redact on top of REDACT_PATHS. */
+  readonly redact?: readonly string[];
+  /** Where lines go; default stdout (synchronous, so a crash does not lose the last lines). */
+  readonly destination?: DestinationStream;
+}
+
+export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
+  return pino(
+    {
+      name: options.name ?? 'hl-influencer-ingest',
+      level: options.level ?? 'info',
+      base: { pid: process.pid, ...options.base },
+      redact: { paths: [...REDACT_PATHS, ...(options.redact ?? [])], censor: REDACTED },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // Level as a word, not pino's number: what log queries and humans expect.
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination ?? pino.destination({ sync: true }),
+  );
+}

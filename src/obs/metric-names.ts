@@ -1,0 +1,76 @@
+/**
+ * The metric catalogue: every name the service exports, its label names, and the histogram
+ * buckets. It lives apart from the Metrics class so the dashboard and alert tests (and anyone
+ * writing PromQL) have one list to check against, and so a rename shows up as one diff here.
+ * Names follow Prometheus conventions: `ingest_` prefix, base units (seconds, bytes), `_total`
+ * on counters.
+ */
+
+export const METRIC_PREFIX = 'ingest_';
+
+/**
+ * Buckets for latencies that are usually milliseconds but must still show a multi-second
+ * stall: 0.5 ms .. 30 s, roughly 2.5x apart, in seconds (Prometheus base unit).
+ */
+export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]);
+
+/** Listener lag/skew can legitimately reach a minute (a stalled listener before failover). */
+export const LAG_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+]);
+
+/** Every metric this service defines (process/runtime metrics from prom-client come on top). */
+export const METRIC_NAMES = Object.freeze({
+  connectionsOpened: 'ingest_connections_opened_total',
+  connectionsClosed: 'ingest_connections_closed_total',
+  connectionsOpen: 'ingest_connections_open',
+  reconnects: 'ingest_reconnects_total',
+  listenerState: 'ingest_listener_state',
+  listeners: 'ingest_listeners',
+  listenerLag: 'ingest_listener_lag_seconds',
+  listenerSkew: 'ingest_listener_skew_seconds',
+  influencerSkew: 'ingest_influencer_listener_skew_seconds',
+  failovers: 'ingest_failovers_total',
+  influencerFailovers: 'ingest_influencer_failovers_total',
+  roleRotations: 'ingest_role_rotations_total',
+  messagesReceived: 'ingest_messages_received_total',
+  influencerMessagesReceived: 'ingest_influencer_messages_received_total',
+  signalsEmitted: 'ingest_signals_emitted_total',
+  duplicatesSuppressed: 'ingest_duplicates_suppressed_total',
+  eventsMissed: 'ingest_events_missed_total',
+  framesRejected: 'ingest_frames_rejected_total',
+  deadLetters: 'ingest_dead_letters_total',
+  gapsDetected: 'ingest_gaps_detected_total',
+  gapsBackfilled: 'ingest_gaps_backfilled_total',
+  restWeightUsed: 'ingest_rest_weight_used_total',
+  budgetUsed: 'ingest_budget_used',
+  budgetLimit: 'ingest_budget_limit',
+  sinkQueueDepth: 'ingest_sink_queue_depth',
+  spoolBytes: 'ingest_spool_bytes',
+  spoolRecords: 'ingest_spool_records',
+  sinkPublishDuration: 'ingest_sink_publish_duration_seconds',
+  endToEndLatency: 'ingest_end_to_end_latency_seconds',
+  coverage: 'ingest_influencers_coverage',
+  influencerHealthyListeners: 'ingest_influencer_healthy_listeners',
+  tradesSeen: 'ingest_trades_seen_total',
+  labelOverflow: 'ingest_metric_label_overflow_total',
+} as const);
+
+export type MetricKey = keyof typeof METRIC_NAMES;
+export type MetricName = (typeof METRIC_NAMES)[MetricKey];
+
+/** The same names as a list, for "does the dashboard only use metrics that exist" checks. */
+export const ALL_METRIC_NAMES: readonly MetricName[] = Object.freeze(Object.values(METRIC_NAMES));
+
+/** The coverage classes the dashboard badges and the dark/single alerts key on. */
+export const COVERAGE_CLASSES = ['dual', 'single', 'dark'] as const;
+export type CoverageClass = (typeof COVERAGE_CLASSES)[number];
+
+/** Coverage from the number of healthy listeners of one influencer (each has at most two). */
+export function coverageOf(healthyListeners: number): CoverageClass {
+  if (healthyListeners >= 2) return 'dual';
+  if (healthyListeners === 1) return 'single';
+  return 'dark';
+}

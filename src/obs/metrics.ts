@@ -1,0 +1,413 @@
+/**
+ * Maps domain events to prom-client metrics. One small typed method per event, each an arrow
+ * property so the composition root can pass it straight as a callback
+ * (`listeners.on('failover', metrics.failover)`). Methods never throw: a metrics bug must not
+ * take down ingestion, so failures are logged once per method and dropped.
+ *
+ * Cardinality: labels are closed sets or bounded by LabelGuard. Per-influencer series exist
+ * only where an SRE needs them per influencer (state, healthy listeners, skew, failovers);
+ * per-(influencer, market) message counts are off unless `perInfluencerLabels` is set.
+ * The registry is an injected instance, never prom-client's global one.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { silentLogger } from '../core/index.js';
+import type { ListenerKind, ListenerRole, Logger } from '../core/index.js';
+import { LabelGuard } from './label-guard.js';
+import {
+  COVERAGE_CLASSES,
+  LAG_BUCKETS_SECONDS,
+  LATENCY_BUCKETS_SECONDS,
+  METRIC_NAMES as N,
+} from './metric-names.js';
+import type * as E from './metric-events.js';
+
+export interface MetricsOptions {
+  /** Registry to register on; default a fresh `new Registry()` (never the global one). */
+  readonly registry?: Registry;
+  /** Count messages per (influencer, market); default false (cardinality: influencers x markets). */
+  readonly perInfluencerLabels?: boolean;
+  /** Register prom-client's process/runtime metrics (unprefixed `process_*`, `nodejs_*`); default true. */
+  readonly collectDefaultMetrics?: boolean;
+  /** Distinct influencer label values kept per metric; default 5000. */
+  readonly maxInfluencers?: number;
+  /** Distinct market label values kept per metric; default 2000. */
+  readonly maxMarkets?: number;
+  /** Labels applied to every series (e.g. `{ instance_ip: 'a' }`); default none. */
+  readonly defaultLabels?: Readonly<Record<string, string>>;
+  readonly logger?: Logger;
+}
+
+interface ListenerSlot {
+  kind: ListenerKind;
+  state: string;
+}
+
+const ms = (v: number): number => (Number.isFinite(v) && v > 0 ? v / 1000 : 0);
+const count = (v: number): number => (Number.isFinite(v) && v > 0 ? v : 0);
+
+export class Metrics {
+  readonly registry: Registry;
+  readonly perInfluencerLabels: boolean;
+  private readonly log: Logger;
+  private readonly guard: LabelGuard;
+  private readonly failedMethods = new Set<string>();
+  private readonly listenerSlots = new Map<string, ListenerSlot>();
+  private readonly marketsByInfluencer = new Map<string, Set<string>>();
+
+  private readonly m;
+
+  constructor(options: MetricsOptions = {}) {
+    this.registry = options.registry ?? new Registry();
+    this.perInfluencerLabels = options.perInfluencerLabels ?? false;
+    this.log = (options.logger ?? silentLogger).child({ component: 'obs.metrics' });
+    if (options.defaultLabels !== undefined) this.registry.setDefaultLabels({ ...options.defaultLabels });
+    const registers = [this.registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+      new Gauge<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(
+      name: string,
+      help: string,
+      buckets: readonly number[],
+      labelNames: readonly L[] = [],
+    ) => new Histogram<L>({ name, help, labelNames, buckets: [...buckets], registers });
+
+    this.m = {
+      connectionsOpened: counter(N.connectionsOpened, 'WebSocket connections opened.', [
+        'role',
+        'kind',
+        'pool',
+      ]),
+      connectionsClosed: counter(N.connectionsClosed, 'WebSocket connections closed, by reason.', [
+        'role',
+        'kind',
+        'pool',
+        'reason',
+      ]),
+      connectionsOpen: gauge(N.connectionsOpen, 'WebSocket connections currently open.', [
+        'role',
+        'kind',
+        'pool',
+      ]),
+      reconnects: counter(N.reconnects, 'Listener reconnect attempts, by reason.', [
+        'role',
+        'kind',
+        'reason',
+      ]),
+      listenerState: gauge(N.listenerState, 'Current state of each listener (1 = in this state).', [
+        'influencer',
+        'role',
+        'kind',
+        'state',
+      ]),
+      listeners: gauge(N.listeners, 'Listeners per role, kind and state.', ['role', 'kind', 'state']),
+      listenerLag: histogram(
+        N.listenerLag,
+        'Delivery lag of a listener behind block time.',
+        LAG_BUCKETS_SECONDS,
+        ['role', 'kind'],
+      ),
+      listenerSkew: histogram(
+        N.listenerSkew,
+        'Delay of the slower listener behind the faster one for the same event.',
+        LAG_BUCKETS_SECONDS,
+      ),
+      influencerSkew: gauge(N.influencerSkew, 'Latest skew between the two listeners of an influencer.', [
+        'influencer',
+      ]),
+      failovers: counter(N.failovers, 'Failovers from one listener to the other, by reason.', ['reason']),
+      influencerFailovers: counter(N.influencerFailovers, 'Failovers per influencer.', ['influencer']),
+      roleRotations: counter(N.roleRotations, 'Primary/secondary role rotations, by reason.', ['reason']),
+      messagesReceived: counter(N.messagesReceived, 'WebSocket messages received, by channel.', ['channel']),
+      influencerMessagesReceived: counter(
+        N.influencerMessagesReceived,
+        'Messages per influencer and market (only when per-influencer labels are enabled).',
+        ['influencer', 'market'],
+      ),
+      signalsEmitted: counter(N.signalsEmitted, 'Position signals emitted, by action and market class.', [
+        'action',
+        'market_class',
+      ]),
+      duplicatesSuppressed: counter(N.duplicatesSuppressed, 'Events dropped by fan-in as already seen.', [
+        'role',
+      ]),
+      eventsMissed: counter(N.eventsMissed, 'Events a listener never delivered (the other one did).', [
+        'role',
+      ]),
+      framesRejected: counter(N.framesRejected, 'Inbound frames that failed parsing or validation.', [
+        'reason',
+      ]),
+      deadLetters: counter(N.deadLetters, 'Records written to the dead-letter path.', ['reason']),
+      gapsDetected: counter(N.gapsDetected, 'Position gaps detected (fills missing).'),
+      gapsBackfilled: counter(N.gapsBackfilled, 'Gap backfills finished, by outcome.', ['outcome']),
+      restWeightUsed: counter(N.restWeightUsed, 'Info API request weight spent.', ['pool']),
+      budgetUsed: gauge(N.budgetUsed, 'Per-egress-IP budget in use.', ['pool', 'resource']),
+      budgetLimit: gauge(N.budgetLimit, 'Per-egress-IP budget limit.', ['pool', 'resource']),
+      sinkQueueDepth: gauge(N.sinkQueueDepth, 'Records waiting in a sink queue.', ['sink']),
+      spoolBytes: gauge(N.spoolBytes, 'Bytes in the on-disk spool of a sink.', ['sink']),
+      spoolRecords: gauge(N.spoolRecords, 'Records in the on-disk spool of a sink.', ['sink']),
+      sinkPublishDuration: histogram(
+        N.sinkPublishDuration,
+        'Time to publish one batch to a sink.',
+        LATENCY_BUCKETS_SECONDS,
+        ['sink'],
+      ),
+      endToEndLatency: histogram(
+        N.endToEndLatency,
+        'Local receipt of a fill to the Kafka ack of its signal.',
+        LATENCY_BUCKETS_SECONDS,
+      ),
+      coverage: gauge(N.coverage, 'Influencers by healthy-listener coverage.', ['coverage']),
+      influencerHealthyListeners: gauge(
+        N.influencerHealthyListeners,
+        'Healthy listeners per influencer (0-2).',
+        ['influencer'],
+      ),
+      tradesSeen: counter(N.tradesSeen, 'Market trades seen on any stream (proof that markets trade).'),
+      labelOverflow: counter(N.labelOverflow, 'Label values folded into "other" by the cardinality guard.', [
+        'metric',
+        'label',
+      ]),
+    };
+
+    this.guard = new LabelGuard({
+      caps: { influencer: options.maxInfluencers ?? 5000, market: options.maxMarkets ?? 2000 },
+      onOverflow: (metric, label) => this.m.labelOverflow.inc({ metric, label }),
+    });
+    // Series that must read 0 (not be absent) from the first scrape, so alerts on rate() and
+    // the coverage panels work before the first event.
+    for (const coverage of COVERAGE_CLASSES) this.m.coverage.set({ coverage }, 0);
+    this.m.gapsDetected.inc(0);
+    this.m.tradesSeen.inc(0);
+    if (options.collectDefaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  // --- connections -------------------------------------------------------------------------
+
+  readonly connectionOpened = (e: E.ConnectionLabels): void =>
+    this.safe('connectionOpened', () => {
+      const l = this.conn(e);
+      this.m.connectionsOpened.inc(l);
+      this.m.connectionsOpen.inc(l);
+    });
+
+  readonly connectionClosed = (e: E.ConnectionClosed): void =>
+    this.safe('connectionClosed', () => {
+      const l = this.conn(e);
+      this.m.connectionsClosed.inc({ ...l, reason: this.g(N.connectionsClosed, 'reason', e.reason) });
+      this.m.connectionsOpen.dec(l);
+    });
+
+  readonly reconnect = (e: E.Reconnect): void =>
+    this.safe('reconnect', () =>
+      this.m.reconnects.inc({ role: e.role, kind: e.kind, reason: this.g(N.reconnects, 'reason', e.reason) }),
+    );
+
+  // --- listeners ---------------------------------------------------------------------------
+
+  /** Keeps exactly one `ingest_listener_state` series per listener: the old state's is removed. */
+  readonly listenerState = (e: E.ListenerStateChange): void =>
+    this.safe('listenerState', () => {
+      const influencer = this.g(N.listenerState, 'influencer', e.influencer);
+      const state = this.g(N.listeners, 'state', e.state);
+      const key = `${influencer}\u0000${e.role}`;
+      const prev = this.listenerSlots.get(key);
+      if (prev !== undefined) {
+        if (prev.state === state && prev.kind === e.kind) return;
+        this.m.listenerState.remove({ influencer, role: e.role, kind: prev.kind, state: prev.state });
+        this.m.listeners.dec({ role: e.role, kind: prev.kind, state: prev.state });
+      }
+      this.listenerSlots.set(key, { kind: e.kind, state });
+      this.m.listenerState.set({ influencer, role: e.role, kind: e.kind, state }, 1);
+      this.m.listeners.inc({ role: e.role, kind: e.kind, state });
+    });
+
+  readonly listenerLag = (e: E.ListenerLag): void =>
+    this.safe('listenerLag', () => this.m.listenerLag.observe({ role: e.role, kind: e.kind }, ms(e.ms)));
+
+  readonly listenerSkew = (e: E.ListenerSkew): void =>
+    this.safe('listenerSkew', () => {
+      const s = ms(e.ms);
+      this.m.listenerSkew.observe(s);
+      this.m.influencerSkew.set({ influencer: this.g(N.influencerSkew, 'influencer', e.influencer) }, s);
+    });
+
+  readonly failover = (e: E.Failover): void =>
+    this.safe('failover', () => {
+      this.m.failovers.inc({ reason: this.g(N.failovers, 'reason', e.reason) });
+      this.m.influencerFailovers.inc({
+        influencer: this.g(N.influencerFailovers, 'influencer', e.influencer),
+      });
+    });
+
+  readonly roleRotation = (e: E.RoleRotation): void =>
+    this.safe('roleRotation', () =>
+      this.m.roleRotations.inc({ reason: this.g(N.roleRotations, 'reason', e.reason) }),
+    );
+
+  readonly coverage = (e: E.CoverageSummary): void =>
+    this.safe('coverage', () => {
+      this.m.coverage.set({ coverage: 'dual' }, count(e.dual));
+      this.m.coverage.set({ coverage: 'single' }, count(e.single));
+      this.m.coverage.set({ coverage: 'dark' }, count(e.dark));
+    });
+
+  readonly influencerHealthyListeners = (e: { readonly influencer: string }, n: number): void =>
+    this.safe('influencerHealthyListeners', () =>
+      this.m.influencerHealthyListeners.set(
+        { influencer: this.g(N.influencerHealthyListeners, 'influencer', e.influencer) },
+        count(n),
+      ),
+    );
+
+  // --- messages, fan-in, signals -------------------------------------------------------------
+
+  readonly messageReceived = (e: E.MessageReceived): void =>
+    this.safe('messageReceived', () =>
+      this.m.messagesReceived.inc({ channel: this.g(N.messagesReceived, 'channel', e.channel) }),
+    );
+
+  /** A no-op unless per-influencer labels are enabled (influencers x markets series). */
+  readonly messageReceivedFor = (e: E.MessageReceivedFor): void => {
+    if (!this.perInfluencerLabels) return;
+    this.safe('messageReceivedFor', () => {
+      const influencer = this.g(N.influencerMessagesReceived, 'influencer', e.influencer);
+      const market = this.g(N.influencerMessagesReceived, 'market', e.market);
+      let markets = this.marketsByInfluencer.get(influencer);
+      if (markets === undefined) this.marketsByInfluencer.set(influencer, (markets = new Set()));
+      markets.add(market);
+      this.m.influencerMessagesReceived.inc({ influencer, market });
+    });
+  };
+
+  readonly tradesSeen = (n = 1): void => this.safe('tradesSeen', () => this.m.tradesSeen.inc(count(n)));
+
+  readonly signalEmitted = (e: E.SignalEmitted): void =>
+    this.safe('signalEmitted', () =>
+      this.m.signalsEmitted.inc({
+        action: this.g(N.signalsEmitted, 'action', e.action),
+        market_class: e.marketClass,
+      }),
+    );
+
+  readonly duplicateSuppressed = (e: E.ByRole): void =>
+    this.safe('duplicateSuppressed', () => this.m.duplicatesSuppressed.inc({ role: e.role }));
+
+  readonly eventMissed = (e: E.ByRole): void =>
+    this.safe('eventMissed', () => this.m.eventsMissed.inc({ role: e.role }));
+
+  readonly frameRejected = (e: E.ByReason): void =>
+    this.safe('frameRejected', () =>
+      this.m.framesRejected.inc({ reason: this.g(N.framesRejected, 'reason', e.reason) }),
+    );
+
+  readonly deadLettered = (e: E.ByReason): void =>
+    this.safe('deadLettered', () =>
+      this.m.deadLetters.inc({ reason: this.g(N.deadLetters, 'reason', e.reason) }),
+    );
+
+  readonly gapDetected = (): void => this.safe('gapDetected', () => this.m.gapsDetected.inc());
+
+  readonly gapBackfilled = (e: E.GapBackfilled): void =>
+    this.safe('gapBackfilled', () =>
+      this.m.gapsBackfilled.inc({ outcome: this.g(N.gapsBackfilled, 'outcome', e.outcome) }),
+    );
+
+  // --- budgets -------------------------------------------------------------------------------
+
+  readonly restWeightUsed = (weight: number, e: E.ByPool): void =>
+    this.safe('restWeightUsed', () =>
+      this.m.restWeightUsed.inc({ pool: this.g(N.restWeightUsed, 'pool', e.pool) }, count(weight)),
+    );
+
+  readonly budgetUse = (e: E.BudgetUse): void =>
+    this.safe('budgetUse', () => {
+      const l = {
+        pool: this.g(N.budgetUsed, 'pool', e.pool),
+        resource: this.g(N.budgetUsed, 'resource', e.resource),
+      };
+      this.m.budgetUsed.set(l, count(e.used));
+      this.m.budgetLimit.set(l, count(e.limit));
+    });
+
+  // --- sinks ---------------------------------------------------------------------------------
+
+  readonly sinkQueueDepth = (e: E.BySink, n: number): void =>
+    this.safe('sinkQueueDepth', () => this.m.sinkQueueDepth.set({ sink: this.sink(e) }, count(n)));
+
+  readonly spoolSize = (e: E.BySink, bytes: number, records: number): void =>
+    this.safe('spoolSize', () => {
+      const sink = this.sink(e);
+      this.m.spoolBytes.set({ sink }, count(bytes));
+      this.m.spoolRecords.set({ sink }, count(records));
+    });
+
+  readonly publishLatency = (e: E.BySink, seconds: number): void =>
+    this.safe('publishLatency', () =>
+      this.m.sinkPublishDuration.observe({ sink: this.sink(e) }, count(seconds)),
+    );
+
+  readonly endToEndLatency = (seconds: number): void =>
+    this.safe('endToEndLatency', () => this.m.endToEndLatency.observe(count(seconds)));
+
+  // --- lifecycle -----------------------------------------------------------------------------
+
+  /** Drops every per-influencer series of an influencer that is no longer tracked. */
+  readonly forgetInfluencer = (influencer: string): void =>
+    this.safe('forgetInfluencer', () => {
+      for (const role of ['primary', 'secondary'] as const satisfies readonly ListenerRole[]) {
+        const key = `${influencer}\u0000${role}`;
+        const slot = this.listenerSlots.get(key);
+        if (slot === undefined) continue;
+        this.m.listenerState.remove({ influencer, role, kind: slot.kind, state: slot.state });
+        this.m.listeners.dec({ role, kind: slot.kind, state: slot.state });
+        this.listenerSlots.delete(key);
+      }
+      this.m.influencerHealthyListeners.remove({ influencer });
+      this.m.influencerSkew.remove({ influencer });
+      this.m.influencerFailovers.remove({ influencer });
+      for (const market of this.marketsByInfluencer.get(influencer) ?? []) {
+        this.m.influencerMessagesReceived.remove({ influencer, market });
+      }
+      this.marketsByInfluencer.delete(influencer);
+      for (const name of [
+        N.listenerState,
+        N.influencerSkew,
+        N.influencerFailovers,
+        N.influencerHealthyListeners,
+        N.influencerMessagesReceived,
+      ]) {
+        this.guard.forget(name, 'influencer', influencer);
+      }
+    });
+
+  /** The Prometheus exposition of every metric in the registry. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  private g(metric: string, label: string, value: string): string {
+    return this.guard.value(metric, label, value);
+  }
+
+  private conn(e: E.ConnectionLabels): { role: ListenerRole; kind: ListenerKind; pool: string } {
+    return { role: e.role, kind: e.kind, pool: this.g(N.connectionsOpened, 'pool', e.pool) };
+  }
+
+  private sink(e: E.BySink): string {
+    return this.g(N.sinkQueueDepth, 'sink', e.sink);
+  }
+
+  private safe(method: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (this.failedMethods.has(method)) return;
+      this.failedMethods.add(method);
+      this.log.warn({ err, method }, 'metrics update failed; further failures of this method are not logged');
+    }
+  }
+}
