@@ -1,0 +1,6 @@
+// The one import for integration tests: endpoints, isolated resources, and service control.
+export { services, uniqueName, testKafka, createTopic, eventually } from './resources.js';
+export type { CreateTopicOptions } from './resources.js';
+export { serviceControl, isControllable } from './control.js';
+export type { ServiceControl } from './control.js';
+export type { ProvidedServices, ServiceName } from './types.js';
