@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import { isIngestError } from '../../src/core/index.js';
+import { loadConfig, maskSecrets, parseServiceConfig } from '../../src/config/index.js';
+
+function files(map: Record<string, string>): (p: string) => string {
+  return (p: string) => {
+    const hit = Object.entries(map).find(([k]) => p.endsWith(k));
+    if (hit === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+    return hit[1];
+  };
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (isIngestError(e)) return (e.context['problems'] as string[] | undefined) ?? [e.message];
+    throw e;
+  }
+  throw new Error('expected a config error');
+}
+
+describe('ServiceConfig defaults', () => {
+  it('embedded default is the simulator, influencers from the simulator, local sinks', () => {
+    const { config, file } = loadConfig({ env: {} });
+    expect(file).toBeUndefined();
+    expect(config.source.kind).toBe('simulator');
+    expect(config.influencers.source).toBe('simulator');
+    expect(config.sinks.local.enabled).toBe(true);
+    expect(config.sinks.kafka.brokers).toEqual([]);
+    expect(config.sinks.clickhouse.url).toBeUndefined();
+    expect(config.hyperliquid.limits).toMatchObject({
+      users: 10,
+      connections: 10,
+      newConnectionsPerMinute: 30,
+      subscriptions: 1000,
+      messagesPerMinute: 2000,
+      infoWeightPerMinute: 1200,
+    });
+    expect(config.hyperliquid.heartbeat).toEqual({ pingIntervalMs: 30_000, pongTimeoutMs: 10_000 });
+    expect(config.sinks.kafka.topic).toBe('influencer_signals');
+    expect(config.sinks.kafka.dlqTopic).toBe('influencer_signals.dlq');
+    expect(config.sinks.spool.shed.signals).toBe('never');
+  });
+
+  it('resolves URLs per network and keeps explicit ones', () => {
+    expect(parseServiceConfig({}).hyperliquid.wsUrl).toBe('wss://api.hyperliquid.xyz/ws');
+    const t = parseServiceConfig({ hyperliquid: { network: 'testnet' } });
+    expect(t.hyperliquid.wsUrl).toBe('wss://api.hyperliquid-testnet.xyz/ws');
+    expect(t.hyperliquid.infoUrl).toBe('https://api.hyperliquid-testnet.xyz/info');
+    const c = parseServiceConfig({
+      hyperliquid: { network: 'custom', wsUrl: 'ws://127.0.0.1:9/ws', infoUrl: 'http://127.0.0.1:9/info' },
+    });
+    expect(c.hyperliquid.wsUrl).toBe('ws://127.0.0.1:9/ws');
+  });
+
+  it('is deep-frozen', () => {
+    const c = parseServiceConfig({});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.hyperliquid.limits)).toBe(true);
+    expect(Object.isFrozen(c.hyperliquid.egressPools[0])).toBe(true);
+    expect(() => {
+      (c.http as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+});
+
+describe('ServiceConfig validation', () => {
+  it('an unknown key fails naming the key, its path and the allowed keys', () => {
+    const p = problemsOf(() => parseServiceConfig({ sinks: { kafka: { brokerz: ['a:1'] } } }));
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^sinks\.kafka\.brokerz: unknown key \(allowed: brokers, clientId/);
+  });
+
+  it('an unknown top-level section fails', () => {
+    expect(problemsOf(() => parseServiceConfig({ kafka: {} }))[0]).toMatch(/^kafka: unknown key/);
+  });
+
+  it('reports one line per problem with the key path', () => {
+    const p = problemsOf(() =>
+      parseServiceConfig({
+        hyperliquid: { heartbeat: { pingIntervalMs: 70_000 }, limits: { users: 0 } },
+        http: { port: 'x' },
+      }),
+    );
+    expect(p.some((l) => l.startsWith('hyperliquid.heartbeat.pingIntervalMs:'))).toBe(true);
+    expect(p.some((l) => l.startsWith('hyperliquid.limits.users:'))).toBe(true);
+    expect(p.some((l) => l.startsWith('http.port:'))).toBe(true);
+  });
+
+  it('checks fields that depend on each other', () => {
+    expect(problemsOf(() => parseServiceConfig({ hyperliquid: { network: 'custom' } }))).toEqual([
+      'hyperliquid.wsUrl: required when network is custom',
+      'hyperliquid.infoUrl: required when network is custom',
+    ]);
+    expect(problemsOf(() => parseServiceConfig({ influencers: { source: 'file' } }))).toEqual([
+      'influencers.file: required when influencers.source is file',
+    ]);
+    expect(problemsOf(() => parseServiceConfig({ source: { kind: 'hyperliquid' } }))).toEqual([
+      'influencers.source: simulator requires source.kind simulator',
+    ]);
+    const dup = problemsOf(() =>
+      parseServiceConfig({ hyperliquid: { egressPools: [{ name: 'a' }, { name: 'a' }] } }),
+    );
+    expect(dup[0]).toMatch(/^hyperliquid\.egressPools\.1\.name: duplicate pool name/);
+  });
+
+  it('validates egress pools: proxy URL schemes, IPs and limit overrides', () => {
+    const ok = parseServiceConfig({
+      hyperliquid: {
+        egressPools: [
+          { name: 'a', proxyUrl: 'socks5://10.0.0.1:1080', limits: { users: 14 } },
+          { name: 'b', localAddress: '10.0.0.2' },
+        ],
+      },
+    });
+    expect(ok.hyperliquid.egressPools[0]?.limits.users).toBe(14);
+    const bad = problemsOf(() =>
+      parseServiceConfig({
+        hyperliquid: { egressPools: [{ name: 'a', proxyUrl: 'ftp://x', localAddress: 'nope' }] },
+      }),
+    );
+    expect(bad.some((l) => l.startsWith('hyperliquid.egressPools.0.proxyUrl:'))).toBe(true);
+    expect(bad.some((l) => l.startsWith('hyperliquid.egressPools.0.localAddress:'))).toBe(true);
+  });
+});
+
+describe('loadConfig: file and environment', () => {
+  it('reads YAML and JSON files; env overrides the file', () => {
+    const read = files({
+      'a.yaml': 'http:\n  port: 8080\nsinks:\n  kafka:\n    brokers: [k1:9092]\n',
+      'b.json': '{"log":{"level":"debug"}}',
+    });
+    const a = loadConfig({ path: 'a.yaml', env: { INGEST_HTTP_PORT: '9090' }, readFile: read });
+    expect(a.config.http.port).toBe(9090);
+    expect(a.config.sinks.kafka.brokers).toEqual(['k1:9092']);
+    expect(a.envOverrides.get('http.port')).toBe('INGEST_HTTP_PORT');
+    expect(loadConfig({ env: { INGEST_CONFIG: 'b.json' }, readFile: read }).config.log.level).toBe('debug');
+  });
+
+  it('sets the HL URLs, influencer source and every sink from env', () => {
+    const { config } = loadConfig({
+      env: {
+        INGEST_HL_WS_URL: 'ws://127.0.0.1:1/ws',
+        INGEST_HL_INFO_URL: 'http://127.0.0.1:1/info',
+        INGEST_SOURCE: 'hyperliquid',
+        INGEST_INFLUENCERS_SOURCE: 'redis',
+        INGEST_REDIS_URL: 'redis://10.0.0.1:6380',
+        INGEST_KAFKA_BROKERS: 'k1:9092, k2:9092',
+        INGEST_CLICKHOUSE_URL: 'http://ch:8123',
+        INGEST_LOCAL_DIR: '/tmp/out',
+        INGEST_LOG_LEVEL: 'warn',
+        INGEST_PRINT_SIGNALS: 'true',
+      },
+    });
+    expect(config.hyperliquid.wsUrl).toBe('ws://127.0.0.1:1/ws');
+    expect(config.hyperliquid.infoUrl).toBe('http://127.0.0.1:1/info');
+    expect(config.influencers.source).toBe('redis');
+    expect(config.redis.url).toBe('redis://10.0.0.1:6380');
+    expect(config.sinks.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(config.sinks.clickhouse.url).toBe('http://ch:8123');
+    expect(config.sinks.local.dir).toBe('/tmp/out');
+    expect(config.sinks.local.printSignals).toBe(true);
+    expect(config.log.level).toBe('warn');
+  });
+
+  it('names the env var when its value is invalid', () => {
+    expect(problemsOf(() => loadConfig({ env: { INGEST_HTTP_PORT: 'eighty' } }))[0]).toMatch(
+      /INGEST_HTTP_PORT: expected an integer/,
+    );
+    expect(problemsOf(() => loadConfig({ env: { INGEST_LOG_LEVEL: 'loud' } }))[0]).toMatch(
+      /^log\.level: .*\(from INGEST_LOG_LEVEL\)$/,
+    );
+  });
+
+  it('a missing file is CONFIG_NOT_FOUND; bad YAML is CONFIG_INVALID', () => {
+    const read = files({ 'bad.yaml': 'a: [1,\n' });
+    expect(() => loadConfig({ path: 'nope.yaml', readFile: read })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_NOT_FOUND' }),
+    );
+    expect(() => loadConfig({ path: 'bad.yaml', readFile: read })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+  });
+});
+
+describe('secrets', () => {
+  it('are rejected in a file with a clear error naming the env var', () => {
+    const read = files({
+      's.yaml': 'sinks:\n  kafka:\n    sasl:\n      username: u\n      password: hunter2\n',
+      'u.yaml': 'redis:\n  url: redis://:hunter2@h:6379\n',
+    });
+    const p = problemsOf(() => loadConfig({ path: 's.yaml', readFile: read }));
+    expect(p).toEqual([
+      'sinks.kafka.sasl.password: secrets may not be set in the config file; use INGEST_KAFKA_SASL_PASSWORD or INGEST_KAFKA_SASL_PASSWORD_FILE',
+    ]);
+    expect(problemsOf(() => loadConfig({ path: 'u.yaml', readFile: read }))[0]).toMatch(
+      /^redis\.url: the URL contains a password/,
+    );
+  });
+
+  it('come from the env or a *_FILE, and are masked for printing', () => {
+    const read = files({
+      'pw.txt': 's3cret\n',
+      'c.yaml': 'sinks:\n  kafka:\n    sasl:\n      username: u\n',
+    });
+    const { config } = loadConfig({
+      path: 'c.yaml',
+      env: {
+        INGEST_KAFKA_SASL_PASSWORD_FILE: '/run/pw.txt',
+        INGEST_CLICKHOUSE_PASSWORD: 'chpw',
+        INGEST_REDIS_URL: 'redis://u:rpw@h:1',
+      },
+      readFile: read,
+    });
+    expect(config.sinks.kafka.sasl?.password).toBe('s3cret');
+    const masked = JSON.stringify(maskSecrets(config));
+    expect(masked).not.toContain('s3cret');
+    expect(masked).not.toContain('chpw');
+    expect(masked).not.toContain('rpw');
+    expect(maskSecrets(config).sinks.kafka.sasl?.password).toBe('***');
+  });
+
+  it('sasl without a password is an error; both NAME and NAME_FILE is an error', () => {
+    expect(problemsOf(() => loadConfig({ env: { INGEST_KAFKA_SASL_USERNAME: 'u' } }))[0]).toMatch(
+      /^sinks\.kafka\.sasl\.password: required/,
+    );
+    expect(
+      problemsOf(() =>
+        loadConfig({ env: { INGEST_REDIS_PASSWORD: 'a', INGEST_REDIS_PASSWORD_FILE: '/x' } }),
+      )[0],
+    ).toMatch(/both set/);
+  });
+});
