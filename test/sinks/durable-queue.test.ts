@@ -1,0 +1,199 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DurableQueue } from '../../src/sinks/durable-queue.js';
+import type { DurableQueueOptions } from '../../src/sinks/durable-queue.js';
+import { FAST_POLICY, FakeSink, ManualClock, rec, settle } from './fakes.js';
+import type { Rec } from './fakes.js';
+
+let dir: string;
+let clock: ManualClock;
+let sink: FakeSink<Rec>;
+const queues: DurableQueue<Rec>[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dq-'));
+  clock = new ManualClock();
+  sink = new FakeSink<Rec>();
+});
+
+afterEach(async () => {
+  sink.up = true;
+  sink.open();
+  for (const q of queues.splice(0)) {
+    const p = q.close(100);
+    clock.advance(100);
+    await p;
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function open(extra: Partial<DurableQueueOptions<Rec>> = {}): Promise<DurableQueue<Rec>> {
+  const q = await DurableQueue.open<Rec>({
+    name: 'test',
+    deliver: sink.deliver,
+    spoolDir: dir,
+    retryPolicy: FAST_POLICY,
+    clock,
+    maxBatchRecords: 4,
+    ...extra,
+  });
+  queues.push(q);
+  return q;
+}
+
+/** Advance the clock (firing backoff timers) until `cond` holds. */
+async function until(cond: () => boolean, stepMs = 100): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) {
+    await new Promise((r) => setTimeout(r, 2));
+    clock.advance(stepMs);
+  }
+  await settle();
+  expect(cond()).toBe(true);
+}
+
+const ns = (rs: readonly Rec[]): number[] => rs.map((r) => r.n);
+const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
+
+describe('DurableQueue backpressure and shedding', () => {
+  it('makes enqueue wait while memory is full and releases it in FIFO order', async () => {
+    const q = await open({ spoolDir: null, maxMemoryRecords: 3 });
+    sink.gate();
+    for (const n of [0, 1, 2]) expect(await q.enqueue(rec(n))).toBe('accepted');
+    let fourth = false;
+    const p4 = q.enqueue(rec(3)).then(() => (fourth = true));
+    const p5 = q.enqueue(rec(4));
+    await settle();
+    expect(fourth).toBe(false);
+    expect(q.depth).toBe(5);
+    let writable = false;
+    const w = q.whenWritable().then(() => (writable = true));
+    sink.open();
+    await p4;
+    await p5;
+    await q.flush(1000);
+    await w;
+    expect(writable).toBe(true);
+    expect(ns(sink.received)).toEqual([0, 1, 2, 3, 4]);
+    expect(q.depth).toBe(0);
+  });
+
+  it('sheds (and counts) only when configured to', async () => {
+    const q = await open({ spoolDir: null, maxMemoryRecords: 3, overflow: 'shed' });
+    const shedEvents: number[] = [];
+    q.events.on('shed', (e) => shedEvents.push(e.count));
+    sink.gate();
+    const outcomes = [];
+    for (const n of range(0, 6)) outcomes.push(await q.enqueue(rec(n)));
+    expect(outcomes).toEqual(['accepted', 'accepted', 'accepted', 'shed', 'shed', 'shed']);
+    expect(q.stats().shed).toBe(3);
+    expect(shedEvents).toEqual([1, 1, 1]);
+    sink.open();
+    await q.flush(1000);
+    expect(ns(sink.received)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('DurableQueue spill and ordered drain', () => {
+  it('spills past the threshold and still delivers in order', async () => {
+    const q = await open({ spillThreshold: 4, maxMemoryRecords: 100 });
+    const modes: string[] = [];
+    q.events.on('mode', (e) => modes.push(`${e.mode}:${e.reason}`));
+    sink.gate();
+    for (const n of range(0, 20)) await q.enqueue(rec(n));
+    sink.open();
+    await until(() => sink.received.length === 20);
+    expect(ns(sink.received)).toEqual(range(0, 20));
+    expect(modes[0]).toBe('spill:threshold');
+    expect(q.stats().spilled).toBeGreaterThan(0);
+    await until(() => modes.includes('memory:spool drained'));
+    expect((await readdir(dir)).filter((f) => f.startsWith('seg-'))).toEqual([]);
+  });
+
+  it('spools during an outage and drains the spool before newer records, without duplicates', async () => {
+    const q = await open({ spillThreshold: 1000, maxMemoryRecords: 2000 });
+    sink.up = false;
+    for (const n of range(0, 30)) await q.enqueue(rec(n));
+    await until(() => q.stats().spoolRecords === 30);
+    expect(q.stats().mode).toBe('spill');
+    expect(q.stats().spoolBytes).toBeGreaterThan(0);
+    // Newer records arrive while the sink is still down, then the sink returns mid-stream.
+    for (const n of range(30, 40)) await q.enqueue(rec(n));
+    clock.advance(1000);
+    await settle();
+    sink.up = true;
+    for (const n of range(40, 50)) await q.enqueue(rec(n));
+    await until(() => sink.received.length >= 50);
+    await q.flush(1000);
+    expect(ns(sink.received)).toEqual(range(0, 50));
+    // The failed batch is re-sent first and with the same size.
+    const failedFirst = sink.calls[0];
+    const firstGood = sink.calls.find((c) => c[0]?.n === 0 && sink.received.length > 0 && c !== failedFirst);
+    expect(firstGood?.length).toBe(failedFirst?.length);
+    expect(q.stats().failures).toBeGreaterThan(0);
+  });
+
+  it('reports stalled after maxAttempts and keeps retrying instead of dropping', async () => {
+    const q = await open({ spoolDir: null });
+    const stalled = vi.fn();
+    q.events.on('stalled', stalled);
+    sink.up = false;
+    await q.enqueue(rec(1));
+    await until(() => stalled.mock.calls.length > 0);
+    sink.up = true;
+    await until(() => sink.received.length === 1);
+    expect(ns(sink.received)).toEqual([1]);
+  });
+});
+
+describe('DurableQueue close and crash recovery', () => {
+  it('close() persists undelivered records to the spool; the next process delivers them first', async () => {
+    const q = await open({ spillThreshold: 1000 });
+    sink.up = false;
+    for (const n of range(0, 5)) await q.enqueue(rec(n));
+    await settle();
+    const closing = q.close(1000);
+    expect(q.close(1000)).toBe(closing);
+    clock.advance(1000);
+    const report = await closing;
+    expect(report).toEqual({ spooled: 5, lost: 0 });
+    await expect(q.enqueue(rec(9))).rejects.toThrow(/closed/);
+    queues.length = 0;
+
+    sink.up = true;
+    const recovered = vi.fn();
+    const q2 = await DurableQueue.open<Rec>({ name: 't2', deliver: sink.deliver, spoolDir: dir, clock });
+    queues.push(q2);
+    q2.events.on('recovered', recovered);
+    await q2.enqueue(rec(5));
+    await until(() => sink.received.length === 6);
+    expect(ns(sink.received)).toEqual(range(0, 6));
+  });
+
+  it('a spool left by a process that never closed (SIGKILL) is drained by the next one', async () => {
+    const q = await open({ spillThreshold: 1000 });
+    sink.up = false;
+    for (const n of range(0, 12)) await q.enqueue(rec(n));
+    await until(() => q.stats().spoolRecords === 12);
+    queues.length = 0; // "killed": never closed, never advanced again
+
+    const sink2 = new FakeSink<Rec>();
+    const q2 = await DurableQueue.open<Rec>({ name: 't2', deliver: sink2.deliver, spoolDir: dir, clock });
+    queues.push(q2);
+    expect(q2.stats().mode).toBe('spill');
+    await q2.flush(1000);
+    expect(ns(sink2.received)).toEqual(range(0, 12));
+  });
+
+  it('without a spool, close() reports what it lost', async () => {
+    const q = await open({ spoolDir: null });
+    sink.up = false;
+    await q.enqueue(rec(1));
+    await q.enqueue(rec(2));
+    const p = q.close(50);
+    clock.advance(50);
+    expect(await p).toEqual({ spooled: 0, lost: 2 });
+    queues.length = 0;
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Test doubles shared by the sink unit tests: a manual clock (time moves only when a test
+ * advances it, so backoff never spins) and a controllable sink that can be up, down or gated.
+ */
+import { SinkError } from '../../src/core/index.js';
+import type { Clock, TimerHandle } from '../../src/core/index.js';
+
+interface Timer {
+  due: number;
+  fn: () => void;
+  every: number | null;
+  cancelled: boolean;
+}
+
+export class ManualClock implements Clock {
+  private t = 1_700_000_000_000;
+  private timers: Timer[] = [];
+
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const timer: Timer = { due: this.t + ms, fn, every: null, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => (timer.cancelled = true) };
+  }
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    const timer: Timer = { due: this.t + ms, fn, every: ms, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => (timer.cancelled = true) };
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const h = this.setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => {
+        h.cancel();
+        reject(new Error('aborted'));
+      });
+    });
+  }
+  /** Number of pending (not cancelled) timers. */
+  get pending(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const next = this.timers.filter((x) => !x.cancelled && x.due <= end).sort((a, b) => a.due - b.due)[0];
+      if (!next) break;
+      this.t = Math.max(this.t, next.due);
+      if (next.every === null) next.cancelled = true;
+      else next.due += next.every;
+      next.fn();
+    }
+    this.t = end;
+    this.timers = this.timers.filter((x) => !x.cancelled);
+  }
+}
+
+export interface Rec {
+  readonly id: string;
+  readonly key: string;
+  readonly n: number;
+}
+
+export const rec = (n: number, key = `k${n % 3}`): Rec => ({ id: `id-${n}`, key, n });
+
+/** A sink that records what it got; `up = false` makes every call fail; `gate()` holds calls. */
+export class FakeSink<T> {
+  readonly received: T[] = [];
+  readonly calls: (readonly T[])[] = [];
+  up = true;
+  private gateOpen: Promise<void> | null = null;
+  private release: (() => void) | null = null;
+
+  deliver = async (batch: readonly T[]): Promise<void> => {
+    this.calls.push(batch);
+    if (this.gateOpen) await this.gateOpen;
+    if (!this.up) throw new SinkError('SINK_UNAVAILABLE', 'fake sink down', { retriable: true });
+    this.received.push(...batch);
+  };
+
+  gate(): void {
+    this.gateOpen = new Promise((resolve) => (this.release = resolve));
+  }
+  open(): void {
+    this.release?.();
+    this.gateOpen = null;
+  }
+}
+
+export const FAST_POLICY = { initialDelayMs: 10, maxDelayMs: 100, factor: 2, maxAttempts: 5, jitter: 0 };
+
+/** Let pending promise callbacks and fs callbacks run. */
+export const settle = async (rounds = 5): Promise<void> => {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+};
