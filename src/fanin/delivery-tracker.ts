@@ -1,0 +1,132 @@
+/**
+ * Tracks, per event, which listener delivered it first and which expected listeners have
+ * not delivered it yet. Feeds lead/lag (a later copy's receivedAt minus the first one's) and
+ * "missed" reports (an expected listener that had not delivered the event `graceMs` after
+ * the first live arrival). Bounded: entries leave when every expected listener has
+ * delivered, when the grace period ends, or oldest-first beyond `maxTracked`.
+ *
+ * Only live first arrivals are tracked: a snapshot or backfill arriving first says nothing
+ * about which listener is faster. Which listeners should see an event is the caller's
+ * knowledge (`expectedListeners`); by default a market-stream listener is not expected to
+ * deliver fills the public `trades` feed never carries (no tid, settlements, dust, vault
+ * netting), so those never count as missed.
+ */
+import type { FillEvent, ListenerKind } from '../core/index.js';
+
+export interface ExpectedListener {
+  readonly listenerId: string;
+  readonly kind: ListenerKind;
+}
+
+/** `dir` values of fills that are not matches on the order book (protocol reference §3.2, §3.5). */
+const NON_TRADE_DIRS = new Set(['Settlement', 'Spot Dust Conversion', 'Net Child Vaults']);
+
+export function defaultIsExpectedFrom(listener: ExpectedListener, e: FillEvent): boolean {
+  if (listener.kind === 'user-stream') return true;
+  if (e.tid === null || e.tid === 0) return false;
+  return e.dir === null || !NON_TRADE_DIRS.has(e.dir);
+}
+
+export interface CopyObservation {
+  readonly eventId: string;
+  readonly firstListenerId: string;
+  readonly listenerId: string;
+  /** How much earlier the first listener received it (ms, >= 0 normally). */
+  readonly leadMs: number;
+}
+
+export interface MissObservation {
+  readonly eventId: string;
+  readonly influencerId: string;
+  readonly listenerId: string;
+  readonly deliveredBy: string;
+  readonly graceMs: number;
+}
+
+interface Entry {
+  readonly firstListenerId: string;
+  readonly firstReceivedAt: number;
+  readonly trackedAt: number;
+  /** Expected listeners still owing the event, with the influencer they serve. */
+  readonly owing: Map<string, string>;
+}
+
+export interface DeliveryTrackerOptions {
+  readonly graceMs: number;
+  readonly maxTracked: number;
+  readonly expectedListeners?: ((influencerId: string) => readonly ExpectedListener[]) | undefined;
+  readonly isExpectedFrom?: ((listener: ExpectedListener, e: FillEvent) => boolean) | undefined;
+}
+
+export class DeliveryTracker {
+  private readonly entries = new Map<string, Entry>();
+  private overflowCount = 0;
+  private readonly isExpectedFrom: (listener: ExpectedListener, e: FillEvent) => boolean;
+
+  constructor(private readonly opts: DeliveryTrackerOptions) {
+    this.isExpectedFrom = opts.isExpectedFrom ?? defaultIsExpectedFrom;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get overflows(): number {
+    return this.overflowCount;
+  }
+
+  first(e: FillEvent, influencerIds: readonly string[], now: number): void {
+    if (e.source.delivery !== 'live') return;
+    const owing = new Map<string, string>();
+    if (this.opts.expectedListeners) {
+      for (const inf of influencerIds) {
+        for (const l of this.opts.expectedListeners(inf)) {
+          if (l.listenerId !== e.source.listenerId && this.isExpectedFrom(l, e)) owing.set(l.listenerId, inf);
+        }
+      }
+      if (owing.size === 0) return; // nobody else is expected to deliver it: nothing to measure or miss
+    }
+    if (this.entries.size >= this.opts.maxTracked) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+      this.overflowCount++;
+    }
+    this.entries.set(e.eventId, {
+      firstListenerId: e.source.listenerId,
+      firstReceivedAt: e.source.receivedAt,
+      trackedAt: now,
+      owing,
+    });
+  }
+
+  /** A later copy arrived; returns the lead observation when the event is still tracked. */
+  copy(e: FillEvent): CopyObservation | null {
+    const entry = this.entries.get(e.eventId);
+    if (!entry || entry.firstListenerId === e.source.listenerId) return null;
+    entry.owing.delete(e.source.listenerId);
+    if (entry.owing.size === 0 && this.opts.expectedListeners) this.entries.delete(e.eventId);
+    return {
+      eventId: e.eventId,
+      firstListenerId: entry.firstListenerId,
+      listenerId: e.source.listenerId,
+      leadMs: e.source.receivedAt - entry.firstReceivedAt,
+    };
+  }
+
+  /** Ends every entry whose grace has passed; calls `onMissed` for listeners still owing it. */
+  sweep(now: number, onMissed: (m: MissObservation) => void): void {
+    for (const [id, entry] of this.entries) {
+      if (entry.trackedAt + this.opts.graceMs > now) break;
+      this.entries.delete(id);
+      for (const [listenerId, influencerId] of entry.owing) {
+        onMissed({ eventId: id, influencerId, listenerId, deliveredBy: entry.firstListenerId, graceMs: this.opts.graceMs });
+      }
+    }
+  }
+
+  /** Earliest time a sweep has work, or null. */
+  nextDue(): number | null {
+    const first = this.entries.values().next();
+    return first.done ? null : first.value.trackedAt + this.opts.graceMs;
+  }
+}
