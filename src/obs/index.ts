@@ -36,5 +36,5 @@ export { prefersHtml } from './negotiate.js';
 export { STATUS_PAGE_HTML, STATUS_PAGE_REFRESH_MS } from './status-page.js';
 export { REDACTED, REDACT_PATHS, createLogger } from './logger.js';
 export type { CreateLoggerOptions } from './logger.js';
-export { TRACER_NAME, TRACE_EXPORTERS, initTracing, tracer, withSpan } from './tracing.js';
+export { TRACER_NAME, TRACE_EXPORTERS, initTracing, otlpTracesUrl, tracer, withSpan } from './tracing.js';
 export type { TraceExporter, TracingHandle, TracingOptions } from './tracing.js';

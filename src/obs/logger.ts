@@ -52,10 +52,15 @@ export interface CreateLoggerOptions {
   readonly redact?: readonly string[];
   /** Where lines go; default stdout (synchronous, so a crash does not lose the last lines). */
   readonly destination?: DestinationStream;
+  /**
+   * Config `log.pretty`. pino-pretty is not a dependency, so this only logs a warning and the
+   * output stays JSON (pipe it through `npx pino-pretty` locally if you want colours).
+   */
+  readonly pretty?: boolean;
 }
 
 export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
-  return pino(
+  const logger = pino(
     {
       name: options.name ?? 'hl-influencer-ingest',
       level: options.level ?? 'info',
@@ -67,4 +72,8 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
     },
     options.destination ?? pino.destination({ sync: true }),
   );
+  if (options.pretty === true) {
+    logger.warn('log.pretty is set but pino-pretty is not installed; logging JSON lines');
+  }
+  return logger;
 }

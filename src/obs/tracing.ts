@@ -83,7 +83,7 @@ export async function initTracing(options: TracingOptions = {}): Promise<Tracing
     sdk = new sdkMod.NodeSDK({
       serviceName: options.serviceName ?? TRACER_NAME,
       traceExporter: new otlpMod.OTLPTraceExporter(
-        options.endpoint === undefined ? {} : { url: options.endpoint },
+        options.endpoint === undefined ? {} : { url: otlpTracesUrl(options.endpoint) },
       ),
     });
   } catch (cause) {
@@ -98,4 +98,14 @@ export async function initTracing(options: TracingOptions = {}): Promise<Tracing
   log.info({ exporter, endpoint: options.endpoint }, 'tracing enabled');
   let stopped: Promise<void> | undefined;
   return { exporter, shutdown: () => (stopped ??= sdk.shutdown()) };
+}
+
+/**
+ * The OTLP/HTTP exporter posts to its `url` as given, so a bare collector address
+ * (`http://otel-collector:4318`, as in the config examples) needs the signal path appended.
+ */
+export function otlpTracesUrl(endpoint: string): string {
+  const u = new URL(endpoint);
+  if (u.pathname === '' || u.pathname === '/') u.pathname = '/v1/traces';
+  return u.toString();
 }

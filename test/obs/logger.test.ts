@@ -68,4 +68,13 @@ describe('createLogger', () => {
       err: { message: 'boom', type: 'Error' },
     });
   });
+
+  it('pretty: true stays JSON and says why', () => {
+    const { lines, stream } = capture();
+    createLogger({ destination: stream, pretty: true }).info('after');
+    expect(lines.map((l) => l['msg'])).toEqual([
+      'log.pretty is set but pino-pretty is not installed; logging JSON lines',
+      'after',
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/index.js';
-import { initTracing, tracer, withSpan } from '../../src/obs/index.js';
+import { initTracing, otlpTracesUrl, tracer, withSpan } from '../../src/obs/index.js';
 
 describe('tracing', () => {
   it('withSpan returns the value and hands fn a (no-op) span when no SDK is registered', async () => {
@@ -33,5 +33,10 @@ describe('tracing', () => {
     const err: unknown = await initTracing({ exporter: 'otlp' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toContain('@opentelemetry/sdk-node');
+  });
+
+  it('appends /v1/traces to a bare collector address only', () => {
+    expect(otlpTracesUrl('http://otel-collector:4318')).toBe('http://otel-collector:4318/v1/traces');
+    expect(otlpTracesUrl('https://c.example/custom/traces')).toBe('https://c.example/custom/traces');
   });
 });
