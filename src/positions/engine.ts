@@ -1,0 +1,384 @@
+/**
+ * PositionEngine: the positions stage of the pipeline. It admits influencers only after their
+ * positions are seeded (so no false OPENs; fills that arrive meanwhile are buffered), resumes
+ * from persisted cursors after a restart (backfilling the downtime), routes each ordered,
+ * de-duplicated FillEvent to its (influencer, market) tracker, closes blocks on a settle
+ * timer, runs gap repairs while holding later fills, and hands signals to the publisher
+ * before advancing the cursor (at-least-once; deterministic ids make redelivery harmless).
+ */
+import { ZERO, dec, errorMessage, marketClass, silentLogger, systemClock } from '../core/index.js';
+import type { Clock, Decimal, FillEvent, Logger, MarketClass, TimerHandle } from '../core/index.js';
+import { TypedEmitter } from './emitter.js';
+import type { PositionEngineEvents } from './events.js';
+import type { CursorStore, FillHistory, PositionSnapshot, PositionSource, SignalPublisher } from './ports.js';
+import { repairGap } from './repair.js';
+import type { RepairDeps } from './repair.js';
+import type { Signal, SignalMode } from './signal.js';
+import { MarketTracker } from './tracker.js';
+import type { TrackerHost } from './tracker.js';
+import { resumeInfluencer } from './resume.js';
+
+export interface PositionEngineOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** REST history for gap repair and resume. Without it gaps reconcile directly. */
+  readonly fillHistory?: FillHistory;
+  /** clearinghouseState (all dexes) for seeding and reconciliation. Without it trackers seed from their first fill. */
+  readonly positionSource?: PositionSource;
+  /** Persisted last-processed-fill per (influencer, market). */
+  readonly cursorStore?: CursorStore;
+  /** Where signals go; the cursor advances only after this resolves. */
+  readonly publish?: SignalPublisher;
+  /** `block` (default): one signal per (influencer, market, block); `order`: per (oid, block). */
+  readonly mode?: SignalMode;
+  /** Quiet time (ms) after a block's last fill before it is closed. Default 300. */
+  readonly settleMs?: number;
+  /** Market classes that emit signals. Default perp + hip3. Others still track positions. */
+  readonly signalClasses?: readonly MarketClass[];
+  /** Classes the PositionSource covers (clearinghouseState: perp + hip3). Default perp + hip3. */
+  readonly seededClasses?: readonly MarketClass[];
+  /** Fills up to this long (ms) after the seed time may already be in the seed. Default 10 000. */
+  readonly seedOverlapMs?: number;
+  /** Max fills buffered per influencer while it is seeding. Default 50 000. */
+  readonly maxBufferedFills?: number;
+}
+
+interface Influencer {
+  readonly id: string;
+  readonly user: string;
+  ready: boolean;
+  admitting: Promise<void> | null;
+  buffer: FillEvent[];
+  seed: ReadonlyMap<string, Decimal>;
+  seedTime: number;
+  degraded: boolean;
+  readonly trackers: Map<string, MarketTracker>;
+}
+
+const DEFAULT_CLASSES: readonly MarketClass[] = ['perp', 'hip3'];
+
+export class PositionEngine {
+  readonly events: TypedEmitter<PositionEngineEvents>;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly influencers = new Map<string, Influencer>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly host: TrackerHost;
+  private readonly deps: RepairDeps;
+  private readonly signalClasses: ReadonlySet<MarketClass>;
+  private readonly seededClasses: ReadonlySet<MarketClass>;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly opts: PositionEngineOptions = {}) {
+    this.log = (opts.logger ?? silentLogger).child({ component: 'positions' });
+    this.clock = opts.clock ?? systemClock;
+    this.events = new TypedEmitter((event, err) =>
+      this.log.error({ err, event: String(event) }, 'position event listener threw'),
+    );
+    this.signalClasses = new Set(opts.signalClasses ?? DEFAULT_CLASSES);
+    this.seededClasses = new Set(opts.seededClasses ?? DEFAULT_CLASSES);
+    const settleMs = opts.settleMs ?? 300;
+    const emit = this.events.emit.bind(this.events);
+    this.host = {
+      mode: opts.mode ?? 'block',
+      seedOverlapMs: opts.seedOverlapMs ?? 10_000,
+      emits: (cls) => this.signalClasses.has(cls),
+      now: () => this.clock.now(),
+      degraded: (id) => this.influencers.get(id)?.degraded ?? false,
+      emit,
+      output: (t, s) => this.output(t, s),
+      persist: (t) => this.persist(t),
+      armSettle: (t): TimerHandle => this.clock.setTimeout(() => this.guard(t, () => t.closeBlock()), settleMs),
+      startRepair: (t, fills) => this.startRepair(t, fills),
+    };
+    this.deps = {
+      fillHistory: opts.fillHistory,
+      positionSource: opts.positionSource,
+      covered: (cls) => this.seededClasses.has(cls),
+      emit,
+    };
+    this.events.on('dirMismatch', (e) => this.log.warn({ ...e }, 'fill dir disagrees with derived action'));
+    this.events.on('unknownDir', (e) => this.log.warn({ ...e }, 'unknown fill dir'));
+    this.events.on('gap', (e) => this.log.warn({ ...e, expected: String(e.expected), got: String(e.got) }, 'position gap'));
+    this.events.on('reconcile', (e) =>
+      this.log.warn({ ...e, from: String(e.from), to: String(e.to) }, 'position reconciled'),
+    );
+    this.events.on('error', (e) => this.log.error({ err: e.error, ...e.context }, 'positions error'));
+  }
+
+  /**
+   * Seed (or resume) an influencer, then release the fills buffered meanwhile. Idempotent;
+   * a failed admission rejects and can be retried by calling admit again.
+   */
+  admit(influencerId: string, user: string): Promise<void> {
+    let inf = this.influencers.get(influencerId);
+    if (!inf) {
+      inf = {
+        id: influencerId,
+        user: user.toLowerCase(),
+        ready: false,
+        admitting: null,
+        buffer: [],
+        seed: new Map(),
+        seedTime: 0,
+        degraded: false,
+        trackers: new Map(),
+      };
+      this.influencers.set(influencerId, inf);
+    }
+    if (inf.ready) return Promise.resolve();
+    if (inf.admitting) return inf.admitting;
+    const i = inf;
+    i.admitting = this.seed(i).then(
+      () => {
+        i.ready = true;
+        i.admitting = null;
+        const buffered = i.buffer;
+        i.buffer = [];
+        for (const f of buffered) this.ingest(influencerId, f);
+      },
+      (error: unknown) => {
+        i.admitting = null;
+        this.events.emit('error', { error, context: { op: 'admit', influencerId } });
+        throw error;
+      },
+    );
+    return i.admitting;
+  }
+
+  private async seed(inf: Influencer): Promise<void> {
+    const cursors = this.opts.cursorStore ? await this.opts.cursorStore.list(inf.id) : new Map();
+    const snap = this.opts.positionSource ? await this.opts.positionSource.positions(inf.user) : null;
+    inf.seed = snap?.positions ?? new Map();
+    inf.seedTime = snap?.time ?? 0;
+    for (const [market, c] of cursors) {
+      inf.trackers.set(
+        market,
+        new MarketTracker(this.host, {
+          influencerId: inf.id,
+          user: inf.user,
+          market,
+          position: dec(c.position),
+          lastTime: c.time,
+          idsAtLastTime: c.eventIdsAtTime,
+          lastEventId: c.eventId,
+          fromCursor: true,
+        }),
+      );
+    }
+    this.events.emit('seeded', { influencerId: inf.id, markets: inf.seed.size, fromCursor: cursors.size });
+    if (cursors.size > 0) {
+      await resumeInfluencer({
+        trackers: inf.trackers,
+        user: inf.user,
+        from: Math.min(...[...cursors.values()].map((c) => c.time)),
+        to: this.clock.now(),
+        snapshot: snap,
+        fillHistory: this.opts.fillHistory,
+        covered: (cls) => this.seededClasses.has(cls),
+        tracker: (market) => this.tracker(inf, market),
+        settle: async () => {
+          for (const t of inf.trackers.values()) t.closeBlock();
+          await Promise.all([...inf.trackers.values()].map((t) => t.repairing));
+        },
+        emit: this.events.emit.bind(this.events),
+        influencerId: inf.id,
+      });
+    }
+  }
+
+  /** Take one fill of an admitted (or admitting) influencer, in the fan-in's order. */
+  ingest(influencerId: string, fill: FillEvent): void {
+    const inf = this.influencers.get(influencerId);
+    if (!inf) {
+      this.events.emit('absorbed', { influencerId, market: fill.coin, eventId: fill.eventId, reason: 'unknown-influencer' });
+      return;
+    }
+    if (!inf.ready) {
+      if (inf.buffer.length >= (this.opts.maxBufferedFills ?? 50_000)) {
+        const dropped = inf.buffer.shift();
+        if (dropped)
+          this.events.emit('absorbed', {
+            influencerId,
+            market: dropped.coin,
+            eventId: dropped.eventId,
+            reason: 'buffer-overflow',
+          });
+      }
+      inf.buffer.push(fill);
+      return;
+    }
+    const t = this.tracker(inf, fill.coin);
+    this.guard(t, () => t.accept(fill));
+  }
+
+  /**
+   * Periodic reconciliation with fresh positions: any tracked perp/HIP-3 market whose
+   * position differs gets a RECONCILE signal. Skipped while repairing or when the snapshot is
+   * older than fills already applied.
+   */
+  reconcile(influencerId: string, snap: PositionSnapshot): void {
+    const inf = this.influencers.get(influencerId);
+    if (!inf?.ready) return;
+    const markets = new Set([...inf.trackers.keys(), ...snap.positions.keys()]);
+    for (const market of [...markets].sort()) {
+      const t = this.tracker(inf, market);
+      if (!this.seededClasses.has(t.cls)) continue;
+      const ref = { influencerId, market };
+      const pt = t.pendingTime;
+      if (pt !== null && pt <= snap.time) this.guard(t, () => t.closeBlock());
+      if (t.held) {
+        this.events.emit('reconcileSkipped', { ...ref, reason: 'repairing' });
+        continue;
+      }
+      if (t.pendingTime !== null || t.lastTime > snap.time) {
+        this.events.emit('reconcileSkipped', { ...ref, reason: 'stale-snapshot' });
+        continue;
+      }
+      const target = snap.positions.get(market) ?? ZERO;
+      if (!target.eq(t.position) || !t.seeded) {
+        t.seeded = true;
+        this.guard(t, () => t.reconcileTo(target, snap.time, t.accumulating ? 'market-stream' : 'periodic', []));
+      }
+    }
+  }
+
+  setDegraded(influencerId: string, degraded: boolean): void {
+    const inf = this.influencers.get(influencerId);
+    if (inf) inf.degraded = degraded;
+  }
+
+  /** Current signed position, for status pages and tests. */
+  position(influencerId: string, market: string): Decimal | undefined {
+    return this.influencers.get(influencerId)?.trackers.get(market)?.position;
+  }
+
+  /** Close every open block now (shutdown, end of replay). */
+  flush(): void {
+    for (const inf of this.influencers.values()) for (const t of inf.trackers.values()) this.guard(t, () => t.closeBlock());
+  }
+
+  /** Resolves when no repair, admission or publish/cursor write is in flight. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = [...this.inflight, ...this.chains.values()];
+      for (const inf of this.influencers.values()) if (inf.admitting) pending.push(inf.admitting.catch(() => undefined));
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
+  }
+
+  /** True while a gap repair is running (replay waits on it to stay strictly ordered). */
+  get repairing(): boolean {
+    return this.inflight.size > 0;
+  }
+
+  private hasOpenWork(): boolean {
+    for (const inf of this.influencers.values())
+      for (const t of inf.trackers.values()) if (t.pendingTime !== null || t.held) return true;
+    return false;
+  }
+
+  remove(influencerId: string): void {
+    const inf = this.influencers.get(influencerId);
+    if (!inf) return;
+    for (const t of inf.trackers.values()) this.guard(t, () => t.closeBlock());
+    for (const t of inf.trackers.values()) t.dispose();
+    this.influencers.delete(influencerId);
+  }
+
+  /** Flush open blocks, wait for repairs and writes, stop timers. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // A repair may release held fills into new open blocks: repeat until all is quiet.
+      do {
+        this.flush();
+        await this.idle();
+      } while (this.hasOpenWork());
+      for (const inf of this.influencers.values()) for (const t of inf.trackers.values()) t.dispose();
+    })();
+    return this.closing;
+  }
+
+  private tracker(inf: Influencer, market: string): MarketTracker {
+    let t = inf.trackers.get(market);
+    if (!t) {
+      const covered = this.opts.positionSource !== undefined && this.seededClasses.has(marketClass(market));
+      t = new MarketTracker(this.host, {
+        influencerId: inf.id,
+        user: inf.user,
+        market,
+        // Covered markets start at the seed (absent = flat); others adopt their first fill's start.
+        position: covered ? (inf.seed.get(market) ?? ZERO) : null,
+        lastTime: inf.seedTime,
+        fromCursor: false,
+      });
+      inf.trackers.set(market, t);
+    }
+    return t;
+  }
+
+  /** Errors in one tracker are reported, never thrown into the fan-in. */
+  private guard(t: MarketTracker, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.events.emit('error', { error, context: { key: t.key, op: 'process' } });
+    }
+  }
+
+  private startRepair(t: MarketTracker, fills: FillEvent[]): void {
+    const p = repairGap(t, fills, this.deps)
+      .catch((error: unknown) => this.events.emit('error', { error, context: { op: 'repair', key: t.key } }))
+      .finally(() => {
+        this.inflight.delete(p);
+        t.repairing = null;
+        const held = t.held ?? [];
+        t.held = null;
+        for (const f of held) this.guard(t, () => t.accept(f));
+      });
+    t.repairing = p;
+    this.inflight.add(p);
+  }
+
+  private output(t: MarketTracker, signal: Signal): void {
+    this.events.emit('signal', signal);
+    const publish = this.opts.publish;
+    if (!publish) return;
+    this.enqueue(t.key, async () => {
+      try {
+        await publish(signal);
+      } catch (error) {
+        t.cursorFrozen = true;
+        this.events.emit('publishFailed', { influencerId: t.influencerId, market: t.market, signalId: signal.signalId, error });
+        this.log.error({ err: error, signalId: signal.signalId }, `publish failed: ${errorMessage(error)}`);
+      }
+    });
+  }
+
+  private persist(t: MarketTracker): void {
+    const store = this.opts.cursorStore;
+    if (!store) return;
+    const cursor = t.cursor();
+    this.enqueue(t.key, async () => {
+      if (t.cursorFrozen) return;
+      try {
+        await store.set(t.influencerId, t.market, cursor);
+      } catch (error) {
+        this.events.emit('error', { error, context: { op: 'cursor', key: t.key } });
+      }
+    });
+  }
+
+  /** Per-key FIFO of async side effects: publish, then the cursor that depends on it. */
+  private enqueue(key: string, task: () => Promise<void>): void {
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next = prev.then(task);
+    this.chains.set(key, next);
+    void next.then(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+  }
+}
+

@@ -1,0 +1,58 @@
+/**
+ * Public door of the positions stage: the position state machine and engine, the Signal
+ * contract, the ports it needs (FillHistory, PositionSource, CursorStore, SignalPublisher,
+ * RawEventSource), the in-memory cursor store and replay. Adapters that need client
+ * libraries (Redis) are exported from ./adapters.ts instead.
+ */
+export {
+  POSITION_STATES,
+  POSITION_ACTIONS,
+  TRANSITIONS,
+  transition,
+  deriveAction,
+  stateOf,
+  isLegal,
+} from './transitions.js';
+export type { PositionState, PositionAction, TransitionEvent } from './transitions.js';
+export {
+  Signal,
+  SignalAction,
+  SignalSide,
+  SignalMode,
+  SignalQuality,
+  SignalMetadata,
+  ReconcileReason,
+  RECONCILE_REASONS,
+  SIGNAL_MODES,
+  SIGNAL_SCHEMA_VERSION,
+  SIGNAL_TOPIC,
+  SIGNAL_CONTENT_TYPE,
+  signalKey,
+  signalIdOf,
+  signalHeaders,
+} from './signal.js';
+export type { SignalIdInput } from './signal.js';
+export { signalJsonSchema, signalJsonSchemaText, SIGNAL_SCHEMA_ID, SIGNAL_SCHEMA_FILE } from './contract.js';
+export { PositionEngine } from './engine.js';
+export type { PositionEngineOptions } from './engine.js';
+export { ABSORB_REASONS } from './events.js';
+export type { PositionEngineEvents, AbsorbReason, MarketRef } from './events.js';
+export type {
+  FillHistory,
+  FillHistoryResult,
+  PositionSource,
+  PositionSnapshot,
+  Cursor,
+  CursorStore,
+  SignalPublisher,
+  RawEventSource,
+} from './ports.js';
+export { MemoryCursorStore } from './memory-cursor-store.js';
+export { StoredCursor, encodeCursor, decodeCursor } from './cursor-codec.js';
+export { chainSort, isSelfTradePair } from './chain.js';
+export { signedSize, isOwnLiquidation, isCounterpartyLiquidation, checkDir } from './fill-traits.js';
+export { TypedEmitter } from './emitter.js';
+export { replay } from './replay/replay.js';
+export type { ReplayOptions, ReplayStats } from './replay/replay.js';
+export { fillFromRawEvent, RawEventLine, RawFillPayload } from './replay/normalize.js';
+export { readNdjsonRawEvents } from './replay/ndjson-source.js';

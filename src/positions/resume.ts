@@ -1,0 +1,51 @@
+/**
+ * Restart: trackers were rebuilt from their cursors; backfill the downtime from the oldest
+ * cursor to now, feed it through the normal path (stale/duplicate rules drop what was
+ * already processed, signals are flagged backfilled), then verify every resumed market
+ * against the authoritative snapshot and RECONCILE any difference. A truncated history
+ * (10 000-fill horizon) cannot be replayed faithfully, so those markets reconcile directly.
+ */
+import { ZERO } from '../core/index.js';
+import type { FillEvent, MarketClass } from '../core/index.js';
+import type { PositionEngineEvents } from './events.js';
+import type { FillHistory, PositionSnapshot } from './ports.js';
+import type { MarketTracker } from './tracker.js';
+
+export interface ResumeDeps {
+  readonly influencerId: string;
+  readonly trackers: ReadonlyMap<string, MarketTracker>;
+  readonly user: string;
+  readonly from: number;
+  readonly to: number;
+  readonly snapshot: PositionSnapshot | null;
+  readonly fillHistory: FillHistory | undefined;
+  covered(cls: MarketClass): boolean;
+  tracker(market: string): MarketTracker;
+  /** Close open blocks and wait for repairs started by the replayed fills. */
+  settle(): Promise<void>;
+  emit<K extends keyof PositionEngineEvents>(event: K, payload: PositionEngineEvents[K]): void;
+}
+
+export async function resumeInfluencer(d: ResumeDeps): Promise<void> {
+  const resumed = [...d.trackers.values()];
+  let truncated = false;
+  let count = 0;
+  if (d.fillHistory) {
+    const res = await d.fillHistory.userFillsByTime(d.user, d.from, d.to);
+    truncated = res.truncated;
+    if (!truncated) {
+      const fills: FillEvent[] = [...res.fills].sort((a, b) => a.time - b.time);
+      count = fills.length;
+      for (const f of fills) d.tracker(f.coin).accept(f);
+      await d.settle();
+    }
+  }
+  d.emit('resumed', { influencerId: d.influencerId, fills: count, truncated });
+  const snap = d.snapshot;
+  if (!snap) return;
+  for (const t of resumed) {
+    if (!d.covered(t.cls) || t.held || t.lastTime > snap.time) continue;
+    const target = snap.positions.get(t.market) ?? ZERO;
+    if (!target.eq(t.position)) t.reconcileTo(target, snap.time, truncated ? 'resume-truncated' : 'resume-verify', []);
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * One (influencer, market): the position we hold, the open block, the processed-id boundary
+ * and the hold buffer used while a gap is repaired. Synchronous: the engine (host) owns
+ * timers, I/O and async repair; this file owns the per-market rules:
+ *  - dedupe: older than the last processed fill is stale, same id at its millisecond is a duplicate;
+ *  - a later block time (or the settle timer, or flush) closes the open block;
+ *  - a closed block is chain-sorted; if it does not continue our position it is a gap.
+ */
+import { InternalError, ZERO, decStr, marketClass } from '../core/index.js';
+import type { Decimal, FillEvent, MarketClass, TimerHandle } from '../core/index.js';
+import { deriveBlock, reconcileSignal } from './block.js';
+import type { BlockContext } from './block.js';
+import { chainOrigin, chainSort } from './chain.js';
+import type { ChainStep } from './chain.js';
+import type { AbsorbReason, PositionEngineEvents } from './events.js';
+import type { Cursor } from './ports.js';
+import type { ReconcileReason, Signal, SignalMode } from './signal.js';
+
+export interface TrackerHost {
+  readonly mode: SignalMode;
+  readonly seedOverlapMs: number;
+  emits(cls: MarketClass): boolean;
+  now(): number;
+  degraded(influencerId: string): boolean;
+  emit<K extends keyof PositionEngineEvents>(event: K, payload: PositionEngineEvents[K]): void;
+  output(t: MarketTracker, signal: Signal): void;
+  persist(t: MarketTracker): void;
+  armSettle(t: MarketTracker): TimerHandle;
+  startRepair(t: MarketTracker, gapFills: FillEvent[]): void;
+}
+
+export interface TrackerInit {
+  readonly influencerId: string;
+  readonly user: string;
+  readonly market: string;
+  /** Known starting position, or null to adopt the first fill's startPosition. */
+  readonly position: Decimal | null;
+  readonly lastTime: number;
+  readonly idsAtLastTime?: readonly string[];
+  readonly lastEventId?: string;
+  /** True when the start comes from a cursor (fills already processed). */
+  readonly fromCursor: boolean;
+}
+
+interface OpenBlock {
+  readonly time: number;
+  readonly fills: Map<string, FillEvent>;
+  timer: TimerHandle | null;
+}
+
+export class MarketTracker {
+  readonly influencerId: string;
+  readonly user: string;
+  readonly market: string;
+  readonly cls: MarketClass;
+  position: Decimal;
+  seeded: boolean;
+  lastTime: number;
+  lastEventId: string;
+  idsAtLastTime: Set<string>;
+  /** Any fill processed since seeding (the seed-overlap rule applies only before the first). */
+  confirmedAny: boolean;
+  /** Last processed fill had no startPosition (market-stream accumulation). */
+  accumulating = false;
+  /** Non-null while a gap repair runs: later fills wait here in arrival order. */
+  held: FillEvent[] | null = null;
+  repairing: Promise<void> | null = null;
+  /** A publish failed: stop advancing the persisted cursor so a restart re-derives. */
+  cursorFrozen = false;
+  private open: OpenBlock | null = null;
+  private readonly seedTime: number;
+
+  constructor(
+    private readonly host: TrackerHost,
+    init: TrackerInit,
+  ) {
+    this.influencerId = init.influencerId;
+    this.user = init.user;
+    this.market = init.market;
+    this.cls = marketClass(init.market);
+    this.position = init.position ?? ZERO;
+    this.seeded = init.position !== null;
+    this.lastTime = init.lastTime;
+    this.seedTime = init.lastTime;
+    this.lastEventId = init.lastEventId ?? '';
+    this.idsAtLastTime = new Set(init.idsAtLastTime ?? []);
+    this.confirmedAny = init.fromCursor;
+  }
+
+  get key(): string {
+    return `${this.influencerId}|${this.market}`;
+  }
+
+  get pendingTime(): number | null {
+    return this.open?.time ?? null;
+  }
+
+  cursor(): Cursor {
+    return {
+      time: this.lastTime,
+      eventId: this.lastEventId,
+      eventIdsAtTime: [...this.idsAtLastTime].sort(),
+      position: decStr(this.position),
+    };
+  }
+
+  ctx(): BlockContext {
+    return {
+      influencerId: this.influencerId,
+      user: this.user,
+      market: this.market,
+      mode: this.host.mode,
+      emittedAt: this.host.now(),
+      degradedListener: this.host.degraded(this.influencerId),
+      onTransition: (e) =>
+        this.host.emit('transition', { influencerId: this.influencerId, market: this.market, ...e }),
+    };
+  }
+
+  private absorb(f: FillEvent, reason: AbsorbReason): void {
+    this.host.emit('absorbed', { influencerId: this.influencerId, market: this.market, eventId: f.eventId, reason });
+  }
+
+  /** Take one fill in delivery order. */
+  accept(f: FillEvent): void {
+    if (f.coin !== this.market) throw new InternalError(`fill for ${f.coin} routed to tracker ${this.key}`);
+    if (this.held) {
+      this.held.push(f);
+      return;
+    }
+    if (f.time < this.lastTime) return this.absorb(f, 'stale');
+    if (f.time === this.lastTime && this.idsAtLastTime.has(f.eventId)) return this.absorb(f, 'duplicate');
+    if (this.open && f.time > this.open.time) {
+      this.closeBlock();
+      // closeBlock may have started a repair: from now on this fill waits with the others.
+      const held = this.held as FillEvent[] | null;
+      if (held) {
+        held.push(f);
+        return;
+      }
+    }
+    // An older time than the open block breaks the input contract; the chain check repairs it.
+    if (this.open && f.time < this.open.time) return this.absorb(f, 'stale');
+    if (!this.open) this.open = { time: f.time, fills: new Map(), timer: null };
+    if (this.open.fills.has(f.eventId)) return this.absorb(f, 'duplicate');
+    this.open.fills.set(f.eventId, f);
+    this.open.timer?.cancel();
+    this.open.timer = this.host.armSettle(this);
+  }
+
+  /** Close the open block (settle timer, later block, flush). */
+  closeBlock(): void {
+    const b = this.open;
+    if (!b) return;
+    this.open = null;
+    b.timer?.cancel();
+    this.processBlock([...b.fills.values()], false);
+  }
+
+  /** Chain-check and apply one block; on a gap hand it to the host's repair unless forced. */
+  processBlock(fills: FillEvent[], forced: boolean, reason: ReconcileReason = 'start-position'): void {
+    if (fills.length === 0) return;
+    if (!this.seeded) {
+      const origin = chainOrigin(fills) ?? fills.find((f) => f.startPosition !== null)?.startPosition ?? ZERO;
+      this.position = origin;
+      this.seeded = true;
+      this.host.emit('seededFromFill', { influencerId: this.influencerId, market: this.market, position: origin });
+    }
+    const r = chainSort(this.position, fills);
+    if (r.complete) return this.apply(r.steps);
+    if (!this.confirmedAny && (fills[0]?.time ?? 0) <= this.seedTime + this.host.seedOverlapMs) {
+      const origin = chainOrigin(fills);
+      if (origin && chainSort(origin, fills).end.eq(this.position)) {
+        for (const f of fills) this.absorb(f, 'seed-overlap');
+        this.markProcessed(fills);
+        this.host.persist(this);
+        return;
+      }
+    }
+    if (forced) return this.forceApply(fills, reason);
+    const first = r.steps.length === 0 ? fills.find((f) => f.startPosition !== null) : undefined;
+    this.host.emit('gap', {
+      influencerId: this.influencerId,
+      market: this.market,
+      expected: this.position,
+      got: first?.startPosition ?? null,
+      eventId: first?.eventId ?? fills[0]?.eventId ?? '',
+      time: fills[0]?.time ?? 0,
+    });
+    this.held = [];
+    this.host.startRepair(this, fills);
+  }
+
+  /**
+   * Apply a block that does not chain, never silently: whenever the next fills start
+   * elsewhere, emit a RECONCILE jump to where they start, then apply what chains from there.
+   */
+  forceApply(fills: FillEvent[], reason: ReconcileReason): void {
+    let remaining = fills;
+    while (remaining.length > 0) {
+      const r = chainSort(this.position, remaining);
+      if (r.steps.length === 0) {
+        const origin =
+          chainOrigin(remaining) ??
+          [...remaining].sort((a, b) => (a.eventId < b.eventId ? -1 : 1)).find((f) => f.startPosition !== null)
+            ?.startPosition;
+        if (!origin) throw new InternalError(`no origin for unchained block of ${this.key}`);
+        this.reconcileTo(origin, remaining[0]?.time ?? this.lastTime, reason, []);
+        continue;
+      }
+      this.apply(r.steps);
+      const done = new Set(r.steps.flat().map((f) => f.eventId));
+      remaining = remaining.filter((f) => !done.has(f.eventId));
+    }
+  }
+
+  apply(steps: readonly ChainStep[]): void {
+    const fills = steps.flat();
+    if (fills.length === 0) return;
+    const emits = this.host.emits(this.cls);
+    const before = this.position;
+    const out = deriveBlock(this.ctx(), before, steps, emits);
+    const ref = { influencerId: this.influencerId, market: this.market };
+    const time = fills[0]?.time ?? 0;
+    for (const d of out.dirFindings) {
+      if (d.check.kind === 'mismatch')
+        this.host.emit('dirMismatch', { ...ref, eventId: d.fill.eventId, dir: d.check.dir, expected: d.check.expected });
+      else this.host.emit('unknownDir', { ...ref, eventId: d.fill.eventId, dir: d.check.dir });
+    }
+    if (out.selfTradePairs > 0) this.host.emit('selfTrade', { ...ref, time, pairs: out.selfTradePairs });
+    if (out.netZero && out.selfTradePairs * 2 !== fills.length)
+      this.host.emit('netZeroBlock', { ...ref, time, fillCount: fills.length });
+    if (!emits && !before.eq(out.after)) this.host.emit('suppressed', { ...ref, marketClass: this.cls, time });
+    this.position = out.after;
+    this.accumulating = fills[fills.length - 1]?.startPosition === null;
+    this.markProcessed(fills);
+    for (const s of out.signals) this.host.output(this, s);
+    this.host.persist(this);
+  }
+
+  /** Jump to an authoritative position with a RECONCILE signal (an event only if nothing moved). */
+  reconcileTo(target: Decimal, time: number, reason: ReconcileReason, absorbed: readonly FillEvent[]): void {
+    const from = this.position;
+    const changed = !from.eq(target);
+    this.host.emit('reconcile', { influencerId: this.influencerId, market: this.market, from, to: target, reason, changed });
+    if (changed) {
+      const s = reconcileSignal(this.ctx(), from, target, time, reason, absorbed);
+      this.position = target;
+      if (this.host.emits(this.cls)) this.host.output(this, s);
+    }
+    for (const f of absorbed) this.absorb(f, 'reconciled');
+    this.advanceTo(time, absorbed.filter((f) => f.time === time).map((f) => f.eventId));
+    this.host.persist(this);
+  }
+
+  markProcessed(fills: readonly FillEvent[]): void {
+    const time = Math.max(...fills.map((f) => f.time));
+    this.advanceTo(
+      time,
+      fills.filter((f) => f.time === time).map((f) => f.eventId),
+    );
+    const last = fills[fills.length - 1];
+    if (last) this.lastEventId = last.eventId;
+    this.confirmedAny = true;
+  }
+
+  private advanceTo(time: number, ids: readonly string[]): void {
+    if (time > this.lastTime) {
+      this.lastTime = time;
+      this.idsAtLastTime = new Set();
+    }
+    if (time === this.lastTime) for (const id of ids) this.idsAtLastTime.add(id);
+  }
+
+  /** Cancel timers (shutdown / removal); the open block is dropped, not emitted. */
+  dispose(): void {
+    this.open?.timer?.cancel();
+    this.open = null;
+  }
+}
