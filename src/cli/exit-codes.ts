@@ -27,6 +27,8 @@ export function exitCodeFor(e: unknown): number {
       return EXIT.INVALID;
     case 'CONFIG_NOT_FOUND':
       return EXIT.NOT_FOUND;
+    case 'CONFLICT':
+      return EXIT.CONFLICT;
     case 'REDIS_UNAVAILABLE':
     case 'SINK_UNAVAILABLE':
     case 'SOURCE_CONNECTION':

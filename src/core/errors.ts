@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   SPOOL_CORRUPT: 'A spool file on disk has a damaged record.',
   REDIS_UNAVAILABLE: 'Redis is unreachable.',
   CLI_USAGE: 'The command line was not understood.',
+  CONFLICT: 'A change clashes with stored data: a duplicate id or address, or a concurrent edit.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
