@@ -1,0 +1,186 @@
+/**
+ * The `POST /info` client (protocol reference §4–§6): typed methods, responses parsed with the
+ * protocol schemas, the per-IP weight budget, retries with backoff on 429/5xx/network errors
+ * via core/retry.ts (policy injected) and typed errors (INFO_HTTP, INFO_RATE_LIMITED,
+ * INFO_BAD_RESPONSE). Pagination over `userFillsByTime` lives in ./pagination.ts.
+ */
+import type { z } from 'zod';
+import type { Clock, Logger, RetryPolicy } from '../../core/index.js';
+import { DEFAULT_RETRY_POLICY, SourceError, normalizeAddress, retry, silentLogger, systemClock } from '../../core/index.js';
+import { formatIssues } from '../../core/index.js';
+import {
+  ClearinghouseState,
+  MetaResponse,
+  PerpDexsResponse,
+  SpotMetaResponse,
+  UserFillsByTimeResponse,
+  UserFillsResponse,
+} from '../schemas/info.js';
+import type { BackfillOptions, BackfillResult, InfoCallOptions } from './pagination.js';
+import { userFillsByTimeAll } from './pagination.js';
+import { InfoWeightBudget, baseWeight, itemWeight } from './weight-budget.js';
+
+export const MAINNET_INFO_URL = 'https://api.hyperliquid.xyz/info';
+
+export type FetchLike = (url: string, init: RequestInit & { dispatcher?: unknown }) => Promise<Response>;
+
+export interface InfoClientOptions {
+  /** Full URL of the info endpoint. Default mainnet. */
+  readonly url?: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Retry policy for 429/5xx/network errors. Default core DEFAULT_RETRY_POLICY. */
+  readonly retryPolicy?: RetryPolicy;
+  /** Shared per-egress-IP weight budget. Default: a private 1200/min budget. */
+  readonly weightBudget?: InfoWeightBudget;
+  /** Per-request deadline. Default 15 000 ms. */
+  readonly timeoutMs?: number;
+  /** undici Dispatcher (egress proxy / local address); passed to fetch as `dispatcher`. */
+  readonly dispatcher?: unknown;
+  /** Default global fetch. */
+  readonly fetch?: FetchLike;
+  readonly random?: () => number;
+}
+
+export type { InfoCallOptions } from './pagination.js';
+
+export class InfoClient {
+  private readonly url: string;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly policy: RetryPolicy;
+  readonly weightBudget: InfoWeightBudget;
+  private readonly timeoutMs: number;
+  private readonly dispatcher: unknown;
+  private readonly fetchFn: FetchLike;
+  private readonly random: (() => number) | undefined;
+
+  constructor(options: InfoClientOptions = {}) {
+    this.url = options.url ?? MAINNET_INFO_URL;
+    this.clock = options.clock ?? systemClock;
+    this.log = (options.logger ?? silentLogger).child({ component: 'hl-info' });
+    this.policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    this.weightBudget = options.weightBudget ?? new InfoWeightBudget({ clock: this.clock });
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.dispatcher = options.dispatcher;
+    this.fetchFn = options.fetch ?? (globalThis.fetch as FetchLike);
+    this.random = options.random;
+  }
+
+  /** Most recent fills (≤2000), newest first as the server sends them. */
+  userFills(user: string, opts: InfoCallOptions = {}): Promise<UserFillsResponse> {
+    return this.post({ type: 'userFills', user: normalizeAddress(user), aggregateByTime: false }, UserFillsResponse, opts);
+  }
+
+  /** One page (≤2000) of fills in [startTime, endTime] (inclusive). */
+  userFillsByTime(user: string, startTime: number, endTime?: number, opts: InfoCallOptions = {}): Promise<UserFillsByTimeResponse> {
+    const body: Record<string, unknown> = { type: 'userFillsByTime', user: normalizeAddress(user), startTime, aggregateByTime: false };
+    if (endTime !== undefined) body['endTime'] = endTime;
+    return this.post(body, UserFillsByTimeResponse, opts);
+  }
+
+  /** Positions of one perp dex ('' = main dex; HIP-3 dexes need their own call, §4). */
+  clearinghouseState(user: string, dex = '', opts: InfoCallOptions = {}): Promise<ClearinghouseState> {
+    return this.post({ type: 'clearinghouseState', user: normalizeAddress(user), dex }, ClearinghouseState, opts);
+  }
+
+  /** Every reachable fill in [startTime, endTime] across pages; see ./pagination.ts. */
+  userFillsByTimeAll(user: string, startTime: number, endTime: number, opts: BackfillOptions = {}): Promise<BackfillResult> {
+    return userFillsByTimeAll(this, user, startTime, endTime, { now: () => this.clock.now(), ...opts });
+  }
+
+  meta(dex?: string, opts: InfoCallOptions = {}): Promise<MetaResponse> {
+    return this.post(dex === undefined || dex === '' ? { type: 'meta' } : { type: 'meta', dex }, MetaResponse, opts);
+  }
+
+  perpDexs(opts: InfoCallOptions = {}): Promise<PerpDexsResponse> {
+    return this.post({ type: 'perpDexs' }, PerpDexsResponse, opts);
+  }
+
+  spotMeta(opts: InfoCallOptions = {}): Promise<SpotMetaResponse> {
+    return this.post({ type: 'spotMeta' }, SpotMetaResponse, opts);
+  }
+
+  /** Generic call: weight, retries, schema. Public for request types without a method. */
+  async post<S extends z.ZodType>(body: Record<string, unknown>, schema: S, opts: InfoCallOptions = {}): Promise<z.output<S>> {
+    const type = String(body['type']);
+    const json = await retry(
+      async () => {
+        await this.weightBudget.acquire(baseWeight(type), opts.signal);
+        return this.once(body);
+      },
+      {
+        policy: this.policy,
+        label: `info ${type}`,
+        clock: this.clock,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(this.random ? { random: this.random } : {}),
+        onRetry: ({ attempt, delayMs, error }) =>
+          this.log.warn({ err: error, attempt, delayMs, type }, 'info request failed; retrying'),
+      },
+    );
+    if (Array.isArray(json)) this.weightBudget.charge(itemWeight(type, json.length));
+    const r = schema.safeParse(json);
+    if (!r.success) {
+      const issues = formatIssues(r.error);
+      throw new SourceError('INFO_BAD_RESPONSE', `info ${type}: response does not match its schema: ${issues.slice(0, 5).join('; ')}`, {
+        retriable: false,
+        cause: r.error,
+        context: { type, issues },
+      });
+    }
+    return r.data;
+  }
+
+  private async once(body: Record<string, unknown>): Promise<unknown> {
+    const type = String(body['type']);
+    const ac = new AbortController();
+    const timer = this.clock.setTimeout(() => ac.abort(), this.timeoutMs);
+    let res: Response;
+    try {
+      const init: RequestInit & { dispatcher?: unknown } = {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: ac.signal,
+      };
+      if (this.dispatcher !== undefined) (init as Record<string, unknown>)['dispatcher'] = this.dispatcher;
+      res = await this.fetchFn(this.url, init);
+    } catch (e) {
+      timer.cancel();
+      // fetch reports network failures as TypeError, which core retry treats as a bug: wrap it.
+      throw new SourceError('INFO_HTTP', `info ${type}: request failed: ${(e as Error).message}`, {
+        retriable: true,
+        cause: e,
+        context: { type, timedOut: ac.signal.aborted },
+      });
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } finally {
+      timer.cancel();
+    }
+    if (res.status === 429) {
+      throw new SourceError('INFO_RATE_LIMITED', `info ${type}: HTTP 429 (server weight limit)`, {
+        retriable: true,
+        context: { type, status: 429 },
+      });
+    }
+    if (!res.ok) {
+      throw new SourceError('INFO_HTTP', `info ${type}: HTTP ${res.status}: ${text.slice(0, 200)}`, {
+        retriable: res.status >= 500,
+        context: { type, status: res.status },
+      });
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw new SourceError('INFO_BAD_RESPONSE', `info ${type}: body is not JSON: ${text.slice(0, 200)}`, {
+        retriable: false,
+        cause: e,
+        context: { type },
+      });
+    }
+  }
+}

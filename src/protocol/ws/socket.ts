@@ -1,0 +1,68 @@
+/**
+ * The socket seam. reconnecting-websocket constructs sockets itself (`new WebSocket(url)`), so
+ * per-connection `ws` options (an http.Agent for an egress proxy, a `localAddress` for the
+ * egress IP, handshake timeout) are bound into a subclass here, and the live instance is
+ * tracked so the connection can `terminate()` a half-open socket instead of waiting ~30 s for
+ * a close handshake that never comes. Tests substitute a FakeWebSocket with the same shape.
+ */
+import type { Agent } from 'node:http';
+import { WebSocket as NodeWebSocket } from 'ws';
+
+/** The slice of the WHATWG/ws socket API we and reconnecting-websocket use. */
+export interface SocketLike {
+  readonly readyState: number;
+  binaryType: string;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  terminate?(): void;
+  addEventListener(type: string, listener: (event: never) => void): void;
+  removeEventListener(type: string, listener: (event: never) => void): void;
+}
+
+export interface SocketOptions {
+  /** http(s).Agent for an egress proxy (e.g. https-proxy-agent / socks-proxy-agent). */
+  readonly agent?: Agent;
+  /** Local address to bind (egress IP selection; loopback aliases in tests). */
+  readonly localAddress?: string;
+  /** ws handshake timeout in ms. */
+  readonly handshakeTimeout?: number;
+}
+
+export type SocketConstructor = new (
+  url: string,
+  protocols?: string | string[],
+  options?: Record<string, unknown>,
+) => SocketLike;
+
+export interface BoundSocketClass {
+  readonly ctor: SocketConstructor & { readonly CLOSING: number };
+  current(): SocketLike | null;
+}
+
+const noop = (): void => undefined;
+
+/** A constructor with our ws options bound; remembers the most recently created socket. */
+export function bindSocketClass(options: SocketOptions, base?: SocketConstructor): BoundSocketClass {
+  const Base = base ?? (NodeWebSocket as unknown as SocketConstructor);
+  const wsOptions: Record<string, unknown> = {};
+  if (options.agent) wsOptions['agent'] = options.agent;
+  if (options.localAddress) wsOptions['localAddress'] = options.localAddress;
+  if (options.handshakeTimeout !== undefined) wsOptions['handshakeTimeout'] = options.handshakeTimeout;
+  let current: SocketLike | null = null;
+  class Bound extends (Base as unknown as new (...args: unknown[]) => SocketLike) {
+    static readonly CLOSING = 2;
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols ?? [], wsOptions);
+      // reconnecting-websocket detaches its listeners before closing a socket; a later 'error'
+      // from ws's EventEmitter with no listener would throw, so keep one no-op listener.
+      const maybeEmitter = this as unknown as { on?: (ev: string, fn: () => void) => void };
+      if (typeof maybeEmitter.on === 'function') maybeEmitter.on('error', noop);
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      current = this;
+    }
+  }
+  return {
+    ctor: Bound as unknown as SocketConstructor & { readonly CLOSING: number },
+    current: () => current,
+  };
+}
