@@ -1,0 +1,100 @@
+/**
+ * The only file that constructs kafkajs objects. It narrows kafkajs to the three calls we make
+ * (ProducerLike, AdminLike) so the publisher logic can be tested with fakes and kafkajs could
+ * be swapped for another client here alone. Connection options (brokers, TLS, SASL, timeouts)
+ * pass through unchanged from src/config via the composition root.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel } from 'kafkajs';
+import type { LogEntry, SASLOptions } from 'kafkajs';
+import type { Logger } from '../../core/index.js';
+
+export interface KafkaMessageOut {
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface ProducerLike {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  send(request: { topic: string; acks: number; messages: KafkaMessageOut[] }): Promise<unknown>;
+}
+
+export interface AdminLike {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  listTopics(): Promise<string[]>;
+  createTopics(request: {
+    topics: { topic: string; numPartitions: number; replicationFactor: number }[];
+    waitForLeaders: boolean;
+  }): Promise<boolean>;
+  describeCluster(): Promise<unknown>;
+}
+
+/** Makes fresh producers and admins; tests pass a fake. */
+export interface KafkaClientFactory {
+  producer(): ProducerLike;
+  admin(): AdminLike;
+}
+
+export interface KafkaConnectionOptions {
+  readonly brokers: readonly string[];
+  /** Default `hl-influencer-ingest`. */
+  readonly clientId?: string;
+  readonly ssl?: boolean | ConnectionOptions;
+  readonly sasl?: SASLOptions;
+  /** TCP connect timeout. Default 3000 ms. */
+  readonly connectionTimeoutMs?: number;
+  /** Per-request timeout. Default 30 000 ms. */
+  readonly requestTimeoutMs?: number;
+  /**
+   * kafkajs' own retries inside one send(). Default 5 (about 10 s with the default backoff):
+   * kafkajs' idempotent default is "forever", which would hang a send for a whole broker outage
+   * instead of letting the DurableQueue spill to disk. kafkajs warns that this "may invalidate
+   * EoS"; it does not here, because the failed batch is re-sent unchanged on the same producer.
+   */
+  readonly producerRetries?: number;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** kafkajs logs through our Logger (child `sink.kafka.client`), never to the console. */
+function logCreator(logger: Logger) {
+  const log = logger.child({ component: 'sink.kafka.client' });
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry): void => {
+      const method = LEVELS[level] ?? 'debug';
+      if (!log.isLevelEnabled(method)) return;
+      const { message, ...rest } = entry;
+      log[method]({ ...rest, namespace }, message);
+    };
+}
+
+export function kafkajsFactory(options: KafkaConnectionOptions, logger: Logger): KafkaClientFactory {
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'hl-influencer-ingest',
+    brokers: [...options.brokers],
+    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+    ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    logLevel: logLevel.INFO,
+    logCreator: logCreator(logger),
+  });
+  return {
+    producer: () =>
+      kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        retry: { retries: options.producerRetries ?? 5, initialRetryTime: 300, maxRetryTime: 5000 },
+      }) as unknown as ProducerLike,
+    admin: () => kafka.admin() as unknown as AdminLike,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Kafka adapters (kafkajs). Only the composition root imports this file: it is the one door
+ * through which kafkajs enters the process, so `src/sinks/index.ts` stays free of it.
+ */
+import { silentLogger } from '../../core/index.js';
+import type { Logger } from '../../core/index.js';
+import { kafkajsFactory } from './client.js';
+import type { KafkaClientFactory, KafkaConnectionOptions } from './client.js';
+import { TopicProducer } from './producer.js';
+import type { TopicCreation } from './producer.js';
+import { KafkaDeadLetterPublisher, KafkaSignalPublisher } from './publishers.js';
+
+export { KafkaDeadLetterPublisher, KafkaSignalPublisher, toMessage } from './publishers.js';
+export { TopicProducer } from './producer.js';
+export type { TopicCreation, TopicProducerEvents, TopicProducerOptions } from './producer.js';
+export { kafkajsFactory } from './client.js';
+export type {
+  AdminLike,
+  KafkaClientFactory,
+  KafkaConnectionOptions,
+  KafkaMessageOut,
+  ProducerLike,
+} from './client.js';
+export { FATAL_PRODUCER_ERROR_TYPES, isFatalProducerError } from './fatal.js';
+
+export const DEFAULT_SIGNAL_TOPIC = 'influencer_signals';
+export const DEFAULT_DLQ_TOPIC = 'influencer_signals.dlq';
+
+export interface KafkaSinkOptions extends KafkaConnectionOptions {
+  /** Default `influencer_signals` (signals) / `influencer_signals.dlq` (dead letters). */
+  readonly topic?: string;
+  /** Create the topic when missing (config flag); false = it must already exist. */
+  readonly createTopic?: TopicCreation | false;
+  readonly logger?: Logger;
+  /** Tests: a fake client instead of kafkajs. */
+  readonly factory?: KafkaClientFactory;
+}
+
+export function createKafkaSignalPublisher(options: KafkaSinkOptions): KafkaSignalPublisher {
+  const logger = options.logger ?? silentLogger;
+  return new KafkaSignalPublisher(
+    new TopicProducer({
+      topic: options.topic ?? DEFAULT_SIGNAL_TOPIC,
+      factory: options.factory ?? kafkajsFactory(options, logger),
+      createTopic: options.createTopic ?? false,
+      logger,
+    }),
+  );
+}
+
+export function createKafkaDeadLetterPublisher(options: KafkaSinkOptions): KafkaDeadLetterPublisher {
+  const logger = options.logger ?? silentLogger;
+  return new KafkaDeadLetterPublisher(
+    new TopicProducer({
+      topic: options.topic ?? DEFAULT_DLQ_TOPIC,
+      factory: options.factory ?? kafkajsFactory(options, logger),
+      createTopic: options.createTopic ?? false,
+      logger,
+    }),
+  );
+}

@@ -1,0 +1,182 @@
+/**
+ * One idempotent producer for one topic, with the lifecycle kafkajs leaves to us: lazy
+ * connect, optional topic creation, and recreation after a fatal error (see fatal.ts).
+ * Sends are serialised (one batch in flight), acks are always -1 and messages carry only a
+ * key, never a partition, so the default murmur2 partitioner keeps each key on one partition
+ * and in order. A failed send always rejects with a retriable SinkError; the DurableQueue in
+ * front keeps the batch at its head and re-sends it first, so recreation never reorders.
+ */
+import { SinkError, errorMessage, silentLogger } from '../../core/index.js';
+import type { Logger } from '../../core/index.js';
+import { TypedEmitter } from '../emitter.js';
+import type { AdminLike, KafkaClientFactory, KafkaMessageOut, ProducerLike } from './client.js';
+import { isFatalProducerError, kafkaErrorType } from './fatal.js';
+
+export interface TopicCreation {
+  readonly numPartitions: number;
+  readonly replicationFactor: number;
+}
+
+export interface TopicProducerOptions {
+  readonly topic: string;
+  readonly factory: KafkaClientFactory;
+  /** Create the topic at first use when missing; false (default) = it must exist (or auto-create). */
+  readonly createTopic?: TopicCreation | false;
+  readonly logger?: Logger;
+}
+
+export interface TopicProducerEvents {
+  sent: { readonly topic: string; readonly count: number };
+  sendFailed: { readonly topic: string; readonly error: unknown; readonly fatal: boolean };
+  producerRecreated: { readonly topic: string; readonly reason: string };
+  topicCreated: { readonly topic: string; readonly numPartitions: number };
+}
+
+export class TopicProducer {
+  readonly events: TypedEmitter<TopicProducerEvents>;
+  private producer: ProducerLike | null = null;
+  private connecting: Promise<ProducerLike> | null = null;
+  private admin: AdminLike | null = null;
+  private topicReady = false;
+  private lock: Promise<void> = Promise.resolve();
+  private closed: Promise<void> | null = null;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: TopicProducerOptions) {
+    this.logger = (options.logger ?? silentLogger).child({ component: 'sink.kafka', topic: options.topic });
+    this.events = new TypedEmitter(this.logger);
+  }
+
+  get topic(): string {
+    return this.options.topic;
+  }
+
+  /** Send in order; resolves when the broker acknowledged every message (acks -1). */
+  send(messages: KafkaMessageOut[]): Promise<void> {
+    const run = this.lock.then(() => this.sendNow(messages));
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Reachability for /ready: a metadata round trip. Never throws. */
+  async ping(): Promise<boolean> {
+    try {
+      const admin = await this.connectedAdmin();
+      await admin.describeCluster();
+      return true;
+    } catch (err) {
+      this.logger.debug({ err }, 'kafka ping failed');
+      await this.dropAdmin();
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.lock;
+      await this.dropProducer();
+      await this.dropAdmin();
+    })();
+    return this.closed;
+  }
+
+  private async sendNow(messages: KafkaMessageOut[]): Promise<void> {
+    if (this.closed) throw new SinkError('SINK_UNAVAILABLE', `producer for ${this.topic} is closed`);
+    if (messages.length === 0) return;
+    let producer: ProducerLike;
+    try {
+      await this.ensureTopic();
+      producer = await this.connected();
+    } catch (cause) {
+      throw new SinkError('SINK_UNAVAILABLE', `kafka unreachable for ${this.topic}: ${errorMessage(cause)}`, {
+        cause,
+        retriable: true,
+      });
+    }
+    try {
+      await producer.send({ topic: this.topic, acks: -1, messages });
+    } catch (cause) {
+      const fatal = isFatalProducerError(cause);
+      this.events.emit('sendFailed', { topic: this.topic, error: cause, fatal });
+      if (fatal) {
+        const reason = kafkaErrorType(cause) ?? errorMessage(cause);
+        this.logger.error({ err: cause, reason }, 'fatal producer error: recreating the producer');
+        await this.dropProducer();
+        this.events.emit('producerRecreated', { topic: this.topic, reason });
+        throw new SinkError('SINK_FATAL_PRODUCER', `producer for ${this.topic} recreated after: ${reason}`, {
+          cause,
+          retriable: true,
+          context: { topic: this.topic },
+        });
+      }
+      throw new SinkError('SINK_WRITE', `send to ${this.topic} failed: ${errorMessage(cause)}`, {
+        cause,
+        retriable: true,
+        context: { topic: this.topic, type: kafkaErrorType(cause) },
+      });
+    }
+    this.events.emit('sent', { topic: this.topic, count: messages.length });
+  }
+
+  private async connected(): Promise<ProducerLike> {
+    if (this.producer) return this.producer;
+    this.connecting ??= (async () => {
+      const p = this.options.factory.producer();
+      try {
+        await p.connect();
+      } catch (err) {
+        await p.disconnect().catch(() => undefined);
+        throw err;
+      }
+      this.producer = p;
+      return p;
+    })().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const p = this.producer;
+    this.producer = null;
+    if (!p) return;
+    try {
+      await p.disconnect();
+    } catch (err) {
+      this.logger.warn({ err }, 'producer disconnect failed');
+    }
+  }
+
+  private async connectedAdmin(): Promise<AdminLike> {
+    if (this.admin) return this.admin;
+    const admin = this.options.factory.admin();
+    await admin.connect();
+    this.admin = admin;
+    return admin;
+  }
+
+  private async dropAdmin(): Promise<void> {
+    const a = this.admin;
+    this.admin = null;
+    await a?.disconnect().catch(() => undefined);
+  }
+
+  private async ensureTopic(): Promise<void> {
+    const creation = this.options.createTopic;
+    if (this.topicReady || !creation) return;
+    const admin = await this.connectedAdmin();
+    const existing = await admin.listTopics();
+    if (!existing.includes(this.topic)) {
+      try {
+        await admin.createTopics({
+          topics: [{ topic: this.topic, ...creation }],
+          waitForLeaders: true,
+        });
+        this.logger.info({ ...creation }, 'created topic');
+        this.events.emit('topicCreated', { topic: this.topic, numPartitions: creation.numPartitions });
+      } catch (err) {
+        // Another instance may have created it between listTopics and createTopics.
+        if (kafkaErrorType(err) !== 'TOPIC_ALREADY_EXISTS') throw err;
+      }
+    }
+    this.topicReady = true;
+  }
+}
