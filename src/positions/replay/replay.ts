@@ -104,6 +104,9 @@ export async function replay(source: RawEventSource, opts: ReplayOptions): Promi
   }
   engine.flush();
   await engine.close();
+  // Blocks of different markets close at different moments; print in block-time order (the
+  // sort is stable, so each (influencer, market) keeps its own order).
+  signals.sort((a, b) => a.timestamp - b.timestamp);
   for (const s of signals) await opts.onSignal(s);
   return { rawEvents, fills: ordered.length, duplicates, skipped, invalid, signals: signals.length };
 }
