@@ -49,6 +49,8 @@ interface Entry {
   readonly trackedAt: number;
   /** Expected listeners still owing the event, with the influencer they serve. */
   readonly owing: Map<string, string>;
+  /** Listeners whose copy was already measured (lead is taken once per listener). */
+  readonly measured: string[];
 }
 
 export interface DeliveryTrackerOptions {
@@ -96,15 +98,20 @@ export class DeliveryTracker {
       firstReceivedAt: e.source.receivedAt,
       trackedAt: now,
       owing,
+      measured: [],
     });
   }
 
   /** A later copy arrived; returns the lead observation when the event is still tracked. */
   copy(e: FillEvent): CopyObservation | null {
     const entry = this.entries.get(e.eventId);
-    if (!entry || entry.firstListenerId === e.source.listenerId) return null;
-    entry.owing.delete(e.source.listenerId);
+    const lid = e.source.listenerId;
+    if (!entry || entry.firstListenerId === lid) return null;
+    entry.owing.delete(lid);
     if (entry.owing.size === 0 && this.opts.expectedListeners) this.entries.delete(e.eventId);
+    // Only a live copy says how far behind its listener runs; a snapshot replay does not.
+    if (e.source.delivery !== 'live' || entry.measured.includes(lid)) return null;
+    entry.measured.push(lid);
     return {
       eventId: e.eventId,
       firstListenerId: entry.firstListenerId,
@@ -119,7 +126,13 @@ export class DeliveryTracker {
       if (entry.trackedAt + this.opts.graceMs > now) break;
       this.entries.delete(id);
       for (const [listenerId, influencerId] of entry.owing) {
-        onMissed({ eventId: id, influencerId, listenerId, deliveredBy: entry.firstListenerId, graceMs: this.opts.graceMs });
+        onMissed({
+          eventId: id,
+          influencerId,
+          listenerId,
+          deliveredBy: entry.firstListenerId,
+          graceMs: this.opts.graceMs,
+        });
       }
     }
   }

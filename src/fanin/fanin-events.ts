@@ -17,7 +17,11 @@ export interface FanInEvents {
     readonly late: boolean;
   };
   /** A later copy of an already-admitted fill was suppressed. */
-  duplicateSuppressed: { readonly eventId: string; readonly listenerId: string; readonly delivery: DeliveryKind };
+  duplicateSuppressed: {
+    readonly eventId: string;
+    readonly listenerId: string;
+    readonly delivery: DeliveryKind;
+  };
   /** Measured when the later copy arrives: `listenerId` was first, by `leadMs` over `otherListenerId`. */
   firstDelivery: {
     readonly eventId: string;

@@ -137,7 +137,9 @@ export class FanIn {
       expectedListeners: opts.expectedListeners,
       isExpectedFrom: opts.isExpectedFrom,
     });
-    this.events = new TypedEmitter((err, ev) => this.log.error({ err, event: ev }, 'fan-in event listener threw'));
+    this.events = new TypedEmitter((err, ev) =>
+      this.log.error({ err, event: ev }, 'fan-in event listener threw'),
+    );
   }
 
   /** Accepts fills from any listener. Never blocks; the shared dedup store answers asynchronously. */
@@ -153,7 +155,11 @@ export class FanIn {
       if (infl.length === 0) {
         this.c.unroutable++;
         if (this.events.has('unroutable')) {
-          this.events.emit('unroutable', { eventId: f.eventId, user: f.user, listenerId: f.source.listenerId });
+          this.events.emit('unroutable', {
+            eventId: f.eventId,
+            user: f.user,
+            listenerId: f.source.listenerId,
+          });
         }
         continue;
       }
@@ -208,7 +214,11 @@ export class FanIn {
     };
   }
 
-  private admit(fills: readonly FillEvent[], routes: readonly (readonly string[])[], firsts: readonly boolean[]): void {
+  private admit(
+    fills: readonly FillEvent[],
+    routes: readonly (readonly string[])[],
+    firsts: readonly boolean[],
+  ): void {
     const now = this.o.clock.now();
     let lateBatches: Map<string, { key: KeyState; fills: FillEvent[] }> | null = null;
     for (let i = 0; i < fills.length; i++) {
@@ -244,7 +254,11 @@ export class FanIn {
     const lid = f.source.listenerId;
     this.dupByListener.set(lid, (this.dupByListener.get(lid) ?? 0) + 1);
     if (this.events.has('duplicateSuppressed')) {
-      this.events.emit('duplicateSuppressed', { eventId: f.eventId, listenerId: lid, delivery: f.source.delivery });
+      this.events.emit('duplicateSuppressed', {
+        eventId: f.eventId,
+        listenerId: lid,
+        delivery: f.source.delivery,
+      });
     }
     const obs = this.tracker.copy(f);
     if (obs) {
@@ -323,7 +337,13 @@ export class FanIn {
         releasedThrough: key.releasedThrough,
       });
     }
-    this.write(key, { influencerId: key.influencerId, coin: key.coin, blockTime: fills[0]?.time ?? 0, fills: ordered, late: true });
+    this.write(key, {
+      influencerId: key.influencerId,
+      coin: key.coin,
+      blockTime: fills[0]?.time ?? 0,
+      fills: ordered,
+      late: true,
+    });
   }
 
   /** Releases `block` and every earlier pending block of its key, in block-time order. */
@@ -339,7 +359,13 @@ export class FanIn {
       const ordered = orderBlock(b.fills, (u) => key.lastByUser.get(u));
       for (const f of ordered) key.lastByUser.set(f.user, f);
       if (b.time > key.releasedThrough) key.releasedThrough = b.time;
-      this.write(key, { influencerId: key.influencerId, coin: key.coin, blockTime: b.time, fills: ordered, late: false });
+      this.write(key, {
+        influencerId: key.influencerId,
+        coin: key.coin,
+        blockTime: b.time,
+        fills: ordered,
+        late: false,
+      });
     }
   }
 
@@ -359,8 +385,15 @@ export class FanIn {
 
   private deliverFailed(batch: FanInBatch, err: unknown): void {
     this.c.deliverErrors++;
-    this.log.error({ err, influencerId: batch.influencerId, coin: batch.coin }, 'downstream failed on a fan-in batch');
-    this.events.emit('deliverError', { influencerId: batch.influencerId, coin: batch.coin, error: errorMessage(err) });
+    this.log.error(
+      { err, influencerId: batch.influencerId, coin: batch.coin },
+      'downstream failed on a fan-in batch',
+    );
+    this.events.emit('deliverError', {
+      influencerId: batch.influencerId,
+      coin: batch.coin,
+      error: errorMessage(err),
+    });
   }
 
   private releaseDue(now: number): void {
@@ -385,7 +418,10 @@ export class FanIn {
         n++;
       }
     }
-    this.log.warn({ blocks: n, maxPendingFills: this.maxPending }, 'fan-in over its pending bound: released blocks early');
+    this.log.warn(
+      { blocks: n, maxPendingFills: this.maxPending },
+      'fan-in over its pending bound: released blocks early',
+    );
     this.events.emit('forcedRelease', { blocks: n });
   }
 
@@ -405,7 +441,8 @@ export class FanIn {
     while (this.dueHead < this.dueQueue.length && (this.dueQueue[this.dueHead] as Block).released) {
       this.dueQueue[this.dueHead++] = undefined as unknown as Block;
     }
-    const nextBlock = this.dueHead < this.dueQueue.length ? (this.dueQueue[this.dueHead] as Block).due : Infinity;
+    const nextBlock =
+      this.dueHead < this.dueQueue.length ? (this.dueQueue[this.dueHead] as Block).due : Infinity;
     const at = Math.min(nextBlock, this.tracker.nextDue() ?? Infinity);
     if (at === Infinity || at >= this.timerAt) return;
     this.timer?.cancel();

@@ -125,15 +125,19 @@ export class ListenerHealth implements DeliveryObserver {
     this.minSamples = o.minSamples ?? 20;
     this.cooldown = o.reconnectCooldownMs ?? 30_000;
     this.staleAfter = o.staleAfterMs ?? 90_000;
-    this.events = new TypedEmitter((err, ev) => this.log.error({ err, event: ev }, 'health event listener threw'));
+    this.events = new TypedEmitter((err, ev) =>
+      this.log.error({ err, event: ev }, 'health event listener threw'),
+    );
   }
 
   registerPair(spec: PairSpec): void {
     const ids = [spec.primary.listenerId, spec.secondary.listenerId];
-    if (ids[0] === ids[1]) throw new ValidationError(`pair ${spec.pairId}: both roles use listener ${ids[0]}`, []);
+    if (ids[0] === ids[1])
+      throw new ValidationError(`pair ${spec.pairId}: both roles use listener ${ids[0]}`, []);
     this.unregisterPair(spec.pairId);
     for (const id of ids) {
-      if (this.listeners.has(id)) throw new ValidationError(`listener ${id} already belongs to another pair`, []);
+      if (this.listeners.has(id))
+        throw new ValidationError(`listener ${id} already belongs to another pair`, []);
     }
     const pair = { id: spec.pairId, lagEwma: 0, samples: 0, lagSince: null } as Pair;
     const mk = (e: ExpectedListener): L => ({
@@ -319,6 +323,12 @@ export class ListenerHealth implements DeliveryObserver {
     p.lagEwma = -p.lagEwma;
     p.lagSince = null;
     this.log.info({ pairId: p.id, primary: p.primary.id, reason, lagMs }, 'listener roles changed');
-    this.events.emit('roleChanged', { pairId: p.id, primary: p.primary.id, secondary: p.secondary.id, reason, lagMs });
+    this.events.emit('roleChanged', {
+      pairId: p.id,
+      primary: p.primary.id,
+      secondary: p.secondary.id,
+      reason,
+      lagMs,
+    });
   }
 }

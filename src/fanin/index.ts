@@ -17,7 +17,13 @@ export { FanIn } from './fanin.js';
 export type { FanInBatch, FanInOptions, FanInStats, DeliveryObserver } from './fanin.js';
 export type { FanInEvents } from './fanin-events.js';
 export { ListenerHealth, CONNECTION_STATES } from './health.js';
-export type { ListenerHealthOptions, PairSpec, ListenerStatus, HealthEvents, ConnectionState } from './health.js';
+export type {
+  ListenerHealthOptions,
+  PairSpec,
+  ListenerStatus,
+  HealthEvents,
+  ConnectionState,
+} from './health.js';
 export { RotationCoordinator, plannedRotationTimes } from './rotation.js';
 export type {
   RotationCoordinatorOptions,

@@ -61,7 +61,9 @@ export class LayeredDedupStore implements DedupStore {
     this.remoteTtlMs = opts.remoteTtlMs ?? opts.memory.ttlMs;
     this.remoteTimeoutMs = opts.remoteTimeoutMs ?? 250;
     this.retryAfterMs = opts.retryAfterMs ?? 1000;
-    this.events = new TypedEmitter((err, ev) => this.logger.error({ err, event: ev }, 'dedup event listener threw'));
+    this.events = new TypedEmitter((err, ev) =>
+      this.logger.error({ err, event: ev }, 'dedup event listener threw'),
+    );
   }
 
   get degraded(): boolean {
@@ -85,22 +87,32 @@ export class LayeredDedupStore implements DedupStore {
     return this.closing;
   }
 
-  private async askRemote(ids: readonly string[], local: boolean[], missIdx: number[]): Promise<readonly boolean[]> {
+  private async askRemote(
+    ids: readonly string[],
+    local: boolean[],
+    missIdx: number[],
+  ): Promise<readonly boolean[]> {
     const missIds = missIdx.map((i) => ids[i] as string);
     let timer: { cancel(): void } | undefined;
     try {
       const answer = await Promise.race([
         this.remote.claim(missIds, this.remoteTtlMs),
         new Promise<never>((_, reject) => {
-          timer = this.clock.setTimeout(() => reject(new RemoteTimeout('remote dedup timed out')), this.remoteTimeoutMs);
+          timer = this.clock.setTimeout(
+            () => reject(new RemoteTimeout('remote dedup timed out')),
+            this.remoteTimeoutMs,
+          );
         }),
       ]);
-      if (answer.length !== missIds.length) throw new Error(`remote answered ${answer.length} of ${missIds.length} ids`);
+      if (answer.length !== missIds.length)
+        throw new Error(`remote answered ${answer.length} of ${missIds.length} ids`);
       for (let j = 0; j < missIdx.length; j++) local[missIdx[j] as number] = answer[j] === true;
       this.markUp();
       return local;
     } catch (err) {
-      this.markDown(err instanceof RemoteTimeout ? `timeout after ${this.remoteTimeoutMs} ms` : errorMessage(err));
+      this.markDown(
+        err instanceof RemoteTimeout ? `timeout after ${this.remoteTimeoutMs} ms` : errorMessage(err),
+      );
       this.events.emit('memoryOnly', { ids: missIdx.length });
       return local;
     } finally {

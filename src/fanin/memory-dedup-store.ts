@@ -55,7 +55,10 @@ export class MemoryDedupStore implements DedupStore {
 
   constructor(opts: MemoryDedupStoreOptions) {
     if (!Number.isInteger(opts.maxEntries) || opts.maxEntries < 1) {
-      throw new ConfigError('CONFIG_INVALID', `dedup maxEntries must be a positive integer, got ${opts.maxEntries}`);
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `dedup maxEntries must be a positive integer, got ${opts.maxEntries}`,
+      );
     }
     if (!Number.isFinite(opts.ttlMs) || opts.ttlMs <= 0) {
       throw new ConfigError('CONFIG_INVALID', `dedup ttlMs must be a positive number, got ${opts.ttlMs}`);
@@ -109,7 +112,8 @@ export class MemoryDedupStore implements DedupStore {
   /** Ids not yet expired at `now`; walks only the expired tail. */
   liveSize(now: number): number {
     let expired = 0;
-    for (let s = this.tail; s !== NONE && (this.expiry[s] as number) <= now; s = this.prev[s] as number) expired++;
+    for (let s = this.tail; s !== NONE && (this.expiry[s] as number) <= now; s = this.prev[s] as number)
+      expired++;
     return this.used - expired;
   }
 

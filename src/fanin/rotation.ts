@@ -39,7 +39,12 @@ export interface RotationPermit {
 export interface RotationEvents {
   [k: string]: unknown;
   waiting: { readonly unitId: string; readonly reason: string; readonly blockedBy: readonly string[] };
-  granted: { readonly unitId: string; readonly reason: string; readonly waitedMs: number; readonly override: boolean };
+  granted: {
+    readonly unitId: string;
+    readonly reason: string;
+    readonly waitedMs: number;
+    readonly override: boolean;
+  };
   down: { readonly unitId: string; readonly reason: string; readonly planned: boolean };
   up: { readonly unitId: string; readonly downMs: number };
 }
@@ -66,7 +71,9 @@ export class RotationCoordinator {
     this.log = o.logger.child({ component: 'fanin.rotation' });
     this.maxWait = o.maxWaitMs ?? 120_000;
     this.maxConcurrent = o.maxConcurrent ?? 1;
-    this.events = new TypedEmitter((err, ev) => this.log.error({ err, event: ev }, 'rotation event listener threw'));
+    this.events = new TypedEmitter((err, ev) =>
+      this.log.error({ err, event: ev }, 'rotation event listener threw'),
+    );
   }
 
   isDown(unitId: string): boolean {
@@ -85,7 +92,15 @@ export class RotationCoordinator {
       return Promise.resolve(this.grant(unitId, reason, now, false));
     }
     return new Promise<RotationPermit>((resolve, reject) => {
-      const w: Waiter = { unitId, reason, since: now, resolve, reject, timer: null, cleanup: () => undefined };
+      const w: Waiter = {
+        unitId,
+        reason,
+        since: now,
+        resolve,
+        reject,
+        timer: null,
+        cleanup: () => undefined,
+      };
       w.timer = this.o.clock.setTimeout(() => this.expire(w), this.maxWait);
       if (signal) {
         const onAbort = (): void => {

@@ -1,5 +1,12 @@
 /** Test helpers for the fan-in: a manual clock and a FillEvent factory with real event ids. */
-import type { Address, Clock, DeliveryKind, FillEvent, ListenerKind, TimerHandle } from '../../src/core/index.js';
+import type {
+  Address,
+  Clock,
+  DeliveryKind,
+  FillEvent,
+  ListenerKind,
+  TimerHandle,
+} from '../../src/core/index.js';
 import { dec, decStr, eventId } from '../../src/core/index.js';
 
 export class ManualClock implements Clock {
@@ -25,7 +32,9 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     const end = this.t + ms;
     for (;;) {
-      const due = this.timers.filter((x) => x.live && x.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const due = this.timers
+        .filter((x) => x.live && x.at <= end)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!due) break;
       this.t = Math.max(this.t, due.at);
       if (due.every !== null) due.at += due.every;
@@ -78,7 +87,8 @@ export function fill(s: FillSpec = {}): FillEvent {
     px,
     sz,
     time,
-    startPosition: s.start === undefined || s.start === null ? (s.start === null ? null : dec('0')) : dec(s.start),
+    startPosition:
+      s.start === undefined || s.start === null ? (s.start === null ? null : dec('0')) : dec(s.start),
     dir: s.dir ?? null,
     tid,
     oid: null,
@@ -98,6 +108,11 @@ export function fill(s: FillSpec = {}): FillEvent {
 }
 
 /** The same fill as delivered by another listener. */
-export function copyFrom(f: FillEvent, listenerId: string, receivedAt = f.source.receivedAt, delivery: DeliveryKind = 'live'): FillEvent {
+export function copyFrom(
+  f: FillEvent,
+  listenerId: string,
+  receivedAt = f.source.receivedAt,
+  delivery: DeliveryKind = 'live',
+): FillEvent {
   return { ...f, source: { ...f.source, listenerId, receivedAt, delivery } };
 }

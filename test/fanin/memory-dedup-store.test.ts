@@ -4,7 +4,15 @@ import { compactKey, MemoryDedupStore } from '../../src/fanin/index.js';
 import { eventId } from '../../src/core/index.js';
 
 const id = (n: number): string =>
-  eventId({ user: '0x1111111111111111111111111111111111111111', coin: 'BTC', side: 'B', tid: n, time: 0, px: '1', sz: '1' });
+  eventId({
+    user: '0x1111111111111111111111111111111111111111',
+    coin: 'BTC',
+    side: 'B',
+    tid: n,
+    time: 0,
+    px: '1',
+    sz: '1',
+  });
 
 /** Reference model: an id is remembered until ttl after last seen, at most max ids, LRU evicted. */
 class Model {
@@ -77,7 +85,9 @@ describe('MemoryDedupStore', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 8 }),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 30 })), { maxLength: 300 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 30 })), {
+          maxLength: 300,
+        }),
         (max, ops) => {
           const s = new MemoryDedupStore({ maxEntries: max, ttlMs: 50, initialCapacity: 1 });
           const m = new Model(max, 50);
