@@ -1,0 +1,144 @@
+/**
+ * Test helpers for the simulator: a small WS client that records every frame (parsed when it
+ * is JSON, raw otherwise) and waits for frames or the close, plus an info POST helper. Clients
+ * can bind a local address (127.0.0.x) to act as different client IPs.
+ */
+import WebSocket from 'ws';
+
+export interface RecvFrame {
+  raw: string;
+  json: unknown;
+  at: number;
+}
+
+export class TestClient {
+  readonly frames: RecvFrame[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      const raw = String(d);
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        json = undefined;
+      }
+      this.frames.push({ raw, json, at: Date.now() });
+      this.wake();
+    });
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
+    ws.on('error', () => undefined);
+  }
+
+  static connect(url: string, localAddress?: string): Promise<TestClient> {
+    const ws = new WebSocket(url, localAddress ? { localAddress } : {});
+    const c = new TestClient(ws);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(c));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  }
+
+  send(msg: unknown): void {
+    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  }
+
+  subscribe(subscription: Record<string, unknown>): void {
+    this.send({ method: 'subscribe', subscription });
+  }
+
+  mark(): number {
+    return this.frames.length;
+  }
+
+  /** Frames (parsed) since `from` whose channel is `channel`. */
+  channel(channel: string, from = 0): Record<string, unknown>[] {
+    return this.frames
+      .slice(from)
+      .map((f) => f.json as Record<string, unknown> | undefined)
+      .filter((j): j is Record<string, unknown> => j !== undefined && j['channel'] === channel);
+  }
+
+  async waitFor(pred: (f: RecvFrame) => boolean, from = 0, timeoutMs = 3000): Promise<RecvFrame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.frames.slice(from).find(pred);
+      if (hit) return hit;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(
+          `timeout waiting for frame; got ${this.frames
+            .slice(from)
+            .map((f) => f.raw.slice(0, 120))
+            .join('\n')}`,
+        );
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  waitChannel(channel: string, from = 0, timeoutMs = 3000): Promise<Record<string, unknown>> {
+    return this.waitFor(
+      (f) => (f.json as Record<string, unknown> | undefined)?.['channel'] === channel,
+      from,
+      timeoutMs,
+    ).then((f) => f.json as Record<string, unknown>);
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const fn of w) fn();
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function postInfo(
+  url: string,
+  body: unknown,
+  localAddress?: string,
+): Promise<{ status: number; body: unknown }> {
+  const http = await import('node:http');
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        ...(localAddress ? { localAddress } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const s = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = s;
+          try {
+            parsed = JSON.parse(s);
+          } catch {
+            /* keep text */
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
+  });
+}
