@@ -46,7 +46,7 @@ export interface ListenerSkew {
 
 export interface Failover {
   readonly influencer: string;
-  /** e.g. `primary_down`, `primary_stalled`, `primary_lagging`. */
+  /** Fan-in's reason, e.g. `primary-down`, `primary-degraded`, `sustained-lag`. */
   readonly reason: string;
 }
 

@@ -1,0 +1,149 @@
+/**
+ * Checks on deploy/k8s and deploy/docker-compose.yml that a typo would otherwise only reveal
+ * in a cluster: probes on the right paths and port, non-root, a grace period that covers the
+ * flush, and configuration that the real config loader accepts (file + environment).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { ENV_VARS, loadConfig } from '../../src/config/index.js';
+
+const root = new URL('../../', import.meta.url);
+const read = (p: string): string => readFileSync(new URL(p, root), 'utf8');
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form manifests
+
+function docs(p: string): Obj[] {
+  return parseAllDocuments(read(p)).map((d) => {
+    expect(d.errors, p).toEqual([]);
+    return d.toJS() as Obj;
+  });
+}
+
+describe('deploy/k8s', () => {
+  const all = readdirSync(new URL('deploy/k8s/', root))
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => docs(`deploy/k8s/${f}`));
+  const deployments = all.filter((d) => d['kind'] === 'Deployment');
+
+  it('has Deployment, Service, ServiceMonitor, PodDisruptionBudget, ConfigMap and Secret', () => {
+    const kinds = new Set(all.map((d) => d['kind']));
+    for (const k of [
+      'Deployment',
+      'Service',
+      'ServiceMonitor',
+      'PodDisruptionBudget',
+      'ConfigMap',
+      'Secret',
+    ]) {
+      expect(kinds.has(k), k).toBe(true);
+    }
+  });
+
+  it('runs one replica per egress instance, non-root, with probes on /health and /ready', () => {
+    expect(deployments.length).toBeGreaterThanOrEqual(1);
+    for (const d of deployments) {
+      const spec = d['spec'];
+      expect(spec.replicas).toBe(1);
+      expect(spec.strategy.type).toBe('Recreate');
+      const pod = spec.template.spec;
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
+      const c = pod.containers[0];
+      expect(c.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+      });
+      expect(c.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http-metrics' });
+      expect(c.startupProbe.httpGet).toEqual({ path: '/health', port: 'http-metrics' });
+      expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http-metrics' });
+      expect(c.ports).toEqual([{ name: 'http-metrics', containerPort: 9464, protocol: 'TCP' }]);
+      expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+      expect(c.resources.requests.memory).toBeDefined();
+      expect(c.resources.limits.memory).toBeDefined();
+      const known = new Set(
+        ENV_VARS.flatMap((v) => [v.name, `${v.name}_FILE`]).concat(['INGEST_CONFIG', 'NODE_OPTIONS']),
+      );
+      for (const e of c.env as { name: string }[]) expect(known.has(e.name), e.name).toBe(true);
+      const claim = (pod.volumes as Obj[]).find((v) => v['name'] === 'spool');
+      expect(claim?.['persistentVolumeClaim']).toBeDefined();
+    }
+  });
+
+  it('the ConfigMap holds a configuration the service accepts, with no secrets in it', () => {
+    const cm = all.find((d) => d['kind'] === 'ConfigMap') as Obj;
+    const text = cm['data']['ingest.yaml'] as string;
+    expect(text).not.toMatch(/password:/);
+    const loaded = loadConfig({
+      path: '/etc/ingest/config/ingest.yaml',
+      env: { INGEST_KAFKA_SASL_PASSWORD: 'x', INGEST_CLICKHOUSE_PASSWORD: 'y', INGEST_REDIS_PASSWORD: 'z' },
+      readFile: () => text,
+    });
+    expect(loaded.config.http.port).toBe(9464);
+    expect(loaded.config.tracing.exporter).toBe('none');
+  });
+
+  it('Service, ServiceMonitor and PDB select the pods the Deployments create', () => {
+    const podLabels = deployments[0]?.['spec'].template.metadata.labels as Record<string, string>;
+    const svc = all.find((d) => d['kind'] === 'Service') as Obj;
+    const sm = all.find((d) => d['kind'] === 'ServiceMonitor') as Obj;
+    const pdb = all.find((d) => d['kind'] === 'PodDisruptionBudget') as Obj;
+    for (const [k, v] of Object.entries(svc['spec'].selector as Record<string, string>))
+      expect(podLabels[k]).toBe(v);
+    for (const [k, v] of Object.entries(pdb['spec'].selector.matchLabels as Record<string, string>)) {
+      expect(podLabels[k]).toBe(v);
+    }
+    for (const [k, v] of Object.entries(sm['spec'].selector.matchLabels as Record<string, string>)) {
+      expect(svc['metadata'].labels[k]).toBe(v);
+    }
+    expect(sm['spec'].endpoints[0]).toMatchObject({ port: 'http-metrics', path: '/metrics' });
+    expect(svc['spec'].ports[0].name).toBe('http-metrics');
+  });
+});
+
+describe('deploy/docker-compose.yml', () => {
+  const compose = parseYaml(read('deploy/docker-compose.yml')) as Obj;
+
+  it('wires the service to Redis, Kafka and ClickHouse through known INGEST_* variables', () => {
+    const ingest = compose['services'].ingest as Obj;
+    expect(Object.keys(compose['services'] as Obj)).toEqual(
+      expect.arrayContaining(['ingest', 'redis', 'kafka', 'clickhouse']),
+    );
+    expect(compose['services'].kafka.image).toMatch(/^apache\/kafka:/);
+    const env = ingest['environment'] as Record<string, string>;
+    expect(env['INGEST_REDIS_URL']).toBe('redis://redis:6379');
+    expect(env['INGEST_KAFKA_BROKERS']).toBe('kafka:9092');
+    expect(env['INGEST_CLICKHOUSE_URL']).toBe('http://clickhouse:8123');
+    const known = new Set(ENV_VARS.map((v) => v.name).concat(['INGEST_CONFIG']));
+    for (const name of Object.keys(env)) expect(known.has(name), name).toBe(true);
+  });
+
+  it('its environment and config file load with the real config loader', () => {
+    const env = compose['services'].ingest.environment as Record<string, string>;
+    const resolved = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
+    );
+    const loaded = loadConfig({
+      env: resolved,
+      readFile: (p) => {
+        expect(p).toBe('/etc/ingest/ingest.yaml');
+        return read('deploy/compose/ingest.yaml');
+      },
+    });
+    expect(loaded.config.sinks.kafka.brokers).toEqual(['kafka:9092']);
+    expect(loaded.config.sinks.kafka.replicationFactor).toBe(1);
+  });
+});
+
+describe('Dockerfile', () => {
+  const text = read('Dockerfile');
+  it('is multi-stage, non-root, production deps only, with a fetch-based HEALTHCHECK', () => {
+    expect(text.match(/^FROM /gm)?.length).toBe(2);
+    expect(text).toMatch(/ARG NODE_IMAGE=node:(22|24)-bookworm-slim/);
+    expect(text).toMatch(/npm ci --omit=dev/);
+    expect(text).toMatch(/^USER node$/m);
+    expect(text).toMatch(/^EXPOSE 9464$/m);
+    expect(text).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", "fetch\(.*\/health/m);
+    expect(text).toContain('CMD ["node", "dist/src/cli/main.js", "run"]');
+  });
+});
