@@ -5,7 +5,8 @@
  * fills by tid, and the market contains every fill variety the real exchange produces.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Decimal, ZERO, dec, marketClass, type Clock } from '../../src/core/index.js';
+import type { Decimal } from '../../src/core/index.js';
+import { ZERO, dec, marketClass, type Clock } from '../../src/core/index.js';
 import { startSimulator, ZERO_HASH, type Simulator, type WireFill } from '../../src/sim/index.js';
 import { postInfo } from './helpers.js';
 
