@@ -41,8 +41,10 @@ export function guardRun(runDir: string): () => void {
     // Keep the default outcome of the signal unless someone else (vitest) handles it too.
     if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
   };
-  for (const sig of SIGNALS) process.on(sig, onSignal);
-  process.on('exit', emergency);
+  // Prepended: vitest's own SIGINT handler calls process.exit(), and its 'exit' handler calls it
+  // again, which skips any 'exit' listener registered after it. Ours must run first.
+  for (const sig of SIGNALS) process.prependListener(sig, onSignal);
+  process.prependListener('exit', emergency);
   function uninstall(): void {
     for (const sig of SIGNALS) process.off(sig, onSignal);
     process.off('exit', emergency);
