@@ -1,0 +1,62 @@
+/**
+ * The only file that touches @clickhouse/client. It narrows the client to what the raw store
+ * and the migration runner call (ClickHouseLike), so the store's batching logic is tested with
+ * a fake and the HTTP client could be swapped here alone. Works against 18.16 (no query
+ * parameters are used; values are inlined by sql.ts).
+ */
+import { createClient } from '@clickhouse/client';
+import type { SqlExecutor } from './migrations.js';
+
+export interface ClickHouseLike extends SqlExecutor {
+  insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
+  streamRows(sql: string): AsyncIterable<Record<string, unknown>>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface ClickHouseConnectionOptions {
+  /** e.g. http://127.0.0.1:8123 */
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** Default `default`. */
+  readonly database?: string;
+  /** Per-request timeout. Default 30 000 ms. */
+  readonly requestTimeoutMs?: number;
+}
+
+export function httpClickHouse(options: ClickHouseConnectionOptions): ClickHouseLike {
+  const client = createClient({
+    url: options.url,
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
+    database: options.database ?? 'default',
+    request_timeout: options.requestTimeoutMs ?? 30_000,
+  });
+  return {
+    async command(sql) {
+      await client.command({ query: sql });
+    },
+    async queryRows(sql) {
+      const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+      return rs.json<Record<string, unknown>>();
+    },
+    async insertRows(table, rows) {
+      await client.insert({ table, values: [...rows], format: 'JSONEachRow' });
+    },
+    async *streamRows(sql) {
+      const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+      for await (const rows of rs.stream<Record<string, unknown>>()) {
+        for (const row of rows) yield row.json();
+      }
+    },
+    async ping() {
+      try {
+        return (await client.ping()).success;
+      } catch {
+        return false;
+      }
+    },
+    close: () => client.close(),
+  };
+}
