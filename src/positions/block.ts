@@ -195,7 +195,9 @@ export function deriveBlock(
   const after = running;
   const all = steps.flat();
   const timestamp = all[0]?.time ?? 0;
-  const mismatchIds = new Set(dirFindings.filter((d) => d.check.kind === 'mismatch').map((d) => d.fill.eventId));
+  const mismatchIds = new Set(
+    dirFindings.filter((d) => d.check.kind === 'mismatch').map((d) => d.fill.eventId),
+  );
   const signals: Signal[] = [];
   const netZero = before.eq(after) && all.length > 0;
   if (!emit) return { signals, after, selfTradePairs, netZero, dirFindings };

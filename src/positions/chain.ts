@@ -14,12 +14,11 @@ const ZERO_HASH = /^0x0*$/;
 /** True when a and b are the two sides of one self-trade of the tracked account. */
 export function isSelfTradePair(a: FillEvent, b: FillEvent): boolean {
   if (a.side === b.side || !a.sz.eq(b.sz) || a.time !== b.time || a.eventId === b.eventId) return false;
-  if (a.startPosition !== null && b.startPosition !== null && !a.startPosition.eq(b.startPosition)) return false;
+  if (a.startPosition !== null && b.startPosition !== null && !a.startPosition.eq(b.startPosition))
+    return false;
   if (a.tid !== null && a.tid !== 0) return a.tid === b.tid;
   // Pre-tid history: fall back to the shared non-zero transaction hash.
-  return (
-    (b.tid === null || b.tid === 0) && a.hash !== null && a.hash === b.hash && !ZERO_HASH.test(a.hash)
-  );
+  return (b.tid === null || b.tid === 0) && a.hash !== null && a.hash === b.hash && !ZERO_HASH.test(a.hash);
 }
 
 /** Steps of a chain: a single fill or a self-trade pair. */

@@ -89,7 +89,8 @@ export class PositionEngine {
       emit,
       output: (t, s) => this.output(t, s),
       persist: (t) => this.persist(t),
-      armSettle: (t): TimerHandle => this.clock.setTimeout(() => this.guard(t, () => t.closeBlock()), settleMs),
+      armSettle: (t): TimerHandle =>
+        this.clock.setTimeout(() => this.guard(t, () => t.closeBlock()), settleMs),
       startRepair: (t, fills) => this.startRepair(t, fills),
     };
     this.deps = {
@@ -100,7 +101,9 @@ export class PositionEngine {
     };
     this.events.on('dirMismatch', (e) => this.log.warn({ ...e }, 'fill dir disagrees with derived action'));
     this.events.on('unknownDir', (e) => this.log.warn({ ...e }, 'unknown fill dir'));
-    this.events.on('gap', (e) => this.log.warn({ ...e, expected: String(e.expected), got: String(e.got) }, 'position gap'));
+    this.events.on('gap', (e) =>
+      this.log.warn({ ...e, expected: String(e.expected), got: String(e.got) }, 'position gap'),
+    );
     this.events.on('reconcile', (e) =>
       this.log.warn({ ...e, from: String(e.from), to: String(e.to) }, 'position reconciled'),
     );
@@ -179,8 +182,13 @@ export class PositionEngine {
         covered: (cls) => this.seededClasses.has(cls),
         tracker: (market) => this.tracker(inf, market),
         settle: async () => {
-          for (const t of inf.trackers.values()) t.closeBlock();
-          await Promise.all([...inf.trackers.values()].map((t) => t.repairing));
+          // Released held fills can open new blocks or repairs: repeat until all is quiet.
+          for (;;) {
+            for (const t of inf.trackers.values()) this.guard(t, () => t.closeBlock());
+            const running = [...inf.trackers.values()].flatMap((t) => (t.repairing ? [t.repairing] : []));
+            if (running.length === 0) return;
+            await Promise.all(running);
+          }
         },
         emit: this.events.emit.bind(this.events),
         influencerId: inf.id,
@@ -192,7 +200,12 @@ export class PositionEngine {
   ingest(influencerId: string, fill: FillEvent): void {
     const inf = this.influencers.get(influencerId);
     if (!inf) {
-      this.events.emit('absorbed', { influencerId, market: fill.coin, eventId: fill.eventId, reason: 'unknown-influencer' });
+      this.events.emit('absorbed', {
+        influencerId,
+        market: fill.coin,
+        eventId: fill.eventId,
+        reason: 'unknown-influencer',
+      });
       return;
     }
     if (!inf.ready) {
@@ -239,7 +252,9 @@ export class PositionEngine {
       const target = snap.positions.get(market) ?? ZERO;
       if (!target.eq(t.position) || !t.seeded) {
         t.seeded = true;
-        this.guard(t, () => t.reconcileTo(target, snap.time, t.accumulating ? 'market-stream' : 'periodic', []));
+        this.guard(t, () =>
+          t.reconcileTo(target, snap.time, t.accumulating ? 'market-stream' : 'periodic', []),
+        );
       }
     }
   }
@@ -256,14 +271,16 @@ export class PositionEngine {
 
   /** Close every open block now (shutdown, end of replay). */
   flush(): void {
-    for (const inf of this.influencers.values()) for (const t of inf.trackers.values()) this.guard(t, () => t.closeBlock());
+    for (const inf of this.influencers.values())
+      for (const t of inf.trackers.values()) this.guard(t, () => t.closeBlock());
   }
 
   /** Resolves when no repair, admission or publish/cursor write is in flight. */
   async idle(): Promise<void> {
     for (;;) {
       const pending = [...this.inflight, ...this.chains.values()];
-      for (const inf of this.influencers.values()) if (inf.admitting) pending.push(inf.admitting.catch(() => undefined));
+      for (const inf of this.influencers.values())
+        if (inf.admitting) pending.push(inf.admitting.catch(() => undefined));
       if (pending.length === 0) return;
       await Promise.all(pending);
     }
@@ -351,7 +368,12 @@ export class PositionEngine {
         await publish(signal);
       } catch (error) {
         t.cursorFrozen = true;
-        this.events.emit('publishFailed', { influencerId: t.influencerId, market: t.market, signalId: signal.signalId, error });
+        this.events.emit('publishFailed', {
+          influencerId: t.influencerId,
+          market: t.market,
+          signalId: signal.signalId,
+          error,
+        });
         this.log.error({ err: error, signalId: signal.signalId }, `publish failed: ${errorMessage(error)}`);
       }
     });
@@ -381,4 +403,3 @@ export class PositionEngine {
     });
   }
 }
-

@@ -41,7 +41,13 @@ export interface PositionEngineEvents {
   /** A tracker without an authoritative seed adopted its first fill's startPosition. */
   seededFromFill: MarketRef & { position: Decimal };
   gap: MarketRef & { expected: Decimal; got: Decimal | null; eventId: string; time: number };
-  backfill: MarketRef & { fromMs: number; toMs: number; fetched: number; applied: number; truncated: boolean };
+  backfill: MarketRef & {
+    fromMs: number;
+    toMs: number;
+    fetched: number;
+    applied: number;
+    truncated: boolean;
+  };
   reconcile: MarketRef & { from: Decimal; to: Decimal; reason: ReconcileReason; changed: boolean };
   reconcileSkipped: MarketRef & { reason: 'repairing' | 'stale-snapshot' };
   resumed: { influencerId: string; fills: number; truncated: boolean };

@@ -24,7 +24,9 @@ export class MemoryCursorStore implements CursorStore {
 
   list(influencerId: string): Promise<Map<string, Cursor>> {
     const m = this.data.get(influencerId) ?? new Map<string, Cursor>();
-    return Promise.resolve(new Map([...m].map(([k, c]) => [k, { ...c, eventIdsAtTime: [...c.eventIdsAtTime] }])));
+    return Promise.resolve(
+      new Map([...m].map(([k, c]) => [k, { ...c, eventIdsAtTime: [...c.eventIdsAtTime] }])),
+    );
   }
 
   delete(influencerId: string): Promise<void> {

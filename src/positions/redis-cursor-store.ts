@@ -6,7 +6,7 @@
  * A hash per influencer makes resume one HGETALL and removal one DEL.
  */
 import type { Redis } from 'ioredis';
-import { IngestError } from '../core/index.js';
+import { IngestError, errorMessage } from '../core/index.js';
 import { decodeCursor, encodeCursor } from './cursor-codec.js';
 import type { Cursor, CursorStore } from './ports.js';
 
@@ -44,7 +44,8 @@ export class RedisCursorStore implements CursorStore {
   async list(influencerId: string): Promise<Map<string, Cursor>> {
     const all = await this.call(() => this.redis.hgetall(this.key(influencerId)));
     const out = new Map<string, Cursor>();
-    for (const [market, v] of Object.entries(all)) out.set(market, decodeCursor(v, `${influencerId}/${market}`));
+    for (const [market, v] of Object.entries(all))
+      out.set(market, decodeCursor(v, `${influencerId}/${market}`));
     return out;
   }
 
@@ -56,7 +57,7 @@ export class RedisCursorStore implements CursorStore {
     try {
       return await fn();
     } catch (cause) {
-      throw new IngestError('REDIS_UNAVAILABLE', `cursor store: ${(cause as Error).message}`, {
+      throw new IngestError('REDIS_UNAVAILABLE', `cursor store: ${errorMessage(cause)}`, {
         cause,
         retriable: true,
       });

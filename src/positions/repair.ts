@@ -88,7 +88,8 @@ async function reconcile(
   if (deps.positionSource && deps.covered(t.cls)) {
     try {
       const snap = await deps.positionSource.positions(t.user);
-      if (snap.time < t.lastTime) throw new Error(`snapshot at ${snap.time} predates the last fill at ${t.lastTime}`);
+      if (snap.time < t.lastTime)
+        throw new Error(`snapshot at ${snap.time} predates the last fill at ${t.lastTime}`);
       const included = (f: FillEvent): boolean => f.time <= snap.time;
       const heldIncluded = (t.held ?? []).filter((f) => f.coin === t.market && included(f));
       if (t.held) t.held = t.held.filter((f) => !heldIncluded.includes(f));

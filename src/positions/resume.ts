@@ -46,6 +46,7 @@ export async function resumeInfluencer(d: ResumeDeps): Promise<void> {
   for (const t of resumed) {
     if (!d.covered(t.cls) || t.held || t.lastTime > snap.time) continue;
     const target = snap.positions.get(t.market) ?? ZERO;
-    if (!target.eq(t.position)) t.reconcileTo(target, snap.time, truncated ? 'resume-truncated' : 'resume-verify', []);
+    if (!target.eq(t.position))
+      t.reconcileTo(target, snap.time, truncated ? 'resume-truncated' : 'resume-verify', []);
   }
 }

@@ -48,7 +48,9 @@ export type ReconcileReason = z.infer<typeof ReconcileReason>;
 export const SignalQuality = z
   .object({
     backfilled: z.boolean().describe('At least one fill came from a REST backfill (gap repair or resume).'),
-    reconciled: z.boolean().describe('A RECONCILE jump to an authoritative position, not a fill-derived move.'),
+    reconciled: z
+      .boolean()
+      .describe('A RECONCILE jump to an authoritative position, not a fill-derived move.'),
     degradedListener: z.boolean().describe('The influencer had a degraded listener when this was derived.'),
     snapshot: z.boolean().describe('At least one fill came from a subscription snapshot replay.'),
     replayed: z.boolean().describe('Re-derived offline by `ingest replay`, not live.'),

@@ -118,7 +118,12 @@ export class MarketTracker {
   }
 
   private absorb(f: FillEvent, reason: AbsorbReason): void {
-    this.host.emit('absorbed', { influencerId: this.influencerId, market: this.market, eventId: f.eventId, reason });
+    this.host.emit('absorbed', {
+      influencerId: this.influencerId,
+      market: this.market,
+      eventId: f.eventId,
+      reason,
+    });
   }
 
   /** Take one fill in delivery order. */
@@ -164,7 +169,11 @@ export class MarketTracker {
       const origin = chainOrigin(fills) ?? fills.find((f) => f.startPosition !== null)?.startPosition ?? ZERO;
       this.position = origin;
       this.seeded = true;
-      this.host.emit('seededFromFill', { influencerId: this.influencerId, market: this.market, position: origin });
+      this.host.emit('seededFromFill', {
+        influencerId: this.influencerId,
+        market: this.market,
+        position: origin,
+      });
     }
     const r = chainSort(this.position, fills);
     if (r.complete) return this.apply(r.steps);
@@ -202,8 +211,9 @@ export class MarketTracker {
       if (r.steps.length === 0) {
         const origin =
           chainOrigin(remaining) ??
-          [...remaining].sort((a, b) => (a.eventId < b.eventId ? -1 : 1)).find((f) => f.startPosition !== null)
-            ?.startPosition;
+          [...remaining]
+            .sort((a, b) => (a.eventId < b.eventId ? -1 : 1))
+            .find((f) => f.startPosition !== null)?.startPosition;
         if (!origin) throw new InternalError(`no origin for unchained block of ${this.key}`);
         this.reconcileTo(origin, remaining[0]?.time ?? this.lastTime, reason, []);
         continue;
@@ -224,13 +234,19 @@ export class MarketTracker {
     const time = fills[0]?.time ?? 0;
     for (const d of out.dirFindings) {
       if (d.check.kind === 'mismatch')
-        this.host.emit('dirMismatch', { ...ref, eventId: d.fill.eventId, dir: d.check.dir, expected: d.check.expected });
+        this.host.emit('dirMismatch', {
+          ...ref,
+          eventId: d.fill.eventId,
+          dir: d.check.dir,
+          expected: d.check.expected,
+        });
       else this.host.emit('unknownDir', { ...ref, eventId: d.fill.eventId, dir: d.check.dir });
     }
     if (out.selfTradePairs > 0) this.host.emit('selfTrade', { ...ref, time, pairs: out.selfTradePairs });
     if (out.netZero && out.selfTradePairs * 2 !== fills.length)
       this.host.emit('netZeroBlock', { ...ref, time, fillCount: fills.length });
-    if (!emits && !before.eq(out.after)) this.host.emit('suppressed', { ...ref, marketClass: this.cls, time });
+    if (!emits && !before.eq(out.after))
+      this.host.emit('suppressed', { ...ref, marketClass: this.cls, time });
     this.position = out.after;
     this.accumulating = fills[fills.length - 1]?.startPosition === null;
     this.markProcessed(fills);
@@ -242,14 +258,24 @@ export class MarketTracker {
   reconcileTo(target: Decimal, time: number, reason: ReconcileReason, absorbed: readonly FillEvent[]): void {
     const from = this.position;
     const changed = !from.eq(target);
-    this.host.emit('reconcile', { influencerId: this.influencerId, market: this.market, from, to: target, reason, changed });
+    this.host.emit('reconcile', {
+      influencerId: this.influencerId,
+      market: this.market,
+      from,
+      to: target,
+      reason,
+      changed,
+    });
     if (changed) {
       const s = reconcileSignal(this.ctx(), from, target, time, reason, absorbed);
       this.position = target;
       if (this.host.emits(this.cls)) this.host.output(this, s);
     }
     for (const f of absorbed) this.absorb(f, 'reconciled');
-    this.advanceTo(time, absorbed.filter((f) => f.time === time).map((f) => f.eventId));
+    this.advanceTo(
+      time,
+      absorbed.filter((f) => f.time === time).map((f) => f.eventId),
+    );
     this.host.persist(this);
   }
 

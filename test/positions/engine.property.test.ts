@@ -37,7 +37,9 @@ function build(seed: string, blocks: Op[][]): { fills: FillEvent[][]; end: Decim
         block.push(fill({ side: 'A', sz: op.sz, time, start, tid: t, oid: 2 * t + 1 }));
         continue;
       }
-      block.push(fill({ side: op.side, sz: op.sz, time, start, tid: tid++, oid: i, px: String(100 + (tid % 7)) }));
+      block.push(
+        fill({ side: op.side, sz: op.sz, time, start, tid: tid++, oid: i, px: String(100 + (tid % 7)) }),
+      );
       pos = pos.plus(op.side === 'B' ? dec(op.sz) : dec(op.sz).neg());
     }
     out.push(block);
@@ -49,7 +51,12 @@ const source = (seed: string): PositionSource => ({
   positions: () => Promise.resolve({ positions: new Map([['BTC', dec(seed)]]), time: 0 }),
 });
 
-async function run(seed: string, fills: FillEvent[][], shuffle: (xs: FillEvent[]) => FillEvent[], gaps: number[]) {
+async function run(
+  seed: string,
+  fills: FillEvent[][],
+  shuffle: (xs: FillEvent[]) => FillEvent[],
+  gaps: number[],
+) {
   const h = engineWith({ positionSource: source(seed), settleMs: 50 });
   await h.engine.admit('inf-1', USER);
   let g = 0;
@@ -62,7 +69,14 @@ async function run(seed: string, fills: FillEvent[][], shuffle: (xs: FillEvent[]
   return h;
 }
 
-const essence = (s: Signal) => [s.signalId, s.action, s.position, s.deltaSize, s.price, s.sourceEventIds.join()];
+const essence = (s: Signal) => [
+  s.signalId,
+  s.action,
+  s.position,
+  s.deltaSize,
+  s.price,
+  s.sourceEventIds.join(),
+];
 
 describe('position engine properties', () => {
   it('final position = seed + signed fills; actions obey the state machine; deltas add up', async () => {
@@ -107,7 +121,9 @@ describe('position engine properties', () => {
           const { fills } = build(seed, blocks);
           const a = await run(seed, fills, (x) => x, []);
           const shuffle = (xs: FillEvent[]): FillEvent[] =>
-            [...xs].sort((p, q) => ((p.eventId.charCodeAt(3) ^ salt) & 7) - ((q.eventId.charCodeAt(3) ^ salt) & 7));
+            [...xs].sort(
+              (p, q) => ((p.eventId.charCodeAt(3) ^ salt) & 7) - ((q.eventId.charCodeAt(3) ^ salt) & 7),
+            );
           const b = await run(seed, fills, shuffle, gaps);
           expect(b.signals.map(essence)).toEqual(a.signals.map(essence));
         },

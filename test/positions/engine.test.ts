@@ -5,7 +5,9 @@ import type { PositionSource } from '../../src/positions/index.js';
 import { OTHER, USER, engineWith, fill } from './helpers.js';
 
 const SEED_TIME = 500;
-const flatSource: PositionSource = { positions: () => Promise.resolve({ positions: new Map(), time: SEED_TIME }) };
+const flatSource: PositionSource = {
+  positions: () => Promise.resolve({ positions: new Map(), time: SEED_TIME }),
+};
 
 async function ready(opts: Parameters<typeof engineWith>[0] = {}) {
   const h = engineWith({ positionSource: flatSource, settleMs: 100, ...opts });
@@ -78,10 +80,18 @@ describe('PositionEngine block aggregation', () => {
 
   it('self-trades net to zero, are counted and excluded from the price', async () => {
     const { engine, signals, counts } = await ready({
-      positionSource: { positions: () => Promise.resolve({ positions: new Map([['BTC', dec('-5')]]), time: SEED_TIME }) },
+      positionSource: {
+        positions: () => Promise.resolve({ positions: new Map([['BTC', dec('-5')]]), time: SEED_TIME }),
+      },
     });
-    engine.ingest('inf-1', fill({ side: 'B', sz: '1', px: '90', time: 1000, start: '-5', tid: 7, oid: 1, dir: 'Close Short' }));
-    engine.ingest('inf-1', fill({ side: 'A', sz: '1', px: '90', time: 1000, start: '-5', tid: 7, oid: 2, dir: 'Open Short' }));
+    engine.ingest(
+      'inf-1',
+      fill({ side: 'B', sz: '1', px: '90', time: 1000, start: '-5', tid: 7, oid: 1, dir: 'Close Short' }),
+    );
+    engine.ingest(
+      'inf-1',
+      fill({ side: 'A', sz: '1', px: '90', time: 1000, start: '-5', tid: 7, oid: 2, dir: 'Open Short' }),
+    );
     engine.flush();
     expect(signals).toHaveLength(0);
     expect(counts['selfTrade']).toBe(1);
@@ -103,7 +113,13 @@ describe('PositionEngine block aggregation', () => {
     const { engine, signals } = await ready();
     engine.ingest(
       'inf-1',
-      fill({ side: 'A', sz: '1', time: 1000, start: '0', liquidation: { liquidatedUser: OTHER, markPx: '99', method: 'market' } }),
+      fill({
+        side: 'A',
+        sz: '1',
+        time: 1000,
+        start: '0',
+        liquidation: { liquidatedUser: OTHER, markPx: '99', method: 'market' },
+      }),
     );
     engine.ingest(
       'inf-1',
@@ -120,7 +136,11 @@ describe('PositionEngine block aggregation', () => {
     expect(signals[0]?.metadata.counterpartyLiquidation).toBe(true);
     expect(signals[0]?.metadata.liquidation).toBeNull();
     expect(signals[1]?.action).toBe('CLOSE');
-    expect(signals[1]?.metadata.liquidation).toEqual({ liquidatedUser: USER, markPx: '120', method: 'backstop' });
+    expect(signals[1]?.metadata.liquidation).toEqual({
+      liquidatedUser: USER,
+      markPx: '120',
+      method: 'backstop',
+    });
     expect(signals[1]?.metadata.counterpartyLiquidation).toBe(false);
   });
 
@@ -138,18 +158,31 @@ describe('PositionEngine block aggregation', () => {
 
   it('HIP-3 coins emit; spot coins track positions but emit only when configured', async () => {
     const { engine, signals, counts } = await ready();
-    engine.ingest('inf-1', fill({ coin: 'xyz:TSLA', side: 'B', sz: '3', time: 1000, start: '0', dir: 'Open Long' }));
-    engine.ingest('inf-1', fill({ coin: '@107', side: 'A', sz: '43.84', time: 1000, start: '10659.65434798', dir: 'Sell' }));
+    engine.ingest(
+      'inf-1',
+      fill({ coin: 'xyz:TSLA', side: 'B', sz: '3', time: 1000, start: '0', dir: 'Open Long' }),
+    );
+    engine.ingest(
+      'inf-1',
+      fill({ coin: '@107', side: 'A', sz: '43.84', time: 1000, start: '10659.65434798', dir: 'Sell' }),
+    );
     engine.flush();
     expect(signals.map((s) => [s.market, s.marketClass, s.action])).toEqual([['xyz:TSLA', 'hip3', 'OPEN']]);
     expect(counts['suppressed']).toBe(1);
     expect(engine.position('inf-1', '@107')?.toString()).toBe('10615.81434798');
 
     const spot = await ready({ signalClasses: ['perp', 'hip3', 'spot'] });
-    spot.engine.ingest('inf-1', fill({ coin: '@107', side: 'A', sz: '43.84', time: 1000, start: '10659.65434798', dir: 'Sell' }));
+    spot.engine.ingest(
+      'inf-1',
+      fill({ coin: '@107', side: 'A', sz: '43.84', time: 1000, start: '10659.65434798', dir: 'Sell' }),
+    );
     spot.engine.flush();
     // The first spot fill seeds from its own startPosition: a DECREASE, not a false OPEN.
-    expect(spot.signals[0]).toMatchObject({ marketClass: 'spot', action: 'DECREASE', position: '10615.81434798' });
+    expect(spot.signals[0]).toMatchObject({
+      marketClass: 'spot',
+      action: 'DECREASE',
+      position: '10615.81434798',
+    });
     expect(spot.counts['dirMismatch']).toBeUndefined();
   });
 

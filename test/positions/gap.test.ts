@@ -13,10 +13,12 @@ function history(fills: FillEvent[], truncated = false): FillHistory & { calls: 
     userFillsByTime: (_user, startMs, endMs) => {
       calls.push([startMs, endMs]);
       return Promise.resolve({
-        fills: fills.filter((f) => f.time >= startMs && f.time <= endMs).map((f) => ({
-          ...f,
-          source: { ...f.source, delivery: 'backfill' as const, listenerId: 'backfill' },
-        })),
+        fills: fills
+          .filter((f) => f.time >= startMs && f.time <= endMs)
+          .map((f) => ({
+            ...f,
+            source: { ...f.source, delivery: 'backfill' as const, listenerId: 'backfill' },
+          })),
         truncated,
       });
     },
@@ -54,9 +56,16 @@ describe('gap detection and repair', () => {
     let calls = 0;
     const source: PositionSource = {
       positions: () =>
-        Promise.resolve(calls++ === 0 ? { positions: new Map(), time: 500 } : { positions: new Map([['BTC', dec('6')]]), time: 3500 }),
+        Promise.resolve(
+          calls++ === 0
+            ? { positions: new Map(), time: 500 }
+            : { positions: new Map([['BTC', dec('6')]]), time: 3500 },
+        ),
     };
-    const { engine, signals, counts } = engineWith({ positionSource: source, fillHistory: history([], true) });
+    const { engine, signals, counts } = engineWith({
+      positionSource: source,
+      fillHistory: history([], true),
+    });
     await engine.admit('inf-1', USER);
     engine.ingest('inf-1', a);
     engine.ingest('inf-1', c);
@@ -107,7 +116,9 @@ describe('gap detection and repair', () => {
     engine.ingest('inf-1', fill({ side: 'A', sz: '1', time: 2000, start: '3' }));
     engine.flush();
     await engine.close();
-    expect(signals.map((s) => [s.action, s.previousPosition, s.position, s.metadata.reconcileReason])).toEqual([
+    expect(
+      signals.map((s) => [s.action, s.previousPosition, s.position, s.metadata.reconcileReason]),
+    ).toEqual([
       ['OPEN', '0', '1', null],
       ['RECONCILE', '1', '3', 'no-backfill'],
       ['DECREASE', '3', '2', null],

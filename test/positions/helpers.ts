@@ -36,7 +36,16 @@ export function fill(s: FillSpec): FillEvent {
   const tid = s.tid === undefined ? ++tidSeq : s.tid;
   const oid = s.oid === undefined ? 1 : s.oid;
   return {
-    eventId: eventId({ user: USER, coin, side: s.side, tid, oid, time: s.time, px: decStr(px), sz: decStr(sz) }),
+    eventId: eventId({
+      user: USER,
+      coin,
+      side: s.side,
+      tid,
+      oid,
+      time: s.time,
+      px: decStr(px),
+      sz: decStr(sz),
+    }),
     user: USER,
     coin,
     side: s.side,

@@ -19,7 +19,10 @@ describe('cursor persistence and resume', () => {
   ];
   const history: FillHistory = {
     userFillsByTime: (_u, s, e) =>
-      Promise.resolve({ fills: all.filter((f) => f.time >= s && f.time <= e).map(asBackfill), truncated: false }),
+      Promise.resolve({
+        fills: all.filter((f) => f.time >= s && f.time <= e).map(asBackfill),
+        truncated: false,
+      }),
   };
   const source = (pos: string, time: number): PositionSource => ({
     positions: () => Promise.resolve({ positions: new Map([['BTC', dec(pos)]]), time }),
@@ -64,7 +67,9 @@ describe('cursor persistence and resume', () => {
     await whole.engine.admit('inf-1', USER);
     for (const f of all) whole.engine.ingest('inf-1', f);
     await whole.engine.close();
-    expect([...published, ...second.signals].map((s) => s.signalId)).toEqual(whole.signals.map((s) => s.signalId));
+    expect([...published, ...second.signals].map((s) => s.signalId)).toEqual(
+      whole.signals.map((s) => s.signalId),
+    );
   });
 
   it('verifies resumed markets against the snapshot and reconciles a difference', async () => {

@@ -24,8 +24,18 @@ describe('Signal contract', () => {
 
   it('key, headers and deterministic ids', () => {
     expect(signalKey('inf-42', 'xyz:TSLA')).toBe('inf-42|xyz:TSLA');
-    expect(signalHeaders('t1')).toEqual({ 'schema-version': '1', 'content-type': 'application/json', 'trace-id': 't1' });
-    const base = { influencerId: 'i', market: 'BTC', timestamp: 1, discriminator: 'block', sourceEventIds: ['b', 'a'] };
+    expect(signalHeaders('t1')).toEqual({
+      'schema-version': '1',
+      'content-type': 'application/json',
+      'trace-id': 't1',
+    });
+    const base = {
+      influencerId: 'i',
+      market: 'BTC',
+      timestamp: 1,
+      discriminator: 'block',
+      sourceEventIds: ['b', 'a'],
+    };
     expect(signalIdOf(base)).toBe(signalIdOf({ ...base, sourceEventIds: ['a', 'b'] }));
     expect(signalIdOf(base)).not.toBe(signalIdOf({ ...base, discriminator: 'order:1' }));
     expect(signalIdOf(base)).not.toBe(signalIdOf({ ...base, timestamp: 2 }));

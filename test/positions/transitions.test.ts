@@ -47,7 +47,8 @@ describe('position transition table', () => {
 
   it('the table covers every action and RECONCILE allows every move', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual([...POSITION_ACTIONS].sort());
-    for (const f of POSITION_STATES) for (const t of POSITION_STATES) expect(isLegal(f, 'RECONCILE', t)).toBe(true);
+    for (const f of POSITION_STATES)
+      for (const t of POSITION_STATES) expect(isLegal(f, 'RECONCILE', t)).toBe(true);
     expect(isLegal('FLAT', 'CLOSE', 'FLAT')).toBe(false);
   });
 });

@@ -38,7 +38,11 @@ export const RawFillPayload = z.object({
   fee: z.string().nullish(),
   closedPnl: z.string().nullish(),
   liquidation: z
-    .object({ liquidatedUser: z.string().nullish(), markPx: z.union([z.string(), z.number()]), method: z.string() })
+    .object({
+      liquidatedUser: z.string().nullish(),
+      markPx: z.union([z.string(), z.number()]),
+      method: z.string(),
+    })
     .nullish(),
   twapId: z.number().int().nullish(),
 });
@@ -60,7 +64,16 @@ export function fillFromRawEvent(raw: RawEvent): FillEvent {
   const sz = dec(p.sz);
   const id = HEX64.test(raw.eventId)
     ? raw.eventId
-    : eventId({ user, coin: p.coin, side: p.side, tid: p.tid, oid: p.oid, time: p.time, px: decStr(px), sz: decStr(sz) });
+    : eventId({
+        user,
+        coin: p.coin,
+        side: p.side,
+        tid: p.tid,
+        oid: p.oid,
+        time: p.time,
+        px: decStr(px),
+        sz: decStr(sz),
+      });
   return {
     eventId: id,
     user,
@@ -85,6 +98,11 @@ export function fillFromRawEvent(raw: RawEvent): FillEvent {
         }
       : null,
     twapId: p.twapId ?? null,
-    source: { listenerId: raw.listenerId, listenerKind: 'user-stream', delivery: 'replay', receivedAt: raw.ingestTime },
+    source: {
+      listenerId: raw.listenerId,
+      listenerKind: 'user-stream',
+      delivery: 'replay',
+      receivedAt: raw.ingestTime,
+    },
   };
 }

@@ -20,7 +20,10 @@ export interface ReplayOptions {
   /** Called for each raw event that could not be normalized (the replay continues). */
   readonly onInvalid?: (eventId: string, reason: string) => void;
   /** Engine events, for counters. */
-  readonly onEvent?: <K extends keyof PositionEngineEvents>(event: K, payload: PositionEngineEvents[K]) => void;
+  readonly onEvent?: <K extends keyof PositionEngineEvents>(
+    event: K,
+    payload: PositionEngineEvents[K],
+  ) => void;
 }
 
 export interface ReplayStats {
@@ -84,7 +87,12 @@ export async function replay(source: RawEventSource, opts: ReplayOptions): Promi
       cmp(a.fill.eventId, b.fill.eventId),
   );
   const clock = new EventClock();
-  const engine = new PositionEngine({ clock, mode: opts.mode, signalClasses: opts.signalClasses, settleMs: 0 });
+  const engine = new PositionEngine({
+    clock,
+    mode: opts.mode,
+    signalClasses: opts.signalClasses,
+    settleMs: 0,
+  });
   const signals: Signal[] = [];
   engine.events.on('signal', (s) => signals.push(s));
   if (opts.onEvent) {

@@ -1,0 +1,103 @@
+/**
+ * Benchmark: signals per second through the position engine in block-aggregation mode on one
+ * core. Synthetic user-stream fills (startPosition chained), 3 fills per block, 20 markets,
+ * no ports (no I/O). Prints the numbers; `benchPositions()` returns them for bench/run-all.ts.
+ */
+import { pathToFileURL } from 'node:url';
+import { Decimal, decStr, eventId, normalizeAddress } from '../src/core/index.js';
+import type { Clock, FillEvent, TimerHandle } from '../src/core/index.js';
+import { PositionEngine } from '../src/positions/index.js';
+
+export interface PositionsBenchResult {
+  readonly fills: number;
+  readonly signals: number;
+  readonly seconds: number;
+  readonly fillsPerSecond: number;
+  readonly signalsPerSecond: number;
+}
+
+const noTimers: Clock = {
+  now: () => 0,
+  setTimeout: (): TimerHandle => ({ cancel: () => undefined }),
+  setInterval: (): TimerHandle => ({ cancel: () => undefined }),
+  sleep: () => Promise.resolve(),
+};
+
+function makeFills(blocks: number, perBlock: number, markets: number): FillEvent[] {
+  const user = normalizeAddress('0x' + '12'.repeat(20));
+  const pos = new Map<string, Decimal>();
+  const out: FillEvent[] = [];
+  let tid = 1;
+  for (let b = 0; b < blocks; b++) {
+    const coin = `C${b % markets}`;
+    const time = 1_000_000 + b;
+    let p = pos.get(coin) ?? new Decimal(0);
+    const side: 'B' | 'A' = (b >> 3) % 2 === 0 ? 'B' : 'A';
+    for (let k = 0; k < perBlock; k++) {
+      const sz = new Decimal(((tid * 7) % 50) + 1).div(100);
+      const px = new Decimal(100 + (tid % 13)).div(10);
+      out.push({
+        eventId: eventId({ user, coin, side, tid, time, px: decStr(px), sz: decStr(sz) }),
+        user,
+        coin,
+        side,
+        px,
+        sz,
+        time,
+        startPosition: p,
+        dir: null,
+        tid,
+        oid: b,
+        hash: null,
+        crossed: true,
+        fee: '0',
+        closedPnl: '0',
+        liquidation: null,
+        twapId: null,
+        source: {
+          listenerId: 'bench/primary',
+          listenerKind: 'user-stream',
+          delivery: 'live',
+          receivedAt: time,
+        },
+      });
+      tid++;
+      p = side === 'B' ? p.plus(sz) : p.minus(sz);
+    }
+    pos.set(coin, p);
+  }
+  return out;
+}
+
+export async function benchPositions(
+  blocks = 60_000,
+  perBlock = 3,
+  markets = 20,
+): Promise<PositionsBenchResult> {
+  const fills = makeFills(blocks, perBlock, markets);
+  const engine = new PositionEngine({ clock: noTimers });
+  let signals = 0;
+  engine.events.on('signal', () => signals++);
+  await engine.admit('bench', fills[0]?.user ?? '');
+  const t0 = process.hrtime.bigint();
+  for (const f of fills) engine.ingest('bench', f);
+  engine.flush();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await engine.close();
+  return {
+    fills: fills.length,
+    signals,
+    seconds,
+    fillsPerSecond: Math.round(fills.length / seconds),
+    signalsPerSecond: Math.round(signals / seconds),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await benchPositions(5_000); // warm-up
+  const r = await benchPositions();
+  console.log(
+    `positions (block mode): ${r.fills} fills -> ${r.signals} signals in ${r.seconds.toFixed(2)} s: ` +
+      `${r.fillsPerSecond} fills/s, ${r.signalsPerSecond} signals/s (one core)`,
+  );
+}
