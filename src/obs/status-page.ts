@@ -56,6 +56,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   td.name .addr { display: block; color: var(--muted); font-weight: 400; font-size: 12px;
     font-family: ui-monospace, Menlo, Consolas, monospace; }
   td.num { font-variant-numeric: tabular-nums; text-align: right; }
+  td.num .why { display: block; color: var(--muted); font-size: 11px; }
   .mono { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; color: var(--muted); }
   .badge { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: 12px;
     font-weight: 700; letter-spacing: .05em; text-transform: uppercase; }
@@ -159,7 +160,8 @@ export const STATUS_PAGE_HTML = `<!doctype html>
           html += '<td class="name"' + span + '>' + esc(inf.influencer) +
             (inf.address ? '<span class="addr">' + esc(inf.address) + '</span>' : '') + '</td>' +
             '<td' + span + '><span class="badge ' + esc(inf.coverage) + '">' + esc(inf.coverage) + '</span></td>' +
-            '<td class="num"' + span + ' title="' + esc(inf.lastFailoverReason || '') + '">' + esc(inf.failovers) + '</td>';
+            '<td class="num"' + span + '>' + esc(inf.failovers) +
+            (inf.lastFailoverReason ? '<span class="why">last: ' + esc(inf.lastFailoverReason) + '</span>' : '') + '</td>';
         }
         if (l === null) {
           html += '<td colspan="6" class="empty">no listeners</td>';
@@ -204,7 +206,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
         render(s);
         showError(null);
         $('dot').className = 'dot on';
-        $('updated').textContent = 'live \\u00b7 ' + new Date(s.generatedAt).toLocaleTimeString();
+        $('updated').textContent = 'live \\u00b7 ' + new Date(s.generatedAt).toISOString().slice(11, 19) + ' UTC';
       })
       .catch(function (e) {
         $('dot').className = 'dot off';

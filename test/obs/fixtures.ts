@@ -43,7 +43,7 @@ export function sampleStatus(now = NOW): StatusSnapshot {
         address: '0x2222222222222222222222222222222222222222',
         coverage: 'single',
         failovers: 3,
-        lastFailoverReason: 'primary_stalled',
+        lastFailoverReason: 'primary-degraded',
         listeners: [
           {
             id: 'bob/primary',
