@@ -1,0 +1,300 @@
+/**
+ * The write side of the Redis adapter, used by the ops CLI: add, remove, enable/disable, set
+ * and import. Each operation computes its changes from what is stored, then commits them in
+ * one optimistic transaction (WATCH the touched keys, check, MULTI/EXEC, retry on a race):
+ * records, address index, version counter, one audit entry per record and the change notice.
+ */
+import type { Redis } from 'ioredis';
+import { ConfigError, IngestError, ValidationError, normalizeAddress, systemClock } from '../core/index.js';
+import type { Clock } from '../core/index.js';
+import { diffInfluencers } from './diff.js';
+import type { InfluencerDiff } from './diff.js';
+import { inputsToSnapshot } from './file-source.js';
+import { AUDIT_MAXLEN, RECORD_FIELD } from './keys.js';
+import type { ChangeNotice } from './keys.js';
+import { InfluencerInput, toInfluencer } from './model.js';
+import type { Influencer } from './model.js';
+import { applyAssignments } from './patch.js';
+import { RedisInfluencerSource, createRedis, redisUnavailable } from './redis-adapter.js';
+import type { RedisConnectionOptions } from './redis-adapter.js';
+
+export type AuditAction = 'add' | 'remove' | 'enable' | 'disable' | 'set' | 'import';
+
+export interface RecordChange {
+  readonly id: string;
+  readonly before?: Influencer | undefined;
+  readonly after?: Influencer | undefined;
+}
+
+export interface AuditEntry {
+  readonly streamId: string;
+  readonly actor: string;
+  readonly at: string;
+  readonly action: string;
+  readonly id: string;
+  readonly version: number;
+  readonly before: Influencer | null;
+  readonly after: Influencer | null;
+}
+
+export interface ImportPlan {
+  readonly diff: InfluencerDiff;
+  readonly changes: readonly RecordChange[];
+}
+
+/** Optimistic-lock retries before giving up on a busy key set. */
+const MAX_COMMIT_ATTEMPTS = 5;
+
+const conflict = (message: string): IngestError => new IngestError('CONFLICT', message);
+
+export interface RedisInfluencerStoreOptions {
+  readonly connection: RedisConnectionOptions;
+  readonly client?: Redis;
+  readonly clock?: Clock;
+}
+
+export class RedisInfluencerStore extends RedisInfluencerSource {
+  private readonly clock: Clock;
+
+  constructor(options: RedisInfluencerStoreOptions) {
+    super({
+      connection: options.connection,
+      client: options.client ?? createRedis(options.connection, 'cli'),
+    });
+    this.clock = options.clock ?? systemClock;
+  }
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  /** By id, or by address (through the address index). Not found is CONFIG_NOT_FOUND (exit 4). */
+  async get(ref: string): Promise<Influencer> {
+    await this.ensureConnected();
+    const rec = await this.run(async () => {
+      let id = ref;
+      if (/^0x[0-9a-fA-F]{40}$/.test(ref.trim())) {
+        id = (await this.client.get(this.keys.address(normalizeAddress(ref)))) ?? '';
+      }
+      const snap = await this.load();
+      return snap.influencers.find((i) => i.id === id);
+    });
+    if (rec === undefined) throw new ConfigError('CONFIG_NOT_FOUND', `influencer "${ref}" not found`);
+    return rec;
+  }
+
+  async add(input: unknown, actor: string): Promise<Influencer> {
+    const parsed = InfluencerInput.safeParse(input);
+    if (!parsed.success) throw validation(parsed.error.issues.map(issueLine));
+    const now = this.nowIso();
+    const rec = toInfluencer({ ...parsed.data, createdAt: now, updatedAt: now, version: 1 }, now);
+    await this.commit([{ id: rec.id, after: rec }], 'add', actor);
+    return rec;
+  }
+
+  async remove(ref: string, actor: string): Promise<Influencer> {
+    const before = await this.get(ref);
+    await this.commit([{ id: before.id, before }], 'remove', actor);
+    return before;
+  }
+
+  /** Returns the change, or undefined when the record already had that state (nothing written). */
+  async setEnabled(ref: string, enabled: boolean, actor: string): Promise<RecordChange | undefined> {
+    const before = await this.get(ref);
+    if (before.enabled === enabled) return undefined;
+    const after = applyAssignments(before, [`enabled=${String(enabled)}`], this.nowIso());
+    await this.commit([{ id: before.id, before, after }], enabled ? 'enable' : 'disable', actor);
+    return { id: before.id, before, after };
+  }
+
+  async set(ref: string, assignments: readonly string[], actor: string): Promise<RecordChange> {
+    const before = await this.get(ref);
+    const after = applyAssignments(before, assignments, this.nowIso());
+    await this.commit([{ id: before.id, before, after }], 'set', actor);
+    return { id: before.id, before, after };
+  }
+
+  /**
+   * What importing `raws` would do. Every record is validated first (any invalid record fails
+   * the whole import with one line per problem), and the resulting set must keep addresses unique.
+   */
+  async planImport(raws: readonly unknown[], options: { prune: boolean }): Promise<ImportPlan> {
+    const now = this.nowIso();
+    const incoming = inputsToSnapshot(raws, now);
+    if (incoming.rejected.length > 0) {
+      throw validation(incoming.rejected.flatMap((r) => r.issues.map((i) => `${r.id}: ${i}`)));
+    }
+    const current = await this.load();
+    const currentById = new Map(current.influencers.map((i) => [i.id, i]));
+    const planned = incoming.influencers.map((i) => {
+      const before = currentById.get(i.id);
+      return before === undefined
+        ? { ...i, updatedAt: now, version: 1 }
+        : { ...i, createdAt: before.createdAt, updatedAt: now, version: before.version + 1 };
+    });
+    const diff = diffInfluencers(current.influencers, planned, { prune: options.prune });
+    const finalSet = new Map(currentById);
+    for (const r of diff.removed) finalSet.delete(r.id);
+    for (const p of [...diff.added, ...diff.changed.map((c) => c.after)]) finalSet.set(p.id, p);
+    const owners = new Map<string, string>();
+    for (const rec of finalSet.values()) {
+      const owner = owners.get(rec.address);
+      if (owner !== undefined)
+        throw conflict(`address ${rec.address} would be used by both "${owner}" and "${rec.id}"`);
+      owners.set(rec.address, rec.id);
+    }
+    const changes: RecordChange[] = [
+      ...diff.added.map((after) => ({ id: after.id, after })),
+      ...diff.changed.map((c) => ({ id: c.id, before: c.before, after: c.after })),
+      ...diff.removed.map((before) => ({ id: before.id, before })),
+    ];
+    return { diff, changes };
+  }
+
+  async applyImport(plan: ImportPlan, actor: string): Promise<void> {
+    if (plan.changes.length > 0) await this.commit(plan.changes, 'import', actor);
+  }
+
+  /** Newest last. */
+  async audit(count = 100): Promise<AuditEntry[]> {
+    await this.ensureConnected();
+    const rows = await this.run(() => this.client.xrevrange(this.keys.audit, '+', '-', 'COUNT', count));
+    return rows.reverse().map(([streamId, flat]) => {
+      const f = new Map<string, string>();
+      for (let i = 0; i + 1 < flat.length; i += 2) f.set(flat[i] as string, flat[i + 1] as string);
+      const rec = (k: string): Influencer | null => {
+        const v = f.get(k);
+        return v === undefined || v === '' ? null : (JSON.parse(v) as Influencer);
+      };
+      return {
+        streamId,
+        actor: f.get('actor') ?? '',
+        at: f.get('at') ?? '',
+        action: f.get('action') ?? '',
+        id: f.get('id') ?? '',
+        version: Number(f.get('version') ?? 0),
+        before: rec('before'),
+        after: rec('after'),
+      };
+    });
+  }
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw redisUnavailable(e, this.url);
+    }
+  }
+
+  /** The one write path. Returns the new global version. */
+  async commit(changes: readonly RecordChange[], action: AuditAction, actor: string): Promise<number> {
+    await this.ensureConnected();
+    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+      const version = await this.run(() => this.tryCommit(changes, action, actor));
+      if (version !== undefined) return version;
+    }
+    throw conflict(
+      `gave up after ${MAX_COMMIT_ATTEMPTS} attempts: the influencers keep changing concurrently`,
+    );
+  }
+
+  /** undefined = the WATCH fired (someone else wrote): try again. */
+  private async tryCommit(
+    changes: readonly RecordChange[],
+    action: AuditAction,
+    actor: string,
+  ): Promise<number | undefined> {
+    const k = this.keys;
+    const addresses = new Set<string>();
+    for (const c of changes) {
+      if (c.before) addresses.add(c.before.address);
+      if (c.after) addresses.add(c.after.address);
+    }
+    const watched = [
+      k.ids,
+      k.version,
+      ...changes.map((c) => k.record(c.id)),
+      ...[...addresses].map(k.address),
+    ];
+    await this.client.watch(...watched);
+    try {
+      const stored = await Promise.all(changes.map((c) => this.client.hget(k.record(c.id), RECORD_FIELD)));
+      changes.forEach((c, i) => {
+        const s = stored[i] ?? null;
+        if (c.before === undefined && s !== null) throw conflict(`influencer id "${c.id}" already exists`);
+        if (c.before !== undefined && s !== JSON.stringify(c.before)) {
+          throw conflict(`influencer "${c.id}" changed concurrently; re-run the command`);
+        }
+      });
+      const leaving = new Set(
+        changes.filter((c) => c.before && c.before.address !== c.after?.address).map((c) => c.id),
+      );
+      for (const c of changes) {
+        if (c.after === undefined || c.after.address === c.before?.address) continue;
+        const owner = await this.client.get(k.address(c.after.address));
+        if (owner !== null && owner !== c.id && !leaving.has(owner)) {
+          throw conflict(`address ${c.after.address} is already used by "${owner}"`);
+        }
+      }
+      const version = Number((await this.client.get(k.version)) ?? '0') + 1;
+      const at = this.nowIso();
+      const m = this.client.multi();
+      for (const c of changes) {
+        if (c.before && c.before.address !== c.after?.address) m.del(k.address(c.before.address));
+      }
+      for (const c of changes) {
+        if (c.after === undefined) {
+          m.srem(k.ids, c.id);
+          m.del(k.record(c.id));
+        } else {
+          m.sadd(k.ids, c.id);
+          m.hset(k.record(c.id), RECORD_FIELD, JSON.stringify(c.after));
+          m.set(k.address(c.after.address), c.id);
+        }
+        m.xadd(
+          k.audit,
+          'MAXLEN',
+          '~',
+          AUDIT_MAXLEN,
+          '*',
+          'actor',
+          actor,
+          'at',
+          at,
+          'action',
+          action,
+          'id',
+          c.id,
+          'version',
+          String(version),
+          'before',
+          c.before ? JSON.stringify(c.before) : '',
+          'after',
+          c.after ? JSON.stringify(c.after) : '',
+        );
+      }
+      m.set(k.version, String(version));
+      const notice: ChangeNotice = { action, ids: changes.map((c) => c.id), actor, at, version };
+      m.publish(k.changes, JSON.stringify(notice));
+      const result = await m.exec();
+      if (result === null) return undefined;
+      const failed = result.find(([err]) => err !== null);
+      if (failed) throw failed[0] as Error;
+      return version;
+    } finally {
+      await this.client.unwatch().catch(() => undefined);
+    }
+  }
+}
+
+function issueLine(i: { path: PropertyKey[]; message: string; code?: string; keys?: string[] }): string {
+  const where = i.path.length ? i.path.map(String).join('.') : '(record)';
+  if (i.code === 'unrecognized_keys' && i.keys)
+    return `${where}: unknown key ${i.keys.map((x) => `"${x}"`).join(', ')}`;
+  return `${where}: ${i.message}`;
+}
+
+function validation(lines: readonly string[]): ValidationError {
+  return new ValidationError(`invalid influencer: ${lines.join('; ')}`, lines);
+}
