@@ -2,7 +2,7 @@
  * The process logger: pino, JSON lines on stdout, with secrets redacted by path.
  * There is no pretty mode: pino-pretty is not a dependency, and log shippers want JSON.
  *
- * Conventions (every component follows them; see README "Observability"):
+ * Conventions (every component follows them; see src/obs/README.md):
  * - each component takes the root logger and calls `logger.child({ component: 'sink.kafka' })`;
  * - per-item work adds a child with the identifiers it concerns: `influencer`, `market`,
  *   `eventId`, `listener` (listener id, e.g. `inf-42/primary`);
