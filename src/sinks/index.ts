@@ -1,0 +1,39 @@
+/**
+ * Public door of the sinks: the ports, the DurableQueue every sink sits behind, dead-letter
+ * routing and the local (no-server) sinks. The Kafka and ClickHouse adapters have their own
+ * doors (./kafka/index.js, ./clickhouse/index.js) that only the composition root imports, so
+ * kafkajs and @clickhouse/client load only when configured.
+ */
+export type {
+  DeadLetterPublisher,
+  HealthProbe,
+  RawEventReader,
+  RawEventStore,
+  ReplayQuery,
+  SignalPublisher,
+  SinkRecord,
+} from './ports.js';
+export { DurableQueue } from './durable-queue.js';
+export type {
+  CloseReport,
+  DurableQueueEvents,
+  DurableQueueOptions,
+  EnqueueOutcome,
+  OverflowPolicy,
+  QueueMode,
+  QueueStats,
+} from './durable-queue.js';
+export { TypedEmitter } from './emitter.js';
+export { DeadLetterRecorder } from './dead-letters.js';
+export type { DeadLetterEvents, DeadLetterRecorderOptions } from './dead-letters.js';
+export {
+  DEAD_LETTER_EVENT_TYPE,
+  DEAD_LETTER_SCHEMA_VERSION,
+  deadLetterDocument,
+  deadLetterId,
+  deadLetterToRawEvent,
+} from './dead-letter-record.js';
+export type { DeadLetterDocument } from './dead-letter-record.js';
+export { LocalDeadLetterLog, LocalRawEventStore, LocalSignalLog } from './local/local-sinks.js';
+export type { LocalFileOptions } from './local/local-sinks.js';
+export { formatSignalLine } from './local/format.js';
