@@ -57,21 +57,19 @@ export const ScenarioStep = z
   });
 export type ScenarioStep = z.infer<typeof ScenarioStep>;
 
-export const Scenario = z.union([
-  z.array(ScenarioStep).transform((steps) => ({ steps, noise: false, accounts: undefined })),
-  z
-    .object({
-      accounts: z.array(z.string()).optional(),
-      /** Add background-only trades to every block (tape noise). */
-      noise: z.boolean().default(false),
-      steps: z.array(ScenarioStep),
-    })
-    .strict(),
-]);
+/** A scenario: `{accounts?, noise?, steps}`; a bare list of steps is accepted as `{steps}`. */
+export const Scenario = z
+  .object({
+    accounts: z.array(z.string()).optional(),
+    /** Add background-only trades to every block (tape noise). */
+    noise: z.boolean().default(false),
+    steps: z.array(ScenarioStep),
+  })
+  .strict();
 export type Scenario = z.infer<typeof Scenario>;
 
 export function parseScenario(value: unknown): Scenario {
-  return parseAt(Scenario, value, 'scenario');
+  return parseAt(Scenario, Array.isArray(value) ? { steps: value } : value, 'scenario');
 }
 
 export async function loadScenario(path: string): Promise<Scenario> {

@@ -48,7 +48,7 @@ async function control(
 describe('connection faults', () => {
   it('drops connections with 1006, selected by user, by IP, by id, or all', async () => {
     const s = await start();
-    const [u0, u1] = s.accounts as [string, string];
+    const [u0, u1] = s.accounts as readonly string[] as [string, string];
     const a = await connect(s, '127.0.0.1');
     const b = await connect(s, '127.0.0.2');
     const c = await connect(s, '127.0.0.3');

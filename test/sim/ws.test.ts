@@ -133,7 +133,7 @@ describe('subscriptions and acks', () => {
 describe('per-IP limits', () => {
   it('caps unique users per IP, echoes nothing, allows a held user on another connection, scopes by IP', async () => {
     const s = await start({ limits: { maxUsersPerIp: 3 } });
-    const [u0, u1, u2, u3] = s.accounts as [string, string, string, string];
+    const [u0, u1, u2, u3] = s.accounts as readonly string[] as [string, string, string, string];
     const a = await connect(s, '127.0.0.1');
     for (const u of [u0, u1, u2]) a.subscribe({ type: 'userFills', user: u });
     a.subscribe({ type: 'userEvents', user: u0 }); // same user again: no new slot
