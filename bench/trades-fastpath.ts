@@ -38,7 +38,10 @@ function hex(rand: () => number, n: number): string {
   return s;
 }
 
-export function makeTape(frameCount: number, seed = 42): { frames: string[]; tracked: string[]; trades: number } {
+export function makeTape(
+  frameCount: number,
+  seed = 42,
+): { frames: string[]; tracked: string[]; trades: number } {
   const rand = rng(seed);
   const addresses = Array.from({ length: 50_000 }, () => `0x${hex(rand, 40)}`);
   const tracked = addresses.slice(0, 1000);
@@ -124,7 +127,9 @@ const isMain = import.meta.url === `file://${process.argv[1] ?? ''}`;
 if (isMain) {
   const r = runTradesFastPathBench();
   const fmt = (n: number): string => `${(n / 1e6).toFixed(2)}M trades/s`;
-  console.log(`trades fast path benchmark: ${r.frames} frames, ${r.trades} trades, ${r.matchedTrades} tracked trades`);
+  console.log(
+    `trades fast path benchmark: ${r.frames} frames, ${r.trades} trades, ${r.matchedTrades} tracked trades`,
+  );
   console.log(`  baseline (JSON.parse + Set filter): ${fmt(r.baselineTradesPerSec)}`);
   console.log(`  fast path (raw scan + bitset)     : ${fmt(r.fastPathTradesPerSec)}`);
   console.log(`  ratio fast/baseline               : ${r.ratio.toFixed(2)}x (target >= 1.5x)`);

@@ -42,7 +42,8 @@ export interface EgressUsage {
   readonly limits: EgressLimits;
 }
 
-export type BudgetCheck = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number; readonly error: BudgetError };
+export type BudgetCheck =
+  { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number; readonly error: BudgetError };
 
 export interface EgressBudgetOptions {
   /** Names the pool in error messages and metrics, e.g. `egress-a`. */
@@ -71,7 +72,12 @@ export class EgressBudget {
     this.messages = new RollingWindow(this.limits.windowMs);
   }
 
-  private refuse(code: 'SOURCE_CONNECTION_CAP' | 'SOURCE_USER_CAP' | 'SOURCE_SUBSCRIPTION_CAP' | 'SOURCE_MESSAGE_RATE', message: string, retryAfterMs: number, context: Record<string, unknown>): BudgetCheck {
+  private refuse(
+    code: 'SOURCE_CONNECTION_CAP' | 'SOURCE_USER_CAP' | 'SOURCE_SUBSCRIPTION_CAP' | 'SOURCE_MESSAGE_RATE',
+    message: string,
+    retryAfterMs: number,
+    context: Record<string, unknown>,
+  ): BudgetCheck {
     return {
       ok: false,
       retryAfterMs,

@@ -34,13 +34,21 @@ export function truncatePayload(text: string, max: number): string {
 }
 
 /** Turns zod issues into (reason, detail): decimal/address issues get their own reason. */
-export function classifyIssues(channel: string, error: z.ZodError): { reason: DeadLetterReason; detail: string } {
+export function classifyIssues(
+  channel: string,
+  error: z.ZodError,
+): { reason: DeadLetterReason; detail: string } {
   const issues = error.issues;
-  const first = issues.find((i) => i.message === DECIMAL_ISSUE) ?? issues.find((i) => i.message === ADDRESS_ISSUE);
+  const first =
+    issues.find((i) => i.message === DECIMAL_ISSUE) ?? issues.find((i) => i.message === ADDRESS_ISSUE);
   const shown = first ?? issues[0];
   const path = shown && shown.path.length > 0 ? shown.path.join('.') : '(root)';
   const reason: DeadLetterReason =
-    first?.message === DECIMAL_ISSUE ? 'bad_decimal' : first?.message === ADDRESS_ISSUE ? 'bad_address' : 'schema_mismatch';
+    first?.message === DECIMAL_ISSUE
+      ? 'bad_decimal'
+      : first?.message === ADDRESS_ISSUE
+        ? 'bad_address'
+        : 'schema_mismatch';
   const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
   return { reason, detail: `${channel}: field ${path}: ${shown?.message ?? 'invalid'}${more}` };
 }
@@ -69,7 +77,12 @@ export class FrameParser {
 
   parse(text: string): ParseResult {
     if (text.length > this.maxFrameChars) {
-      return this.reject('oversized_frame', `frame of ${text.length} chars exceeds ${this.maxFrameChars}`, null, text);
+      return this.reject(
+        'oversized_frame',
+        `frame of ${text.length} chars exceeds ${this.maxFrameChars}`,
+        null,
+        text,
+      );
     }
     let json: unknown;
     try {
@@ -87,7 +100,12 @@ export class FrameParser {
     }
     const channel = json['channel'];
     if (!Object.hasOwn(FRAME_SCHEMAS, channel)) {
-      return this.reject('unknown_channel', `unknown channel ${JSON.stringify(channel.slice(0, 64))}`, channel, text);
+      return this.reject(
+        'unknown_channel',
+        `unknown channel ${JSON.stringify(channel.slice(0, 64))}`,
+        channel,
+        text,
+      );
     }
     const schema = FRAME_SCHEMAS[channel as Channel];
     const r = schema.safeParse(json);

@@ -46,7 +46,12 @@ export type { SocketConstructor, SocketLike, SocketOptions } from './ws/socket.j
 export { InfoClient, MAINNET_INFO_URL } from './info/client.js';
 export type { InfoClientOptions, FetchLike } from './info/client.js';
 export { userFillsByTimeAll, FILLS_PAGE_SIZE, FILLS_HORIZON } from './info/pagination.js';
-export type { BackfillResult, BackfillOptions, FillsByTimeSource, InfoCallOptions } from './info/pagination.js';
+export type {
+  BackfillResult,
+  BackfillOptions,
+  FillsByTimeSource,
+  InfoCallOptions,
+} from './info/pagination.js';
 export {
   InfoWeightBudget,
   INFO_WEIGHT_PER_MINUTE,
@@ -58,4 +63,9 @@ export {
 } from './info/weight-budget.js';
 export type { InfoWeightBudgetOptions } from './info/weight-budget.js';
 export { TradesFastPath } from './trades-fastpath.js';
-export type { TradesResult, MatchedTrade, TradesFastPathStats, TradesFastPathOptions } from './trades-fastpath.js';
+export type {
+  TradesResult,
+  MatchedTrade,
+  TradesFastPathStats,
+  TradesFastPathOptions,
+} from './trades-fastpath.js';

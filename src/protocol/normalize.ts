@@ -66,7 +66,16 @@ export function tradeToEvents(trade: Trade, user: string, source: EventSource): 
   const sz = dec(trade.sz);
   for (const side of sides) {
     out.push({
-      eventId: eventId({ user: addr, coin: trade.coin, side, tid: trade.tid, oid: null, time: trade.time, px: decStr(px), sz: decStr(sz) }),
+      eventId: eventId({
+        user: addr,
+        coin: trade.coin,
+        side,
+        tid: trade.tid,
+        oid: null,
+        time: trade.time,
+        px: decStr(px),
+        sz: decStr(sz),
+      }),
       user: addr,
       coin: trade.coin,
       side,

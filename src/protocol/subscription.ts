@@ -39,7 +39,10 @@ export function userOf(sub: { readonly [k: string]: unknown }): string | null {
  * Defaults added, addresses lower-cased, only scalar fields kept. Throws ValidationError for a
  * request with a malformed user address (a clear error beats the server's parse error).
  */
-export function normalizeSubscription(sub: { readonly type: string; readonly [k: string]: unknown }): NormalizedSubscription {
+export function normalizeSubscription(sub: {
+  readonly type: string;
+  readonly [k: string]: unknown;
+}): NormalizedSubscription {
   const out: Record<string, Scalar> = { ...(DEFAULTS[sub.type] ?? {}) };
   for (const [k, v] of Object.entries(sub)) {
     if (v === undefined) continue;
@@ -49,9 +52,10 @@ export function normalizeSubscription(sub: { readonly type: string; readonly [k:
   if (typeof out['user'] === 'string') {
     const r = WireAddress.safeParse(out['user']);
     if (!r.success) {
-      throw new ValidationError(`invalid subscription user ${JSON.stringify(out['user'])}: expected 0x + 40 hex`, [
-        'user: expected 0x + 40 hex',
-      ]);
+      throw new ValidationError(
+        `invalid subscription user ${JSON.stringify(out['user'])}: expected 0x + 40 hex`,
+        ['user: expected 0x + 40 hex'],
+      );
     }
     out['user'] = r.data;
   }

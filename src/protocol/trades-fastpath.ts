@@ -87,7 +87,9 @@ export class TradesFastPath {
     this.parser = new FrameParser({
       listenerId: options.listenerId,
       clock: options.clock ?? systemClock,
-      ...(options.maxDeadLetterPayload !== undefined ? { maxPayloadChars: options.maxDeadLetterPayload } : {}),
+      ...(options.maxDeadLetterPayload !== undefined
+        ? { maxPayloadChars: options.maxDeadLetterPayload }
+        : {}),
       ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}),
     });
     if (options.tracked) this.setTracked(options.tracked);
@@ -149,10 +151,19 @@ export class TradesFastPath {
     try {
       json = JSON.parse(text);
     } catch (e) {
-      return this.dead(this.parser.reject('invalid_json', `not JSON: ${(e as Error).message}`, 'trades', text));
+      return this.dead(
+        this.parser.reject('invalid_json', `not JSON: ${(e as Error).message}`, 'trades', text),
+      );
     }
     if (!isRecord(json) || json['channel'] !== 'trades' || !Array.isArray(json['data'])) {
-      return this.dead(this.parser.reject('schema_mismatch', 'trades: envelope: expected {channel:"trades", data:[...]}', 'trades', text));
+      return this.dead(
+        this.parser.reject(
+          'schema_mismatch',
+          'trades: envelope: expected {channel:"trades", data:[...]}',
+          'trades',
+          text,
+        ),
+      );
     }
     const out: MatchedTrade[] = [];
     const data = json['data'] as unknown[];

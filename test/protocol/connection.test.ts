@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { must } from './must.js';
 import { AbortedError, BudgetError, SourceError, systemClock } from '../../src/core/index.js';
 import type { ConnectionEvents, HlWsConnectionOptions, SocketConstructor } from '../../src/protocol/index.js';
 import { EgressBudget, HlWsConnection } from '../../src/protocol/index.js';
@@ -7,7 +8,9 @@ import { FakeWebSocket } from './fake-websocket.js';
 const U1 = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const U2 = '0x31ca8395cf837de08b24da3f660e77761dfb974b';
 
-const tick = (ms = 0): Promise<void> => vi.advanceTimersByTimeAsync(ms);
+const tick = async (ms = 0): Promise<void> => {
+  await vi.advanceTimersByTimeAsync(ms);
+};
 
 type Rec = { [K in keyof ConnectionEvents]: ConnectionEvents[K][] };
 
@@ -29,12 +32,22 @@ function setup(over: Partial<HlWsConnectionOptions> = {}, budget = new EgressBud
   });
   const rec = {} as Rec;
   const names: (keyof ConnectionEvents)[] = [
-    'state', 'connecting', 'open', 'close', 'reconnectScheduled', 'pong', 'subscribed', 'unsubscribed',
-    'frame', 'deadLetter', 'serverError', 'error',
+    'state',
+    'connecting',
+    'open',
+    'close',
+    'reconnectScheduled',
+    'pong',
+    'subscribed',
+    'unsubscribed',
+    'frame',
+    'deadLetter',
+    'serverError',
+    'error',
   ];
   for (const n of names) {
     (rec as Record<string, unknown[]>)[n] = [];
-    conn.on(n, (p) => (rec as Record<string, unknown[]>)[n]!.push(p));
+    conn.on(n, (p) => must((rec as Record<string, unknown[]>)[n]).push(p));
   }
   return { conn, rec, budget };
 }
@@ -114,7 +127,7 @@ describe('HlWsConnection', () => {
     for (let i = 0; i < 6; i++) {
       FakeWebSocket.last().drop(1006);
       await tick();
-      const d = rec.reconnectScheduled.at(-1)!.delayMs;
+      const d = must(rec.reconnectScheduled.at(-1)).delayMs;
       await tick(d);
     }
     expect(rec.reconnectScheduled.map((r) => r.delayMs)).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
@@ -145,7 +158,7 @@ describe('HlWsConnection', () => {
     FakeWebSocket.last().drop(1000, 'Expired');
     await tick();
     expect(FakeWebSocket.instances.length).toBe(2);
-    const wait = rec.reconnectScheduled.at(-1)!;
+    const wait = must(rec.reconnectScheduled.at(-1));
     expect(wait.reason).toBe('budget');
     expect(rec.error.at(-1)?.error).toBeInstanceOf(BudgetError);
     await tick(wait.delayMs - 1);
@@ -166,7 +179,12 @@ describe('HlWsConnection', () => {
     });
     // an unrelated ack does not resolve it
     ack(ws, { type: 'userFills', user: U2, aggregateByTime: false });
-    ack(ws, { type: 'userFills', user: U1.toUpperCase().replace('0X', '0x'), aggregateByTime: false, extra: 1 });
+    ack(ws, {
+      type: 'userFills',
+      user: U1.toUpperCase().replace('0X', '0x'),
+      aggregateByTime: false,
+      extra: 1,
+    });
     await expect(p).resolves.toBeUndefined();
     expect(rec.subscribed).toMatchObject([{ resubscribe: false }]);
     ws.drop(1006);
@@ -217,7 +235,10 @@ describe('HlWsConnection', () => {
     const ws = FakeWebSocket.last();
     ws.emit({ channel: 'error', data: 'Cannot track more than 10 total users.' });
     await expect(a).rejects.toBeInstanceOf(SourceError);
-    await expect(a).rejects.toMatchObject({ code: 'SOURCE_USER_CAP', message: expect.stringMatching(/unique-user cap \(10\)/) });
+    await expect(a).rejects.toMatchObject({
+      code: 'SOURCE_USER_CAP',
+      message: expect.stringMatching(/unique-user cap \(10\)/),
+    });
     expect(rec.serverError[0]).toMatchObject({ kind: 'user_cap' });
     expect(budget.usage().users).toBe(1);
     ack(ws, { type: 'userFills', user: U2.toLowerCase(), aggregateByTime: false });
@@ -240,7 +261,11 @@ describe('HlWsConnection', () => {
     expect(err).toBeInstanceOf(BudgetError);
     expect((err as BudgetError).code).toBe('SOURCE_USER_CAP');
     await tick(500);
-    expect(FakeWebSocket.last().messages().every((m) => m.subscription?.['user'] === U1.toLowerCase())).toBe(true);
+    expect(
+      FakeWebSocket.last()
+        .messages()
+        .every((m) => m.subscription?.['user'] === U1.toLowerCase()),
+    ).toBe(true);
     await conn.close();
   });
 

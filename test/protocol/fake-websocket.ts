@@ -47,7 +47,10 @@ export class FakeWebSocket {
   }
 
   emit(frame: unknown): void {
-    this.fire('message', { type: 'message', data: typeof frame === 'string' ? frame : JSON.stringify(frame) });
+    this.fire('message', {
+      type: 'message',
+      data: typeof frame === 'string' ? frame : JSON.stringify(frame),
+    });
   }
 
   drop(code = 1006, reason = ''): void {

@@ -1,13 +1,33 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { must } from './must.js';
 import { SourceError, systemClock } from '../../src/core/index.js';
 import type { Fill, FillsByTimeSource } from '../../src/protocol/index.js';
-import { InfoClient, InfoWeightBudget, baseWeight, itemWeight, userFillsByTimeAll } from '../../src/protocol/index.js';
+import {
+  InfoClient,
+  InfoWeightBudget,
+  baseWeight,
+  itemWeight,
+  userFillsByTimeAll,
+} from '../../src/protocol/index.js';
 
 const USER = '0x31ca8395cf837de08b24da3f660e77761dfb974b';
 const fast = { initialDelayMs: 100, maxDelayMs: 1000, factor: 2, maxAttempts: 5, jitter: 0 };
 
 function fill(tid: number, time: number): Fill {
-  return { coin: 'BTC', px: '100.0', sz: '1', side: 'B', time, crossed: true, fee: '0.1', tid, oid: tid, startPosition: '0', dir: 'Open Long', closedPnl: '0' };
+  return {
+    coin: 'BTC',
+    px: '100.0',
+    sz: '1',
+    side: 'B',
+    time,
+    crossed: true,
+    fee: '0.1',
+    tid,
+    oid: tid,
+    startPosition: '0',
+    dir: 'Open Long',
+    closedPnl: '0',
+  };
 }
 
 function respond(status: number, body: unknown): Response {
@@ -33,7 +53,7 @@ describe('InfoClient', () => {
       fetch: (_url, init) => {
         calls.push({ at: Date.now(), body: JSON.parse(String(init.body)) });
         expect((init as Record<string, unknown>)['dispatcher']).toEqual({ marker: 1 });
-        return Promise.resolve(answers.shift()!);
+        return Promise.resolve(must(answers.shift()));
       },
     });
     const t0 = Date.now();
@@ -50,14 +70,26 @@ describe('InfoClient', () => {
   });
 
   it('does not retry 4xx or a schema mismatch; errors are typed', async () => {
-    const c1 = new InfoClient({ clock: systemClock, retryPolicy: fast, fetch: () => Promise.resolve(respond(400, 'bad')) });
+    const c1 = new InfoClient({
+      clock: systemClock,
+      retryPolicy: fast,
+      fetch: () => Promise.resolve(respond(400, 'bad')),
+    });
     await expect(c1.meta()).rejects.toMatchObject({ code: 'INFO_HTTP', retriable: false });
-    const c2 = new InfoClient({ clock: systemClock, retryPolicy: fast, fetch: () => Promise.resolve(respond(200, [{ coin: 'BTC', px: 1 }])) });
+    const c2 = new InfoClient({
+      clock: systemClock,
+      retryPolicy: fast,
+      fetch: () => Promise.resolve(respond(200, [{ coin: 'BTC', px: 1 }])),
+    });
     const e = await c2.userFillsByTime(USER, 0).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(SourceError);
     expect((e as SourceError).code).toBe('INFO_BAD_RESPONSE');
     expect((e as SourceError).message).toMatch(/0\.px/);
-    const c3 = new InfoClient({ clock: systemClock, retryPolicy: { ...fast, maxAttempts: 2 }, fetch: () => Promise.reject(new TypeError('fetch failed')) });
+    const c3 = new InfoClient({
+      clock: systemClock,
+      retryPolicy: { ...fast, maxAttempts: 2 },
+      fetch: () => Promise.reject(new TypeError('fetch failed')),
+    });
     const p = c3.perpDexs().catch((x: unknown) => x);
     await vi.advanceTimersByTimeAsync(1000);
     expect(await p).toMatchObject({ code: 'RETRIES_EXHAUSTED', cause: { code: 'INFO_HTTP' } });
@@ -71,7 +103,15 @@ describe('InfoClient', () => {
         bodies.push(JSON.parse(String(init.body)));
         const b = bodies.at(-1) as { type: string };
         const answer =
-          b.type === 'clearinghouseState' ? { assetPositions: [], time: 1 } : b.type === 'perpDexs' ? [null] : b.type === 'spotMeta' ? { universe: [], tokens: [] } : b.type === 'meta' ? { universe: [] } : [];
+          b.type === 'clearinghouseState'
+            ? { assetPositions: [], time: 1 }
+            : b.type === 'perpDexs'
+              ? [null]
+              : b.type === 'spotMeta'
+                ? { universe: [], tokens: [] }
+                : b.type === 'meta'
+                  ? { universe: [] }
+                  : [];
         return Promise.resolve(respond(200, answer));
       },
     });
@@ -118,7 +158,11 @@ describe('InfoClient', () => {
 
 describe('userFillsByTimeAll', () => {
   /** Fake server: `fills` sorted any way; returns ≤pageSize fills with start<=time<=end, oldest first, shuffled. */
-  function fakeSource(all: Fill[], pageSize: number, shuffle = true): FillsByTimeSource & { starts: number[] } {
+  function fakeSource(
+    all: Fill[],
+    pageSize: number,
+    shuffle = true,
+  ): FillsByTimeSource & { starts: number[] } {
     const starts: number[] = [];
     return {
       starts,

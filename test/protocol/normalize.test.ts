@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { must } from './must.js';
 import { decStr, eventId } from '../../src/core/index.js';
 import type { EventSource } from '../../src/core/index.js';
 import { Fill, Trade, fillToEvent, tradeToEvents } from '../../src/protocol/index.js';
@@ -20,13 +21,24 @@ const trade = Trade.parse({
 describe('fillToEvent', () => {
   it('parses amounts exactly, lower-cases the user and computes the eventId', () => {
     const fill = Fill.parse({
-      coin: 'USUAL', px: '0.01152', sz: '1052.9', side: 'A', time: 1788490193264,
-      startPosition: '-3695042.8999999999', dir: 'Open Short', closedPnl: '0.0',
-      hash: '0xf5', oid: 535618784464, crossed: true, fee: '0.0', tid: 691079299625582, twapId: null,
+      coin: 'USUAL',
+      px: '0.01152',
+      sz: '1052.9',
+      side: 'A',
+      time: 1788490193264,
+      startPosition: '-3695042.8999999999',
+      dir: 'Open Short',
+      closedPnl: '0.0',
+      hash: '0xf5',
+      oid: 535618784464,
+      crossed: true,
+      fee: '0.0',
+      tid: 691079299625582,
+      twapId: null,
     });
     const e = fillToEvent('0x31CA8395CF837DE08B24DA3F660E77761DFB974B', fill, src);
     expect(e.user).toBe('0x31ca8395cf837de08b24da3f660e77761dfb974b');
-    expect(decStr(e.startPosition!)).toBe('-3695042.8999999999');
+    expect(decStr(must(e.startPosition))).toBe('-3695042.8999999999');
     expect(e.fee).toBe('0');
     expect(e.closedPnl).toBe('0');
     expect(e.eventId).toBe(
@@ -64,9 +76,20 @@ describe('tradeToEvents', () => {
   it('the same fill via userFills and via trades has the same eventId', () => {
     // The seller's userFills row for this match (same tid, user side A).
     const fill = Fill.parse({
-      coin: 'BTC', px: '72581.0', sz: '0.00017', side: 'A', time: 1787259217020, startPosition: '0.5',
-      dir: 'Close Long', closedPnl: '1.2', hash: trade.hash, oid: 123, crossed: false, fee: '0.01',
-      tid: 877707108085800, twapId: null,
+      coin: 'BTC',
+      px: '72581.0',
+      sz: '0.00017',
+      side: 'A',
+      time: 1787259217020,
+      startPosition: '0.5',
+      dir: 'Close Long',
+      closedPnl: '1.2',
+      hash: trade.hash,
+      oid: 123,
+      crossed: false,
+      fee: '0.01',
+      tid: 877707108085800,
+      twapId: null,
     });
     const viaFills = fillToEvent(SELLER, fill, src);
     const [viaTrades] = tradeToEvents(trade, SELLER, { ...src, listenerKind: 'market-stream' });

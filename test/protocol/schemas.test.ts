@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { must } from './must.js';
 import {
   ClearinghouseState,
   Fill,
@@ -18,11 +19,16 @@ const wsFrames = fixture<{ frames: { name: string; text: string }[] }>('ws-frame
 const stateFrames = fixture<{ frames: unknown[] }>('ws-state-frames.json').frames;
 const fills = fixture<{ fills: Record<string, unknown>[] }>('fills.json').fills;
 const chs = fixture<{ response: Record<string, unknown> }>('info-clearinghouse-state.json').response;
-const universe = fixture<{ meta: unknown; metaXyz: unknown; perpDexs: unknown; spotMeta: unknown }>('info-universe.json');
+const universe = fixture<{ meta: unknown; metaXyz: unknown; perpDexs: unknown; spotMeta: unknown }>(
+  'info-universe.json',
+);
 
 function parser(): { p: FrameParser; dead: DeadLetter[] } {
   const dead: DeadLetter[] = [];
-  return { p: new FrameParser({ listenerId: 't', maxPayloadChars: 64, onDeadLetter: (d) => dead.push(d) }), dead };
+  return {
+    p: new FrameParser({ listenerId: 't', maxPayloadChars: 64, onDeadLetter: (d) => dead.push(d) }),
+    dead,
+  };
 }
 
 describe('WS frame schemas accept every recorded sample', () => {
@@ -39,8 +45,8 @@ describe('WS frame schemas accept every recorded sample', () => {
 
   it('keeps isSnapshot true on snapshots and absent on live pushes, lower-cases users', () => {
     const { p } = parser();
-    const snap = p.parse(wsFrames[4]!.text);
-    const live = p.parse(wsFrames[5]!.text);
+    const snap = p.parse(must(wsFrames[4]).text);
+    const live = p.parse(must(wsFrames[5]).text);
     if (snap.kind !== 'frame' || snap.frame.channel !== 'userFills') throw new Error('expected userFills');
     if (live.kind !== 'frame' || live.frame.channel !== 'userFills') throw new Error('expected userFills');
     expect(snap.frame.data.isSnapshot).toBe(true);
@@ -56,7 +62,7 @@ describe('WS frame schemas accept every recorded sample', () => {
 
   it('tolerates unknown extra fields', () => {
     const { p } = parser();
-    const t = wsFrames[13]!.text.replace('"coin":"BTC"', '"coin":"BTC","newField":{"x":1}');
+    const t = must(wsFrames[13]).text.replace('"coin":"BTC"', '"coin":"BTC","newField":{"x":1}');
     expect(p.parse(t).kind).toBe('frame');
   });
 });
@@ -77,7 +83,7 @@ describe('fill and info schemas accept every recorded sample', () => {
     expect(SpotMetaResponse.parse(universe.spotMeta).universe[1]?.name).toBe('@107');
   });
   it('accepts tid 0 (dust) and missing tid (old history), rejects unsafe ids', () => {
-    const base = fills[3]!;
+    const base = must(fills[3]);
     expect(Fill.safeParse({ ...base, tid: 0 }).success).toBe(true);
     const { tid: _t, ...noTid } = base;
     expect(Fill.safeParse(noTid).success).toBe(true);
@@ -87,7 +93,7 @@ describe('fill and info schemas accept every recorded sample', () => {
 });
 
 describe('corruptions go to the dead-letter path with a reason and the field named', () => {
-  const userFills = wsFrames[4]!.text;
+  const userFills = must(wsFrames[4]).text;
 
   it('float amount -> bad_decimal naming the field', () => {
     const { p, dead } = parser();
@@ -130,8 +136,8 @@ describe('corruptions go to the dead-letter path with a reason and the field nam
     p.parse('{"channel":"webData2","data":{}}');
     p.parse(`{"channel":"nope","data":"${'x'.repeat(500)}"}`);
     expect(dead.map((d) => d.reason)).toEqual(['invalid_json', 'unknown_channel', 'unknown_channel']);
-    expect(dead[2]!.payload.length).toBeLessThan(120);
-    expect(dead[2]!.payload).toContain('truncated');
+    expect(must(dead[2]).payload.length).toBeLessThan(120);
+    expect(must(dead[2]).payload).toContain('truncated');
     expect(p.stats().rejected.unknown_channel).toBe(2);
     expect(p.stats().rejected.invalid_json).toBe(1);
     expect(dead[0]?.listenerId).toBe('t');

@@ -1,11 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { must } from './must.js';
 import type { DeadLetter } from '../../src/core/index.js';
 import { TradesFastPath } from '../../src/protocol/index.js';
 import { makeTape } from '../../bench/trades-fastpath.js';
 
 const hex40 = fc.stringMatching(/^[0-9a-f]{40}$/);
-const addrPool = fc.array(hex40.map((h) => `0x${h}`), { minLength: 4, maxLength: 8 });
+const addrPool = fc.array(
+  hex40.map((h) => `0x${h}`),
+  { minLength: 4, maxLength: 8 },
+);
 
 /** Render an address the ways JSON allows: as-is, upper-case hex, upper-case 0X, or \\u-escaped. */
 function render(addr: string, style: number): string {
@@ -47,14 +51,23 @@ const frameArb = addrPool.chain((pool) =>
 function buildFrame(f: {
   pool: string[];
   spacing: string;
-  trades: { coin: string; side: string; px: string; buyer: number; seller: number; bStyle: number; sStyle: number; zeroHash: boolean }[];
+  trades: {
+    coin: string;
+    side: string;
+    px: string;
+    buyer: number;
+    seller: number;
+    bStyle: number;
+    sStyle: number;
+    zeroHash: boolean;
+  }[];
 }): string {
   const s = f.spacing;
   const rows = f.trades.map(
     (t, i) =>
       `{${s}"coin"${s}:${s}"${t.coin}",${s}"side":"${t.side}","px":"${t.px}","sz":"0.1","time":${1000 + i},` +
       `"hash":"0x${t.zeroHash ? '0'.repeat(64) : 'ab'.repeat(32)}","tid":${i + 1},` +
-      `"users"${s}:${s}[${s}"${render(f.pool[t.buyer]!, t.bStyle)}",${s}"${render(f.pool[t.seller]!, t.sStyle)}"${s}]}`,
+      `"users"${s}:${s}[${s}"${render(must(f.pool[t.buyer]), t.bStyle)}",${s}"${render(must(f.pool[t.seller]), t.sStyle)}"${s}]}`,
   );
   return `{${s}"channel"${s}:${s}"trades",${s}"data":${s}[${rows.join(`,${s}`)}]}`;
 }
@@ -70,7 +83,11 @@ describe('TradesFastPath', () => {
         const a = fast.process(text);
         const b = slow.parseAndMatch(text);
         const norm = (r: typeof a): unknown =>
-          r.kind === 'skipped' ? [] : r.kind === 'matched' ? r.trades.map((m) => [m.trade.tid, m.tracked]) : r.kind;
+          r.kind === 'skipped'
+            ? []
+            : r.kind === 'matched'
+              ? r.trades.map((m) => [m.trade.tid, m.tracked])
+              : r.kind;
         expect(norm(a)).toEqual(norm(b));
         // Never a miss: if the slow path matched anything the fast path must have parsed.
         if (b.kind === 'matched' && b.trades.length > 0) expect(a.kind).toBe('matched');
@@ -118,7 +135,12 @@ describe('TradesFastPath', () => {
       `{"channel":"trades","data":[{"coin":"BTC","side":"A","px":"1.0","sz":"2","time":1,"hash":"0x0","tid":5,"users":["0x${'b'.repeat(40)}","${u}"]}]}`,
     );
     if (r.kind !== 'matched') throw new Error('expected a match');
-    const ev = TradesFastPath.toEvents(r.trades, { listenerId: 'm', listenerKind: 'market-stream', delivery: 'live', receivedAt: 0 });
+    const ev = TradesFastPath.toEvents(r.trades, {
+      listenerId: 'm',
+      listenerKind: 'market-stream',
+      delivery: 'live',
+      receivedAt: 0,
+    });
     expect(ev.map((e) => [e.user, e.side, e.crossed])).toEqual([[u, 'A', true]]);
   });
 });

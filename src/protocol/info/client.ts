@@ -6,7 +6,14 @@
  */
 import type { z } from 'zod';
 import type { Clock, Logger, RetryPolicy } from '../../core/index.js';
-import { DEFAULT_RETRY_POLICY, SourceError, normalizeAddress, retry, silentLogger, systemClock } from '../../core/index.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  SourceError,
+  normalizeAddress,
+  retry,
+  silentLogger,
+  systemClock,
+} from '../../core/index.js';
 import { formatIssues } from '../../core/index.js';
 import {
   ClearinghouseState,
@@ -69,28 +76,55 @@ export class InfoClient {
 
   /** Most recent fills (≤2000), newest first as the server sends them. */
   userFills(user: string, opts: InfoCallOptions = {}): Promise<UserFillsResponse> {
-    return this.post({ type: 'userFills', user: normalizeAddress(user), aggregateByTime: false }, UserFillsResponse, opts);
+    return this.post(
+      { type: 'userFills', user: normalizeAddress(user), aggregateByTime: false },
+      UserFillsResponse,
+      opts,
+    );
   }
 
   /** One page (≤2000) of fills in [startTime, endTime] (inclusive). */
-  userFillsByTime(user: string, startTime: number, endTime?: number, opts: InfoCallOptions = {}): Promise<UserFillsByTimeResponse> {
-    const body: Record<string, unknown> = { type: 'userFillsByTime', user: normalizeAddress(user), startTime, aggregateByTime: false };
+  userFillsByTime(
+    user: string,
+    startTime: number,
+    endTime?: number,
+    opts: InfoCallOptions = {},
+  ): Promise<UserFillsByTimeResponse> {
+    const body: Record<string, unknown> = {
+      type: 'userFillsByTime',
+      user: normalizeAddress(user),
+      startTime,
+      aggregateByTime: false,
+    };
     if (endTime !== undefined) body['endTime'] = endTime;
     return this.post(body, UserFillsByTimeResponse, opts);
   }
 
   /** Positions of one perp dex ('' = main dex; HIP-3 dexes need their own call, §4). */
   clearinghouseState(user: string, dex = '', opts: InfoCallOptions = {}): Promise<ClearinghouseState> {
-    return this.post({ type: 'clearinghouseState', user: normalizeAddress(user), dex }, ClearinghouseState, opts);
+    return this.post(
+      { type: 'clearinghouseState', user: normalizeAddress(user), dex },
+      ClearinghouseState,
+      opts,
+    );
   }
 
   /** Every reachable fill in [startTime, endTime] across pages; see ./pagination.ts. */
-  userFillsByTimeAll(user: string, startTime: number, endTime: number, opts: BackfillOptions = {}): Promise<BackfillResult> {
+  userFillsByTimeAll(
+    user: string,
+    startTime: number,
+    endTime: number,
+    opts: BackfillOptions = {},
+  ): Promise<BackfillResult> {
     return userFillsByTimeAll(this, user, startTime, endTime, { now: () => this.clock.now(), ...opts });
   }
 
   meta(dex?: string, opts: InfoCallOptions = {}): Promise<MetaResponse> {
-    return this.post(dex === undefined || dex === '' ? { type: 'meta' } : { type: 'meta', dex }, MetaResponse, opts);
+    return this.post(
+      dex === undefined || dex === '' ? { type: 'meta' } : { type: 'meta', dex },
+      MetaResponse,
+      opts,
+    );
   }
 
   perpDexs(opts: InfoCallOptions = {}): Promise<PerpDexsResponse> {
@@ -102,7 +136,11 @@ export class InfoClient {
   }
 
   /** Generic call: weight, retries, schema. Public for request types without a method. */
-  async post<S extends z.ZodType>(body: Record<string, unknown>, schema: S, opts: InfoCallOptions = {}): Promise<z.output<S>> {
+  async post<S extends z.ZodType>(
+    body: Record<string, unknown>,
+    schema: S,
+    opts: InfoCallOptions = {},
+  ): Promise<z.output<S>> {
     const type = String(body['type']);
     const json = await retry(
       async () => {
@@ -123,11 +161,15 @@ export class InfoClient {
     const r = schema.safeParse(json);
     if (!r.success) {
       const issues = formatIssues(r.error);
-      throw new SourceError('INFO_BAD_RESPONSE', `info ${type}: response does not match its schema: ${issues.slice(0, 5).join('; ')}`, {
-        retriable: false,
-        cause: r.error,
-        context: { type, issues },
-      });
+      throw new SourceError(
+        'INFO_BAD_RESPONSE',
+        `info ${type}: response does not match its schema: ${issues.slice(0, 5).join('; ')}`,
+        {
+          retriable: false,
+          cause: r.error,
+          context: { type, issues },
+        },
+      );
     }
     return r.data;
   }

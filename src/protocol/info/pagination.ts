@@ -58,7 +58,12 @@ export async function userFillsByTimeAll(
   let from = startTime;
   let truncatedReason: BackfillResult['truncatedReason'] = null;
   for (;;) {
-    const page = await client.userFillsByTime(addr, from, endTime, opts.signal ? { signal: opts.signal } : {});
+    const page = await client.userFillsByTime(
+      addr,
+      from,
+      endTime,
+      opts.signal ? { signal: opts.signal } : {},
+    );
     pages++;
     if (page.length === 0) break;
     const source: EventSource = {

@@ -93,7 +93,10 @@ export const WsOrder = z.looseObject({
 });
 export type WsOrder = z.infer<typeof WsOrder>;
 
-export const OrderUpdatesFrame = z.looseObject({ channel: z.literal('orderUpdates'), data: z.array(WsOrder) });
+export const OrderUpdatesFrame = z.looseObject({
+  channel: z.literal('orderUpdates'),
+  data: z.array(WsOrder),
+});
 export type OrderUpdatesFrame = z.infer<typeof OrderUpdatesFrame>;
 
 export const ClearinghouseStateFrame = z.looseObject({

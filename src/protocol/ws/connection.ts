@@ -7,10 +7,9 @@
  * correlation and error-frame attribution. Every state change is a typed event for metrics.
  */
 import rwsModule from 'reconnecting-websocket';
-import type { Clock, DeadLetter, Logger, TimerHandle } from '../../core/index.js';
+import type { Clock, DeadLetter, IngestError, Logger, TimerHandle } from '../../core/index.js';
 import {
   AbortedError,
-  IngestError,
   SourceError,
   StateError,
   ValidationError,
@@ -42,10 +41,15 @@ interface RwsLike {
   reconnect(code?: number, reason?: string): void;
   addEventListener(type: string, listener: (event: never) => void): void;
 }
-type RwsCtor = new (url: () => Promise<string>, protocols: string[] | undefined, options: Record<string, unknown>) => RwsLike;
+type RwsCtor = new (
+  url: () => Promise<string>,
+  protocols: string[] | undefined,
+  options: Record<string, unknown>,
+) => RwsLike;
 // The package is CommonJS with an ESM-style `export default` in its typings: at runtime the
 // default import is the class itself, for TypeScript it is the module object.
-const ReconnectingWebSocket = ((rwsModule as unknown as { default?: unknown }).default ?? rwsModule) as RwsCtor;
+const ReconnectingWebSocket = ((rwsModule as unknown as { default?: unknown }).default ??
+  rwsModule) as RwsCtor;
 
 export const CONNECTION_STATES = ['idle', 'connecting', 'open', 'reconnecting', 'closed'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
@@ -61,8 +65,17 @@ export interface ConnectionEvents {
   state: { readonly from: ConnectionState; readonly to: ConnectionState };
   connecting: { readonly attempt: number };
   open: { readonly attempt: number; readonly handshakeMs: number };
-  close: { readonly code: number; readonly reason: string; readonly openForMs: number; readonly cause: ReconnectReason | 'client' };
-  reconnectScheduled: { readonly attempt: number; readonly delayMs: number; readonly reason: ReconnectReason };
+  close: {
+    readonly code: number;
+    readonly reason: string;
+    readonly openForMs: number;
+    readonly cause: ReconnectReason | 'client';
+  };
+  reconnectScheduled: {
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly reason: ReconnectReason;
+  };
   pong: { readonly latencyMs: number };
   subscribed: { readonly key: string; readonly subscription: Subscription; readonly resubscribe: boolean };
   unsubscribed: { readonly key: string; readonly subscription: Subscription };
@@ -158,13 +171,20 @@ export class HlWsConnection {
     this.parser = new FrameParser({
       listenerId: options.id,
       clock: this.clock,
-      ...(options.maxDeadLetterPayload !== undefined ? { maxPayloadChars: options.maxDeadLetterPayload } : {}),
+      ...(options.maxDeadLetterPayload !== undefined
+        ? { maxPayloadChars: options.maxDeadLetterPayload }
+        : {}),
       onDeadLetter: (dl) => this.events.emit('deadLetter', dl),
     });
     this.heartbeat =
       options.heartbeat === false
         ? null
-        : new Heartbeat(this.clock, () => this.sendPing(), (ms) => this.onPongTimeout(ms), options.heartbeat);
+        : new Heartbeat(
+            this.clock,
+            () => this.sendPing(),
+            (ms) => this.onPongTimeout(ms),
+            options.heartbeat,
+          );
     const stall = options.stall === false ? null : (options.stall ?? { timeoutMs: 90_000 });
     this.countPongs = stall?.countPongs ?? true;
     this.watchdog = stall ? new StallWatchdog(this.clock, stall.timeoutMs, (ms) => this.onStall(ms)) : null;
@@ -215,7 +235,9 @@ export class HlWsConnection {
     });
     this.rws.addEventListener('open', () => this.onOpen());
     this.rws.addEventListener('message', (ev: { data: unknown }) => this.onMessage(ev.data));
-    this.rws.addEventListener('close', (ev: { code?: number; reason?: string }) => this.onClose(ev.code ?? 1005, ev.reason ?? ''));
+    this.rws.addEventListener('close', (ev: { code?: number; reason?: string }) =>
+      this.onClose(ev.code ?? 1005, ev.reason ?? ''),
+    );
     this.rws.addEventListener('error', (ev: { message?: string }) => this.onSocketError(ev.message));
   }
 
@@ -225,7 +247,10 @@ export class HlWsConnection {
     const parsed = Subscription.safeParse(subscription);
     if (!parsed.success) {
       return Promise.reject(
-        new ValidationError(`invalid subscription ${JSON.stringify(subscription)}`, parsed.error.issues.map((i) => i.message)),
+        new ValidationError(
+          `invalid subscription ${JSON.stringify(subscription)}`,
+          parsed.error.issues.map((i) => i.message),
+        ),
       );
     }
     let normalized: ReturnType<typeof normalizeSubscription>;
@@ -255,7 +280,8 @@ export class HlWsConnection {
         waiters: [{ resolve, reject }],
       };
       this.registry.add(entry);
-      if (this._state === 'open') this.enqueue({ method: 'subscribe', key, request: parsed.data, normalized, user, waiters: [] });
+      if (this._state === 'open')
+        this.enqueue({ method: 'subscribe', key, request: parsed.data, normalized, user, waiters: [] });
     });
   }
 
@@ -326,7 +352,10 @@ export class HlWsConnection {
     const from = this._state;
     if (from === to) return;
     if (!TRANSITIONS[from].includes(to)) {
-      throw new StateError('STATE_ILLEGAL_TRANSITION', `connection ${this.id}: illegal transition ${from} -> ${to}`);
+      throw new StateError(
+        'STATE_ILLEGAL_TRANSITION',
+        `connection ${this.id}: illegal transition ${from} -> ${to}`,
+      );
     }
     this._state = to;
     this.events.emit('state', { from, to });
@@ -358,7 +387,11 @@ export class HlWsConnection {
       const c = this.budget.tryNewConnection();
       if (c.ok) break;
       // Wait for a slot instead of failing: the connection stays wanted.
-      this.events.emit('reconnectScheduled', { attempt: this.attempt + 1, delayMs: c.retryAfterMs, reason: 'budget' });
+      this.events.emit('reconnectScheduled', {
+        attempt: this.attempt + 1,
+        delayMs: c.retryAfterMs,
+        reason: 'budget',
+      });
       this.events.emit('error', { error: c.error });
       await this.sleep(c.retryAfterMs);
     }
@@ -382,7 +415,14 @@ export class HlWsConnection {
     this.registry.markAllInactive();
     this.lastSendAt = -Infinity;
     for (const e of this.registry.all()) {
-      this.enqueue({ method: 'subscribe', key: e.key, request: e.request, normalized: e.normalized, user: e.user, waiters: [] });
+      this.enqueue({
+        method: 'subscribe',
+        key: e.key,
+        request: e.request,
+        normalized: e.normalized,
+        user: e.user,
+        waiters: [],
+      });
     }
   }
 
@@ -505,7 +545,8 @@ export class HlWsConnection {
 
   private onMessage(data: unknown): void {
     const receivedAt = this.clock.now();
-    const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
+    const text =
+      typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
     if (this.opts.onRawFrame?.(text, receivedAt)) {
       this.watchdog?.touch();
       return;
@@ -587,7 +628,9 @@ export class HlWsConnection {
     const echo = c.echo;
     const byEcho = (method: 'subscribe' | 'unsubscribe'): InFlight | undefined =>
       echo && typeof echo['type'] === 'string'
-        ? this.acks.find(method, (x) => ackMatches(x.normalized as EchoedSubscription, echo as EchoedSubscription))
+        ? this.acks.find(method, (x) =>
+            ackMatches(x.normalized as EchoedSubscription, echo as EchoedSubscription),
+          )
         : undefined;
     let target: InFlight | undefined;
     switch (c.kind) {
@@ -604,7 +647,11 @@ export class HlWsConnection {
           // The server holds it: that is the state we asked for.
           this.acks.remove(target);
           this.completeInFlight(target);
-          this.events.emit('serverError', { error: serverErrorToSourceError(c), kind: c.kind, key: target.key });
+          this.events.emit('serverError', {
+            error: serverErrorToSourceError(c),
+            kind: c.kind,
+            key: target.key,
+          });
           return;
         }
         break;
@@ -623,7 +670,10 @@ export class HlWsConnection {
       default:
         break;
     }
-    const error = serverErrorToSourceError(c, target ? { key: target.key, connection: this.id } : { connection: this.id });
+    const error = serverErrorToSourceError(
+      c,
+      target ? { key: target.key, connection: this.id } : { connection: this.id },
+    );
     this.events.emit('serverError', { error, kind: c.kind, key: target?.key ?? null });
     if (!target) {
       this.log.warn({ serverText: c.text, kind: c.kind }, 'unattributed server error frame');

@@ -52,9 +52,12 @@ function limitIn(text: string): number | null {
 export function classifyServerError(text: string): ClassifiedServerError {
   const t = text.trim();
   const base = { text: t, echo: null, limit: null };
-  if (/^Cannot track more than \d+ total users/i.test(t)) return { ...base, kind: 'user_cap', limit: limitIn(t) };
-  if (/^Cannot subscribe to more than \d+ channels/i.test(t)) return { ...base, kind: 'subscription_cap', limit: limitIn(t) };
-  if (/^Cannot send more than \d+ messages/i.test(t)) return { ...base, kind: 'message_rate', limit: limitIn(t) };
+  if (/^Cannot track more than \d+ total users/i.test(t))
+    return { ...base, kind: 'user_cap', limit: limitIn(t) };
+  if (/^Cannot subscribe to more than \d+ channels/i.test(t))
+    return { ...base, kind: 'subscription_cap', limit: limitIn(t) };
+  if (/^Cannot send more than \d+ messages/i.test(t))
+    return { ...base, kind: 'message_rate', limit: limitIn(t) };
   if (/^Already subscribed/i.test(t)) return { ...base, kind: 'already_subscribed', echo: echoAfter(t) };
   if (/^Already unsubscribed/i.test(t)) return { ...base, kind: 'already_unsubscribed', echo: echoAfter(t) };
   if (/^Invalid subscription/i.test(t)) return { ...base, kind: 'invalid_subscription', echo: echoAfter(t) };
