@@ -148,6 +148,9 @@ export class ObsServer {
     } else {
       try {
         r = await this.withDeadline(() => provider.readiness(), 'readiness');
+        if (typeof r !== 'object' || r === null || !Array.isArray(r.checks)) {
+          throw new TypeError('readiness provider returned no checks[]');
+        }
       } catch (err) {
         r = { ready: false, checks: [{ name: 'readiness', ok: false, detail: errorMessage(err) }] };
       }

@@ -75,6 +75,11 @@ describe('ObsServer', () => {
     expect(res.status).toBe(503);
     expect(JSON.stringify(await res.json())).toContain('redis down');
 
+    const garbage = await start({ readiness: { readiness: () => null as unknown as Readiness } });
+    const g = await fetch(`${garbage.url}/ready`);
+    expect(g.status).toBe(503);
+    expect(JSON.stringify(await g.json())).toContain('no checks[]');
+
     const hanging = await start({
       providerTimeoutMs: 50,
       readiness: { readiness: () => new Promise<Readiness>(() => undefined) },
