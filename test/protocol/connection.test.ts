@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { must } from './must.js';
 import { AbortedError, BudgetError, SourceError, systemClock } from '../../src/core/index.js';
 import type { ConnectionEvents, HlWsConnectionOptions, SocketConstructor } from '../../src/protocol/index.js';
-import { EgressBudget, HlWsConnection } from '../../src/protocol/index.js';
+import { EgressBudget, HlWsConnection, TradesFastPath } from '../../src/protocol/index.js';
 import { FakeWebSocket } from './fake-websocket.js';
 
 const U1 = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
@@ -313,6 +313,30 @@ describe('HlWsConnection', () => {
     await tick(60_000);
     expect(FakeWebSocket.instances.length).toBe(1);
     await expect(conn.subscribe({ type: 'trades', coin: 'ETH' })).rejects.toBeInstanceOf(AbortedError);
+  });
+
+  it('start() refuses over the pool connection cap with a BudgetError', () => {
+    const budget = new EgressBudget({ limits: { maxConnections: 1 }, clock: systemClock });
+    setup({}, budget).conn.start();
+    const second = setup({ id: 'c2' }, budget).conn;
+    expect(() => second.start()).toThrow(/connection cap reached \(1\/1/);
+  });
+
+  it('onRawFrame consumes hot-path frames before parsing; other frames still parse', async () => {
+    const raw: string[] = [];
+    const { conn, rec } = await started({
+      onRawFrame: (text) => {
+        if (!TradesFastPath.isTradesFrame(text)) return false;
+        raw.push(text);
+        return true;
+      },
+    });
+    const ws = FakeWebSocket.last();
+    ws.emit('{"channel":"trades","data":[]}');
+    ws.emit({ channel: 'pong' });
+    expect(raw.length).toBe(1);
+    expect(rec.frame.length).toBe(0);
+    await conn.close();
   });
 
   it('passes agent/localAddress through to the socket constructor', async () => {
