@@ -12,7 +12,7 @@ import type { InfluencerDiff } from './diff.js';
 import { inputsToSnapshot } from './file-source.js';
 import { AUDIT_MAXLEN, RECORD_FIELD } from './keys.js';
 import type { ChangeNotice } from './keys.js';
-import { InfluencerInput, toInfluencer } from './model.js';
+import { InfluencerInput, canonicalJson, toInfluencer } from './model.js';
 import type { Influencer } from './model.js';
 import { applyAssignments } from './patch.js';
 import { RedisInfluencerSource, createRedis, redisUnavailable } from './redis-adapter.js';
@@ -223,7 +223,7 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
       changes.forEach((c, i) => {
         const s = stored[i] ?? null;
         if (c.before === undefined && s !== null) throw conflict(`influencer id "${c.id}" already exists`);
-        if (c.before !== undefined && s !== JSON.stringify(c.before)) {
+        if (c.before !== undefined && (s === null || !sameRecord(s, c.before))) {
           throw conflict(`influencer "${c.id}" changed concurrently; re-run the command`);
         }
       });
@@ -297,4 +297,13 @@ function issueLine(i: { path: PropertyKey[]; message: string; code?: string; key
 
 function validation(lines: readonly string[]): ValidationError {
   return new ValidationError(`invalid influencer: ${lines.join('; ')}`, lines);
+}
+
+/** Stored JSON vs the record we read: key order may differ, content may not. */
+function sameRecord(stored: string, rec: Influencer): boolean {
+  try {
+    return canonicalJson(JSON.parse(stored)) === canonicalJson(rec);
+  } catch {
+    return false;
+  }
 }
