@@ -49,6 +49,7 @@ export function orderBlock(
   previousLast: (user: string) => FillEvent | undefined = () => undefined,
 ): FillEvent[] {
   if (fills.length <= 1) return fills.slice();
+  if (singleUser(fills)) return orderUserGroup(fills.slice(), previousLast);
   const byUser = new Map<string, FillEvent[]>();
   for (const f of fills) {
     const g = byUser.get(f.user);
@@ -57,16 +58,24 @@ export function orderBlock(
   }
   const users = [...byUser.keys()].sort();
   const out: FillEvent[] = [];
-  for (const u of users) {
-    const g = byUser.get(u) as FillEvent[];
-    if (g.length === 1 || g.some((f) => f.startPosition === null)) {
-      out.push(...g.sort(compareFallback));
-      continue;
-    }
-    const hint = previousLast(u);
-    out.push(...chainOrder(g, hint ? endPosition(hint) : null));
-  }
+  for (const u of users) out.push(...orderUserGroup(byUser.get(u) as FillEvent[], previousLast));
   return out;
+}
+
+function singleUser(fills: readonly FillEvent[]): boolean {
+  const u = (fills[0] as FillEvent).user;
+  for (let i = 1; i < fills.length; i++) if ((fills[i] as FillEvent).user !== u) return false;
+  return true;
+}
+
+function orderUserGroup(g: FillEvent[], previousLast: (user: string) => FillEvent | undefined): FillEvent[] {
+  if (g.length === 1) return g;
+  for (const f of g) if (f.startPosition === null) return g.sort(compareFallback);
+  return chainOrder(g, previousLast);
+}
+
+function hintOf(last: FillEvent | undefined): string | null {
+  return last ? endPosition(last) : null;
 }
 
 function buildEdges(group: FillEvent[]): Edge[] {
@@ -99,7 +108,39 @@ function buildEdges(group: FillEvent[]): Edge[] {
   return edges;
 }
 
-function chainOrder(group: FillEvent[], hint: string | null): FillEvent[] {
+function endDecimal(f: FillEvent): Decimal {
+  return f.side === 'B' ? (f.startPosition as Decimal).plus(f.sz) : (f.startPosition as Decimal).minus(f.sz);
+}
+
+/**
+ * Fast path: when the fills already form a chain in arrival order and no position repeats,
+ * that chain is the only Eulerian trail, so it is the canonical order without building a graph.
+ */
+function alreadyChained(group: readonly FillEvent[]): boolean {
+  if (group.length > 16) return false;
+  for (let i = 1; i < group.length; i++) {
+    if (!endDecimal(group[i - 1] as FillEvent).eq((group[i] as FillEvent).startPosition as Decimal))
+      return false;
+  }
+  // A closed chain (back to its first position) may start anywhere: leave it to the full path.
+  if (endDecimal(group[group.length - 1] as FillEvent).eq((group[0] as FillEvent).startPosition as Decimal))
+    return false;
+  for (let i = 0; i < group.length; i++) {
+    for (let j = i + 1; j < group.length; j++) {
+      if (
+        ((group[i] as FillEvent).startPosition as Decimal).eq(
+          (group[j] as FillEvent).startPosition as Decimal,
+        )
+      )
+        return false;
+    }
+  }
+  return true;
+}
+
+function chainOrder(group: FillEvent[], previousLast: (user: string) => FillEvent | undefined): FillEvent[] {
+  if (alreadyChained(group)) return group;
+  const hint = hintOf(previousLast((group[0] as FillEvent).user));
   const edges = buildEdges(group); // already in comparator order of their first fill
   const adj = new Map<string, Edge[]>();
   for (const e of edges) {

@@ -26,7 +26,7 @@ function hexVal(c: number): number {
 }
 
 /** Parses 8 hex characters at `from`; -1 when one is not hex. */
-function word(s: string, from: number): number {
+export function word(s: string, from: number): number {
   let v = 0;
   for (let i = from; i < from + 8; i++) {
     const h = hexVal(s.charCodeAt(i));

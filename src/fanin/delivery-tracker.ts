@@ -47,10 +47,10 @@ interface Entry {
   readonly firstListenerId: string;
   readonly firstReceivedAt: number;
   readonly trackedAt: number;
-  /** Expected listeners still owing the event, with the influencer they serve. */
-  readonly owing: Map<string, string>;
+  /** Expected listeners still owing the event, with the influencer they serve (null: none known). */
+  readonly owing: Map<string, string> | null;
   /** Listeners whose copy was already measured (lead is taken once per listener). */
-  readonly measured: string[];
+  measured: string[] | null;
 }
 
 export interface DeliveryTrackerOptions {
@@ -79,14 +79,16 @@ export class DeliveryTracker {
 
   first(e: FillEvent, influencerIds: readonly string[], now: number): void {
     if (e.source.delivery !== 'live') return;
-    const owing = new Map<string, string>();
+    let owing: Map<string, string> | null = null;
     if (this.opts.expectedListeners) {
       for (const inf of influencerIds) {
         for (const l of this.opts.expectedListeners(inf)) {
-          if (l.listenerId !== e.source.listenerId && this.isExpectedFrom(l, e)) owing.set(l.listenerId, inf);
+          if (l.listenerId !== e.source.listenerId && this.isExpectedFrom(l, e)) {
+            (owing ??= new Map()).set(l.listenerId, inf);
+          }
         }
       }
-      if (owing.size === 0) return; // nobody else is expected to deliver it: nothing to measure or miss
+      if (owing === null) return; // nobody else is expected to deliver it: nothing to measure or miss
     }
     if (this.entries.size >= this.opts.maxTracked) {
       const oldest = this.entries.keys().next();
@@ -98,7 +100,7 @@ export class DeliveryTracker {
       firstReceivedAt: e.source.receivedAt,
       trackedAt: now,
       owing,
-      measured: [],
+      measured: null,
     });
   }
 
@@ -107,11 +109,13 @@ export class DeliveryTracker {
     const entry = this.entries.get(e.eventId);
     const lid = e.source.listenerId;
     if (!entry || entry.firstListenerId === lid) return null;
-    entry.owing.delete(lid);
-    if (entry.owing.size === 0 && this.opts.expectedListeners) this.entries.delete(e.eventId);
+    if (entry.owing) {
+      entry.owing.delete(lid);
+      if (entry.owing.size === 0) this.entries.delete(e.eventId);
+    }
     // Only a live copy says how far behind its listener runs; a snapshot replay does not.
-    if (e.source.delivery !== 'live' || entry.measured.includes(lid)) return null;
-    entry.measured.push(lid);
+    if (e.source.delivery !== 'live' || entry.measured?.includes(lid)) return null;
+    (entry.measured ??= []).push(lid);
     return {
       eventId: e.eventId,
       firstListenerId: entry.firstListenerId,
@@ -125,6 +129,7 @@ export class DeliveryTracker {
     for (const [id, entry] of this.entries) {
       if (entry.trackedAt + this.opts.graceMs > now) break;
       this.entries.delete(id);
+      if (entry.owing === null) continue;
       for (const [listenerId, influencerId] of entry.owing) {
         onMissed({
           eventId: id,

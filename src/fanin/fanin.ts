@@ -95,6 +95,8 @@ export interface FanInStats {
   readonly deliverErrors: number;
 }
 
+const byTime = (a: Block, b: Block): number => a.time - b.time;
+
 export class FanIn {
   readonly events: TypedEmitter<FanInEvents>;
   private readonly o: FanInOptions;
@@ -102,7 +104,9 @@ export class FanIn {
   private readonly windowMs: number;
   private readonly maxPending: number;
   private readonly tracker: DeliveryTracker;
-  private readonly keys = new Map<string, KeyState>();
+  /** influencerId -> coin -> state (nested, so the hot path builds no composite key strings). */
+  private readonly keys = new Map<string, Map<string, KeyState>>();
+  private keyCount = 0;
   private readonly dueQueue: Block[] = [];
   private dueHead = 0;
   /** Held fills without startPosition, by event id, so a richer copy can replace them. */
@@ -210,7 +214,7 @@ export class FanIn {
     return {
       ...this.c,
       duplicatesByListener: Object.fromEntries(this.dupByListener),
-      keys: this.keys.size,
+      keys: this.keyCount,
     };
   }
 
@@ -288,8 +292,12 @@ export class FanIn {
   }
 
   private keyState(influencerId: string, coin: string): KeyState {
-    const k = `${influencerId}\u0001${coin}`;
-    let s = this.keys.get(k);
+    let byCoin = this.keys.get(influencerId);
+    if (!byCoin) {
+      byCoin = new Map();
+      this.keys.set(influencerId, byCoin);
+    }
+    let s = byCoin.get(coin);
     if (!s) {
       const state: KeyState = {
         influencerId,
@@ -304,7 +312,8 @@ export class FanIn {
         }),
       };
       s = state;
-      this.keys.set(k, s);
+      byCoin.set(coin, s);
+      this.keyCount++;
     }
     return s;
   }
@@ -348,9 +357,14 @@ export class FanIn {
 
   /** Releases `block` and every earlier pending block of its key, in block-time order. */
   private releaseThrough(key: KeyState, through: number): void {
-    const ready: Block[] = [];
-    for (const b of key.pending.values()) if (b.time <= through) ready.push(b);
-    ready.sort((a, b) => a.time - b.time);
+    let ready: Block[];
+    if (key.pending.size === 1) {
+      ready = [...key.pending.values()]; // the common case: nothing to sort
+    } else {
+      ready = [];
+      for (const b of key.pending.values()) if (b.time <= through) ready.push(b);
+      ready.sort(byTime);
+    }
     for (const b of ready) {
       key.pending.delete(b.time);
       b.released = true;
@@ -457,7 +471,8 @@ export class FanIn {
 
   private isIdle(): boolean {
     if (this.claimsInFlight > 0) return false;
-    for (const k of this.keys.values()) if (!k.writer.idle) return false;
+    for (const byCoin of this.keys.values())
+      for (const k of byCoin.values()) if (!k.writer.idle) return false;
     return true;
   }
 

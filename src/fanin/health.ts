@@ -102,6 +102,15 @@ interface Pair {
   lagEwma: number;
   samples: number;
   lagSince: number | null;
+  /** Cached for the fan-in's per-fill lookup; rebuilt on role changes. */
+  expected: readonly ExpectedListener[];
+}
+
+function expectedOf(p: Pair): readonly ExpectedListener[] {
+  return Object.freeze([
+    { listenerId: p.primary.id, kind: p.primary.kind },
+    { listenerId: p.secondary.id, kind: p.secondary.kind },
+  ]);
 }
 
 export class ListenerHealth implements DeliveryObserver {
@@ -139,7 +148,7 @@ export class ListenerHealth implements DeliveryObserver {
       if (this.listeners.has(id))
         throw new ValidationError(`listener ${id} already belongs to another pair`, []);
     }
-    const pair = { id: spec.pairId, lagEwma: 0, samples: 0, lagSince: null } as Pair;
+    const pair = { id: spec.pairId, lagEwma: 0, samples: 0, lagSince: null, expected: [] } as unknown as Pair;
     const mk = (e: ExpectedListener): L => ({
       id: e.listenerId,
       pair,
@@ -157,6 +166,7 @@ export class ListenerHealth implements DeliveryObserver {
     });
     pair.primary = mk(spec.primary);
     pair.secondary = mk(spec.secondary);
+    pair.expected = expectedOf(pair);
     this.pairs.set(spec.pairId, pair);
     this.listeners.set(pair.primary.id, pair.primary);
     this.listeners.set(pair.secondary.id, pair.secondary);
@@ -172,12 +182,7 @@ export class ListenerHealth implements DeliveryObserver {
 
   /** For FanInOptions.expectedListeners. */
   expectedListeners(pairId: string): readonly ExpectedListener[] {
-    const p = this.pairs.get(pairId);
-    if (!p) return [];
-    return [
-      { listenerId: p.primary.id, kind: p.primary.kind },
-      { listenerId: p.secondary.id, kind: p.secondary.kind },
-    ];
+    return this.pairs.get(pairId)?.expected ?? [];
   }
 
   roleOf(listenerId: string): ListenerRole | null {
@@ -320,6 +325,7 @@ export class ListenerHealth implements DeliveryObserver {
   private swap(p: Pair, reason: 'sustained-lag' | 'primary-down' | 'primary-degraded'): void {
     const lagMs = p.lagEwma;
     [p.primary, p.secondary] = [p.secondary, p.primary];
+    p.expected = expectedOf(p);
     p.lagEwma = -p.lagEwma;
     p.lagSince = null;
     this.log.info({ pairId: p.id, primary: p.primary.id, reason, lagMs }, 'listener roles changed');

@@ -14,7 +14,7 @@
  * Storage grows by doubling up to `maxEntries`, so a large bound costs nothing until used.
  */
 import { ConfigError } from '../core/index.js';
-import { compactKey } from './dedup-key.js';
+import { compactKey, word } from './dedup-key.js';
 import type { DedupStore, DedupStoreStats } from './dedup-store.js';
 
 export interface MemoryDedupStoreOptions {
@@ -71,8 +71,16 @@ export class MemoryDedupStore implements DedupStore {
   claim(ids: readonly string[], now: number): boolean[] {
     const out = new Array<boolean>(ids.length);
     for (let i = 0; i < ids.length; i++) {
-      const k = compactKey(ids[i] as string);
-      out[i] = this.claimKey(k.hi, k.lo, now);
+      const id = ids[i] as string;
+      // Hex digests (every real event id) are parsed in place: no per-id allocation.
+      const hi = id.length >= 16 ? word(id, 0) : -1;
+      const lo = hi >= 0 ? word(id, 8) : -1;
+      if (lo >= 0) {
+        out[i] = this.claimKey(hi, lo, now);
+      } else {
+        const k = compactKey(id);
+        out[i] = this.claimKey(k.hi, k.lo, now);
+      }
     }
     return out;
   }

@@ -1,0 +1,215 @@
+/**
+ * Benchmark: fan-in throughput on one core (dedup + per-key ordering + serial writers) with
+ * two listeners delivering every fill, and dedup memory per key (the compact typed-array LRU
+ * vs a plain Map<string, number> LRU of the same ids). Prints the numbers; `benchFanin()`
+ * returns them for bench/run-all.ts. Run: `npx tsx --expose-gc bench/fanin.ts` (gc makes the
+ * heap numbers steadier; without it they are still printed).
+ */
+import { pathToFileURL } from 'node:url';
+import type { Clock, FillEvent, TimerHandle } from '../src/core/index.js';
+import { Decimal, decStr, eventId, normalizeAddress, silentLogger } from '../src/core/index.js';
+import { FanIn, MemoryDedupStore } from '../src/fanin/index.js';
+
+export interface FaninBenchResult {
+  readonly uniqueFills: number;
+  readonly deliveries: number;
+  /** CPU seconds (user + system) spent in the timed section. */
+  readonly seconds: number;
+  readonly wallSeconds: number;
+  readonly uniqueFillsPerSecond: number;
+  readonly deliveriesPerSecond: number;
+  readonly emitted: number;
+  readonly duplicates: number;
+  readonly dedupKeys: number;
+  readonly compactBytesPerKey: number;
+  readonly compactHeapBytesPerKey: number;
+  readonly mapHeapBytesPerKey: number;
+}
+
+/** A clock the bench drives by hand, firing due timers as time advances. */
+class BenchClock implements Clock {
+  t = 1_000_000;
+  private timers: { at: number; fn: () => void; live: boolean }[] = [];
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const x = { at: this.t + ms, fn, live: true };
+    this.timers.push(x);
+    return { cancel: () => (x.live = false) };
+  }
+  setInterval(): TimerHandle {
+    return { cancel: () => undefined };
+  }
+  sleep(): Promise<void> {
+    return Promise.resolve();
+  }
+  advance(ms: number): void {
+    this.t += ms;
+    const due = this.timers.filter((x) => x.live && x.at <= this.t);
+    this.timers = this.timers.filter((x) => x.live && x.at > this.t);
+    for (const x of due) x.fn();
+  }
+}
+
+function makeFills(n: number, users: number, coins: number, perBlock: number): FillEvent[] {
+  const addrs = Array.from({ length: users }, (_, i) =>
+    normalizeAddress('0x' + (i + 1).toString(16).padStart(40, '0')),
+  );
+  const pos = new Map<string, Decimal>();
+  const out: FillEvent[] = [];
+  let tid = 1;
+  for (let b = 0; out.length < n; b++) {
+    const user = addrs[b % users] as (typeof addrs)[number];
+    const coin = `C${Math.floor(b / users) % coins}`;
+    const time = 1_000_000 + b;
+    const k = `${user}|${coin}`;
+    let p = pos.get(k) ?? new Decimal(0);
+    for (let j = 0; j < perBlock && out.length < n; j++) {
+      const side: 'B' | 'A' = (tid >> 2) % 2 === 0 ? 'B' : 'A';
+      const sz = new Decimal(((tid * 7) % 50) + 1);
+      const px = new Decimal(100 + (tid % 13));
+      out.push({
+        eventId: eventId({ user, coin, side, tid, time, px: decStr(px), sz: decStr(sz) }),
+        user,
+        coin,
+        side,
+        px,
+        sz,
+        time,
+        startPosition: p,
+        dir: null,
+        tid,
+        oid: tid,
+        hash: null,
+        crossed: true,
+        fee: '0',
+        closedPnl: '0',
+        liquidation: null,
+        twapId: null,
+        source: { listenerId: 'p', listenerKind: 'user-stream', delivery: 'live', receivedAt: time },
+      });
+      p = side === 'B' ? p.plus(sz) : p.minus(sz);
+      tid++;
+    }
+    pos.set(k, p);
+  }
+  return out;
+}
+
+function heapNow(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+const expected = [
+  { listenerId: 'p', kind: 'user-stream' as const },
+  { listenerId: 's', kind: 'user-stream' as const },
+];
+
+function throughput(fills: FillEvent[]): {
+  seconds: number;
+  wallSeconds: number;
+  emitted: number;
+  duplicates: number;
+  deliveries: number;
+} {
+  const clock = new BenchClock();
+  let emitted = 0;
+  const fanin = new FanIn({
+    clock,
+    logger: silentLogger,
+    dedup: new MemoryDedupStore({ maxEntries: 2_000_000, ttlMs: 3_600_000 }),
+    resolveInfluencers: (u) => [u],
+    deliver: (b) => {
+      emitted += b.fills.length;
+    },
+    reorderWindowMs: 100,
+    expectedListeners: () => expected,
+  });
+  const secondary = fills.map((f) => ({
+    ...f,
+    source: { ...f.source, listenerId: 's', receivedAt: f.time + 3 },
+  }));
+  const frame = 20;
+  heapNow(); // collect setup garbage before timing
+  // CPU time, not wall time: the throughput of one core even when the machine is shared.
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  // Both listeners deliver every frame; the secondary runs one frame behind. 1 ms passes per frame.
+  for (let i = 0; i < fills.length; i += frame) {
+    fanin.push(fills.slice(i, i + frame));
+    if (i >= frame) fanin.push(secondary.slice(i - frame, i));
+    clock.advance(1);
+  }
+  fanin.push(secondary.slice(Math.max(0, fills.length - frame)));
+  clock.advance(1000);
+  const cpu = process.cpuUsage(cpu0);
+  const seconds = (cpu.user + cpu.system) / 1e6;
+  const wallSeconds = (performance.now() - wall0) / 1000;
+  const st = fanin.stats();
+  return { seconds, wallSeconds, emitted, duplicates: st.duplicates, deliveries: st.received };
+}
+
+function memory(keys: number): { compactBytes: number; compactHeap: number; mapHeap: number } {
+  const idOf = (i: number): string =>
+    eventId({ user: '0x' + '1'.repeat(40), coin: 'BTC', side: 'B', tid: i + 1, time: 0, px: '1', sz: '1' });
+  const ids = Array.from({ length: keys }, (_, i) => idOf(i));
+  const base = heapNow();
+  const store = new MemoryDedupStore({ maxEntries: keys, ttlMs: 3_600_000, initialCapacity: keys });
+  for (let i = 0; i < keys; i += 1000) store.claim(ids.slice(i, i + 1000), 0);
+  const compactHeap = heapNow() - base;
+  const compactBytes = store.memoryBytes();
+  // Baseline: the naive design, a Map of the 64-hex ids (the strings are kept alive by the Map).
+  // The ids are computed afresh so the Map owns its strings, as a real store would.
+  ids.length = 0;
+  const base2 = heapNow();
+  const map = new Map<string, number>();
+  for (let i = 0; i < keys; i++) map.set(idOf(i + keys), 1);
+  const mapHeap = heapNow() - base2;
+  if (map.size !== keys || store.size !== keys) throw new Error('memory bench did not fill the stores');
+  return { compactBytes, compactHeap, mapHeap: mapHeap };
+}
+
+export function benchFanin(opts: { fills?: number; keys?: number } = {}): FaninBenchResult {
+  const n = opts.fills ?? 200_000;
+  const keys = opts.keys ?? 1_000_000;
+  const fills = makeFills(n, 50, 20, 3);
+  throughput(makeFills(20_000, 50, 20, 3)); // warm-up
+  const t = throughput(fills);
+  if (t.emitted !== n) throw new Error(`fan-in emitted ${t.emitted} of ${n}`);
+  const m = memory(keys);
+  return {
+    uniqueFills: n,
+    deliveries: t.deliveries,
+    seconds: t.seconds,
+    wallSeconds: t.wallSeconds,
+    uniqueFillsPerSecond: Math.round(n / t.seconds),
+    deliveriesPerSecond: Math.round(t.deliveries / t.seconds),
+    emitted: t.emitted,
+    duplicates: t.duplicates,
+    dedupKeys: keys,
+    compactBytesPerKey: +(m.compactBytes / keys).toFixed(1),
+    compactHeapBytesPerKey: +(m.compactHeap / keys).toFixed(1),
+    mapHeapBytesPerKey: +(m.mapHeap / keys).toFixed(1),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const r = benchFanin();
+  console.log(
+    'fan-in bench (one core, two listeners delivering every fill, dedup + ordering + serial writers)',
+  );
+  console.log(`  unique fills          ${r.uniqueFills}`);
+  console.log(`  deliveries (pushes)   ${r.deliveries}  (duplicates suppressed ${r.duplicates})`);
+  console.log(`  CPU time              ${r.seconds.toFixed(3)} s (wall ${r.wallSeconds.toFixed(3)} s)`);
+  console.log(`  unique fills/CPU-s    ${r.uniqueFillsPerSecond}`);
+  console.log(`  deliveries/CPU-s      ${r.deliveriesPerSecond}`);
+  console.log(`dedup memory at ${r.dedupKeys} keys`);
+  console.log(`  compact LRU arrays    ${r.compactBytesPerKey} B/key (typed arrays, exact)`);
+  console.log(`  compact LRU heap      ${r.compactHeapBytesPerKey} B/key (heapUsed+arrayBuffers delta)`);
+  console.log(
+    `  Map<hex id> baseline  ${r.mapHeapBytesPerKey} B/key (heapUsed delta incl. the id strings; no LRU links or expiry yet)`,
+  );
+}
