@@ -1,0 +1,125 @@
+// The shared dedup store against the real test Redis: atomic first-wins across two FanIn
+// instances (two service instances, or one and its restarted self), TTL, and the memory
+// fallback when Redis goes away mid-stream.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger, systemClock } from '../../src/core/index.js';
+import type { FanInBatch } from '../../src/fanin/index.js';
+import { FanIn, LayeredDedupStore, MemoryDedupStore } from '../../src/fanin/index.js';
+import { RedisDedupStore, createDedupRedisClient } from '../../src/fanin/adapters.js';
+import { services, uniqueName } from '../harness/index.js';
+import { copyFrom, fill } from './helpers.js';
+
+describe('RedisDedupStore', () => {
+  let redis: Redis;
+  const prefix = `${uniqueName('dedup')}:`;
+  beforeAll(() => {
+    redis = new Redis(services().redis.url);
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  it('claims atomically: of many concurrent claims of one id exactly one wins', async () => {
+    const clients = Array.from({ length: 4 }, () => new Redis(services().redis.url));
+    try {
+      const stores = clients.map((c) => new RedisDedupStore({ redis: c, keyPrefix: prefix }));
+      const ids = Array.from({ length: 200 }, (_, i) => `race-${i}`);
+      const answers = await Promise.all(stores.map((s) => s.claim(ids, 60_000)));
+      for (let i = 0; i < ids.length; i++) expect(answers.filter((a) => a[i]).length).toBe(1);
+    } finally {
+      await Promise.all(clients.map((c) => c.quit()));
+    }
+  });
+
+  it('keeps an id for the TTL, refreshes it on a duplicate, and splits big batches', async () => {
+    const store = new RedisDedupStore({ redis, keyPrefix: prefix, maxBatch: 7 });
+    const ids = Array.from({ length: 20 }, (_, i) => `ttl-${i}`);
+    expect((await store.claim(ids, 300)).every(Boolean)).toBe(true);
+    expect((await store.claim(ids, 300)).some(Boolean)).toBe(false);
+    expect(await redis.pttl(`${prefix}ttl-0`)).toBeGreaterThan(200);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await store.claim(['ttl-0'], 300)).toEqual([true]);
+  });
+
+  it('two FanIn instances sharing one Redis emit each fill once between them', async () => {
+    const outs: FanInBatch[][] = [[], []];
+    const fanins = outs.map(
+      (out) =>
+        new FanIn({
+          clock: systemClock,
+          logger: silentLogger,
+          dedup: new LayeredDedupStore({
+            memory: new MemoryDedupStore({ maxEntries: 10_000, ttlMs: 60_000 }),
+            remote: new RedisDedupStore({ redis, keyPrefix: prefix }),
+            clock: systemClock,
+            logger: silentLogger,
+            remoteTimeoutMs: 2000,
+          }),
+          resolveInfluencers: () => ['inf-1'],
+          deliver: (b) => {
+            out.push(b);
+          },
+          reorderWindowMs: 20,
+        }),
+    );
+    const tag = Date.now();
+    const fills = Array.from({ length: 300 }, (_, i) =>
+      fill({ tid: tag * 1000 + i, time: 1000 + Math.floor(i / 3), start: null }),
+    );
+    // Both instances see every fill, from both listeners, in different interleavings.
+    for (let i = 0; i < fills.length; i += 10) {
+      const chunk = fills.slice(i, i + 10);
+      (fanins[0] as FanIn).push(chunk);
+      (fanins[1] as FanIn).push(chunk.map((f) => copyFrom(f, 'inf-1/secondary')).reverse());
+      (fanins[0] as FanIn).push(chunk.map((f) => copyFrom(f, 'inf-1/secondary')));
+    }
+    await Promise.all(fanins.map((f) => f.close()));
+    const emitted = outs.flatMap((o) => o.flatMap((b) => b.fills.map((f) => f.eventId)));
+    expect(emitted.length).toBe(fills.length);
+    expect(new Set(emitted)).toEqual(new Set(fills.map((f) => f.eventId)));
+    // A restarted instance (fresh memory) does not re-emit what Redis already holds.
+    const restarted: FanInBatch[] = [];
+    const again = new FanIn({
+      clock: systemClock,
+      logger: silentLogger,
+      dedup: new LayeredDedupStore({
+        memory: new MemoryDedupStore({ maxEntries: 10_000, ttlMs: 60_000 }),
+        remote: new RedisDedupStore({ redis, keyPrefix: prefix }),
+        clock: systemClock,
+        logger: silentLogger,
+        remoteTimeoutMs: 2000,
+      }),
+      resolveInfluencers: () => ['inf-1'],
+      deliver: (b) => {
+        restarted.push(b);
+      },
+      reorderWindowMs: 20,
+    });
+    again.push(fills.map((f) => copyFrom(f, 'inf-1/primary', 0, 'snapshot')));
+    await again.close();
+    expect(restarted).toEqual([]);
+  });
+
+  it('falls back to memory when Redis is unreachable and never blocks or drops', async () => {
+    const dead = createDedupRedisClient('redis://127.0.0.1:1');
+    dead.on('error', () => undefined); // connection errors are expected here
+    const layered = new LayeredDedupStore({
+      memory: new MemoryDedupStore({ maxEntries: 100, ttlMs: 60_000 }),
+      remote: new RedisDedupStore({ redis: dead, ownsClient: false }),
+      clock: systemClock,
+      logger: silentLogger,
+      remoteTimeoutMs: 300,
+    });
+    const degraded: string[] = [];
+    layered.events.on('degraded', (e) => degraded.push(e.reason));
+    const started = Date.now();
+    expect(await layered.claim(['a', 'b'], 0)).toEqual([true, true]);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(layered.claim(['a'], 1)).toEqual([false]);
+    expect(degraded).toHaveLength(1);
+    dead.disconnect();
+  });
+});
