@@ -1,6 +1,7 @@
 /**
- * Public door of the listeners module. For now: the pure listener planner. The listener
- * implementations (user-stream, market-stream, egress pools) extend this entry.
+ * Public door of the listeners module: the pure listener planner, and the ListenerManager
+ * that materializes a plan (user-stream and market-stream listeners on egress pools, health
+ * and rotation wiring, REST backfill after outages, status for the ops page).
  */
 export { planListeners, diffPlans, connectionPeers, PlannerInput } from './planner.js';
 export type {
@@ -18,3 +19,27 @@ export type {
   ListenerMove,
   PlanDiff,
 } from './planner.js';
+export { ListenerManager, userSubscription } from './manager.js';
+export type {
+  FillSink,
+  ConnectionTuning,
+  RotationTuning,
+  UniverseTuning,
+  ListenerManagerOptions,
+  ListenerState,
+  Coverage,
+  ListenerStatusView,
+  InfluencerStatusView,
+  ListenerManagerStatus,
+  ListenerManagerEvents,
+} from './types.js';
+export { createEgressPool, proxyAgent, agentFetch } from './egress.js';
+export type { EgressPool, EgressPoolConfig } from './egress.js';
+export { CoinUniverse, fetchCoinUniverse } from './coin-universe.js';
+export type { CoinUniverseOptions } from './coin-universe.js';
+export { BackfillGate } from './backfill.js';
+export type { BackfillGateOptions } from './backfill.js';
+export { MarketStreamRouter } from './market-stream.js';
+export { listenerId } from './directory.js';
+export type { ListenerRef } from './directory.js';
+export { coverageOf } from './status.js';

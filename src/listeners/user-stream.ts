@@ -1,0 +1,108 @@
+/**
+ * User-stream frames of one connection (protocol reference §2.1–§2.2, §2.5): `userFills`
+ * frames carry `data.user`, so several users share a socket and each frame is routed by the
+ * lower-cased user to the listeners on this connection. Every fill becomes one FillEvent per
+ * listener (source = that listener, delivery 'snapshot' when `isSnapshot === true`, else
+ * 'live') plus one RawEvent; snapshots go through the backfill gate's gap check, then the same
+ * dedup as live fills. Position-feed frames are handed on for reconciliation.
+ */
+import type { DeadLetter, EventSource, FillEvent, RawEvent } from '../core/index.js';
+import { errorMessage } from '../core/index.js';
+import type { ClearinghouseState, ConnectionEvents } from '../protocol/index.js';
+import { DEFAULT_MAX_DEAD_LETTER_PAYLOAD, fillToEvent, truncatePayload } from '../protocol/index.js';
+import type { BackfillGate } from './backfill.js';
+import type { ListenerRef } from './directory.js';
+
+export interface UserStreamContext {
+  readonly gate: BackfillGate;
+  readonly onRawEvent: ((e: RawEvent) => void) | undefined;
+  readonly onDeadLetter: ((d: DeadLetter) => void) | undefined;
+  readonly onPositions: (e: {
+    user: string;
+    listeners: readonly ListenerRef[];
+    receivedAt: number;
+    states: (readonly [string, ClearinghouseState])[];
+  }) => void;
+  readonly now: () => number;
+}
+
+type Frame = ConnectionEvents['frame'];
+
+export function handleUserStreamFrame(
+  f: Frame,
+  listenersByUser: ReadonlyMap<string, readonly ListenerRef[]>,
+  ctx: UserStreamContext,
+): void {
+  const frame = f.frame;
+  switch (frame.channel) {
+    case 'userFills': {
+      const user = frame.data.user.toLowerCase();
+      const listeners = listenersByUser.get(user);
+      if (!listeners || listeners.length === 0) return; // a stale subscription: nobody tracks it here
+      const snapshot = frame.data.isSnapshot === true;
+      for (const l of listeners) {
+        const source: EventSource = {
+          listenerId: l.id,
+          listenerKind: 'user-stream',
+          delivery: snapshot ? 'snapshot' : 'live',
+          receivedAt: f.receivedAt,
+        };
+        const events: FillEvent[] = [];
+        for (const fill of frame.data.fills) {
+          let e: FillEvent;
+          try {
+            e = fillToEvent(user, fill, source);
+          } catch (err) {
+            ctx.onDeadLetter?.({
+              reason: 'normalization_failed',
+              detail: `userFills fill of ${user}: ${errorMessage(err)}`,
+              listenerId: l.id,
+              channel: 'userFills',
+              receivedAt: f.receivedAt,
+              payload: truncatePayload(JSON.stringify(fill), DEFAULT_MAX_DEAD_LETTER_PAYLOAD),
+            });
+            continue;
+          }
+          events.push(e);
+          if (ctx.onRawEvent) {
+            ctx.onRawEvent({
+              influencerId: l.influencerId,
+              user,
+              market: fill.coin,
+              eventType: 'fill',
+              eventId: e.eventId,
+              listenerId: l.id,
+              eventTime: fill.time,
+              ingestTime: ctx.now(),
+              payload: JSON.stringify(fill),
+            });
+          }
+        }
+        if (snapshot) ctx.gate.snapshot(user, events);
+        else ctx.gate.push(user, events);
+      }
+      return;
+    }
+    case 'clearinghouseState': {
+      const user = frame.data.user.toLowerCase();
+      const listeners = listenersByUser.get(user);
+      if (!listeners?.length) return;
+      ctx.onPositions({
+        user,
+        listeners,
+        receivedAt: f.receivedAt,
+        states: [[frame.data.dex, frame.data.clearinghouseState]],
+      });
+      return;
+    }
+    case 'allDexsClearinghouseState': {
+      const user = frame.data.user.toLowerCase();
+      const listeners = listenersByUser.get(user);
+      if (!listeners?.length) return;
+      ctx.onPositions({ user, listeners, receivedAt: f.receivedAt, states: frame.data.clearinghouseStates });
+      return;
+    }
+    default:
+      return;
+  }
+}
