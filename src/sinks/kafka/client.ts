@@ -53,6 +53,7 @@ export interface KafkaConnectionOptions {
    * kafkajs' idempotent default is "forever", which would hang a send for a whole broker outage
    * instead of letting the DurableQueue spill to disk. kafkajs warns that this "may invalidate
    * EoS"; it does not here, because the failed batch is re-sent unchanged on the same producer.
+   * At least 1 (kafkajs refuses an idempotent producer without retries).
    */
   readonly producerRetries?: number;
 }
@@ -93,7 +94,12 @@ export function kafkajsFactory(options: KafkaConnectionOptions, logger: Logger):
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        retry: { retries: options.producerRetries ?? 5, initialRetryTime: 300, maxRetryTime: 5000 },
+        // kafkajs refuses an idempotent producer with 0 retries.
+        retry: {
+          retries: Math.max(1, options.producerRetries ?? 5),
+          initialRetryTime: 300,
+          maxRetryTime: 5000,
+        },
       }) as unknown as ProducerLike,
     admin: () => kafka.admin() as unknown as AdminLike,
   };
