@@ -75,3 +75,34 @@ describe('StaticInfluencerSource', () => {
     expect((await s.load()).influencers.map((i) => i.id)).toEqual(['b']);
   });
 });
+
+describe('createInfluencerSource', () => {
+  it('accepts the service config sections as they are', async () => {
+    const { parseServiceConfig } = await import('../../src/config/index.js');
+    const { createInfluencerSource } = await import('../../src/influencers/from-config.js');
+    const config = parseServiceConfig({ influencers: { source: 'redis' } });
+    const s = createInfluencerSource(config);
+    expect(s.name).toBe('redis');
+    await s.close();
+  });
+
+  it('maps the simulator accounts to sim-N influencers', async () => {
+    const { createInfluencerSource } = await import('../../src/influencers/from-config.js');
+    const s = createInfluencerSource(
+      { influencers: { source: 'simulator' }, redis: { url: 'redis://127.0.0.1:1', keyPrefix: 'x:' } },
+      { simulatorAccounts: [ADDR(0xabc).toUpperCase().replace('0X', '0x'), ADDR(2)] },
+    );
+    const snap = await s.load();
+    expect(snap.rejected).toEqual([]);
+    expect(snap.influencers.map((i) => [i.id, i.address])).toEqual([
+      ['sim-0', ADDR(0xabc)],
+      ['sim-1', ADDR(2)],
+    ]);
+    expect(
+      createInfluencerSource({
+        influencers: { source: 'file', file: 'x.yaml' },
+        redis: { url: 'redis://h', keyPrefix: '' },
+      }).name,
+    ).toBe('file:x.yaml');
+  });
+});
