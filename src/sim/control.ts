@@ -7,7 +7,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { errorMessage, formatIssues } from '../core/index.js';
 import { FaultCommand } from './faults.js';
-import type { Simulator } from './simulator.js';
+import type { GroundTruth } from './ground-truth.js';
+import type { Block } from './types.js';
+
+/** What the control API needs from the simulator (a narrow port, so this file does not depend on it). */
+export interface ControlTarget {
+  state(): unknown;
+  readonly groundTruth: Pick<GroundTruth, 'toJSON'>;
+  readonly faults: { apply(command: FaultCommand): number };
+  step(n: number): Block[];
+  pause(): void;
+  resume(): void;
+  resetRateWindows(): void;
+}
 
 const StepBody = z.object({ n: z.number().int().min(1).max(10_000).default(1) }).strict();
 
@@ -19,7 +31,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** Handle a /_control request. `body` is the parsed JSON body (undefined for GET or empty). */
 export function handleControl(
-  sim: Simulator,
+  sim: ControlTarget,
   req: IncomingMessage,
   res: ServerResponse,
   body: unknown,

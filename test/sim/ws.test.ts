@@ -5,6 +5,7 @@
  * Real loopback sockets; clients bind 127.0.0.x to act as different IPs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ZERO, dec, decStr } from '../../src/core/index.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
 import { TestClient, sleep } from './helpers.js';
 
@@ -203,5 +204,53 @@ describe('server-initiated closes', () => {
       clearInterval(timer);
     }
     expect(c.channel('pong').length).toBeGreaterThan(1);
+  });
+});
+
+describe('live feeds', () => {
+  it('aggregateByTime:true merges the partial fills of one taker order; sizes still add up', async () => {
+    const s = await start({ accounts: 1, eventsPerBlock: 4 });
+    const user = s.accounts[0] as string;
+    const raw = await connect(s);
+    const agg = await connect(s);
+    raw.subscribe({ type: 'userFills', user });
+    agg.subscribe({ type: 'userFills', user, aggregateByTime: true });
+    await raw.waitChannel('userFills');
+    await agg.waitChannel('userFills');
+    s.step(80);
+    await sleep(200);
+    type F = { oid: number; time: number; crossed: boolean; sz: string; side: string };
+    const live = (c: TestClient): F[] =>
+      c.channel('userFills').flatMap((f) => {
+        const d = f['data'] as { isSnapshot?: boolean; fills: F[] };
+        return d.isSnapshot ? [] : d.fills;
+      });
+    const r = live(raw);
+    const a = live(agg);
+    expect(a.length).toBeLessThan(r.length);
+    const takerKeys = a.filter((f) => f.crossed).map((f) => `${f.oid}|${f.time}`);
+    expect(new Set(takerKeys).size).toBe(takerKeys.length);
+    const net = (fs: F[]): string =>
+      decStr(fs.reduce((n, f) => (f.side === 'B' ? n.plus(dec(f.sz)) : n.minus(dec(f.sz))), ZERO));
+    expect(net(a)).toBe(net(r));
+  });
+
+  it('pushes userEvents and orderUpdates without a user field, and clearinghouseState when positions change', async () => {
+    const s = await start({ accounts: 1 });
+    const user = s.accounts[0] as string;
+    const c = await connect(s);
+    c.subscribe({ type: 'userEvents', user });
+    c.subscribe({ type: 'orderUpdates', user });
+    c.subscribe({ type: 'clearinghouseState', user });
+    await c.waitFor(() => c.channel('subscriptionResponse').length === 3);
+    expect(c.channel('clearinghouseState')).toHaveLength(1); // snapshot
+    expect(c.channel('user')).toHaveLength(0); // no replay for userEvents
+    s.step(30);
+    await sleep(150);
+    const ev = c.channel('user');
+    expect(ev.length).toBeGreaterThan(0);
+    for (const f of ev) expect('user' in (f['data'] as object)).toBe(false);
+    expect(c.channel('orderUpdates').length).toBeGreaterThan(0);
+    expect(c.channel('clearinghouseState').length).toBeGreaterThan(1);
   });
 });
