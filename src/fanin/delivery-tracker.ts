@@ -43,6 +43,13 @@ export interface MissObservation {
   readonly graceMs: number;
 }
 
+/** Health hooks the fan-in calls (ListenerHealth implements this). */
+export interface DeliveryObserver {
+  onFirstArrival(listenerId: string): void;
+  onCopy(c: CopyObservation): void;
+  onMissed(m: MissObservation): void;
+}
+
 interface Entry {
   readonly firstListenerId: string;
   readonly firstReceivedAt: number;

@@ -21,7 +21,7 @@ import { StateError, errorMessage } from '../core/index.js';
 import { orderBlock } from './block-order.js';
 import type { DedupStore } from './dedup-store.js';
 import { DeliveryTracker } from './delivery-tracker.js';
-import type { CopyObservation, ExpectedListener, MissObservation } from './delivery-tracker.js';
+import type { DeliveryObserver, ExpectedListener } from './delivery-tracker.js';
 import { TypedEmitter } from './emitter.js';
 import type { FanInEvents } from './fanin-events.js';
 import { SerialWriter } from './key-writer.js';
@@ -33,13 +33,6 @@ export interface FanInBatch {
   readonly fills: readonly FillEvent[];
   /** Arrived after its block (or a later block of the key) had been released. */
   readonly late: boolean;
-}
-
-/** Health hooks (ListenerHealth implements this). */
-export interface DeliveryObserver {
-  onFirstArrival(listenerId: string): void;
-  onCopy(c: CopyObservation): void;
-  onMissed(m: MissObservation): void;
 }
 
 export interface FanInOptions {

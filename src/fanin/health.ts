@@ -18,9 +18,13 @@
  */
 import type { Clock, ListenerKind, ListenerRole, Logger, TimerHandle } from '../core/index.js';
 import { ValidationError } from '../core/index.js';
-import type { CopyObservation, ExpectedListener, MissObservation } from './delivery-tracker.js';
+import type {
+  CopyObservation,
+  DeliveryObserver,
+  ExpectedListener,
+  MissObservation,
+} from './delivery-tracker.js';
 import { TypedEmitter } from './emitter.js';
-import type { DeliveryObserver } from './fanin.js';
 
 export const CONNECTION_STATES = ['disconnected', 'connecting', 'connected', 'subscribed'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];

@@ -12,9 +12,14 @@ export { LayeredDedupStore } from './layered-dedup-store.js';
 export type { LayeredDedupStoreOptions, LayeredDedupEvents } from './layered-dedup-store.js';
 export { orderBlock, compareFallback, endPosition } from './block-order.js';
 export { defaultIsExpectedFrom } from './delivery-tracker.js';
-export type { ExpectedListener, CopyObservation, MissObservation } from './delivery-tracker.js';
+export type {
+  ExpectedListener,
+  CopyObservation,
+  MissObservation,
+  DeliveryObserver,
+} from './delivery-tracker.js';
 export { FanIn } from './fanin.js';
-export type { FanInBatch, FanInOptions, FanInStats, DeliveryObserver } from './fanin.js';
+export type { FanInBatch, FanInOptions, FanInStats } from './fanin.js';
 export type { FanInEvents } from './fanin-events.js';
 export { ListenerHealth, CONNECTION_STATES } from './health.js';
 export type {

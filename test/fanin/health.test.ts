@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.js';
 import type { HealthEvents, ListenerHealthOptions } from '../../src/fanin/index.js';
-import { ListenerHealth } from '../../src/fanin/index.js';
-import { ManualClock } from './helpers.js';
+import { FanIn, ListenerHealth, MemoryDedupStore } from '../../src/fanin/index.js';
+import { copyFrom, fill, ManualClock } from './helpers.js';
 
 const P = 'inf-1/primary';
 const S = 'inf-1/secondary';
@@ -118,5 +118,35 @@ describe('ListenerHealth', () => {
         secondary: { listenerId: P, kind: 'user-stream' },
       }),
     ).toThrow(/both roles/);
+  });
+});
+
+describe('FanIn wired to ListenerHealth', () => {
+  it('a listener that misses a fill the other delivered is degraded and a reconnect is requested', async () => {
+    const { clock, h, reconnects } = setup();
+    const fanin = new FanIn({
+      clock,
+      logger: silentLogger,
+      dedup: new MemoryDedupStore({ maxEntries: 100, ttlMs: 60_000 }),
+      resolveInfluencers: () => ['inf-1'],
+      deliver: () => undefined,
+      expectedListeners: (inf) => h.expectedListeners(inf),
+      observer: h,
+      missGraceMs: 2000,
+    });
+    const a = fill({ tid: 1, listenerId: P, receivedAt: 100 });
+    const b = fill({ tid: 2, listenerId: S, receivedAt: 100, time: 2000, start: '1' });
+    fanin.push([a, b]);
+    fanin.push([copyFrom(a, S, 180)]);
+    clock.advance(2000);
+    expect(reconnects.map((r) => r[0])).toEqual([P]);
+    const st = Object.fromEntries(h.status().map((s) => [s.listenerId, s]));
+    expect(st[P]).toMatchObject({
+      firstDeliveries: 1,
+      missed: 1,
+      degraded: expect.stringContaining(b.eventId),
+    });
+    expect(st[S]).toMatchObject({ firstDeliveries: 1, laterDeliveries: 1 });
+    await fanin.close();
   });
 });
