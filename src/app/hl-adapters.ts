@@ -1,0 +1,91 @@
+/**
+ * Adapters from the Hyperliquid info client to the positions stage's ports: REST history for
+ * gap repair and resume (FillHistory), and clearinghouseState across every perp dex for
+ * seeding and reconciliation (PositionSource). Backfilled wire fills are also handed to the
+ * raw store, so the audit trail holds every fill a signal was derived from.
+ */
+import type { Clock, FillEvent, Logger, RawEvent, Decimal } from '../core/index.js';
+import { dec, errorMessage } from '../core/index.js';
+import type { FillHistory, FillHistoryResult, PositionSnapshot, PositionSource } from '../positions/index.js';
+import type { InfoClient } from '../protocol/index.js';
+
+/** How long the list of HIP-3 dexes is trusted before it is fetched again. */
+const DEX_LIST_TTL_MS = 10 * 60_000;
+
+export interface InfoAdaptersOptions {
+  readonly info: InfoClient;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Called for each backfilled fill, for the raw store. */
+  readonly onBackfilledRaw?: (event: RawEvent) => void;
+  /** Influencer ids tracking a user, to attribute backfilled raw events. */
+  readonly influencersOf?: (user: string) => readonly string[];
+}
+
+export class InfoFillHistory implements FillHistory {
+  constructor(private readonly o: InfoAdaptersOptions) {}
+
+  async userFillsByTime(user: string, startMs: number, endMs: number): Promise<FillHistoryResult> {
+    const r = await this.o.info.userFillsByTimeAll(user, startMs, endMs);
+    if (this.o.onBackfilledRaw) {
+      const now = this.o.clock.now();
+      const ids = this.o.influencersOf?.(user) ?? [''];
+      r.events.forEach((e: FillEvent, i: number) => {
+        for (const influencerId of ids) {
+          this.o.onBackfilledRaw?.({
+            influencerId,
+            user: e.user,
+            market: e.coin,
+            eventType: 'fill',
+            eventId: e.eventId,
+            listenerId: 'backfill',
+            eventTime: e.time,
+            ingestTime: now,
+            payload: JSON.stringify(r.raw[i]),
+          });
+        }
+      });
+    }
+    return { fills: r.events, truncated: r.truncated };
+  }
+}
+
+export class InfoPositionSource implements PositionSource {
+  private dexes: readonly string[] = [''];
+  private dexesAt = -Infinity;
+  private readonly log: Logger;
+
+  constructor(private readonly o: InfoAdaptersOptions) {
+    this.log = o.logger.child({ component: 'app.position-source' });
+  }
+
+  async positions(user: string): Promise<PositionSnapshot> {
+    const dexes = await this.dexList();
+    const positions = new Map<string, Decimal>();
+    let time = 0;
+    // One request per dex (weight 2 each): clearinghouseState without `dex` omits HIP-3 positions.
+    for (const dex of dexes) {
+      const state = await this.o.info.clearinghouseState(user, dex);
+      time = Math.max(time, state.time);
+      for (const ap of state.assetPositions) {
+        const szi = dec(ap.position.szi);
+        if (!szi.isZero()) positions.set(ap.position.coin, szi);
+      }
+    }
+    return { positions, time: time || this.o.clock.now() };
+  }
+
+  private async dexList(): Promise<readonly string[]> {
+    const now = this.o.clock.now();
+    if (now - this.dexesAt < DEX_LIST_TTL_MS) return this.dexes;
+    try {
+      const list = await this.o.info.perpDexs();
+      this.dexes = ['', ...list.flatMap((d) => (d === null ? [] : [d.name]))];
+      this.dexesAt = now;
+    } catch (err) {
+      // Keep the last known list: seeding the main dex is better than not seeding at all.
+      this.log.warn({ err }, `perpDexs failed, using ${this.dexes.length} known dexes: ${errorMessage(err)}`);
+    }
+    return this.dexes;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Builds the three sink paths from config, each behind its own DurableQueue (bounded memory,
+ * fsync'd spool, ordered drain): signals (Kafka topic or local NDJSON log), raw events
+ * (ClickHouse or local NDJSON store) and dead letters (DLQ topic or local file, plus the raw
+ * store). Kafka and ClickHouse adapters are imported lazily so the local default loads
+ * neither client library.
+ */
+import { join } from 'node:path';
+import type { Clock, DeadLetter, Logger, RawEvent } from '../core/index.js';
+import { errorMessage } from '../core/index.js';
+import type { ServiceConfig } from '../config/index.js';
+import type {
+  DeadLetterPublisher,
+  HealthProbe,
+  OverflowPolicy,
+  RawEventReader,
+  RawEventStore,
+  SignalPublisher,
+  SinkRecord,
+} from '../sinks/index.js';
+import {
+  DeadLetterRecorder,
+  DurableQueue,
+  LocalDeadLetterLog,
+  LocalRawEventStore,
+  LocalSignalLog,
+} from '../sinks/index.js';
+
+export interface SinkSet {
+  readonly signals: DurableQueue<SinkRecord>;
+  readonly raw: DurableQueue<RawEvent>;
+  readonly deadLetterQueue: DurableQueue<DeadLetter>;
+  readonly deadLetters: DeadLetterRecorder;
+  /** The raw store as a reader, for replay. */
+  readonly rawReader: RawEventReader;
+  /** What /ready asks: every sink reachable, or its queue able to spool. */
+  readonly probes: ReadonlyArray<{ readonly name: string; readonly probe: HealthProbe }>;
+  /** Human description for the start-up log line. */
+  readonly describe: string;
+  /** Flush and close queues, then the adapters. Idempotent. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+export interface BuildSinksDeps {
+  readonly config: ServiceConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+/** In-memory records per queue before it spills or applies back-pressure. */
+const MEMORY_RECORDS = 10_000;
+
+function overflowOf(shed: string): OverflowPolicy {
+  return shed === 'never' ? 'block' : 'shed';
+}
+
+export async function buildSinks({ config, logger, clock }: BuildSinksDeps): Promise<SinkSet> {
+  const k = config.sinks.kafka;
+  const ch = config.sinks.clickhouse;
+  const local = config.sinks.local;
+  const spool = config.sinks.spool;
+  const useKafka = k.brokers.length > 0;
+  const useClickHouse = ch.url !== undefined;
+
+  let signalSink: SignalPublisher;
+  let dlqSink: DeadLetterPublisher;
+  let rawSink: RawEventStore & RawEventReader;
+  const parts: string[] = [];
+
+  if (useKafka) {
+    const kafka = await import('../sinks/kafka/index.js');
+    const tlsOpts = k.tls.enabled ? await kafkaTls(k.tls) : undefined;
+    const common = {
+      brokers: k.brokers,
+      clientId: k.clientId,
+      ...(tlsOpts === undefined ? {} : { ssl: tlsOpts }),
+      ...(k.sasl?.password === undefined
+        ? {}
+        : {
+            sasl: {
+              mechanism: k.sasl.mechanism,
+              username: k.sasl.username,
+              password: k.sasl.password,
+            } as never,
+          }),
+      logger,
+    };
+    const create = k.createTopics
+      ? { numPartitions: k.partitions, replicationFactor: k.replicationFactor }
+      : (false as const);
+    signalSink = kafka.createKafkaSignalPublisher({ ...common, topic: k.topic, createTopic: create });
+    dlqSink = kafka.createKafkaDeadLetterPublisher({ ...common, topic: k.dlqTopic, createTopic: create });
+    parts.push(`signals -> kafka ${k.brokers.join(',')} topic ${k.topic}`, `dead letters -> ${k.dlqTopic}`);
+  } else {
+    signalSink = new LocalSignalLog({ path: join(local.dir, 'signals.ndjson') });
+    dlqSink = new LocalDeadLetterLog({ path: join(local.dir, 'dlq.ndjson') });
+    parts.push(
+      `signals -> ${join(local.dir, 'signals.ndjson')}`,
+      `dead letters -> ${join(local.dir, 'dlq.ndjson')}`,
+    );
+  }
+
+  if (useClickHouse && ch.url !== undefined) {
+    const clickhouse = await import('../sinks/clickhouse/index.js');
+    rawSink = clickhouse.createClickHouseRawEventStore({
+      url: ch.url,
+      username: ch.username,
+      ...(ch.password === undefined ? {} : { password: ch.password }),
+      database: ch.database,
+      maxBatchRows: ch.batch.maxRows,
+      maxBatchDelayMs: ch.batch.maxIntervalMs,
+      clock,
+      logger,
+    });
+    parts.push(`raw events -> clickhouse ${ch.url} db ${ch.database}`);
+  } else {
+    rawSink = new LocalRawEventStore({ path: join(local.dir, 'raw.ndjson') });
+    parts.push(`raw events -> ${join(local.dir, 'raw.ndjson')}`);
+  }
+
+  const queue = <T>(name: string, deliver: (batch: readonly T[]) => Promise<void>, shed: string) =>
+    DurableQueue.open<T>({
+      name,
+      deliver,
+      spoolDir: join(spool.dir, name),
+      maxMemoryRecords: MEMORY_RECORDS,
+      maxSpoolBytes: spool.maxBytes,
+      overflow: overflowOf(shed),
+      clock,
+      logger,
+    });
+
+  // A spool left by a killed process is recovered here and drained before anything new.
+  const [signals, raw, deadLetterQueue] = await Promise.all([
+    queue<SinkRecord>('signals', (b) => signalSink.publish(b), spool.shed.signals),
+    queue<RawEvent>('raw-events', (b) => rawSink.insert(b), spool.shed.raw),
+    queue<DeadLetter>('dead-letters', (b) => dlqSink.publish(b), spool.shed.deadLetters),
+  ]);
+  const deadLetters = new DeadLetterRecorder({ dlq: deadLetterQueue, raw, clock, logger });
+
+  let closing: Promise<void> | null = null;
+  const log = logger.child({ component: 'app.sinks' });
+  return {
+    signals,
+    raw,
+    deadLetterQueue,
+    deadLetters,
+    rawReader: rawSink,
+    probes: [
+      { name: useKafka ? 'kafka' : 'local-signals', probe: signalSink },
+      { name: useClickHouse ? 'clickhouse' : 'local-raw', probe: rawSink },
+      { name: useKafka ? 'kafka-dlq' : 'local-dlq', probe: dlqSink },
+    ],
+    describe: parts.join('; '),
+    close(timeoutMs: number): Promise<void> {
+      closing ??= (async () => {
+        // Queues first (flush to the sinks, or leave the rest fsync'd in the spool), then adapters.
+        for (const [name, q] of [
+          ['signals', signals],
+          ['dead-letters', deadLetterQueue],
+          ['raw-events', raw],
+        ] as const) {
+          try {
+            const report = await q.close(timeoutMs);
+            log.info({ queue: name, report }, 'sink queue closed');
+          } catch (err) {
+            log.error({ err, queue: name }, `closing sink queue failed: ${errorMessage(err)}`);
+          }
+        }
+        for (const s of [signalSink, dlqSink, rawSink]) {
+          try {
+            await s.close();
+          } catch (err) {
+            log.error({ err }, `closing sink adapter failed: ${errorMessage(err)}`);
+          }
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+async function kafkaTls(tls: ServiceConfig['sinks']['kafka']['tls']): Promise<object> {
+  const { readFile } = await import('node:fs/promises');
+  const read = async (p: string | undefined) => (p === undefined ? undefined : await readFile(p, 'utf8'));
+  const [ca, cert, key] = await Promise.all([read(tls.caFile), read(tls.certFile), read(tls.keyFile)]);
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(ca === undefined ? {} : { ca: [ca] }),
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
+  };
+}
