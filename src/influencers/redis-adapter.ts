@@ -55,15 +55,21 @@ export function createRedis(opts: RedisConnectionOptions, mode: 'service' | 'cli
     };
   }
   const client = new Redis(opts.url, base);
-  // Errors surface through command rejections; an 'error' listener stops ioredis printing them.
-  client.on('error', () => undefined);
+  // Errors surface through command rejections; the listener stops ioredis printing them and
+  // keeps the socket-level reason (ECONNREFUSED, ...) for a useful message.
+  client.on('error', (e: unknown) => lastErrors.set(client, e));
   return client;
 }
 
-export function redisUnavailable(e: unknown, url: string): IngestError {
+/** The last socket error per client: "Connection is closed" alone does not say why. */
+const lastErrors = new WeakMap<Redis, unknown>();
+
+export function redisUnavailable(e: unknown, url: string, client?: Redis): IngestError {
   if (e instanceof IngestError) return e;
   const safeUrl = url.replace(/\/\/[^@/]*@/, '//***@');
-  return new IngestError('REDIS_UNAVAILABLE', `Redis at ${safeUrl} is unreachable: ${errorMessage(e)}`, {
+  const socket = client === undefined ? undefined : lastErrors.get(client);
+  const why = socket === undefined ? errorMessage(e) : `${errorMessage(socket)} (${errorMessage(e)})`;
+  return new IngestError('REDIS_UNAVAILABLE', `Redis at ${safeUrl} is unreachable: ${why}`, {
     cause: e,
     retriable: true,
   });
@@ -121,7 +127,7 @@ export class RedisInfluencerSource implements InfluencerSource {
       try {
         await this.client.connect();
       } catch (e) {
-        throw redisUnavailable(e, this.url);
+        throw redisUnavailable(e, this.url, this.client);
       }
     }
   }
@@ -131,7 +137,7 @@ export class RedisInfluencerSource implements InfluencerSource {
     try {
       return await loadSnapshot(this.client, this.keys);
     } catch (e) {
-      throw redisUnavailable(e, this.url);
+      throw redisUnavailable(e, this.url, this.client);
     }
   }
 

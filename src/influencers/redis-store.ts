@@ -183,7 +183,7 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
     try {
       return await fn();
     } catch (e) {
-      throw redisUnavailable(e, this.url);
+      throw redisUnavailable(e, this.url, this.client);
     }
   }
 

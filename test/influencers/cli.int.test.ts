@@ -279,4 +279,41 @@ describe('ingest influencers (real Redis)', () => {
     const stdoutExport = await cli('export', '--format', 'json');
     expect((JSON.parse(stdoutExport.stdout) as { influencers: unknown[] }).influencers).toHaveLength(2);
   });
+  it('set address moves the address index; a taken address is a conflict', async () => {
+    const keys = influencerKeys(prefix);
+    expect((await cli('add', ADDR(1), '--id', 'a')).code).toBe(0);
+    expect((await cli('add', ADDR(2), '--id', 'b')).code).toBe(0);
+    const taken = await cli('set', 'a', `address=${ADDR(2)}`);
+    expect(taken.code).toBe(6);
+    expect(taken.stderr).toMatch(/already used by "b"/);
+    expect((await cli('set', 'a', `address=${ADDR(3)}`)).code).toBe(0);
+    expect(await redis.get(keys.address(ADDR(1)))).toBeNull();
+    expect(await redis.get(keys.address(ADDR(3)))).toBe('a');
+    expect((await cli('add', ADDR(1), '--id', 'c')).code).toBe(0);
+  });
+
+  it('concurrent writers: every change either commits whole or fails with a conflict', async () => {
+    expect((await cli('add', ADDR(1), '--id', 'a')).code).toBe(0);
+    const stores = Array.from(
+      { length: 8 },
+      () => new RedisInfluencerStore({ connection: { url, keyPrefix: prefix } }),
+    );
+    try {
+      const results = await Promise.allSettled(
+        stores.map((s, i) => s.set('a', [`priority=${i + 1}`], `w${i}`)),
+      );
+      const ok = results.filter((r) => r.status === 'fulfilled').length;
+      for (const r of results) {
+        if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+      }
+      expect(ok).toBeGreaterThanOrEqual(1);
+      const final = await show('a');
+      expect(final.version).toBe(1 + ok);
+      const audit = await stores[0]?.audit();
+      expect(audit?.filter((e) => e.action === 'set')).toHaveLength(ok);
+      expect(audit?.at(-1)?.after?.priority).toBe(final.priority);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
 });
