@@ -483,7 +483,7 @@ export class ListenerManager {
     else if (degraded !== null) state = 'degraded';
     else state = subscribed ? 'subscribed' : 'connected';
     const from = this.states.get(listenerId) ?? 'down';
-    if (from === state && this.states.has(listenerId)) return;
+    if (from === state) return;
     this.states.set(listenerId, state);
     this.events.emit('listenerState', {
       listenerId,

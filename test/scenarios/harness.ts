@@ -1,0 +1,301 @@
+/**
+ * Scenario harness: the simulator, a ListenerManager on one or two egress pools (loopback
+ * aliases 127.0.0.1 / 127.0.0.2 act as two client IPs) and a real FanIn with a memory dedup
+ * store, all on one clock. The clock may be *scaled* (k simulated ms per real ms) so a 30 s
+ * outage takes 30/k real seconds. `verify()` compares what the FanIn emitted with the
+ * simulator's ground truth: zero lost, zero duplicated, per-(influencer, market) order (block
+ * time, then the startPosition chain; a self-trade pair is one net-zero step).
+ */
+import type { Clock, FillEvent, TimerHandle } from '../../src/core/index.js';
+import { AbortedError, dec, decStr, eventId, silentLogger } from '../../src/core/index.js';
+import type { FanInBatch } from '../../src/fanin/index.js';
+import { FanIn, MemoryDedupStore } from '../../src/fanin/index.js';
+import type {
+  ConnectionTuning,
+  ListenerManagerEvents,
+  ListenerPlan,
+  PlannerInput,
+  RotationTuning,
+} from '../../src/listeners/index.js';
+import { ListenerManager, planListeners } from '../../src/listeners/index.js';
+import type { ListenerHealthOptions } from '../../src/fanin/index.js';
+import type { Simulator, SimulatorOptions } from '../../src/sim/index.js';
+import { startSimulator } from '../../src/sim/index.js';
+
+/** `k` simulated ms pass per real ms; timers are shortened by k. */
+export function scaledClock(k: number): Clock {
+  const t0 = Date.now();
+  const now = (): number => t0 + Math.round((Date.now() - t0) * k);
+  const real = (ms: number): number => Math.max(0, ms / k);
+  return {
+    now,
+    setTimeout(fn, ms): TimerHandle {
+      const t = setTimeout(fn, real(ms));
+      return { cancel: () => clearTimeout(t) };
+    },
+    setInterval(fn, ms): TimerHandle {
+      const t = setInterval(fn, Math.max(1, real(ms)));
+      return { cancel: () => clearInterval(t) };
+    },
+    sleep(ms, signal): Promise<void> {
+      return new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(new AbortedError());
+        const t = setTimeout(resolve, real(ms));
+        signal?.addEventListener('abort', () => {
+          clearTimeout(t);
+          reject(new AbortedError());
+        });
+      });
+    },
+  };
+}
+
+export interface StackOptions {
+  readonly scale?: number;
+  readonly sim?: SimulatorOptions;
+  /** Number of influencers (one per sim account). Default: every sim account. */
+  readonly influencers?: number;
+  readonly kinds?: { primary?: 'user-stream' | 'market-stream'; secondary?: 'user-stream' | 'market-stream' };
+  /** Two pools on 127.0.0.1 / 127.0.0.2 (default) or one on 127.0.0.1. */
+  readonly pools?: 1 | 2;
+  readonly poolUsers?: number;
+  readonly connection?: ConnectionTuning;
+  readonly rotation?: RotationTuning;
+  readonly health?: Omit<ListenerHealthOptions, 'clock' | 'logger' | 'requestReconnect'>;
+  readonly reorderWindowMs?: number;
+  readonly extraCoins?: readonly string[];
+}
+
+export interface Stack {
+  readonly sim: Simulator;
+  readonly clock: Clock;
+  readonly manager: ListenerManager;
+  readonly fanIn: FanIn;
+  readonly plan: ListenerPlan;
+  readonly batches: FanInBatch[];
+  readonly events: { [K in keyof ListenerManagerEvents]?: ListenerManagerEvents[K][] };
+  readonly influencerOf: Map<string, string>;
+  /** Sim-time sleep. */
+  sleep(ms: number): Promise<void>;
+  until(pred: () => boolean, simMs: number, what: string): Promise<void>;
+  /** Pause trading, let every listener catch up, flush the fan-in. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const IPS = ['127.0.0.1', '127.0.0.2'] as const;
+
+export async function startStack(o: StackOptions = {}): Promise<Stack> {
+  const k = o.scale ?? 1;
+  const clock = k === 1 ? undefined : scaledClock(k);
+  const realClock: Clock = clock ?? (await import('../../src/core/index.js')).systemClock;
+  const sim = await startSimulator(
+    { tickMs: 50, accounts: 3, eventsPerBlock: 3, ...o.sim },
+    { clock: realClock },
+  );
+  const n = o.influencers ?? sim.accounts.length;
+  const poolCount = o.pools ?? 2;
+  const pools = IPS.slice(0, poolCount).map((ip, i) => ({
+    name: `pool${i}`,
+    localAddress: ip,
+    limits: { maxUsers: o.poolUsers ?? 10 },
+  }));
+  const influencerOf = new Map<string, string>();
+  const input: PlannerInput = {
+    influencers: sim.accounts.slice(0, n).map((address, i) => {
+      influencerOf.set(address, `inf-${i}`);
+      return {
+        id: `inf-${i}`,
+        address,
+        priority: 1000 - i,
+        enabled: true,
+        ...(o.kinds ? { kinds: o.kinds } : {}),
+      };
+    }),
+    pools: pools.map((p) => ({
+      name: p.name,
+      limits: { users: o.poolUsers ?? 10, connections: 10, subscriptions: 1000 },
+    })),
+    coinUniverse: 8,
+  };
+  const plan = planListeners(input);
+  const batches: FanInBatch[] = [];
+  const events: Stack['events'] = {};
+  let fanInRef: FanIn | null = null;
+  const manager = new ListenerManager({
+    clock: realClock,
+    logger: silentLogger,
+    wsUrl: sim.wsUrl,
+    infoUrl: sim.infoUrl,
+    pools,
+    sink: { push: (f: readonly FillEvent[]) => fanInRef?.push(f) },
+    connection: {
+      heartbeat: { intervalMs: 500, timeoutMs: 500 },
+      stall: { timeoutMs: 5000 },
+      reconnect: {
+        policy: { initialDelayMs: 50, maxDelayMs: 1000, factor: 2, maxAttempts: Infinity, jitter: 0.2 },
+        expiredDelayMs: 50,
+      },
+      subscribeRatePerSec: 200,
+      ...o.connection,
+    },
+    rotationTuning: { maxAgeMs: 0, replacementTimeoutMs: 5000, ...o.rotation },
+    healthOptions: { evaluateEveryMs: 200, reconnectCooldownMs: 2000, staleAfterMs: 10_000, ...o.health },
+    universe: { refreshMs: 0, extraCoins: o.extraCoins ?? ['#118440'], includeSpot: true },
+    reportEveryMs: 100,
+  });
+  const fanIn = new FanIn({
+    clock: realClock,
+    logger: silentLogger,
+    dedup: new MemoryDedupStore({ maxEntries: 1_000_000, ttlMs: 3_600_000 }),
+    resolveInfluencers: manager.resolveInfluencers,
+    deliver: (b) => void batches.push(b),
+    reorderWindowMs: o.reorderWindowMs ?? 150,
+    observer: manager.health,
+    expectedListeners: (id) => manager.health.expectedListeners(id),
+  });
+  fanInRef = fanIn;
+  for (const name of [
+    'connectionOpened',
+    'connectionClosed',
+    'reconnect',
+    'listenerState',
+    'failover',
+    'rotation',
+    'backfill',
+    'backfillFailed',
+    'error',
+    'positions',
+    'marketStreamTracked',
+  ] as const) {
+    manager.events.on(name, (e) => {
+      const list = (events[name] ??= []) as unknown[];
+      list.push(e);
+    });
+  }
+  const sleep = (ms: number): Promise<void> => realClock.sleep(ms);
+  const until = async (pred: () => boolean, simMs: number, what: string): Promise<void> => {
+    const end = realClock.now() + simMs;
+    while (!pred()) {
+      if (realClock.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  await manager.start(plan);
+  await until(
+    () => manager.status().influencers.every((i) => i.coverage === 'dual'),
+    10_000 * k,
+    'every influencer covered by two listeners',
+  );
+  return {
+    sim,
+    clock: realClock,
+    manager,
+    fanIn,
+    plan,
+    batches,
+    events,
+    influencerOf,
+    sleep,
+    until,
+    async settle() {
+      sim.pause();
+      await sleep(1500);
+      await fanIn.flush();
+    },
+    async close() {
+      await manager.close();
+      await fanIn.close();
+      await sim.close();
+    },
+  };
+}
+
+export interface Verdict {
+  readonly expected: number;
+  readonly emitted: number;
+  readonly lost: string[];
+  readonly duplicated: string[];
+  readonly unexpected: string[];
+  readonly orderViolations: string[];
+}
+
+/**
+ * Compares the fan-in output for `users` with ground truth. For market-stream-only accounts
+ * (`tapeOnly`) the truth is the fills that appear on the trades tape of a subscribed coin.
+ */
+export function verify(
+  stack: Stack,
+  users: readonly string[],
+  tapeOnly: ReadonlySet<string> = new Set(),
+): Verdict {
+  const emitted = new Map<string, FillEvent[]>(); // influencer|coin -> fills
+  const seen = new Map<string, number>();
+  for (const b of stack.batches) {
+    const key = `${b.influencerId}|${b.coin}`;
+    const list = emitted.get(key) ?? [];
+    list.push(...b.fills);
+    emitted.set(key, list);
+    for (const f of b.fills)
+      seen.set(`${b.influencerId}|${f.eventId}`, (seen.get(`${b.influencerId}|${f.eventId}`) ?? 0) + 1);
+  }
+  const coins = new Set(stack.manager.coins());
+  const lost: string[] = [];
+  const expectedIds = new Set<string>();
+  let expected = 0;
+  for (const user of users) {
+    const inf = stack.influencerOf.get(user) ?? '?';
+    const tape = tapeOnly.has(user)
+      ? new Set(
+          stack.sim.groundTruth
+            .trades()
+            .filter((t) => coins.has(t.coin))
+            .map((t) => `${t.coin}|${t.tid}`),
+        )
+      : null;
+    for (const f of stack.sim.groundTruth.fills(user)) {
+      if (tape && !tape.has(`${f.coin}|${f.tid}`)) continue;
+      const id = eventId({
+        user,
+        coin: f.coin,
+        side: f.side,
+        tid: f.tid,
+        oid: f.oid,
+        time: f.time,
+        px: decStr(dec(f.px)),
+        sz: decStr(dec(f.sz)),
+      });
+      expected++;
+      expectedIds.add(`${inf}|${id}`);
+      if (!seen.has(`${inf}|${id}`)) lost.push(`${inf} ${f.coin} t=${f.time} tid=${f.tid}`);
+    }
+  }
+  const duplicated = [...seen].filter(([, n]) => n > 1).map(([k]) => k);
+  const unexpected = [...seen.keys()].filter((k) => !expectedIds.has(k));
+  const orderViolations: string[] = [];
+  for (const [key, fills] of emitted) {
+    let prev: FillEvent | null = null;
+    let pos: ReturnType<typeof dec> | null = null;
+    for (const f of fills) {
+      if (prev && f.time < prev.time) orderViolations.push(`${key}: block ${f.time} after ${prev.time}`);
+      if (f.startPosition !== null) {
+        const end = f.side === 'B' ? f.startPosition.plus(f.sz) : f.startPosition.minus(f.sz);
+        const selfPair =
+          prev !== null &&
+          prev.time === f.time &&
+          prev.startPosition !== null &&
+          prev.startPosition.eq(f.startPosition) &&
+          prev.side !== f.side &&
+          prev.sz.eq(f.sz);
+        if (pos !== null && !f.startPosition.eq(pos) && !selfPair) {
+          orderViolations.push(
+            `${key}: t=${f.time} starts at ${decStr(f.startPosition)}, expected ${decStr(pos)}`,
+          );
+        }
+        pos = selfPair && prev?.startPosition ? prev.startPosition : end;
+      }
+      prev = f;
+    }
+  }
+  return { expected, emitted: seen.size, lost, duplicated, unexpected, orderViolations };
+}
