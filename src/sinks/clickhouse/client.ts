@@ -4,7 +4,7 @@
  * a fake and the HTTP client could be swapped here alone. Works against 18.16 (no query
  * parameters are used; values are inlined by sql.ts).
  */
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { SqlExecutor } from './migrations.js';
 
 export interface ClickHouseLike extends SqlExecutor {
@@ -32,6 +32,9 @@ export function httpClickHouse(options: ClickHouseConnectionOptions): ClickHouse
     ...(options.password !== undefined ? { password: options.password } : {}),
     database: options.database ?? 'default',
     request_timeout: options.requestTimeoutMs ?? 30_000,
+    // The client would print every failed request to the console; failures reach us as thrown
+    // errors, which the store and the DurableQueue log through our logger.
+    log: { level: ClickHouseLogLevel.OFF },
   });
   return {
     async command(sql) {
