@@ -18,22 +18,16 @@
  */
 import type { Address, Clock, FillEvent, Logger } from '../core/index.js';
 import { StateError, errorMessage } from '../core/index.js';
-import { orderBlock } from './block-order.js';
 import type { DedupStore } from './dedup-store.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import type { DeliveryObserver, ExpectedListener } from './delivery-tracker.js';
 import { TypedEmitter } from './emitter.js';
 import type { FanInEvents } from './fanin-events.js';
 import { SerialWriter } from './key-writer.js';
+import { ReorderBuffer } from './reorder-buffer.js';
+import type { FanInBatch, LateGroups } from './reorder-buffer.js';
 
-export interface FanInBatch {
-  readonly influencerId: string;
-  readonly coin: string;
-  readonly blockTime: number;
-  readonly fills: readonly FillEvent[];
-  /** Arrived after its block (or a later block of the key) had been released. */
-  readonly late: boolean;
-}
+export type { FanInBatch } from './reorder-buffer.js';
 
 export interface FanInOptions {
   readonly clock: Clock;
@@ -57,23 +51,6 @@ export interface FanInOptions {
   readonly observer?: DeliveryObserver;
 }
 
-interface Block {
-  readonly key: KeyState;
-  readonly time: number;
-  readonly due: number;
-  readonly fills: FillEvent[];
-  released: boolean;
-}
-
-interface KeyState {
-  readonly influencerId: string;
-  readonly coin: string;
-  readonly pending: Map<number, Block>;
-  releasedThrough: number;
-  readonly lastByUser: Map<string, FillEvent>;
-  readonly writer: SerialWriter<FanInBatch>;
-}
-
 export interface FanInStats {
   readonly received: number;
   readonly firstArrivals: number;
@@ -88,22 +65,13 @@ export interface FanInStats {
   readonly deliverErrors: number;
 }
 
-const byTime = (a: Block, b: Block): number => a.time - b.time;
-
 export class FanIn {
   readonly events: TypedEmitter<FanInEvents>;
   private readonly o: FanInOptions;
   private readonly log: Logger;
-  private readonly windowMs: number;
   private readonly maxPending: number;
   private readonly tracker: DeliveryTracker;
-  /** influencerId -> coin -> state (nested, so the hot path builds no composite key strings). */
-  private readonly keys = new Map<string, Map<string, KeyState>>();
-  private keyCount = 0;
-  private readonly dueQueue: Block[] = [];
-  private dueHead = 0;
-  /** Held fills without startPosition, by event id, so a richer copy can replace them. */
-  private readonly enrichable = new Map<string, Block[]>();
+  private readonly buffer: ReorderBuffer;
   private claimChain: Promise<void> = Promise.resolve();
   private claimsInFlight = 0;
   private timer: { cancel(): void } | null = null;
@@ -118,7 +86,6 @@ export class FanIn {
     late: 0,
     unroutable: 0,
     enriched: 0,
-    pendingFills: 0,
     deliverErrors: 0,
   };
   private readonly dupByListener = new Map<string, number>();
@@ -126,13 +93,22 @@ export class FanIn {
   constructor(opts: FanInOptions) {
     this.o = opts;
     this.log = opts.logger.child({ component: 'fanin' });
-    this.windowMs = opts.reorderWindowMs ?? 100;
     this.maxPending = opts.maxPendingFills ?? 100_000;
     this.tracker = new DeliveryTracker({
       graceMs: opts.missGraceMs ?? 5000,
       maxTracked: opts.maxTrackedDeliveries ?? 100_000,
       expectedListeners: opts.expectedListeners,
       isExpectedFrom: opts.isExpectedFrom,
+    });
+    this.buffer = new ReorderBuffer({
+      windowMs: opts.reorderWindowMs ?? 100,
+      makeWriter: () =>
+        new SerialWriter<FanInBatch>({
+          deliver: (b) => this.o.deliver(b),
+          onError: (b, err) => this.deliverFailed(b, err),
+          onIdle: () => this.checkIdle(),
+        }),
+      onBatch: (b, releasedThrough) => this.counted(b, releasedThrough),
     });
     this.events = new TypedEmitter((err, ev) =>
       this.log.error({ err, event: ev }, 'fan-in event listener threw'),
@@ -189,7 +165,7 @@ export class FanIn {
   /** Releases every held block now (ignoring the window) and waits for every key's writer. */
   async flush(): Promise<void> {
     await this.claimChain;
-    this.releaseDue(Infinity);
+    this.buffer.releaseDue(Infinity);
     await this.whenIdle();
   }
 
@@ -207,7 +183,8 @@ export class FanIn {
     return {
       ...this.c,
       duplicatesByListener: Object.fromEntries(this.dupByListener),
-      keys: this.keyCount,
+      pendingFills: this.buffer.pendingFills,
+      keys: this.buffer.size,
     };
   }
 
@@ -217,7 +194,7 @@ export class FanIn {
     firsts: readonly boolean[],
   ): void {
     const now = this.o.clock.now();
-    let lateBatches: Map<string, { key: KeyState; fills: FillEvent[] }> | null = null;
+    const late: LateGroups = new Map();
     for (let i = 0; i < fills.length; i++) {
       const f = fills[i] as FillEvent;
       if (!firsts[i]) {
@@ -228,21 +205,17 @@ export class FanIn {
       this.o.observer?.onFirstArrival(f.source.listenerId);
       const infl = routes[i] as readonly string[];
       this.tracker.first(f, infl, now);
-      for (const inf of infl) {
-        const key = this.keyState(inf, f.coin);
-        if (f.time <= key.releasedThrough) {
-          lateBatches ??= new Map();
-          const k = `${inf}\u0001${f.coin}\u0001${f.time}`;
-          const lb = lateBatches.get(k);
-          if (lb) lb.fills.push(f);
-          else lateBatches.set(k, { key, fills: [f] });
-          continue;
-        }
-        this.hold(key, f, now);
-      }
+      for (const inf of infl) this.buffer.add(inf, f, now, late);
     }
-    if (lateBatches) for (const lb of lateBatches.values()) this.emitLate(lb.key, lb.fills);
-    if (this.c.pendingFills > this.maxPending) this.forceRelease();
+    if (late.size > 0) this.buffer.writeLate(late);
+    if (this.buffer.pendingFills > this.maxPending) {
+      const blocks = this.buffer.releaseOver(this.maxPending);
+      this.log.warn(
+        { blocks, maxPendingFills: this.maxPending },
+        'fan-in over its pending bound: released blocks early',
+      );
+      this.events.emit('forcedRelease', { blocks });
+    }
     this.schedule();
   }
 
@@ -269,115 +242,27 @@ export class FanIn {
         });
       }
     }
-    if (f.startPosition !== null) this.enrich(f);
-  }
-
-  private enrich(f: FillEvent): void {
-    const blocks = this.enrichable.get(f.eventId);
-    if (!blocks) return;
-    this.enrichable.delete(f.eventId);
-    for (const b of blocks) {
-      const i = b.fills.findIndex((x) => x.eventId === f.eventId);
-      if (i >= 0 && !b.released) b.fills[i] = f;
-    }
-    this.c.enriched++;
-    this.events.emit('enriched', { eventId: f.eventId, listenerId: f.source.listenerId });
-  }
-
-  private keyState(influencerId: string, coin: string): KeyState {
-    let byCoin = this.keys.get(influencerId);
-    if (!byCoin) {
-      byCoin = new Map();
-      this.keys.set(influencerId, byCoin);
-    }
-    let s = byCoin.get(coin);
-    if (!s) {
-      const state: KeyState = {
-        influencerId,
-        coin,
-        pending: new Map(),
-        releasedThrough: -Infinity,
-        lastByUser: new Map(),
-        writer: new SerialWriter<FanInBatch>({
-          deliver: (b) => this.o.deliver(b),
-          onError: (b, err) => this.deliverFailed(b, err),
-          onIdle: () => this.checkIdle(),
-        }),
-      };
-      s = state;
-      byCoin.set(coin, s);
-      this.keyCount++;
-    }
-    return s;
-  }
-
-  private hold(key: KeyState, f: FillEvent, now: number): void {
-    let b = key.pending.get(f.time);
-    if (!b) {
-      b = { key, time: f.time, due: now + this.windowMs, fills: [], released: false };
-      key.pending.set(f.time, b);
-      this.dueQueue.push(b);
-    }
-    b.fills.push(f);
-    this.c.pendingFills++;
-    if (f.startPosition === null) {
-      const l = this.enrichable.get(f.eventId);
-      if (l) l.push(b);
-      else this.enrichable.set(f.eventId, [b]);
+    if (f.startPosition !== null && this.buffer.enrich(f)) {
+      this.c.enriched++;
+      this.events.emit('enriched', { eventId: f.eventId, listenerId: lid });
     }
   }
 
-  private emitLate(key: KeyState, fills: FillEvent[]): void {
-    const ordered = orderBlock(fills, (u) => key.lastByUser.get(u));
-    for (const f of ordered) {
-      this.c.late++;
-      this.events.emit('late', {
-        influencerId: key.influencerId,
-        coin: key.coin,
-        eventId: f.eventId,
-        blockTime: f.time,
-        releasedThrough: key.releasedThrough,
-      });
-    }
-    this.write(key, {
-      influencerId: key.influencerId,
-      coin: key.coin,
-      blockTime: fills[0]?.time ?? 0,
-      fills: ordered,
-      late: true,
-    });
-  }
-
-  /** Releases `block` and every earlier pending block of its key, in block-time order. */
-  private releaseThrough(key: KeyState, through: number): void {
-    let ready: Block[];
-    if (key.pending.size === 1) {
-      ready = [...key.pending.values()]; // the common case: nothing to sort
-    } else {
-      ready = [];
-      for (const b of key.pending.values()) if (b.time <= through) ready.push(b);
-      ready.sort(byTime);
-    }
-    for (const b of ready) {
-      key.pending.delete(b.time);
-      b.released = true;
-      this.c.pendingFills -= b.fills.length;
-      for (const f of b.fills) if (f.startPosition === null) this.enrichable.delete(f.eventId);
-      const ordered = orderBlock(b.fills, (u) => key.lastByUser.get(u));
-      for (const f of ordered) key.lastByUser.set(f.user, f);
-      if (b.time > key.releasedThrough) key.releasedThrough = b.time;
-      this.write(key, {
-        influencerId: key.influencerId,
-        coin: key.coin,
-        blockTime: b.time,
-        fills: ordered,
-        late: false,
-      });
-    }
-  }
-
-  private write(key: KeyState, batch: FanInBatch): void {
+  /** Counters and events for a batch about to be written. */
+  private counted(batch: FanInBatch, releasedThrough: number): void {
     this.c.emitted += batch.fills.length;
+    if (batch.late) {
+      for (const f of batch.fills) {
+        this.c.late++;
+        this.events.emit('late', {
+          influencerId: batch.influencerId,
+          coin: batch.coin,
+          eventId: f.eventId,
+          blockTime: f.time,
+          releasedThrough,
+        });
+      }
+    }
     if (this.events.has('emitted')) {
       this.events.emit('emitted', {
         influencerId: batch.influencerId,
@@ -387,7 +272,6 @@ export class FanIn {
         late: batch.late,
       });
     }
-    key.writer.write(batch);
   }
 
   private deliverFailed(batch: FanInBatch, err: unknown): void {
@@ -403,40 +287,11 @@ export class FanIn {
     });
   }
 
-  private releaseDue(now: number): void {
-    while (this.dueHead < this.dueQueue.length) {
-      const b = this.dueQueue[this.dueHead] as Block;
-      if (b.due > now) break;
-      this.dueQueue[this.dueHead++] = undefined as unknown as Block;
-      if (!b.released) this.releaseThrough(b.key, b.time);
-    }
-    if (this.dueHead > 1024 && this.dueHead * 2 > this.dueQueue.length) {
-      this.dueQueue.splice(0, this.dueHead);
-      this.dueHead = 0;
-    }
-  }
-
-  private forceRelease(): void {
-    let n = 0;
-    while (this.c.pendingFills > this.maxPending && this.dueHead < this.dueQueue.length) {
-      const b = this.dueQueue[this.dueHead++] as Block;
-      if (!b.released) {
-        this.releaseThrough(b.key, b.time);
-        n++;
-      }
-    }
-    this.log.warn(
-      { blocks: n, maxPendingFills: this.maxPending },
-      'fan-in over its pending bound: released blocks early',
-    );
-    this.events.emit('forcedRelease', { blocks: n });
-  }
-
   private onTimer(): void {
     this.timer = null;
     this.timerAt = Infinity;
     const now = this.o.clock.now();
-    this.releaseDue(now);
+    this.buffer.releaseDue(now);
     this.tracker.sweep(now, (m) => {
       this.o.observer?.onMissed(m);
       this.events.emit('missed', m);
@@ -445,12 +300,7 @@ export class FanIn {
   }
 
   private schedule(): void {
-    while (this.dueHead < this.dueQueue.length && (this.dueQueue[this.dueHead] as Block).released) {
-      this.dueQueue[this.dueHead++] = undefined as unknown as Block;
-    }
-    const nextBlock =
-      this.dueHead < this.dueQueue.length ? (this.dueQueue[this.dueHead] as Block).due : Infinity;
-    const at = Math.min(nextBlock, this.tracker.nextDue() ?? Infinity);
+    const at = Math.min(this.buffer.nextDue(), this.tracker.nextDue() ?? Infinity);
     if (at === Infinity || at >= this.timerAt) return;
     this.timer?.cancel();
     this.timerAt = at;
@@ -463,10 +313,7 @@ export class FanIn {
   }
 
   private isIdle(): boolean {
-    if (this.claimsInFlight > 0) return false;
-    for (const byCoin of this.keys.values())
-      for (const k of byCoin.values()) if (!k.writer.idle) return false;
-    return true;
+    return this.claimsInFlight === 0 && this.buffer.writersIdle();
   }
 
   private checkIdle(): void {
