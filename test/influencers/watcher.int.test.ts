@@ -176,4 +176,27 @@ describe('InfluencerWatcher on Redis', () => {
       expect(w.current().map((i) => i.id)).toEqual(['a', 'c', 'd']);
     },
   );
+  it.runIf(isControllable('redis'))(
+    'Redis down at start-up: starts empty and unavailable, loads once Redis is up',
+    async () => {
+      const control = serviceControl('redis');
+      await control.stop();
+      let w: InfluencerWatcher;
+      try {
+        w = startWatcher(600_000, 200);
+        expect(await w.start()).toEqual([]);
+        expect(w.sourceState()).toBe('unavailable');
+      } finally {
+        await control.start();
+      }
+      const seed = new RedisInfluencerStore({ connection: { url, keyPrefix: prefix } });
+      try {
+        await seed.add({ id: 'late', address: ADDR(7) }, 'test');
+      } finally {
+        await seed.close();
+      }
+      await eventually(() => w.current().length === 1, 'initial load after Redis came up', 15_000);
+      expect(w.sourceState()).toBe('ok');
+    },
+  );
 });
