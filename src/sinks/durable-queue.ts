@@ -28,87 +28,27 @@ import {
   silentLogger,
   systemClock,
 } from '../core/index.js';
-import type { Clock, Logger, RetryPolicy } from '../core/index.js';
-import { TypedEmitter } from './emitter.js';
+import type { Clock, Logger } from '../core/index.js';
+import { Notifier, TypedEmitter } from './emitter.js';
+import type {
+  CloseReport,
+  DurableQueueEvents,
+  DurableQueueOptions,
+  EnqueueOutcome,
+  QueueMode,
+  QueueStats,
+} from './durable-queue-options.js';
+
+export type {
+  CloseReport,
+  DurableQueueEvents,
+  DurableQueueOptions,
+  EnqueueOutcome,
+  OverflowPolicy,
+  QueueMode,
+  QueueStats,
+} from './durable-queue-options.js';
 import { Spool } from './spool/spool.js';
-
-export type QueueMode = 'memory' | 'spill';
-export type OverflowPolicy = 'block' | 'shed';
-export type EnqueueOutcome = 'accepted' | 'shed';
-
-export interface DurableQueueOptions<T> {
-  /** Used in logs, events and error messages (e.g. `signals`, `raw-events`, `dead-letters`). */
-  readonly name: string;
-  /** Deliver one batch to the sink; resolve only when the sink acknowledged all of it. */
-  readonly deliver: (batch: readonly T[]) => Promise<void>;
-  /** Spool directory; null/undefined = memory only (records in memory are lost on a hard exit). */
-  readonly spoolDir?: string | null;
-  /** Record <-> spool text. Default JSON. The text must not contain a newline (JSON never does). */
-  readonly encode?: (record: T) => string;
-  readonly decode?: (text: string) => T;
-  /** Records held in memory before enqueue() waits (or sheds). Default 10 000. */
-  readonly maxMemoryRecords?: number;
-  /** Buffered records that switch the queue to the spool. Default maxMemoryRecords / 2. */
-  readonly spillThreshold?: number;
-  /** Records per sink call. Default 500. */
-  readonly maxBatchRecords?: number;
-  /** Spool bytes past which the spool stops growing (then backpressure or shedding). Default 1 GiB. */
-  readonly maxSpoolBytes?: number;
-  /** Spool segment size. Default 8 MiB. */
-  readonly segmentBytes?: number;
-  /** What enqueue() does when memory (and spool) are full. Default `block`; `shed` drops and counts. */
-  readonly overflow?: OverflowPolicy;
-  /** Backoff between delivery attempts. After maxAttempts the queue reports `stalled` and keeps trying at maxDelayMs. */
-  readonly retryPolicy?: RetryPolicy;
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  readonly random?: () => number;
-}
-
-export interface DurableQueueEvents<T> {
-  delivered: { readonly records: readonly T[]; readonly fromSpool: boolean };
-  spilled: { readonly count: number };
-  shed: { readonly count: number };
-  deliveryFailed: { readonly attempt: number; readonly delayMs: number; readonly error: unknown };
-  stalled: { readonly attempts: number; readonly error: unknown };
-  corrupt: { readonly count: number };
-  recovered: { readonly records: number; readonly bytes: number; readonly segments: number };
-  mode: { readonly mode: QueueMode; readonly reason: string };
-  spoolError: { readonly error: unknown };
-}
-
-export interface QueueStats {
-  readonly mode: QueueMode;
-  /** Records held in memory (buffered, in flight or waiting to be spooled). */
-  readonly depth: number;
-  readonly spoolRecords: number;
-  readonly spoolBytes: number;
-  readonly delivered: number;
-  readonly shed: number;
-  readonly spilled: number;
-  readonly corrupt: number;
-  readonly failures: number;
-}
-
-export interface CloseReport {
-  /** Records still undelivered at close and now in the spool (delivered by the next process). */
-  readonly spooled: number;
-  /** Records lost because the queue has no spool and the sink did not take them in time. */
-  readonly lost: number;
-}
-
-/** A set of promises resolved together: the pump and writer park on these. */
-class Notifier {
-  private waiters: (() => void)[] = [];
-  wait(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-  notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const resolve of w) resolve();
-  }
-}
 
 const defaultEncode = (r: unknown): string => JSON.stringify(r);
 const defaultDecode = (s: string): unknown => JSON.parse(s);

@@ -35,3 +35,16 @@ export class TypedEmitter<Events extends object> {
     }
   }
 }
+
+/** A set of promises resolved together: the pump and writer park on these. */
+export class Notifier {
+  private waiters: (() => void)[] = [];
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+}
