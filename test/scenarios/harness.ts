@@ -90,7 +90,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   const clock = k === 1 ? undefined : scaledClock(k);
   const realClock: Clock = clock ?? (await import('../../src/core/index.js')).systemClock;
   const sim = await startSimulator(
-    { tickMs: 50, accounts: 3, eventsPerBlock: 3, ...o.sim },
+    { tickMs: 50, accounts: 3, eventsPerBlock: 3, ...o.sim, paused: true },
     { clock: realClock },
   );
   const n = o.influencers ?? sim.accounts.length;
@@ -140,9 +140,9 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       ...o.connection,
     },
     rotationTuning: { maxAgeMs: 0, replacementTimeoutMs: 5000, ...o.rotation },
-    healthOptions: { evaluateEveryMs: 200, reconnectCooldownMs: 2000, staleAfterMs: 10_000, ...o.health },
+    healthOptions: { evaluateEveryMs: 200 * k, reconnectCooldownMs: 2000, staleAfterMs: 10_000, ...o.health },
     universe: { refreshMs: 0, extraCoins: o.extraCoins ?? ['#118440'], includeSpot: true },
-    reportEveryMs: 100,
+    reportEveryMs: 100 * k,
   });
   const fanIn = new FanIn({
     clock: realClock,
@@ -187,6 +187,8 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     10_000 * k,
     'every influencer covered by two listeners',
   );
+  // Trading starts once every listener is subscribed: the trades feed has no snapshot.
+  if (o.sim?.paused !== true) sim.resume();
   return {
     sim,
     clock: realClock,
@@ -200,7 +202,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     until,
     async settle() {
       sim.pause();
-      await sleep(1500);
+      await new Promise((r) => setTimeout(r, 1000));
       await fanIn.flush();
     },
     async close() {
