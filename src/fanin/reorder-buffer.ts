@@ -37,6 +37,8 @@ interface KeyState {
   readonly pending: Map<number, Block>;
   releasedThrough: number;
   readonly lastByUser: Map<string, FillEvent>;
+  /** Bound once per key: orderBlock's hint for where the previous block left each user. */
+  readonly lastOf: (user: string) => FillEvent | undefined;
   readonly writer: SerialWriter<FanInBatch>;
 }
 
@@ -102,7 +104,7 @@ export class ReorderBuffer {
   writeLate(late: LateGroups): void {
     for (const [key, byTime] of late) {
       for (const [time, fills] of byTime) {
-        const ordered = orderBlock(fills, (u) => key.lastByUser.get(u));
+        const ordered = orderBlock(fills, key.lastOf);
         this.write(key, {
           influencerId: key.influencerId,
           coin: key.coin,
@@ -178,12 +180,14 @@ export class ReorderBuffer {
     }
     let s = byCoin.get(coin);
     if (!s) {
+      const lastByUser = new Map<string, FillEvent>();
       s = {
         influencerId,
         coin,
         pending: new Map(),
         releasedThrough: -Infinity,
-        lastByUser: new Map(),
+        lastByUser,
+        lastOf: (u) => lastByUser.get(u),
         writer: this.o.makeWriter(),
       };
       byCoin.set(coin, s);
@@ -194,30 +198,40 @@ export class ReorderBuffer {
 
   /** Releases the block at `through` and every earlier pending block of its key, in time order. */
   private releaseThrough(key: KeyState, through: number): void {
-    let ready: Block[];
     if (key.pending.size === 1) {
-      ready = [...key.pending.values()]; // the common case: nothing to sort
+      // The common case: only this block is held, nothing to collect or sort.
+      this.releaseBlock(key, key.pending.values().next().value as Block);
+      return;
+    }
+    const ready: Block[] = [];
+    for (const b of key.pending.values()) if (b.time <= through) ready.push(b);
+    ready.sort(byTime);
+    for (const b of ready) this.releaseBlock(key, b);
+  }
+
+  private releaseBlock(key: KeyState, b: Block): void {
+    key.pending.delete(b.time);
+    b.released = true;
+    this.pending -= b.fills.length;
+    let ordered: FillEvent[];
+    if (b.fills.length === 1) {
+      ordered = b.fills;
+      const f = b.fills[0] as FillEvent;
+      if (f.startPosition === null) this.enrichable.delete(f.eventId);
+      key.lastByUser.set(f.user, f);
     } else {
-      ready = [];
-      for (const b of key.pending.values()) if (b.time <= through) ready.push(b);
-      ready.sort(byTime);
-    }
-    for (const b of ready) {
-      key.pending.delete(b.time);
-      b.released = true;
-      this.pending -= b.fills.length;
       for (const f of b.fills) if (f.startPosition === null) this.enrichable.delete(f.eventId);
-      const ordered = orderBlock(b.fills, (u) => key.lastByUser.get(u));
+      ordered = orderBlock(b.fills, key.lastOf);
       for (const f of ordered) key.lastByUser.set(f.user, f);
-      if (b.time > key.releasedThrough) key.releasedThrough = b.time;
-      this.write(key, {
-        influencerId: key.influencerId,
-        coin: key.coin,
-        blockTime: b.time,
-        fills: ordered,
-        late: false,
-      });
     }
+    if (b.time > key.releasedThrough) key.releasedThrough = b.time;
+    this.write(key, {
+      influencerId: key.influencerId,
+      coin: key.coin,
+      blockTime: b.time,
+      fills: ordered,
+      late: false,
+    });
   }
 
   private write(key: KeyState, batch: FanInBatch): void {
