@@ -6,7 +6,7 @@
  * timer, runs gap repairs while holding later fills, and hands signals to the publisher
  * before advancing the cursor (at-least-once; deterministic ids make redelivery harmless).
  */
-import { ZERO, dec, errorMessage, marketClass, silentLogger, systemClock } from '../core/index.js';
+import { ZERO, dec, dexOf, errorMessage, marketClass, silentLogger, systemClock } from '../core/index.js';
 import type { Clock, Decimal, FillEvent, Logger, MarketClass, TimerHandle } from '../core/index.js';
 import { TypedEmitter } from './emitter.js';
 import type { PositionEngineEvents } from './events.js';
@@ -238,6 +238,7 @@ export class PositionEngine {
     for (const market of [...markets].sort()) {
       const t = this.tracker(inf, market);
       if (!this.seededClasses.has(t.cls)) continue;
+      if (snap.dexes !== undefined && !snap.dexes.includes(dexOf(market))) continue;
       const ref = { influencerId, market };
       const pt = t.pendingTime;
       if (pt !== null && pt <= snap.time) this.guard(t, () => t.closeBlock());

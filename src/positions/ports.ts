@@ -26,6 +26,11 @@ export interface PositionSnapshot {
   readonly positions: ReadonlyMap<string, Decimal>;
   /** As-of time of the snapshot in ms (clearinghouseState `time`, or the local request time). */
   readonly time: number;
+  /**
+   * The perp dexes this snapshot covers ('' = main dex). Absent = all of them. A WS
+   * `clearinghouseState` push covers one dex: markets of other dexes must not be read as flat.
+   */
+  readonly dexes?: readonly string[];
 }
 
 /** `clearinghouseState` for every dex of the account (protocol reference §4). */
