@@ -64,6 +64,8 @@ export class InfoWeightBudget {
   private readonly window: RollingWindow;
   private readonly maxWaitMs: number;
   private readonly clock: Clock;
+  /** Weight charged since start, for a monotonic Prometheus counter. */
+  private spent = 0;
 
   constructor(options: InfoWeightBudgetOptions = {}) {
     this.name = options.name ?? 'default';
@@ -80,6 +82,7 @@ export class InfoWeightBudget {
       const wait = this.window.waitFor(this.clock.now(), weight, this.limit);
       if (wait === 0) {
         this.window.add(this.clock.now(), weight);
+        this.spent += weight;
         return;
       }
       if (waited + wait > this.maxWaitMs) {
@@ -96,7 +99,15 @@ export class InfoWeightBudget {
 
   /** Charge weight learned after the fact (per-item weight). */
   charge(weight: number): void {
-    if (weight > 0) this.window.add(this.clock.now(), weight);
+    if (weight > 0) {
+      this.window.add(this.clock.now(), weight);
+      this.spent += weight;
+    }
+  }
+
+  /** Total weight charged since this budget was created (monotonic). */
+  total(): number {
+    return this.spent;
   }
 
   used(): number {
