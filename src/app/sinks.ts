@@ -45,6 +45,8 @@ export interface BuildSinksDeps {
   readonly config: ServiceConfig;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Duration of every successful sink call (publish latency histogram). */
+  readonly onPublishLatency?: (sink: string, seconds: number) => void;
 }
 
 /** In-memory records per queue before it spills or applies back-pressure. */
@@ -54,7 +56,12 @@ function overflowOf(shed: string): OverflowPolicy {
   return shed === 'never' ? 'block' : 'shed';
 }
 
-export async function buildSinks({ config, logger, clock }: BuildSinksDeps): Promise<SinkSet> {
+export async function buildSinks({
+  config,
+  logger,
+  clock,
+  onPublishLatency,
+}: BuildSinksDeps): Promise<SinkSet> {
   const k = config.sinks.kafka;
   const ch = config.sinks.clickhouse;
   const local = config.sinks.local;
@@ -118,12 +125,22 @@ export async function buildSinks({ config, logger, clock }: BuildSinksDeps): Pro
     parts.push(`raw events -> ${join(local.dir, 'raw.ndjson')}`);
   }
 
-  const queue = <T>(name: string, deliver: (batch: readonly T[]) => Promise<void>, shed: string) =>
+  const queue = <T>(
+    name: string,
+    deliver: (batch: readonly T[]) => Promise<void>,
+    shed: string,
+    maxBatchRecords?: number,
+  ) =>
     DurableQueue.open<T>({
       name,
-      deliver,
+      deliver: async (batch: readonly T[]) => {
+        const t0 = clock.now();
+        await deliver(batch);
+        onPublishLatency?.(name, (clock.now() - t0) / 1000);
+      },
       spoolDir: join(spool.dir, name),
       maxMemoryRecords: MEMORY_RECORDS,
+      ...(maxBatchRecords === undefined ? {} : { maxBatchRecords }),
       maxSpoolBytes: spool.maxBytes,
       overflow: overflowOf(shed),
       clock,
@@ -133,7 +150,13 @@ export async function buildSinks({ config, logger, clock }: BuildSinksDeps): Pro
   // A spool left by a killed process is recovered here and drained before anything new.
   const [signals, raw, deadLetterQueue] = await Promise.all([
     queue<SinkRecord>('signals', (b) => signalSink.publish(b), spool.shed.signals),
-    queue<RawEvent>('raw-events', (b) => rawSink.insert(b), spool.shed.raw),
+    // One queue batch = one ClickHouse insert, so the store's own batching is not split.
+    queue<RawEvent>(
+      'raw-events',
+      (b) => rawSink.insert(b),
+      spool.shed.raw,
+      useClickHouse ? ch.batch.maxRows : undefined,
+    ),
     queue<DeadLetter>('dead-letters', (b) => dlqSink.publish(b), spool.shed.deadLetters),
   ]);
   const deadLetters = new DeadLetterRecorder({ dlq: deadLetterQueue, raw, clock, logger });

@@ -9,11 +9,11 @@
  * (rotation-driver.ts). `applyPlan` moves to a new plan with minimal churn (diffPlans).
  * Listener ids are stable slots; roles are ListenerHealth's (see types.ts).
  */
-import type { Clock, ListenerRole, Logger, TimerHandle } from '../core/index.js';
+import type { Clock, ListenerKind, ListenerRole, Logger, TimerHandle } from '../core/index.js';
 import { errorMessage, silentLogger, systemClock, ValidationError } from '../core/index.js';
 import { ListenerHealth, RotationCoordinator } from '../fanin/index.js';
 import type { ConnectionState as HealthState } from '../fanin/index.js';
-import type { Subscription } from '../protocol/index.js';
+import type { InfoClient, Subscription } from '../protocol/index.js';
 import { TypedEmitter, subscriptionKey } from '../protocol/index.js';
 import { BackfillGate } from './backfill.js';
 import { CoinUniverse } from './coin-universe.js';
@@ -172,6 +172,23 @@ export class ListenerManager {
 
   coins(): readonly string[] {
     return this.universe.list();
+  }
+
+  /** The listener's kind (user-stream or market-stream), for metric labels. */
+  kindOf(listenerId: string): ListenerKind | undefined {
+    return this.directory.get(listenerId)?.kind;
+  }
+
+  /**
+   * The info client of an egress pool (default: the first). Other stages (position seeding,
+   * gap backfill) must use it rather than their own, so every REST call from one IP draws
+   * from that IP's single 1200/min weight budget.
+   */
+  infoClient(pool?: string): InfoClient {
+    const p = pool === undefined ? this.pools.values().next().value : this.pools.get(pool);
+    if (p === undefined)
+      throw new ValidationError(`ListenerManager: unknown egress pool ${String(pool)}`, []);
+    return p.info;
   }
 
   currentPlan(): ListenerPlan {

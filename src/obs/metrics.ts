@@ -263,9 +263,10 @@ export class Metrics {
 
   // --- messages, fan-in, signals -------------------------------------------------------------
 
-  readonly messageReceived = (e: E.MessageReceived): void =>
+  /** `n` frames at once: the listener layer reports counts per interval, not per frame. */
+  readonly messageReceived = (e: E.MessageReceived, n = 1): void =>
     this.safe('messageReceived', () =>
-      this.m.messagesReceived.inc({ channel: this.g(N.messagesReceived, 'channel', e.channel) }),
+      this.m.messagesReceived.inc({ channel: this.g(N.messagesReceived, 'channel', e.channel) }, count(n)),
     );
 
   /** A no-op unless per-influencer labels are enabled (influencers x markets series). */

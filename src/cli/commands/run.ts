@@ -1,15 +1,107 @@
-/** `ingest run`: not built yet. It says so and exits 7 rather than pretending. */
+/**
+ * `ingest run`: the service. Settings come from `--config` (or INGEST_CONFIG) plus the
+ * documented INGEST_* environment variables; with neither it runs the embedded default:
+ * the simulator as source, local NDJSON sinks, signals printed as they happen.
+ *
+ * SIGTERM/SIGINT start the ordered shutdown (listeners stop, fan-in drains, signals settle,
+ * sinks flush, the rest stays fsync'd in the spool). A second signal, or the shutdown
+ * timeout, exits at once; the spool makes that safe.
+ */
 import type { Command } from 'commander';
-import { EXIT } from '../exit-codes.js';
+import { App } from '../../app/index.js';
+import { errorMessage } from '../../core/index.js';
+import { loadConfig, systemEnv } from '../../config/index.js';
+import { createLogger } from '../../obs/index.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
+
+/** Longest graceful shutdown before a hard exit. */
+const SHUTDOWN_TIMEOUT_MS = 25_000;
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('(run: not available yet)')
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .action(() => {
-      process.stderr.write('ingest run: not available yet in this build\n');
-      process.exitCode = EXIT.NOT_IMPLEMENTED;
+    .description('Run the ingester (embedded default: simulator source, local sinks, no servers)')
+    .option(
+      '-c, --config <path>',
+      'service config file (YAML or JSON); default: INGEST_CONFIG or embedded defaults',
+    )
+    .option(
+      '--duration <seconds>',
+      'stop by itself after this many seconds (demos, smoke tests)',
+      parseSeconds,
+    )
+    .action(async (opts: { config?: string; duration?: number }) => {
+      process.exitCode = await runService(opts);
     });
+}
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`--duration expects a positive number of seconds, got ${v}`);
+  return n;
+}
+
+async function runService(opts: { config?: string; duration?: number }): Promise<number> {
+  const loaded = loadConfig({
+    ...(opts.config === undefined ? {} : { path: opts.config }),
+    env: systemEnv(),
+  });
+  const config = loaded.config;
+  const local = config.sinks.kafka.brokers.length === 0;
+  const printSignals = config.sinks.local.printSignals || (local && config.source.kind === 'simulator');
+  // With signals on stdout, logs go to stderr so the two streams stay separable.
+  const { default: pino } = await import('pino');
+  const logger = createLogger({
+    level: config.log.level,
+    pretty: config.log.pretty,
+    ...(printSignals ? { destination: pino.destination({ fd: 2, sync: true }) } : {}),
+  });
+  const app = new App({
+    config,
+    logger,
+    ...(printSignals ? { onSignalLine: (line: string) => void process.stdout.write(line + '\n') } : {}),
+  });
+
+  let signals = 0;
+  const done = new Promise<number>((resolve) => {
+    const stop = (why: string): void => {
+      signals++;
+      if (signals > 1) {
+        logger.warn({ why }, 'second stop request: exiting now (undelivered records are in the spool)');
+        process.exit(EXIT.FAILURE);
+      }
+      logger.info({ why }, 'stopping');
+      const hard = setTimeout(() => {
+        logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out: exiting now');
+        process.exit(EXIT.FAILURE);
+      }, SHUTDOWN_TIMEOUT_MS);
+      hard.unref();
+      app.close(SHUTDOWN_TIMEOUT_MS - 5000).then(
+        () => resolve(EXIT.OK),
+        (err: unknown) => {
+          logger.error({ err }, `shutdown failed: ${errorMessage(err)}`);
+          resolve(EXIT.FAILURE);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    if (opts.duration !== undefined) setTimeout(() => stop('duration elapsed'), opts.duration * 1000).unref();
+  });
+
+  try {
+    if (printSignals) {
+      process.stderr.write(
+        `ingest: source=${config.source.kind} sinks=${local ? config.sinks.local.dir : 'kafka'}; signals below, logs on stderr\n`,
+      );
+    }
+    await app.start();
+    if (printSignals && app.httpUrl) process.stderr.write(`ingest: status page ${app.httpUrl}/status\n`);
+  } catch (err) {
+    logger.fatal({ err }, `start-up failed: ${errorMessage(err)}`);
+    await app.close(5000).catch(() => undefined);
+    return exitCodeFor(err);
+  }
+  return done;
 }

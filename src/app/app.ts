@@ -1,0 +1,517 @@
+/**
+ * The composition root: the one place that builds the pipeline from config and wires
+ * concrete adapters into ports.
+ *
+ *   source (simulator or Hyperliquid) -> ListenerManager (primary + secondary listeners per
+ *   influencer) -> FanIn (dedup, per-(influencer, market) order) -> PositionEngine (signals)
+ *   -> DurableQueue -> Kafka / local log;  raw fills -> ClickHouse / local;  dead letters -> DLQ.
+ *
+ * Influencers come from Redis, a file or the simulator and are applied live (re-plan,
+ * admit, remove). Shutdown is ordered and idempotent: influencer watch, listeners, fan-in
+ * drain, position settle, sinks flush (the rest stays fsync'd in the spool), clients.
+ */
+import type { Clock, Decimal, FillEvent, Logger, TimerHandle } from '../core/index.js';
+import { dec, errorMessage, systemClock } from '../core/index.js';
+import type { ServiceConfig } from '../config/index.js';
+import type { DedupStore, FanInBatch } from '../fanin/index.js';
+import { FanIn, LayeredDedupStore, MemoryDedupStore } from '../fanin/index.js';
+import type { Influencer, InfluencerDiff } from '../influencers/index.js';
+import { InfluencerWatcher } from '../influencers/index.js';
+import type { ListenerPlan } from '../listeners/index.js';
+import { ListenerManager, fetchCoinUniverse, planListeners } from '../listeners/index.js';
+import { Metrics, ObsServer } from '../obs/index.js';
+import type { CursorStore, PositionSnapshot, Signal } from '../positions/index.js';
+import { MemoryCursorStore, PositionEngine } from '../positions/index.js';
+import type { Simulator } from '../sim/index.js';
+import type { SinkRecord } from '../sinks/index.js';
+import { AckGatedCursorStore } from './ack-gated-cursors.js';
+import { InfoFillHistory, InfoPositionSource } from './hl-adapters.js';
+import { GAUGE_SAMPLE_MS, wireMetrics } from './metrics-wiring.js';
+import { egressPools, plannerInput } from './plan-input.js';
+import { signalLine } from './signal-line.js';
+import { toSinkRecord } from './signal-record.js';
+import type { SinkSet } from './sinks.js';
+import { buildSinks } from './sinks.js';
+import { StatusReporter } from './status.js';
+
+export interface AppOptions {
+  readonly config: ServiceConfig;
+  /** pino in production; anything Logger-shaped in tests. */
+  readonly logger: Logger & { level: string };
+  readonly clock?: Clock;
+  /** Called with each signal's one-line form (local mode prints them). */
+  readonly onSignalLine?: (line: string) => void;
+  /** Registry and server are created here unless a test passes its own metrics. */
+  readonly metrics?: Metrics;
+}
+
+/** Upper bound on receipt times remembered for end-to-end latency (entries are dropped on use). */
+const MAX_RECEIPT_TIMES = 200_000;
+/** Extra wait before a position-feed snapshot is compared, beyond reorder + settle windows. */
+const RECONCILE_MARGIN_MS = 2000;
+
+export class App {
+  readonly config: ServiceConfig;
+  readonly metrics: Metrics;
+  private readonly log: Logger;
+  private readonly rootLogger: Logger & { level: string };
+  private readonly clock: Clock;
+  private readonly onSignalLine: ((line: string) => void) | undefined;
+
+  sim: Simulator | null = null;
+  sinks: SinkSet | null = null;
+  manager: ListenerManager | null = null;
+  fanIn: FanIn | null = null;
+  engine: PositionEngine | null = null;
+  watcher: InfluencerWatcher | null = null;
+  server: ObsServer | null = null;
+  private cursors: AckGatedCursorStore | null = null;
+  private readonly pendingReconciles = new Set<TimerHandle>();
+  /** Samples state gauges now (tests call it before scraping /metrics). */
+  sampleGauges: () => void = () => undefined;
+  private readonly closers: { name: string; close: () => Promise<unknown> }[] = [];
+  private readonly receivedAt = new Map<string, number>();
+  private influencers = new Map<string, Influencer>();
+  private coinCount = 1;
+  private started = false;
+  private closing: Promise<void> | null = null;
+  private replanChain: Promise<void> = Promise.resolve();
+  /** Signals published since start, by action (for the summary line at shutdown). */
+  readonly signalCounts = new Map<string, number>();
+
+  constructor(options: AppOptions) {
+    this.config = options.config;
+    this.rootLogger = options.logger;
+    this.log = options.logger.child({ component: 'app' });
+    this.clock = options.clock ?? systemClock;
+    this.onSignalLine = options.onSignalLine;
+    this.metrics =
+      options.metrics ?? new Metrics({ perInfluencerLabels: options.config.metrics.perInfluencerLabels });
+  }
+
+  /** URL of the ops HTTP server once started. */
+  get httpUrl(): string | null {
+    return this.server?.url ?? null;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { config, clock } = this;
+    const logger = this.rootLogger;
+
+    // 1. Ops endpoints first, so /health answers and /ready explains while the rest starts.
+    const status = new StatusReporter({ app: this, clock });
+    this.server = new ObsServer({
+      host: config.http.host,
+      port: config.http.port,
+      metrics: this.metrics,
+      status,
+      readiness: status,
+      logLevel: this.rootLogger,
+      logger,
+      clock,
+    });
+    await this.server.start();
+    this.closers.push({ name: 'http', close: () => this.server?.close() ?? Promise.resolve() });
+
+    // 2. Where events come from.
+    let wsUrl = config.hyperliquid.wsUrl;
+    let infoUrl = config.hyperliquid.infoUrl;
+    if (config.source.kind === 'simulator') {
+      const { startSimulator } = await import('../sim/index.js');
+      const s = config.source.simulator;
+      this.sim = await startSimulator(
+        { seed: s.seed, accounts: s.accounts, tickMs: s.tickMs, host: s.host, port: s.port },
+        { clock, logger },
+      );
+      wsUrl = this.sim.wsUrl;
+      infoUrl = this.sim.infoUrl;
+      this.closers.push({ name: 'simulator', close: () => this.sim?.close() ?? Promise.resolve() });
+      this.log.info({ wsUrl, accounts: this.sim.accounts.length }, 'embedded simulator started');
+    }
+
+    // 3. Sinks (recovering any spool a killed predecessor left).
+    this.sinks = await buildSinks({
+      config,
+      logger,
+      clock,
+      onPublishLatency: (sink, seconds) => this.metrics.publishLatency({ sink }, seconds),
+    });
+    this.log.info({ sinks: this.sinks.describe }, 'sinks ready');
+
+    // 4. Redis, when something needs it.
+    const redisNeeded =
+      config.influencers.source === 'redis' ||
+      config.fanin.dedup.redis.enabled ||
+      config.source.kind !== 'simulator';
+    const redis = redisNeeded && config.influencers.source !== 'simulator' ? await this.connectRedis() : null;
+
+    // 5. Listeners, fan-in, positions.
+    const manager = new ListenerManager({
+      clock,
+      logger,
+      wsUrl,
+      infoUrl,
+      pools: egressPools(config),
+      sink: { push: (fills) => this.onFills(fills) },
+      onRawEvent: (e) => this.enqueueRaw(e),
+      onDeadLetter: (d) => void this.sinks?.deadLetters.record(d),
+      connection: {
+        heartbeat: {
+          intervalMs: config.hyperliquid.heartbeat.pingIntervalMs,
+          timeoutMs: config.hyperliquid.heartbeat.pongTimeoutMs,
+        },
+        stall: { timeoutMs: config.hyperliquid.stallTimeoutMs },
+        reconnect: {
+          policy: { ...config.hyperliquid.reconnect, maxAttempts: Infinity },
+        },
+        subscribeRatePerSec: Math.max(
+          1,
+          Math.round(1000 / Math.max(1, config.hyperliquid.resubscribe.intervalMs)),
+        ),
+      },
+      healthOptions: { lagThresholdMs: config.listeners.lagRotationThresholdMs },
+      universe: { refreshMs: config.listeners.universeRefreshIntervalMs },
+    });
+    this.manager = manager;
+    this.closers.push({ name: 'listeners', close: () => manager.close() });
+
+    const info = manager.infoClient();
+    const cursorStore: CursorStore = redis ? await redisCursorStore(redis, config) : new MemoryCursorStore();
+    this.cursors = new AckGatedCursorStore(cursorStore, logger);
+    const adapterOpts = {
+      info,
+      clock,
+      logger,
+      onBackfilledRaw: (e: Parameters<App['enqueueRaw']>[0]) => this.enqueueRaw(e),
+      influencersOf: (user: string) => manager.resolveInfluencers(user),
+    };
+    this.engine = new PositionEngine({
+      logger,
+      clock,
+      fillHistory: new InfoFillHistory(adapterOpts),
+      positionSource: new InfoPositionSource(adapterOpts),
+      cursorStore: this.cursors,
+      publish: (signal) => this.publish(signal),
+      mode: config.positions.aggregation,
+      settleMs: config.positions.settleWindowMs,
+      signalClasses: config.positions.marketClasses,
+    });
+
+    const dedup = await this.buildDedup(redis);
+    this.fanIn = new FanIn({
+      clock,
+      logger,
+      dedup,
+      resolveInfluencers: manager.resolveInfluencers,
+      deliver: (batch) => this.deliver(batch),
+      reorderWindowMs: config.fanin.reorderWindowMs,
+      missGraceMs: config.fanin.failoverGraceMs,
+      observer: manager.health,
+      expectedListeners: (id) => manager.health.expectedListeners(id),
+    });
+    this.sinks.signals.events.on('delivered', ({ records }) => this.onSignalsAcked(records));
+    const wiring = wireMetrics({
+      metrics: this.metrics,
+      manager,
+      fanIn: this.fanIn,
+      engine: this.engine,
+      sinks: this.sinks,
+      setDegraded: (id, degraded) => this.engine?.setDegraded(id, degraded),
+    });
+    this.sampleGauges = wiring.sample;
+    const gaugeTimer = clock.setInterval(() => wiring.sample(), GAUGE_SAMPLE_MS);
+    this.closers.push({ name: 'gauges', close: () => Promise.resolve(gaugeTimer.cancel()) });
+    // Position feed pushes reconcile the engine, but only once every fill up to the snapshot's
+    // time has had the chance to pass the fan-in's reorder window and the engine's settle
+    // window; the engine itself skips a snapshot older than fills it already applied.
+    const reconcileDelayMs =
+      config.fanin.reorderWindowMs + config.positions.settleWindowMs + RECONCILE_MARGIN_MS;
+    manager.events.on('positions', (p) => {
+      const snap = positionsSnapshot(p.states, p.receivedAt);
+      const timer = clock.setTimeout(() => {
+        this.pendingReconciles.delete(timer);
+        if (this.closing) return;
+        for (const id of p.influencerIds) this.engine?.reconcile(id, snap);
+      }, reconcileDelayMs);
+      this.pendingReconciles.add(timer);
+    });
+
+    // 6. Influencers: load, plan, admit; then follow changes live.
+    const { createInfluencerSource } = await import('../influencers/from-config.js');
+    const source = createInfluencerSource(
+      { influencers: config.influencers, redis: redisConnection(config) },
+      { ...(this.sim ? { simulatorAccounts: this.sim.accounts } : {}), clock },
+    );
+    this.watcher = new InfluencerWatcher({
+      source,
+      reconcileIntervalMs: config.influencers.reconcileIntervalMs,
+      clock,
+      logger,
+    });
+    this.watcher.on('change', (e) => this.enqueueReplan(e.diff, e.current));
+    this.watcher.on('rejected', (e) =>
+      this.log.warn(
+        { influencer: e.id, issues: e.issues, kept: e.kept },
+        'invalid influencer record rejected',
+      ),
+    );
+    this.coinCount = await this.coinUniverseSize(info);
+    const initial = await this.watcher.start();
+    for (const i of initial) this.influencers.set(i.id, i);
+    await manager.start(this.plan());
+    this.logPlan(manager.currentPlan());
+    await this.admitAll([...this.influencers.values()]);
+    this.closers.push({ name: 'influencers', close: () => this.watcher?.close() ?? Promise.resolve() });
+    if (redis) this.closers.push({ name: 'redis', close: () => redis.quit().catch(() => undefined) });
+    this.log.info(
+      { influencers: this.influencers.size, http: this.server.url, source: config.source.kind },
+      'ingest started',
+    );
+  }
+
+  /** Ordered, idempotent shutdown. Whatever cannot be delivered in time stays in the spool. */
+  close(timeoutMs = 15_000): Promise<void> {
+    this.closing ??= this.doClose(timeoutMs);
+    return this.closing;
+  }
+
+  /** Current influencers (last good set). */
+  currentInfluencers(): readonly Influencer[] {
+    return [...this.influencers.values()];
+  }
+
+  private async doClose(timeoutMs: number): Promise<void> {
+    const step = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        this.log.error({ err, step: name }, `shutdown step ${name} failed: ${errorMessage(err)}`);
+      }
+    };
+    this.log.info('shutting down');
+    for (const t of this.pendingReconciles) t.cancel();
+    this.pendingReconciles.clear();
+    for (const c of this.closers.filter((c) => c.name === 'gauges')) await step(c.name, c.close);
+    // Stop sources first: no new fills while we drain.
+    await step('influencers', () => this.watcher?.close() ?? Promise.resolve());
+    await step('listeners', () => this.manager?.close() ?? Promise.resolve());
+    await step('simulator', () => this.sim?.close() ?? Promise.resolve());
+    // Drain: the fan-in releases held blocks, the engine closes open blocks and emits.
+    await step('fan-in', () => this.fanIn?.close() ?? Promise.resolve());
+    await step('positions', async () => {
+      this.engine?.flush();
+      await this.engine?.idle();
+      await this.engine?.close();
+    });
+    await step('sinks', () => this.sinks?.close(timeoutMs) ?? Promise.resolve());
+    for (const c of this.closers.filter((c) => ['redis', 'http'].includes(c.name)))
+      await step(c.name, c.close);
+    const counts = Object.fromEntries(this.signalCounts);
+    this.log.info({ signals: counts }, 'stopped');
+  }
+
+  // ---- pipeline glue -------------------------------------------------------------------
+
+  private onFills(fills: readonly FillEvent[]): void {
+    for (const f of fills) {
+      if (this.receivedAt.size >= MAX_RECEIPT_TIMES) {
+        const oldest = this.receivedAt.keys().next();
+        if (!oldest.done) this.receivedAt.delete(oldest.value);
+      }
+      if (!this.receivedAt.has(f.eventId)) this.receivedAt.set(f.eventId, f.source.receivedAt);
+    }
+    this.fanIn?.push(fills);
+  }
+
+  private deliver(batch: FanInBatch): void {
+    const engine = this.engine;
+    if (!engine) return;
+    for (const fill of batch.fills) engine.ingest(batch.influencerId, fill);
+  }
+
+  private async publish(signal: Signal): Promise<void> {
+    const sinks = this.sinks;
+    if (!sinks) throw new Error('sinks not started');
+    // End-to-end latency starts at the first receipt of the earliest fill behind the signal.
+    let first = Infinity;
+    for (const id of signal.sourceEventIds) {
+      const t = this.receivedAt.get(id);
+      if (t !== undefined) {
+        first = Math.min(first, t);
+        this.receivedAt.delete(id);
+      }
+    }
+    const record = toSinkRecord(signal, Number.isFinite(first) ? first : this.clock.now());
+    this.cursors?.signalEnqueued(signal.influencerId, signal.market, signal.signalId);
+    const outcome = await sinks.signals.enqueue(record);
+    if (outcome === 'shed') this.cursors?.signalsAcknowledged([signal.signalId]);
+    this.signalCounts.set(signal.action, (this.signalCounts.get(signal.action) ?? 0) + 1);
+    this.onSignalLine?.(signalLine(signal));
+  }
+
+  private onSignalsAcked(records: readonly SinkRecord[]): void {
+    this.cursors?.signalsAcknowledged(records.map((r) => r.id));
+    const now = this.clock.now();
+    for (const r of records) this.metrics.endToEndLatency(Math.max(0, now - r.createdAt) / 1000);
+  }
+
+  private enqueueRaw(e: Parameters<SinkSet['raw']['enqueue']>[0]): void {
+    this.sinks?.raw.enqueue(e).catch((err: unknown) => {
+      this.log.warn({ err, eventId: e.eventId }, `raw event not stored: ${errorMessage(err)}`);
+    });
+  }
+
+  // ---- influencers and planning -----------------------------------------------------------
+
+  private plan(): ListenerPlan {
+    const input = plannerInput(this.config, [...this.influencers.values()], this.coinCount);
+    return planListeners(input, this.manager?.currentPlan());
+  }
+
+  private logPlan(plan: ListenerPlan): void {
+    for (const u of plan.unplaced) {
+      this.log.warn(
+        { influencer: u.influencerId, role: u.role, reason: u.reason },
+        `listener not placed: ${u.detail}`,
+      );
+    }
+    this.log.info(
+      {
+        connections: plan.connections.length,
+        capacity: plan.capacity,
+        assignments: plan.assignments.length,
+        unplaced: plan.unplaced.length,
+      },
+      'listener plan applied',
+    );
+  }
+
+  private enqueueReplan(diff: InfluencerDiff, current: readonly Influencer[]): void {
+    this.replanChain = this.replanChain
+      .then(() => this.applyDiff(diff, current))
+      .catch((err: unknown) =>
+        this.log.error({ err }, `applying influencer change failed: ${errorMessage(err)}`),
+      );
+  }
+
+  private async applyDiff(diff: InfluencerDiff, current: readonly Influencer[]): Promise<void> {
+    if (!this.manager || !this.engine || this.closing) return;
+    this.influencers = new Map(current.map((i) => [i.id, i]));
+    for (const removed of diff.removed) {
+      this.engine.remove(removed.id);
+      this.metrics.forgetInfluencer(removed.id);
+    }
+    await this.manager.applyPlan(this.plan());
+    this.logPlan(this.manager.currentPlan());
+    const admit = [
+      ...diff.added,
+      ...diff.changed.filter((c) => c.before.address !== c.after.address).map((c) => c.after),
+    ];
+    for (const c of diff.changed) if (c.before.address !== c.after.address) this.engine.remove(c.before.id);
+    await this.admitAll(admit);
+    this.log.info(
+      {
+        added: diff.added.map((i) => i.id),
+        removed: diff.removed.map((i) => i.id),
+        changed: diff.changed.map((c) => c.id),
+      },
+      'influencer change applied',
+    );
+  }
+
+  private async admitAll(list: readonly Influencer[]): Promise<void> {
+    const engine = this.engine;
+    if (!engine) return;
+    await Promise.all(
+      list
+        .filter((i) => i.enabled)
+        .map((i) =>
+          engine.admit(i.id, i.address).catch((err: unknown) => {
+            // The engine buffers fills and admit() may be retried: keep the rest running.
+            this.log.error({ err, influencer: i.id }, `seeding positions failed: ${errorMessage(err)}`);
+          }),
+        ),
+    );
+  }
+
+  private async coinUniverseSize(info: Parameters<typeof fetchCoinUniverse>[0]): Promise<number> {
+    try {
+      return (await fetchCoinUniverse(info)).length;
+    } catch (err) {
+      this.log.warn({ err }, `coin universe unavailable, planning with an estimate: ${errorMessage(err)}`);
+      return 300;
+    }
+  }
+
+  private async buildDedup(redis: RedisLike | null): Promise<DedupStore> {
+    const d = this.config.fanin.dedup;
+    const memory = new MemoryDedupStore({ maxEntries: d.memoryMaxEntries, ttlMs: d.memoryTtlMs });
+    if (!d.redis.enabled || !redis) return memory;
+    const { RedisDedupStore } = await import('../fanin/adapters.js');
+    const remote = new RedisDedupStore({
+      redis: redis as never,
+      keyPrefix: `${this.config.redis.keyPrefix}dedup:`,
+    });
+    return new LayeredDedupStore({
+      memory,
+      remote,
+      clock: this.clock,
+      logger: this.rootLogger,
+      remoteTtlMs: d.redis.ttlMs,
+    });
+  }
+
+  private async connectRedis(): Promise<RedisLike> {
+    const { createRedis } = await import('../influencers/redis-adapter.js');
+    const client = createRedis(redisConnection(this.config), 'service');
+    // Unreachable at start-up is not fatal: ioredis keeps reconnecting and users degrade to memory.
+    await client.connect().catch((err: unknown) => {
+      this.log.warn(
+        { err },
+        `redis unreachable at start-up, retrying in the background: ${errorMessage(err)}`,
+      );
+    });
+    return client as unknown as RedisLike;
+  }
+}
+
+interface RedisLike {
+  quit(): Promise<unknown>;
+}
+
+function redisConnection(config: ServiceConfig) {
+  return {
+    url: config.redis.url,
+    ...(config.redis.username === undefined ? {} : { username: config.redis.username }),
+    ...(config.redis.password === undefined ? {} : { password: config.redis.password }),
+    tls: config.redis.tls,
+    keyPrefix: config.redis.keyPrefix,
+  };
+}
+
+async function redisCursorStore(redis: RedisLike, config: ServiceConfig): Promise<CursorStore> {
+  const { RedisCursorStore } = await import('../positions/adapters.js');
+  return new RedisCursorStore({ redis: redis as never, keyPrefix: config.redis.keyPrefix });
+}
+
+function positionsSnapshot(
+  states: readonly (readonly [
+    string,
+    { assetPositions: readonly { position: { coin: string; szi: string } }[]; time: number },
+  ])[],
+  receivedAt: number,
+): PositionSnapshot {
+  const positions = new Map<string, Decimal>();
+  let time = 0;
+  for (const [, s] of states) {
+    time = Math.max(time, s.time);
+    for (const ap of s.assetPositions) {
+      const szi = dec(ap.position.szi);
+      if (!szi.isZero()) positions.set(ap.position.coin, szi);
+    }
+  }
+  // Only the dexes this push covers: a main-dex push says nothing about HIP-3 markets.
+  return { positions, time: time || receivedAt, dexes: states.map(([dex]) => dex) };
+}

@@ -1,0 +1,154 @@
+/**
+ * Maps component events to Prometheus metrics (obs/Metrics). Components know nothing about
+ * prom-client; this file is the whole mapping, so a dashboard question ("where does
+ * ingest_failovers_total come from?") has one answer. Gauges that describe current state
+ * (coverage, queue depth, spool size, budget use) are sampled on a short interval.
+ */
+import type { ListenerRole } from '../core/index.js';
+import type { FanIn } from '../fanin/index.js';
+import type { ListenerManager } from '../listeners/index.js';
+import type { Metrics } from '../obs/index.js';
+import type { PositionEngine } from '../positions/index.js';
+import { marketClass } from '../core/index.js';
+import type { SinkSet } from './sinks.js';
+
+export interface WireMetricsDeps {
+  readonly metrics: Metrics;
+  readonly manager: ListenerManager;
+  readonly fanIn: FanIn;
+  readonly engine: PositionEngine;
+  readonly sinks: SinkSet;
+  /** Called for influencers whose coverage changed, to flag their signals (quality.degradedListener). */
+  readonly setDegraded: (influencerId: string, degraded: boolean) => void;
+}
+
+/** How often state gauges are sampled. */
+export const GAUGE_SAMPLE_MS = 1000;
+
+export interface MetricsWiring {
+  /** Sample every state gauge now (tests call it before scraping). */
+  sample(): void;
+}
+
+export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
+  const { metrics: m, manager, fanIn, engine, sinks } = d;
+  const roleOf = (listenerId: string): ListenerRole => manager.health.roleOf(listenerId) ?? 'primary';
+  const distinct = (roles: readonly ListenerRole[]): ListenerRole[] =>
+    roles.length === 0 ? ['primary'] : [...new Set(roles)];
+
+  // Connections and listeners.
+  manager.events.on('connectionOpened', (e) => {
+    for (const role of distinct(e.roles)) m.connectionOpened({ role, kind: e.kind, pool: e.pool });
+  });
+  manager.events.on('connectionClosed', (e) => {
+    for (const role of distinct(e.roles))
+      m.connectionClosed({ role, kind: e.kind, pool: e.pool, reason: e.cause });
+  });
+  manager.events.on('reconnect', (e) => {
+    for (const role of distinct(e.roles)) m.reconnect({ role, kind: e.kind, reason: e.reason });
+  });
+  manager.events.on('listenerState', (e) =>
+    m.listenerState({ influencer: e.influencerId, role: e.role, kind: e.kind, state: e.to }),
+  );
+  // A swap because the primary lags is a role rotation; one because it died or degraded is a failover.
+  manager.events.on('failover', (e) => {
+    if (e.reason === 'sustained-lag') m.roleRotation({ influencer: e.influencerId, reason: e.reason });
+    else m.failover({ influencer: e.influencerId, reason: e.reason });
+  });
+  manager.events.on('messages', (e) => {
+    m.messageReceived({ channel: e.channel }, e.count);
+    if (e.channel === 'trades') m.tradesSeen(e.count);
+  });
+  const weightSeen = new Map<string, number>();
+  manager.events.on('budget', (e) => {
+    const u = e.usage;
+    const l = e.limits;
+    m.budgetUse({ pool: e.pool, resource: 'users', used: u.users, limit: l.maxUsers });
+    m.budgetUse({ pool: e.pool, resource: 'connections', used: u.connections, limit: l.maxConnections });
+    m.budgetUse({
+      pool: e.pool,
+      resource: 'subscriptions',
+      used: u.subscriptions,
+      limit: l.maxSubscriptions,
+    });
+    m.budgetUse({
+      pool: e.pool,
+      resource: 'new_connections_per_minute',
+      used: u.newConnectionsInWindow,
+      limit: l.maxNewConnectionsPerWindow,
+    });
+    m.budgetUse({
+      pool: e.pool,
+      resource: 'messages_per_minute',
+      used: u.messagesInWindow,
+      limit: l.maxMessagesPerWindow,
+    });
+    const total = manager.infoClient(e.pool).weightBudget.total();
+    const delta = total - (weightSeen.get(e.pool) ?? 0);
+    weightSeen.set(e.pool, total);
+    if (delta > 0) m.restWeightUsed(delta, { pool: e.pool });
+  });
+  manager.events.on('backfill', (e) =>
+    m.gapBackfilled({ outcome: e.truncated ? 'truncated' : 'listener-backfill' }),
+  );
+  manager.events.on('backfillFailed', () => m.gapBackfilled({ outcome: 'failed' }));
+
+  // Fan-in: duplicates, misses, who was first and by how much.
+  fanIn.events.on('duplicateSuppressed', (e) => m.duplicateSuppressed({ role: roleOf(e.listenerId) }));
+  fanIn.events.on('missed', (e) => m.eventMissed({ role: roleOf(e.listenerId) }));
+  fanIn.events.on('firstDelivery', (e) => {
+    const influencer = e.listenerId.split('/')[0] ?? e.listenerId;
+    m.listenerSkew({ influencer, ms: e.leadMs });
+    const kind = manager.kindOf(e.otherListenerId);
+    if (kind) m.listenerLag({ role: roleOf(e.otherListenerId), kind, ms: e.leadMs });
+  });
+
+  // Positions: signals, gaps and their repair.
+  engine.events.on('signal', (s) =>
+    m.signalEmitted({ action: s.action, marketClass: marketClass(s.market) }),
+  );
+  engine.events.on('gap', () => m.gapDetected());
+  engine.events.on('backfill', (e) => m.gapBackfilled({ outcome: e.truncated ? 'truncated' : 'backfilled' }));
+  engine.events.on('reconcile', (e) => {
+    if (e.changed) m.gapBackfilled({ outcome: 'reconciled' });
+  });
+
+  // Dead letters: every one was a rejected frame.
+  sinks.deadLetters.events.on('deadLetter', (e) => {
+    m.frameRejected({ reason: e.reason });
+    m.deadLettered({ reason: e.reason });
+  });
+
+  const degraded = new Map<string, boolean>();
+  const sample = (): void => {
+    const status = manager.status();
+    let dual = 0;
+    let single = 0;
+    let dark = 0;
+    for (const inf of status.influencers) {
+      if (inf.coverage === 'dual') dual++;
+      else if (inf.coverage === 'single') single++;
+      else dark++;
+      m.influencerHealthyListeners(
+        { influencer: inf.influencer },
+        inf.listeners.filter((l) => l.healthy).length,
+      );
+      const isDegraded = inf.coverage !== 'dual';
+      if (degraded.get(inf.influencer) !== isDegraded) {
+        degraded.set(inf.influencer, isDegraded);
+        d.setDegraded(inf.influencer, isDegraded);
+      }
+    }
+    m.coverage({ dual, single, dark });
+    for (const [sink, q] of [
+      ['signals', sinks.signals],
+      ['raw_events', sinks.raw],
+      ['dead_letters', sinks.deadLetterQueue],
+    ] as const) {
+      const st = q.stats();
+      m.sinkQueueDepth({ sink }, st.depth);
+      m.spoolSize({ sink }, st.spoolBytes, st.spoolRecords);
+    }
+  };
+  return { sample };
+}

@@ -1,0 +1,112 @@
+/**
+ * Implements the ops server's StatusProvider and ReadinessProvider from the running app.
+ * /status shows each influencer's two listeners (kind, role, state, lag, last event,
+ * failovers) and coverage; /ready is true only when config is loaded, every sink is reachable
+ * or its queue is spooling, and every tracked influencer has at least one live listener.
+ */
+import type { Clock } from '../core/index.js';
+import type {
+  Readiness,
+  ReadinessCheck,
+  ReadinessProvider,
+  StatusProvider,
+  StatusSnapshot,
+} from '../obs/index.js';
+import { readinessFromChecks } from '../obs/index.js';
+import type { ListenerManager } from '../listeners/index.js';
+import type { SinkSet } from './sinks.js';
+
+/** What the reporter reads; the App satisfies it. */
+export interface StatusSource {
+  readonly manager: ListenerManager | null;
+  readonly sinks: SinkSet | null;
+  readonly signalCounts: ReadonlyMap<string, number>;
+  readonly config: { readonly source: { readonly kind: string } };
+}
+
+export class StatusReporter implements StatusProvider, ReadinessProvider {
+  constructor(private readonly o: { readonly app: StatusSource; readonly clock: Clock }) {}
+
+  status(): StatusSnapshot {
+    const { manager } = this.o.app;
+    const now = this.o.clock.now();
+    if (!manager) {
+      return {
+        generatedAt: now,
+        coverage: { dual: 0, single: 0, dark: 0 },
+        influencers: [],
+        service: this.service(),
+      };
+    }
+    const s = manager.status();
+    const coverage = { dual: 0, single: 0, dark: 0 };
+    for (const i of s.influencers) coverage[i.coverage]++;
+    return {
+      generatedAt: now,
+      coverage,
+      influencers: s.influencers.map((i) => ({
+        influencer: i.influencer,
+        address: i.address,
+        coverage: i.coverage,
+        failovers: i.failovers,
+        lastFailoverReason: i.lastFailoverReason,
+        listeners: i.listeners.map((l) => ({
+          id: l.id,
+          kind: l.kind,
+          role: l.role,
+          state: l.degradedReason ? `${l.state} (${l.degradedReason})` : l.state,
+          healthy: l.healthy,
+          lagMs: l.lagMs,
+          lastEventAt: l.lastEventAt,
+          pool: l.pool,
+        })),
+      })),
+      service: this.service(),
+    };
+  }
+
+  async readiness(): Promise<Readiness> {
+    const { manager, sinks } = this.o.app;
+    const checks: ReadinessCheck[] = [{ name: 'config', ok: true }];
+    if (!sinks) {
+      checks.push({ name: 'sinks', ok: false, detail: 'starting' });
+    } else {
+      const queues = { signals: sinks.signals, raw: sinks.raw, dlq: sinks.deadLetterQueue };
+      const results = await Promise.all(
+        sinks.probes.map(async (p, i) => {
+          const reachable = await p.probe.ping().catch(() => false);
+          const queue = Object.values(queues)[i];
+          const spooling = queue?.stats().mode === 'spill';
+          return { name: p.name, ok: reachable || spooling, reachable, spooling };
+        }),
+      );
+      const bad = results.filter((r) => !r.ok).map((r) => `${r.name} unreachable and not spooling`);
+      const spooling = results.filter((r) => !r.reachable && r.spooling).map((r) => `${r.name} spooling`);
+      checks.push({
+        name: 'sinks',
+        ok: bad.length === 0,
+        ...(bad.length + spooling.length > 0 ? { detail: [...bad, ...spooling].join('; ') } : {}),
+      });
+    }
+    if (!manager) {
+      checks.push({ name: 'listeners', ok: false, detail: 'starting' });
+    } else {
+      const s = manager.status();
+      const dark = s.influencers.filter((i) => i.coverage === 'dark').map((i) => i.influencer);
+      checks.push({
+        name: 'listeners',
+        ok: dark.length === 0,
+        detail:
+          dark.length === 0
+            ? `${s.influencers.length} influencers covered`
+            : `no live listener for ${dark.length}: ${dark.slice(0, 10).join(', ')}`,
+      });
+    }
+    return readinessFromChecks(checks);
+  }
+
+  private service(): Record<string, string | number> {
+    const signals = [...this.o.app.signalCounts.values()].reduce((a, b) => a + b, 0);
+    return { source: this.o.app.config.source.kind, signals };
+  }
+}
