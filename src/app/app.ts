@@ -334,6 +334,10 @@ export class App {
   private async publish(signal: Signal): Promise<void> {
     const sinks = this.sinks;
     if (!sinks) throw new Error('sinks not started');
+    if (!this.signalsMarket(signal)) {
+      for (const id of signal.sourceEventIds) this.receivedAt.delete(id);
+      return;
+    }
     // End-to-end latency starts at the first receipt of the earliest fill behind the signal.
     let first = Infinity;
     for (const id of signal.sourceEventIds) {
@@ -349,6 +353,15 @@ export class App {
     if (outcome === 'shed') this.cursors?.signalsAcknowledged([signal.signalId]);
     this.signalCounts.set(signal.action, (this.signalCounts.get(signal.action) ?? 0) + 1);
     this.onSignalLine?.(signalLine(signal));
+  }
+
+  /**
+   * An influencer's `markets` (empty = all) restricts what is signalled, not what is tracked:
+   * the engine follows every market, so widening the list later starts from true positions.
+   */
+  private signalsMarket(signal: Signal): boolean {
+    const markets = this.influencers.get(signal.influencerId)?.markets;
+    return markets === undefined || markets.length === 0 || markets.includes(signal.market);
   }
 
   private onSignalsAcked(records: readonly SinkRecord[]): void {
@@ -399,18 +412,23 @@ export class App {
   private async applyDiff(diff: InfluencerDiff, current: readonly Influencer[]): Promise<void> {
     if (!this.manager || !this.engine || this.closing) return;
     this.influencers = new Map(current.map((i) => [i.id, i]));
-    for (const removed of diff.removed) {
-      this.engine.remove(removed.id);
-      this.metrics.forgetInfluencer(removed.id);
+    // A disabled influencer is followed no more, exactly like a removed one: its positions are
+    // dropped now (no late signals while it is off), and enabling it again re-seeds them from
+    // the exchange, since the fills it made while off were never seen.
+    const stopped = [
+      ...diff.removed,
+      ...diff.changed.filter((c) => c.before.enabled && !c.after.enabled).map((c) => c.before),
+    ];
+    for (const s of stopped) {
+      this.engine.remove(s.id);
+      this.metrics.forgetInfluencer(s.id);
     }
     await this.manager.applyPlan(this.plan());
     this.logPlan(this.manager.currentPlan());
-    const admit = [
-      ...diff.added,
-      ...diff.changed.filter((c) => c.before.address !== c.after.address).map((c) => c.after),
-    ];
-    for (const c of diff.changed) if (c.before.address !== c.after.address) this.engine.remove(c.before.id);
-    await this.admitAll(admit);
+    const moved = diff.changed.filter((c) => c.before.address !== c.after.address);
+    const resumed = diff.changed.filter((c) => !c.before.enabled && c.after.enabled);
+    for (const c of moved) this.engine.remove(c.before.id);
+    await this.admitAll([...diff.added, ...moved.map((c) => c.after), ...resumed.map((c) => c.after)]);
     this.log.info(
       {
         added: diff.added.map((i) => i.id),
