@@ -9,3 +9,4 @@ export * from './market.js';
 export * from './events.js';
 export * from './event-id.js';
 export * from './validate.js';
+export * from './emitter.js';

@@ -11,6 +11,7 @@ import {
   isIngestError,
 } from './errors.js';
 import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
 
 export interface RetryPolicy {
   /** First delay in ms. */
@@ -77,20 +78,6 @@ export function isRetriable(error: unknown): boolean {
   return true;
 }
 
-const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new AbortedError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
 export async function retry<T>(
   fn: (ctx: RetryContext) => Promise<T>,
   options: RetryOptions = {},
@@ -98,7 +85,8 @@ export async function retry<T>(
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
   const label = options.label ?? 'operation';
   const shouldRetry = options.shouldRetry ?? isRetriable;
-  const sleep = options.clock ? options.clock.sleep.bind(options.clock) : realSleep;
+  const clock = options.clock ?? systemClock;
+  const sleep = clock.sleep.bind(clock);
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw new AbortedError(`${label}: aborted`);
     try {

@@ -21,7 +21,7 @@ import { StateError, errorMessage } from '../core/index.js';
 import type { DedupStore } from './dedup-store.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import type { DeliveryObserver, ExpectedListener } from './delivery-tracker.js';
-import { TypedEmitter } from './emitter.js';
+import { TypedEmitter } from '../core/index.js';
 import type { FanInEvents } from './fanin-events.js';
 import { SerialWriter } from './key-writer.js';
 import { ReorderBuffer } from './reorder-buffer.js';

@@ -24,7 +24,7 @@ import type {
   ExpectedListener,
   MissObservation,
 } from './delivery-tracker.js';
-import { TypedEmitter } from './emitter.js';
+import { TypedEmitter } from '../core/index.js';
 
 export const CONNECTION_STATES = ['disconnected', 'connecting', 'connected', 'subscribed'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];

@@ -37,4 +37,3 @@ export type {
   RotationUnit,
   PlannedRotationOptions,
 } from './rotation.js';
-export { TypedEmitter } from './emitter.js';

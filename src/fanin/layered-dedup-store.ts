@@ -14,7 +14,7 @@
 import type { Clock, Logger } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
 import type { DedupStore, RemoteDedupStore } from './dedup-store.js';
-import { TypedEmitter } from './emitter.js';
+import { TypedEmitter } from '../core/index.js';
 import type { MemoryDedupStore } from './memory-dedup-store.js';
 
 export interface LayeredDedupStoreOptions {

@@ -15,7 +15,7 @@
  */
 import type { Clock, Logger, TimerHandle } from '../core/index.js';
 import { AbortedError } from '../core/index.js';
-import { TypedEmitter } from './emitter.js';
+import { TypedEmitter } from '../core/index.js';
 
 export interface RotationCoordinatorOptions {
   readonly clock: Clock;

@@ -10,7 +10,7 @@ import type { Clock, DeadLetter, ListenerKind, Logger } from '../core/index.js';
 import { TimeoutError, errorMessage } from '../core/index.js';
 import type { ConnectionEvents, Subscription } from '../protocol/index.js';
 import { HlWsConnection, subscriptionKey } from '../protocol/index.js';
-import { TypedEmitter } from '../protocol/index.js';
+import { TypedEmitter } from '../core/index.js';
 import type { EgressPool } from './egress.js';
 import type { ConnectionTuning } from './types.js';
 
@@ -65,7 +65,7 @@ export class ManagedConnection {
     this.id = o.id;
     this.kind = o.kind;
     this.pool = o.pool;
-    this.events = new TypedEmitter((event, err) =>
+    this.events = new TypedEmitter((err, event) =>
       o.logger.error({ err, event, connection: o.id }, 'managed connection listener threw'),
     );
     this.current = this.makeSocket();

@@ -14,7 +14,8 @@ import { errorMessage, silentLogger, systemClock, ValidationError } from '../cor
 import { ListenerHealth, RotationCoordinator } from '../fanin/index.js';
 import type { ConnectionState as HealthState } from '../fanin/index.js';
 import type { InfoClient, Subscription } from '../protocol/index.js';
-import { TypedEmitter, subscriptionKey } from '../protocol/index.js';
+import { subscriptionKey } from '../protocol/index.js';
+import { TypedEmitter } from '../core/index.js';
 import { BackfillGate } from './backfill.js';
 import { CoinUniverse } from './coin-universe.js';
 import { ListenerDirectory } from './directory.js';
@@ -87,7 +88,7 @@ export class ListenerManager {
     this.o = options;
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ component: 'listeners' });
-    this.events = new TypedEmitter((event, err) =>
+    this.events = new TypedEmitter((err, event) =>
       this.log.error({ err, event }, 'listener manager event listener threw'),
     );
     if (options.pools.length === 0)

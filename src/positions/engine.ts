@@ -8,7 +8,7 @@
  */
 import { ZERO, dec, dexOf, errorMessage, marketClass, silentLogger, systemClock } from '../core/index.js';
 import type { Clock, Decimal, FillEvent, Logger, MarketClass, TimerHandle } from '../core/index.js';
-import { TypedEmitter } from './emitter.js';
+import { TypedEmitter } from '../core/index.js';
 import type { PositionEngineEvents } from './events.js';
 import type { CursorStore, FillHistory, PositionSnapshot, PositionSource, SignalPublisher } from './ports.js';
 import { repairGap } from './repair.js';
@@ -73,7 +73,7 @@ export class PositionEngine {
   constructor(private readonly opts: PositionEngineOptions = {}) {
     this.log = (opts.logger ?? silentLogger).child({ component: 'positions' });
     this.clock = opts.clock ?? systemClock;
-    this.events = new TypedEmitter((event, err) =>
+    this.events = new TypedEmitter((err, event) =>
       this.log.error({ err, event: String(event) }, 'position event listener threw'),
     );
     this.signalClasses = new Set(opts.signalClasses ?? DEFAULT_CLASSES);

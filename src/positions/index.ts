@@ -51,7 +51,6 @@ export { MemoryCursorStore } from './memory-cursor-store.js';
 export { StoredCursor, encodeCursor, decodeCursor } from './cursor-codec.js';
 export { chainSort, isSelfTradePair } from './chain.js';
 export { signedSize, isOwnLiquidation, isCounterpartyLiquidation, checkDir } from './fill-traits.js';
-export { TypedEmitter } from './emitter.js';
 export { replay } from './replay/replay.js';
 export type { ReplayOptions, ReplayStats } from './replay/replay.js';
 export { fillFromRawEvent, RawEventLine, RawFillPayload } from './replay/normalize.js';

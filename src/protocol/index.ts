@@ -30,7 +30,6 @@ export {
 } from './frame-parser.js';
 export type { FrameParserOptions, ParseResult, ParsedFrame } from './frame-parser.js';
 export { fillToEvent, tradeToEvents } from './normalize.js';
-export { TypedEmitter } from './emitter.js';
 export { RollingWindow } from './rolling-window.js';
 export { EgressBudget, DEFAULT_EGRESS_LIMITS } from './egress-budget.js';
 export type { EgressLimits, EgressUsage, EgressBudgetOptions, BudgetCheck } from './egress-budget.js';

@@ -7,7 +7,7 @@ import { DEAD_LETTER_REASONS, errorMessage, silentLogger, systemClock } from '..
 import type { Clock, DeadLetter, DeadLetterReason, Logger, RawEvent } from '../core/index.js';
 import { deadLetterToRawEvent } from './dead-letter-record.js';
 import type { DurableQueue } from './durable-queue.js';
-import { TypedEmitter } from './emitter.js';
+import { TypedEmitter } from '../core/index.js';
 
 export interface DeadLetterRecorderOptions {
   /** Queue in front of the DeadLetterPublisher (DLQ topic or local file). */

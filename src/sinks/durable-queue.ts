@@ -29,7 +29,8 @@ import {
   systemClock,
 } from '../core/index.js';
 import type { Clock, Logger } from '../core/index.js';
-import { Notifier, TypedEmitter } from './emitter.js';
+import { TypedEmitter } from '../core/index.js';
+import { Notifier } from './notifier.js';
 import type {
   CloseReport,
   DurableQueueEvents,

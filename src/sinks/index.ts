@@ -23,7 +23,6 @@ export type {
   QueueMode,
   QueueStats,
 } from './durable-queue.js';
-export { TypedEmitter } from './emitter.js';
 export { DeadLetterRecorder } from './dead-letters.js';
 export type { DeadLetterEvents, DeadLetterRecorderOptions } from './dead-letters.js';
 export {

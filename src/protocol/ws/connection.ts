@@ -17,7 +17,7 @@ import {
   systemClock,
 } from '../../core/index.js';
 import type { EgressBudget } from '../egress-budget.js';
-import { TypedEmitter } from '../emitter.js';
+import { TypedEmitter } from '../../core/index.js';
 import type { ParsedFrame } from '../frame-parser.js';
 import { FrameParser } from '../frame-parser.js';
 import type { EchoedSubscription } from '../schemas/ws.js';
@@ -165,7 +165,7 @@ export class HlWsConnection {
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ component: 'hl-ws', connection: options.id });
     this.budget = options.budget;
-    this.events = new TypedEmitter<ConnectionEvents>((event, err) =>
+    this.events = new TypedEmitter<ConnectionEvents>((err, event) =>
       this.log.error({ err, event }, 'connection event listener threw'),
     );
     this.parser = new FrameParser({

@@ -8,7 +8,7 @@
  */
 import { SinkError, errorMessage, silentLogger, systemClock } from '../../core/index.js';
 import type { Clock, Logger, RawEvent, TimerHandle } from '../../core/index.js';
-import { TypedEmitter } from '../emitter.js';
+import { TypedEmitter } from '../../core/index.js';
 import type { RawEventReader, RawEventStore, ReplayQuery } from '../ports.js';
 import type { ClickHouseLike } from './client.js';
 import { applyMigrations, loadMigrations } from './migrations.js';

@@ -8,7 +8,7 @@
  */
 import { SinkError, errorMessage, silentLogger } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
-import { TypedEmitter } from '../emitter.js';
+import { TypedEmitter } from '../../core/index.js';
 import type { AdminLike, KafkaClientFactory, KafkaMessageOut, ProducerLike } from './client.js';
 import { isFatalProducerError, kafkaErrorType } from './fatal.js';
 
