@@ -22,14 +22,24 @@ interface ReplayCliOptions {
 }
 
 function parseClasses(s: string): MarketClass[] {
-  const parts = s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const parts = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
   for (const p of parts)
     if (!(MARKET_CLASSES as readonly string[]).includes(p))
-      throw new ValidationError(`--classes: unknown market class "${p}" (allowed: ${MARKET_CLASSES.join(', ')})`, []);
+      throw new ValidationError(
+        `--classes: unknown market class "${p}" (allowed: ${MARKET_CLASSES.join(', ')})`,
+        [],
+      );
   return parts as MarketClass[];
 }
 
-export async function runReplay(o: ReplayCliOptions, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number> {
+export async function runReplay(
+  o: ReplayCliOptions,
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+): Promise<number> {
   if (!(SIGNAL_MODES as readonly string[]).includes(o.mode))
     throw new ValidationError(`--mode: expected one of ${SIGNAL_MODES.join(', ')}, got "${o.mode}"`, []);
   const signalClasses = parseClasses(o.classes);
