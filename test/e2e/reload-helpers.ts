@@ -186,3 +186,31 @@ export async function quiesce(app: App): Promise<void> {
   app.sim?.pause();
   await sleep(1500);
 }
+
+export interface LogRecord {
+  readonly level: 'warn' | 'error' | 'fatal';
+  readonly bindings: Record<string, unknown>;
+  readonly obj: Record<string, unknown>;
+  readonly msg: string;
+}
+
+/** A Logger that keeps warn/error/fatal lines (with child bindings) for assertions. */
+export function capturingLogger(): { logger: typeof quietLogger; records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  const make = (bindings: Record<string, unknown>): typeof silentLogger => {
+    const at =
+      (level: LogRecord['level']) =>
+      (a: Record<string, unknown> | string, b?: string): void => {
+        if (typeof a === 'string') records.push({ level, bindings, obj: {}, msg: a });
+        else records.push({ level, bindings, obj: a, msg: b ?? '' });
+      };
+    return {
+      ...silentLogger,
+      warn: at('warn'),
+      error: at('error'),
+      fatal: at('fatal'),
+      child: (more) => make({ ...bindings, ...more }),
+    };
+  };
+  return { logger: Object.assign(make({}), { level: 'warn' }), records };
+}

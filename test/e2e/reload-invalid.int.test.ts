@@ -1,0 +1,145 @@
+/**
+ * A corrupt influencer record written straight into Redis (bypassing the CLI's validation) and
+ * announced on the change channel must not hurt the running service: the watcher rejects it
+ * (event + a warning naming the influencer and the fields), the influencer stays tracked on its
+ * last good version, a valid change made meanwhile is still applied, and everyone keeps
+ * producing signals that end at the simulator's ground truth.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../../src/app/index.js';
+import { RECORD_FIELD, influencerKeys } from '../../src/influencers/index.js';
+import type { InfluencerWatcherEvents } from '../../src/influencers/index.js';
+import { services, uniqueName } from '../harness/index.js';
+import {
+  capturingLogger,
+  cliOk,
+  finalVsTruth,
+  quiesce,
+  recordSignals,
+  reloadConfig,
+  removeDir,
+  simAccounts,
+  subscribed,
+  tempDir,
+  waitFor,
+  watcherListening,
+} from './reload-helpers.js';
+import type { ReloadEnv } from './reload-helpers.js';
+
+let redis: Redis;
+let app: App | null = null;
+let dir = '';
+
+beforeAll(() => {
+  redis = new Redis(services().redis.url);
+  redis.on('error', () => undefined);
+});
+afterAll(async () => {
+  await redis.quit();
+});
+afterEach(async () => {
+  await app?.close(5000);
+  app = null;
+  removeDir(dir);
+  dir = '';
+});
+
+describe('an invalid influencer record while the service runs', () => {
+  it('is rejected, its last good version stays tracked, and the others keep working', async () => {
+    dir = tempDir();
+    const env: ReloadEnv = {
+      dir,
+      prefix: `${uniqueName('reload_invalid')}:`,
+      redisUrl: services().redis.url,
+      seed: 33,
+      accounts: 4,
+    };
+    const [oneAddr, victimAddr, twoAddr, extraAddr] = await simAccounts(env.seed, 4);
+    if (!oneAddr || !victimAddr || !twoAddr || !extraAddr) throw new Error('accounts');
+    await cliOk(env, 'add', oneAddr, '--id', 'one');
+    await cliOk(env, 'add', victimAddr, '--id', 'victim', '--priority', '3');
+    await cliOk(env, 'add', twoAddr, '--id', 'two');
+
+    const { logger, records } = capturingLogger();
+    const a = new App({ config: reloadConfig(env), logger });
+    app = a;
+    await a.start();
+    const seen = recordSignals(a);
+    const sim = a.sim;
+    const watcher = a.watcher;
+    if (!sim || !watcher) throw new Error('app not started');
+    const rejected: InfluencerWatcherEvents['rejected'][] = [];
+    watcher.on('rejected', (e) => rejected.push(e));
+    for (const id of ['one', 'victim', 'two']) {
+      await waitFor(() => subscribed(a, id), `${id} subscribed`, 10_000);
+    }
+    await watcherListening(redis, env.prefix);
+    const of = (id: string) => seen.filter((s) => s.signal.influencerId === id).map((s) => s.signal);
+    await waitFor(() => ['one', 'victim', 'two'].every((id) => of(id).length > 0), 'signals', 20_000);
+    const good = a.currentInfluencers().find((i) => i.id === 'victim');
+    expect(good?.address).toBe(victimAddr);
+
+    // Behind the CLI's back: a bad address and an unknown key, then a hand-made change notice.
+    const keys = influencerKeys(env.prefix);
+    const stored = await redis.hget(keys.record('victim'), RECORD_FIELD);
+    const corrupt = { ...(JSON.parse(stored ?? '{}') as object), address: 'not-an-address', colour: 'red' };
+    await redis.hset(keys.record('victim'), RECORD_FIELD, JSON.stringify(corrupt));
+    await redis.publish(
+      keys.changes,
+      JSON.stringify({
+        action: 'set',
+        ids: ['victim'],
+        actor: 'vandal',
+        at: new Date().toISOString(),
+        version: 0,
+      }),
+    );
+    await waitFor(() => rejected.some((r) => r.id === 'victim'), 'victim rejected', 2000);
+    const rej = rejected.find((r) => r.id === 'victim');
+    expect(rej?.kept).toBe(true);
+    expect(rej?.issues.join(' ')).toMatch(/address/);
+    expect(rej?.issues.join(' ')).toMatch(/colour/);
+    const warned = records.find((r) => r.level === 'warn' && r.obj['influencer'] === 'victim');
+    expect(warned?.msg).toMatch(/invalid influencer record/);
+
+    // Its last good version stays in force and tracked.
+    expect(a.currentInfluencers().find((i) => i.id === 'victim')).toEqual(good);
+    expect(subscribed(a, 'victim')).toBe(true);
+
+    // A valid change made while the bad record is still there is applied.
+    await cliOk(env, 'add', extraAddr, '--id', 'extra');
+    await waitFor(() => subscribed(a, 'extra'), 'extra subscribed', 2000);
+    expect(a.currentInfluencers().map((i) => i.id)).toEqual(['extra', 'one', 'two', 'victim']);
+
+    // Unreadable JSON is rejected the same way on the next reload.
+    await redis.hset(keys.record('victim'), RECORD_FIELD, '{not json');
+    const before = rejected.length;
+    await redis.publish(keys.changes, 'not json either');
+    await waitFor(() => rejected.length > before, 'second rejection', 2000);
+    expect(rejected.at(-1)).toMatchObject({ id: 'victim', kept: true });
+    expect(a.currentInfluencers().find((i) => i.id === 'victim')).toEqual(good);
+
+    // Everyone, the rejected one included, keeps producing signals.
+    const counts = new Map(['one', 'two', 'victim', 'extra'].map((id) => [id, of(id).length]));
+    await waitFor(
+      () => [...counts].every(([id, n]) => of(id).length > n),
+      'signals for every influencer after the rejections',
+      20_000,
+    );
+    expect(subscribed(a, 'victim')).toBe(true);
+    await quiesce(a);
+    await a.close(5000);
+
+    for (const [id, addr] of [
+      ['one', oneAddr],
+      ['two', twoAddr],
+      ['victim', victimAddr],
+    ] as const) {
+      const signals = of(id);
+      expect(new Set(signals.map((s) => s.signalId)).size).toBe(signals.length);
+      const cmp = finalVsTruth(sim, addr, signals);
+      expect({ id, got: cmp.got }).toEqual({ id, got: cmp.want });
+    }
+  }, 90_000);
+});
