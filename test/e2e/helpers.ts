@@ -3,6 +3,8 @@
  * high watermarks taken after the app closed), check each (influencer, market) stream's chain,
  * and compare the last position per key with the simulator's ground truth.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
 import { dec, decStr, marketClass } from '../../src/core/index.js';
 import type { MarketClass } from '../../src/core/index.js';
@@ -172,4 +174,58 @@ export function groundTruthDiffs(
 export function splitKey(key: string): [string, string] {
   const i = key.indexOf('|');
   return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** YAML influencer file for the given accounts: ids inf-0, inf-1, ... in account order. */
+export function influencerYaml(accounts: readonly string[]): string {
+  return accounts.map((a, i) => `- id: inf-${i}\n  address: '${a}'\n`).join('');
+}
+
+/** Signals from a local signals.ndjson log, in file order. */
+export function readSignalLog(path: string): Signal[] {
+  const text = readFileSync(path, 'utf8').trim();
+  if (text === '') return [];
+  return text.split('\n').map((l) => (JSON.parse(l) as { value: Signal }).value);
+}
+
+/** Signed position after each ground-truth fill, i.e. startPosition + signed size. */
+export function positionAfter(f: {
+  readonly startPosition: string;
+  readonly side: 'B' | 'A';
+  readonly sz: string;
+}): string {
+  const sz = dec(f.sz);
+  return decStr(dec(f.startPosition).plus(f.side === 'B' ? sz : sz.negated()));
+}
+
+export interface CustomConfigOptions {
+  readonly wsUrl: string;
+  readonly infoUrl: string;
+  readonly influencersFile: string;
+  readonly dir: string;
+  readonly redisUrl: string;
+  readonly keyPrefix: string;
+  /** Deep-merged over the defaults below (top-level sections replaced key by key). */
+  readonly extra?: Record<string, Record<string, unknown>>;
+}
+
+/** Raw config for the App against a simulator reached as a custom Hyperliquid network. */
+export function customConfig(o: CustomConfigOptions): Record<string, unknown> {
+  const base: Record<string, Record<string, unknown>> = {
+    source: { kind: 'hyperliquid' },
+    hyperliquid: {
+      network: 'custom',
+      wsUrl: o.wsUrl,
+      infoUrl: o.infoUrl,
+      heartbeat: { pingIntervalMs: 5000, pongTimeoutMs: 2000 },
+    },
+    influencers: { source: 'file', file: o.influencersFile },
+    redis: { url: o.redisUrl, keyPrefix: o.keyPrefix },
+    fanin: { reorderWindowMs: 60 },
+    positions: { settleWindowMs: 120, marketClasses: ALL_CLASSES },
+    sinks: { local: { dir: join(o.dir, 'out') }, spool: { dir: join(o.dir, 'spool') } },
+    http: { port: 0 },
+  };
+  for (const [k, v] of Object.entries(o.extra ?? {})) base[k] = { ...(base[k] ?? {}), ...v };
+  return base;
 }
