@@ -75,10 +75,12 @@ export function redisUnavailable(e: unknown, url: string, client?: Redis): Inges
   });
 }
 
-/** Loads every record: SMEMBERS ids, then one pipelined HGET per id. */
+/** Loads every record: SMEMBERS ids and the version counter, then one pipelined HGET per id. */
 export async function loadSnapshot(client: Redis, keys: InfluencerKeys): Promise<InfluencerSnapshot> {
-  const ids = (await client.smembers(keys.ids)).sort();
-  if (ids.length === 0) return { influencers: [], rejected: [] };
+  const [members, counter] = await Promise.all([client.smembers(keys.ids), client.get(keys.version)]);
+  const ids = members.sort();
+  const version = counter === null ? null : Number(counter);
+  if (ids.length === 0) return { influencers: [], rejected: [], version };
   const pipe = client.pipeline();
   for (const id of ids) pipe.hget(keys.record(id), RECORD_FIELD);
   const results = (await pipe.exec()) ?? [];
@@ -98,7 +100,7 @@ export async function loadSnapshot(client: Redis, keys: InfluencerKeys): Promise
     }
   });
   const checked = checkRecords(raws);
-  return { influencers: checked.influencers, rejected: [...rejected, ...checked.rejected] };
+  return { influencers: checked.influencers, rejected: [...rejected, ...checked.rejected], version };
 }
 
 export interface RedisInfluencerSourceOptions {

@@ -16,6 +16,12 @@ export interface RejectedRecord {
 export interface InfluencerSnapshot {
   readonly influencers: readonly Influencer[];
   readonly rejected: readonly RejectedRecord[];
+  /**
+   * The source's global change counter, for sources that keep one (Redis): `null` when the
+   * counter is missing, i.e. nothing was ever committed there or the store was wiped (a
+   * restart without persistence, a flush). Absent for sources without a counter.
+   */
+  readonly version?: number | null;
 }
 
 export type ChangeReason = 'notification' | 'reconnect' | 'file';

@@ -8,23 +8,31 @@
  * last good version stays in force; the other records still update. A source that cannot be
  * read at all (Redis down, file unreadable) changes nothing: the last good set stays, a
  * `state` event says `unavailable`, and reloads keep trying until one succeeds.
+ *
+ * A source that answers with nothing at all (no records, none rejected) and without its version
+ * counter, while we follow someone, has most likely been wiped: Redis restarted without
+ * persistence, a failover to an empty replica, a flush. Emptying it on purpose through the CLI
+ * advances the counter, so that case is told apart. A wiped source is not obeyed: the last good
+ * set stays, the state is `suspect` and an error is logged, until records appear again (ops
+ * re-import) or a committed change recreates the counter.
  */
 import { errorMessage, silentLogger, systemClock } from '../core/index.js';
 import type { Clock, Logger, TimerHandle } from '../core/index.js';
 import { diffInfluencers, isEmptyDiff } from './diff.js';
 import type { InfluencerDiff } from './diff.js';
 import type { Influencer } from './model.js';
-import type { ChangeReason, InfluencerSource, RejectedRecord } from './source.js';
+import type { ChangeReason, InfluencerSnapshot, InfluencerSource, RejectedRecord } from './source.js';
 
 export type ReloadTrigger = 'initial' | 'reconcile' | 'retry' | ChangeReason;
-export type SourceState = 'ok' | 'unavailable';
+/** `suspect`: readable but looks wiped (see the header); the last good set stays in force. */
+export type SourceState = 'ok' | 'unavailable' | 'suspect';
 
 export interface InfluencerWatcherEvents {
   /** The effective set changed. `current` is the whole new set. */
   change: { diff: InfluencerDiff; current: readonly Influencer[]; trigger: ReloadTrigger };
   /** A record failed validation; `kept` = its last good version stays in force. */
   rejected: RejectedRecord & { kept: boolean };
-  /** The source became unreachable or came back. */
+  /** The source became unreachable or suspect (wiped), or came back. */
   state: { state: SourceState; error?: string };
   /** Every completed reload, changed or not (for metrics). */
   reload: { trigger: ReloadTrigger; ok: boolean; durationMs: number; count: number };
@@ -137,6 +145,10 @@ export class InfluencerWatcher {
       if (this.closed) return;
       this.retryTimer?.cancel();
       this.retryTimer = undefined;
+      if (this.looksWiped(snap)) {
+        this.holdWiped(trigger, started);
+        return;
+      }
       this.setState('ok');
       const next = new Map(snap.influencers.map((i) => [i.id, i]));
       for (const r of snap.rejected) {
@@ -181,6 +193,35 @@ export class InfluencerWatcher {
         this.trigger('retry');
       }, this.retryMs);
     }
+  }
+
+  private looksWiped(snap: InfluencerSnapshot): boolean {
+    return (
+      this.lastGood.size > 0 &&
+      snap.influencers.length === 0 &&
+      snap.rejected.length === 0 &&
+      snap.version === null
+    );
+  }
+
+  private holdWiped(trigger: ReloadTrigger, started: number): void {
+    const why =
+      `the source has no influencers and no version counter (restarted without persistence or flushed?); ` +
+      `keeping the last good set of ${this.lastGood.size} until influencers are written again`;
+    // Logged once per episode; the regular reloads keep checking (a CLI write also notifies).
+    if (this.state !== 'suspect') {
+      this.log.error(
+        { trigger, kept: this.lastGood.size },
+        `influencer source returned no influencers: ${why}`,
+      );
+    }
+    this.setState('suspect', why);
+    this.emit('reload', {
+      trigger,
+      ok: false,
+      durationMs: this.clock.now() - started,
+      count: this.lastGood.size,
+    });
   }
 
   private setState(state: SourceState, error?: string): void {

@@ -1,0 +1,158 @@
+/**
+ * Redis restarted under the running service (harness control). The harness Redis has no
+ * persistence, so it comes back EMPTY, which is what a restart without AOF/RDB, a failover to an
+ * empty replica or a FLUSHALL look like. The service must keep tracking everyone during the
+ * outage, and must not read "no influencers and no version counter" as "untrack everyone":
+ * it keeps the last good set and reports the source as suspect until influencers are written
+ * again. Ops then re-import the exported set; later changes are picked up as usual.
+ */
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { App } from '../../src/app/index.js';
+import type { InfluencerWatcherEvents } from '../../src/influencers/index.js';
+import { isControllable, serviceControl, services, uniqueName } from '../harness/index.js';
+import {
+  capturingLogger,
+  cliOk,
+  finalVsTruth,
+  quiesce,
+  recordSignals,
+  reloadConfig,
+  removeDir,
+  simAccounts,
+  subscribed,
+  tempDir,
+  waitFor,
+  watcherListening,
+} from './reload-helpers.js';
+import type { ReloadEnv } from './reload-helpers.js';
+
+let redis: Redis;
+let app: App | null = null;
+let dir = '';
+
+beforeAll(() => {
+  redis = new Redis(services().redis.url);
+  redis.on('error', () => undefined); // this file stops Redis under the client
+});
+afterAll(async () => {
+  await redis.quit();
+});
+afterEach(async () => {
+  await app?.close(5000);
+  app = null;
+  removeDir(dir);
+  dir = '';
+});
+
+describe('Redis restart under the running service', () => {
+  it.runIf(isControllable('redis'))(
+    'keeps tracking on the last good set through the outage and an empty comeback, resyncs once re-populated',
+    async () => {
+      dir = tempDir();
+      const env: ReloadEnv = {
+        dir,
+        prefix: `${uniqueName('reload_restart')}:`,
+        redisUrl: services().redis.url,
+        seed: 45,
+        accounts: 4,
+      };
+      const addrs = await simAccounts(env.seed, 4);
+      const [aAddr, bAddr, cAddr, newAddr] = addrs;
+      if (!aAddr || !bAddr || !cAddr || !newAddr) throw new Error('accounts');
+      await cliOk(env, 'add', aAddr, '--id', 'a');
+      await cliOk(env, 'add', bAddr, '--id', 'b');
+      await cliOk(env, 'add', cAddr, '--id', 'c', '--priority', '2');
+      const exported = join(dir, 'influencers.json');
+      await cliOk(env, 'export', '--out', exported);
+
+      const { logger, records } = capturingLogger();
+      const a = new App({ config: reloadConfig(env), logger });
+      app = a;
+      await a.start();
+      const seen = recordSignals(a);
+      const sim = a.sim;
+      const watcher = a.watcher;
+      if (!sim || !watcher) throw new Error('app not started');
+      const states: InfluencerWatcherEvents['state'][] = [];
+      watcher.on('state', (e) => states.push(e));
+      const ids = ['a', 'b', 'c'];
+      for (const id of ids) await waitFor(() => subscribed(a, id), `${id} subscribed`, 10_000);
+      await watcherListening(redis, env.prefix);
+      const of = (id: string) => seen.filter((s) => s.signal.influencerId === id).map((s) => s.signal);
+      await waitFor(() => ids.every((id) => of(id).length > 0), 'signals for all', 20_000);
+      const lastGood = a.currentInfluencers();
+      const allSignalling = async (what: string) => {
+        const counts = ids.map((id) => of(id).length);
+        await waitFor(() => ids.every((id, i) => of(id).length > (counts[i] ?? 0)), what, 15_000);
+      };
+
+      const control = serviceControl('redis');
+      await control.stop();
+      try {
+        // Down: the watcher cannot read, keeps everything, and trading goes on being followed.
+        await watcher.reload('reconcile');
+        expect(watcher.sourceState()).toBe('unavailable');
+        await allSignalling('signals for everyone while Redis is down');
+        expect(a.currentInfluencers()).toEqual(lastGood);
+        for (const id of ids) expect(subscribed(a, id)).toBe(true);
+      } finally {
+        await control.start();
+      }
+
+      // Back, but empty: nothing is untracked; the source is reported suspect and logged as an error.
+      expect(await redis.exists(`${env.prefix}influencers:ids`)).toBe(0);
+      await waitFor(
+        () => watcher.sourceState() === 'suspect',
+        'suspect state after the empty comeback',
+        10_000,
+      );
+      expect(states.map((s) => s.state)).toEqual(['unavailable', 'suspect']);
+      expect(records.some((r) => r.level === 'error' && /no influencers/.test(r.msg))).toBe(true);
+      // Two reconcile periods later it still holds the last good set.
+      await sleep(4500);
+      expect(a.currentInfluencers()).toEqual(lastGood);
+      for (const id of ids) expect(subscribed(a, id)).toBe(true);
+      await allSignalling('signals for everyone while Redis is empty');
+
+      // Ops restore the exported set: accepted, nothing lost or re-planned away.
+      await watcherListening(redis, env.prefix);
+      await cliOk(env, 'import', exported);
+      await waitFor(() => watcher.sourceState() === 'ok', 'source ok after the re-import', 5000);
+      expect(a.currentInfluencers().map((i) => [i.id, i.address, i.priority, i.enabled])).toEqual(
+        lastGood.map((i) => [i.id, i.address, i.priority, i.enabled]),
+      );
+      for (const id of ids) expect(subscribed(a, id)).toBe(true);
+
+      // And a change made after the restart is picked up within a second.
+      const t0 = performance.now();
+      await cliOk(env, 'add', newAddr, '--id', 'fresh');
+      await waitFor(() => subscribed(a, 'fresh'), 'fresh subscribed', 5000);
+      const addMs = performance.now() - t0;
+      await waitFor(() => of('fresh').length > 0, 'signals for fresh', 20_000);
+      console.log(`[reload-restart] add after the restart applied in ${Math.round(addMs)} ms`);
+      expect(addMs).toBeLessThan(1250);
+
+      // Emptying on purpose through the CLI (the version counter advances) is obeyed.
+      await quiesce(a);
+      for (const id of [...ids, 'fresh']) await cliOk(env, 'remove', id);
+      await waitFor(() => a.currentInfluencers().length === 0, 'everyone removed on purpose', 5000);
+      await waitFor(() => (a.manager?.status().influencers.length ?? -1) === 0, 'nobody planned', 5000);
+      expect(watcher.sourceState()).toBe('ok');
+      await a.close(5000);
+      for (const [id, addr] of [
+        ['a', aAddr],
+        ['b', bAddr],
+        ['c', cAddr],
+      ] as const) {
+        const signals = of(id);
+        expect(new Set(signals.map((s) => s.signalId)).size).toBe(signals.length);
+        const cmp = finalVsTruth(sim, addr, signals);
+        expect({ id, got: cmp.got }).toEqual({ id, got: cmp.want });
+      }
+    },
+    90_000,
+  );
+});
