@@ -13,7 +13,7 @@ import type { Clock, ListenerKind, ListenerRole, Logger, TimerHandle } from '../
 import { errorMessage, silentLogger, systemClock, ValidationError } from '../core/index.js';
 import { ListenerHealth, RotationCoordinator } from '../fanin/index.js';
 import type { ConnectionState as HealthState } from '../fanin/index.js';
-import type { InfoClient, Subscription } from '../protocol/index.js';
+import type { BackfillResult, InfoClient, Subscription } from '../protocol/index.js';
 import { subscriptionKey } from '../protocol/index.js';
 import { TypedEmitter } from '../core/index.js';
 import { BackfillGate } from './backfill.js';
@@ -157,7 +157,7 @@ export class ListenerManager {
       logger: this.log,
       sink: options.sink,
       enabled: options.backfill ?? true,
-      fetch: (user, from, to) => this.infoFor(user).userFillsByTimeAll(user, from, to),
+      fetch: (user, from, to) => this.fetchBackfill(user, from, to),
       onBackfill: (e) => this.events.emit('backfill', e),
       onFailed: (e) => this.events.emit('backfillFailed', e),
     });
@@ -384,6 +384,36 @@ export class ListenerManager {
     for (const r of this.directory.listenersOfConnection(connectionId))
       roles.add(this.health.roleOf(r.id) ?? r.slot);
     return [...roles].sort();
+  }
+
+  /**
+   * The gate's REST backfill. Its fills reach the fan-in without passing a listener, so they
+   * are handed to the raw store here: the audit/replay trail must hold every fill a signal was
+   * derived from (the overlap with fills already stored collapses in the raw table).
+   */
+  private async fetchBackfill(user: string, from: number, to: number): Promise<BackfillResult> {
+    const r = await this.infoFor(user).userFillsByTimeAll(user, from, to);
+    const onRaw = this.o.onRawEvent;
+    if (onRaw) {
+      const now = this.clock.now();
+      const influencers = this.directory.influencersOf(user);
+      r.events.forEach((e, i) => {
+        for (const influencerId of influencers) {
+          onRaw({
+            influencerId,
+            user: e.user,
+            market: e.coin,
+            eventType: 'fill',
+            eventId: e.eventId,
+            listenerId: 'backfill',
+            eventTime: e.time,
+            ingestTime: now,
+            payload: JSON.stringify(r.raw[i]),
+          });
+        }
+      });
+    }
+    return r;
   }
 
   private infoFor(user: string): EgressPool['info'] {
