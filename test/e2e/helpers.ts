@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
-import { dec, decStr, marketClass } from '../../src/core/index.js';
+import { dec, decStr, eventId, marketClass } from '../../src/core/index.js';
 import type { MarketClass } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
 import { testKafka, uniqueName } from '../harness/index.js';
@@ -228,4 +228,33 @@ export function customConfig(o: CustomConfigOptions): Record<string, unknown> {
   };
   for (const [k, v] of Object.entries(o.extra ?? {})) base[k] = { ...(base[k] ?? {}), ...v };
   return base;
+}
+
+/** Event ids of the fills in a local raw.ndjson store. */
+export function readRawFillIds(path: string): Set<string> {
+  const out = new Set<string>();
+  const text = readFileSync(path, 'utf8').trim();
+  if (text === '') return out;
+  for (const l of text.split('\n')) {
+    const e = JSON.parse(l) as { eventType: string; eventId: string };
+    if (e.eventType === 'fill') out.add(e.eventId);
+  }
+  return out;
+}
+
+/** The service's event id of a ground-truth fill of `user`. */
+export function truthEventId(
+  user: string,
+  f: { coin: string; side: 'B' | 'A'; tid: number; oid: number; time: number; px: string; sz: string },
+): string {
+  return eventId({
+    user,
+    coin: f.coin,
+    side: f.side,
+    tid: f.tid,
+    oid: f.oid,
+    time: f.time,
+    px: decStr(dec(f.px)),
+    sz: decStr(dec(f.sz)),
+  });
 }
