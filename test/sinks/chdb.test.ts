@@ -95,7 +95,7 @@ describe('ClickHouse DDL on current ClickHouse (chdb)', () => {
       ev({ eventId: 'y1', influencerId: 'inf-2', eventTime: t + 1500 }),
       ev({ eventId: 'e1b', eventType: 'trade', eventTime: t + 1000 }),
     ]);
-    // Re-sends (second listener, retries after an outage) in another insert: same key, later version.
+    // Re-sends (second listener, retries after an outage) in another insert: same key, ingested later.
     insert([
       ev({
         eventId: 'e2',
@@ -123,7 +123,8 @@ describe('ClickHouse DDL on current ClickHouse (chdb)', () => {
     const run = (sql: string): RawEvent[] => rows(session.query(sql, 'JSONEachRow')).map(fromRow);
     const fills = run(replaySql({ influencerId: 'inf-1', market: 'BTC', eventTypes: ['fill'] }));
     expect(fills.map((e) => e.eventId)).toEqual(['e1', 'e2', 'e3', 'e4']);
-    expect(fills[1]?.listenerId).toBe('inf-1/secondary'); // highest version wins
+    // The later re-send (ingested at t + 9999) loses: the first arrival is kept.
+    expect(fills[1]?.listenerId).toBe('inf-1/primary');
     expect(typeof fills[0]?.eventTime).toBe('number');
 
     const window = run(replaySql({ influencerId: 'inf-1', market: 'BTC', fromMs: t + 1000, toMs: t + 3000 }));

@@ -65,7 +65,7 @@ describe('ClickHouseRawEventStore batching', () => {
       ingest_time: 2001,
       payload: '{"n":1}',
       reason: '',
-      version: 2001,
+      version: Number.MAX_SAFE_INTEGER - 2001,
     });
   });
 

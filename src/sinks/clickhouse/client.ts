@@ -5,9 +5,12 @@
  * parameters are used; values are inlined by sql.ts).
  */
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { SinkError } from '../../core/index.js';
 import type { SqlExecutor } from './migrations.js';
 
 export interface ClickHouseLike extends SqlExecutor {
+  /** CREATE DATABASE IF NOT EXISTS for the configured database (optional for fakes). */
+  ensureDatabase?(): Promise<void>;
   insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   streamRows(sql: string): AsyncIterable<Record<string, unknown>>;
   ping(): Promise<boolean>;
@@ -25,18 +28,39 @@ export interface ClickHouseConnectionOptions {
   readonly requestTimeoutMs?: number;
 }
 
+/** Database names we create: a plain identifier, so it can be inlined safely. */
+const DATABASE_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export function httpClickHouse(options: ClickHouseConnectionOptions): ClickHouseLike {
-  const client = createClient({
-    url: options.url,
-    ...(options.username !== undefined ? { username: options.username } : {}),
-    ...(options.password !== undefined ? { password: options.password } : {}),
-    database: options.database ?? 'default',
-    request_timeout: options.requestTimeoutMs ?? 30_000,
-    // The client would print every failed request to the console; failures reach us as thrown
-    // errors, which the store and the DurableQueue log through our logger.
-    log: { level: ClickHouseLogLevel.OFF },
-  });
+  const database = options.database ?? 'default';
+  if (!DATABASE_RE.test(database)) {
+    throw new SinkError(
+      'SINK_WRITE',
+      `clickhouse database name ${JSON.stringify(database)} is not a plain identifier`,
+    );
+  }
+  const connect = (db: string) =>
+    createClient({
+      url: options.url,
+      ...(options.username !== undefined ? { username: options.username } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      database: db,
+      request_timeout: options.requestTimeoutMs ?? 30_000,
+      // The client would print every failed request to the console; failures reach us as thrown
+      // errors, which the store and the DurableQueue log through our logger.
+      log: { level: ClickHouseLogLevel.OFF },
+    });
+  const client = connect(database);
   return {
+    async ensureDatabase() {
+      // A request naming a database that does not exist fails, so create it from `default`.
+      const admin = connect('default');
+      try {
+        await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+      } finally {
+        await admin.close();
+      }
+    },
     async command(sql) {
       await client.command({ query: sql });
     },

@@ -91,6 +91,7 @@ export class ClickHouseRawEventStore implements RawEventStore, RawEventReader {
   ensureSchema(): Promise<void> {
     if (this.options.migrate === false) return Promise.resolve();
     this.schema ??= (async () => {
+      await this.options.client.ensureDatabase?.();
       const migrations = this.options.migrations ?? (await loadMigrations());
       await applyMigrations(this.options.client, migrations, { logger: this.logger, clock: this.clock });
     })().catch((cause: unknown) => {

@@ -46,7 +46,14 @@ export const RAW_EVENT_COLUMNS = [
 
 export type RawEventRow = Record<(typeof RAW_EVENT_COLUMNS)[number], string | number>;
 
-/** RawEvent -> row. `version` = ingest time: a later copy of the same event replaces an earlier one. */
+/**
+ * ReplacingMergeTree keeps the row with the highest `version`. We want the FIRST arrival of an
+ * event (the listener that really delivered it first, the audit trail's truth, and what replay
+ * reports as firstListener), so version counts down from a fixed ceiling as ingest time grows.
+ */
+export const FIRST_ARRIVAL_VERSION_CEILING = Number.MAX_SAFE_INTEGER;
+
+/** RawEvent -> row. The earliest-ingested copy of an event has the highest version and survives. */
 export function toRow(event: RawEvent & { readonly reason?: string }): RawEventRow {
   return {
     influencer_id: event.influencerId,
@@ -59,7 +66,7 @@ export function toRow(event: RawEvent & { readonly reason?: string }): RawEventR
     ingest_time: event.ingestTime,
     payload: event.payload,
     reason: event.reason ?? '',
-    version: event.ingestTime,
+    version: FIRST_ARRIVAL_VERSION_CEILING - event.ingestTime,
   };
 }
 
