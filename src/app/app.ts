@@ -171,7 +171,10 @@ export class App {
           Math.round(1000 / Math.max(1, config.hyperliquid.resubscribe.intervalMs)),
         ),
       },
-      healthOptions: { lagThresholdMs: config.listeners.lagRotationThresholdMs },
+      healthOptions: {
+        lagThresholdMs: config.listeners.lagRotationThresholdMs,
+        lagSustainMs: config.listeners.lagRotationSustainMs,
+      },
       universe: { refreshMs: config.listeners.universeRefreshIntervalMs },
     });
     this.manager = manager;

@@ -193,6 +193,9 @@ export const ListenersConfig = z
     lagRotationThresholdMs: ms()
       .default(5000)
       .describe('A listener lagging its peer by more than this is rotated (reconnected).'),
+    lagRotationSustainMs: ms()
+      .default(60_000)
+      .describe('How long the smoothed lag must stay above the threshold before primary and secondary swap.'),
     universeRefreshIntervalMs: int()
       .min(1000)
       .default(300_000)
