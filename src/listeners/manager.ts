@@ -60,6 +60,8 @@ interface Conn {
   full: boolean;
   /** lastFrameAt already reported to health. */
   reportedFrameAt: number | null;
+  /** The socket whose subscriptions health last saw (a replacement changes it). */
+  socketId: string;
 }
 
 export class ListenerManager {
@@ -300,7 +302,7 @@ export class ListenerManager {
       tuning: this.o.connection ?? {},
       ...(router ? { onRawFrame: router.onRawFrame } : {}),
     });
-    const c: Conn = { mc, router, full: false, reportedFrameAt: null };
+    const c: Conn = { mc, router, full: false, reportedFrameAt: null, socketId: mc.socketId };
     this.conns.set(pc.id, c);
     router?.setListeners(this.directory.onConnection(pc.id));
     const labels = (): {
@@ -497,8 +499,14 @@ export class ListenerManager {
       c.full = true;
       if (!this.driver.isRotating(id)) this.rotation.markUp(id);
     }
-    const health = new Map(this.health.status().map((h) => [h.listenerId, h]));
-    for (const r of this.directory.listenersOfConnection(id)) {
+    // A make-before-break replacement hands over a socket that is already subscribed, so its
+    // listeners never leave `subscribed`, and health clears a degraded mark only on a transition
+    // into `subscribed`: without this a listener degraded by one missed fill stayed degraded
+    // (its influencer single-covered) after the very reconnect that was meant to heal it.
+    const replaced = c.socketId !== c.mc.socketId;
+    c.socketId = c.mc.socketId;
+    const listeners = [...this.directory.listenersOfConnection(id)];
+    for (const r of listeners) {
       let hs: HealthState;
       if (!open) hs = c.mc.state === 'connecting' ? 'connecting' : 'disconnected';
       else if (r.kind === 'market-stream') hs = c.full ? 'subscribed' : 'connected';
@@ -506,9 +514,12 @@ export class ListenerManager {
         hs = active.has(subscriptionKey({ type: 'userFills', user: r.user, aggregateByTime: false }))
           ? 'subscribed'
           : 'connected';
+      if (replaced && hs === 'subscribed') this.health.setState(r.id, 'connected');
       this.health.setState(r.id, hs);
-      this.refreshListener(r.id, health.get(r.id)?.degraded ?? null);
     }
+    // Degraded marks are read after the state changes above (entering `subscribed` clears them).
+    const health = new Map(this.health.status().map((h) => [h.listenerId, h]));
+    for (const r of listeners) this.refreshListener(r.id, health.get(r.id)?.degraded ?? null);
   }
 
   private refreshListener(listenerId: string, degradedReason?: string | null): void {
