@@ -2,9 +2,10 @@
  * Maps component events to Prometheus metrics (obs/Metrics). Components know nothing about
  * prom-client; this file is the whole mapping, so a dashboard question ("where does
  * ingest_failovers_total come from?") has one answer. Gauges that describe current state
- * (coverage, queue depth, spool size, budget use) are sampled on a short interval.
+ * (coverage, queue depth, spool size, open connections and listener states by current role)
+ * are sampled on a short interval; budget use comes with the listener layer's periodic report.
  */
-import type { ListenerRole } from '../core/index.js';
+import type { ListenerKind, ListenerRole } from '../core/index.js';
 import type { FanIn } from '../fanin/index.js';
 import type { ListenerManager } from '../listeners/index.js';
 import type { Metrics } from '../obs/index.js';
@@ -129,6 +130,10 @@ export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
       if (inf.coverage === 'dual') dual++;
       else if (inf.coverage === 'single') single++;
       else dark++;
+      // Roles swap on failover without a state event for either listener: re-assert the state
+      // under each listener's current role, or the per-role series keep the pre-swap states.
+      for (const l of inf.listeners)
+        m.listenerState({ influencer: inf.influencer, role: l.role, kind: l.kind, state: l.state });
       m.influencerHealthyListeners(
         { influencer: inf.influencer },
         inf.listeners.filter((l) => l.healthy).length,
@@ -140,10 +145,26 @@ export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
       }
     }
     m.coverage({ dual, single, dark });
+    const open = new Map<string, { role: ListenerRole; kind: ListenerKind; pool: string; count: number }>();
+    for (const c of status.connections) {
+      if (c.state !== 'open') continue;
+      const roles = status.influencers.flatMap((i) =>
+        i.listeners.filter((l) => l.connectionId === c.id).map((l) => l.role),
+      );
+      for (const role of distinct(roles)) {
+        const key = `${role}|${c.kind}|${c.pool}`;
+        const entry = open.get(key) ?? { role, kind: c.kind, pool: c.pool, count: 0 };
+        entry.count++;
+        open.set(key, entry);
+      }
+    }
+    m.connectionsOpenNow([...open.values()]);
+    // Sink label values are the queue names sinks.ts gives onPublishLatency, so depth, spool
+    // and publish latency of one sink share one `sink` value on the dashboard.
     for (const [sink, q] of [
       ['signals', sinks.signals],
-      ['raw_events', sinks.raw],
-      ['dead_letters', sinks.deadLetterQueue],
+      ['raw-events', sinks.raw],
+      ['dead-letters', sinks.deadLetterQueue],
     ] as const) {
       const st = q.stats();
       m.sinkQueueDepth({ sink }, st.depth);

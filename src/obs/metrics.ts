@@ -178,6 +178,12 @@ export class Metrics {
     // Series that must read 0 (not be absent) from the first scrape, so alerts on rate() and
     // the coverage panels work before the first event.
     for (const coverage of COVERAGE_CLASSES) this.m.coverage.set({ coverage }, 0);
+    // Misses and duplicates by role: a healthy service may never miss a fill, and the
+    // dashboard's per-role panels (and `increase()` in alerts) need a 0, not a missing series.
+    for (const role of ['primary', 'secondary'] as const satisfies readonly ListenerRole[]) {
+      this.m.eventsMissed.inc({ role }, 0);
+      this.m.duplicatesSuppressed.inc({ role }, 0);
+    }
     this.m.gapsDetected.inc(0);
     this.m.tradesSeen.inc(0);
     if (options.collectDefaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -197,6 +203,19 @@ export class Metrics {
       const l = this.conn(e);
       this.m.connectionsClosed.inc({ ...l, reason: this.g(N.connectionsClosed, 'reason', e.reason) });
       this.m.connectionsOpen.dec(l);
+    });
+
+  /**
+   * Replaces every `ingest_connections_open` series with the sockets open now, labelled with the
+   * roles their listeners hold now. The opened/closed events keep the gauge moving between
+   * samples, but a failover moves roles between sockets without any socket event, so without
+   * this sample a socket stayed counted under the role it had when it opened (and its close
+   * decremented a different series).
+   */
+  readonly connectionsOpenNow = (open: readonly (E.ConnectionLabels & { readonly count: number })[]): void =>
+    this.safe('connectionsOpenNow', () => {
+      this.m.connectionsOpen.reset();
+      for (const c of open) this.m.connectionsOpen.inc(this.conn(c), count(c.count));
     });
 
   readonly reconnect = (e: E.Reconnect): void =>
