@@ -29,6 +29,7 @@ import { InfoFillHistory, InfoPositionSource } from './hl-adapters.js';
 import { GAUGE_SAMPLE_MS, wireMetrics } from './metrics-wiring.js';
 import { egressPools, plannerInput } from './plan-input.js';
 import { signalLine } from './signal-line.js';
+import { SignalSpans } from './signal-spans.js';
 import { toSinkRecord } from './signal-record.js';
 import type { SinkSet } from './sinks.js';
 import { buildSinks } from './sinks.js';
@@ -66,6 +67,7 @@ export class App {
   watcher: InfluencerWatcher | null = null;
   server: ObsServer | null = null;
   private cursors: AckGatedCursorStore | null = null;
+  private readonly spans = new SignalSpans();
   private readonly pendingReconciles = new Set<TimerHandle>();
   /** Samples state gauges now (tests call it before scraping /metrics). */
   sampleGauges: () => void = () => undefined;
@@ -309,6 +311,7 @@ export class App {
       await this.engine?.close();
     });
     await step('sinks', () => this.sinks?.close(timeoutMs) ?? Promise.resolve());
+    this.spans.endAll();
     for (const c of this.closers.filter((c) => ['redis', 'http'].includes(c.name)))
       await step(c.name, c.close);
     const counts = Object.fromEntries(this.signalCounts);
@@ -350,7 +353,9 @@ export class App {
         this.receivedAt.delete(id);
       }
     }
-    const record = toSinkRecord(signal, Number.isFinite(first) ? first : this.clock.now());
+    const receivedAt = Number.isFinite(first) ? first : this.clock.now();
+    const traceId = this.spans.start(signal, receivedAt);
+    const record = toSinkRecord(signal, receivedAt, traceId);
     this.cursors?.signalEnqueued(signal.influencerId, signal.market, signal.signalId);
     const outcome = await sinks.signals.enqueue(record);
     if (outcome === 'shed') this.cursors?.signalsAcknowledged([signal.signalId]);
@@ -370,6 +375,10 @@ export class App {
   private onSignalsAcked(records: readonly SinkRecord[]): void {
     this.cursors?.signalsAcknowledged(records.map((r) => r.id));
     const now = this.clock.now();
+    this.spans.acknowledged(
+      records.map((r) => r.id),
+      now,
+    );
     for (const r of records) this.metrics.endToEndLatency(Math.max(0, now - r.createdAt) / 1000);
   }
 

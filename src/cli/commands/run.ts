@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { App } from '../../app/index.js';
 import { errorMessage } from '../../core/index.js';
 import { loadConfig, systemEnv } from '../../config/index.js';
-import { createLogger } from '../../obs/index.js';
+import { createLogger, initTracing } from '../../obs/index.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 
 /** Longest graceful shutdown before a hard exit. */
@@ -57,6 +57,12 @@ async function runService(opts: { config?: string; duration?: number }): Promise
     pretty: config.log.pretty,
     ...(printSignals ? { destination: pino.destination({ fd: 2, sync: true }) } : {}),
   });
+  const tracing = await initTracing({
+    exporter: config.tracing.exporter,
+    ...(config.tracing.endpoint === undefined ? {} : { endpoint: config.tracing.endpoint }),
+    serviceName: config.tracing.serviceName,
+    logger,
+  });
   const app = new App({
     config,
     logger,
@@ -77,13 +83,16 @@ async function runService(opts: { config?: string; duration?: number }): Promise
         process.exit(EXIT.FAILURE);
       }, SHUTDOWN_TIMEOUT_MS);
       hard.unref();
-      app.close(SHUTDOWN_TIMEOUT_MS - 5000).then(
-        () => resolve(EXIT.OK),
-        (err: unknown) => {
-          logger.error({ err }, `shutdown failed: ${errorMessage(err)}`);
-          resolve(EXIT.FAILURE);
-        },
-      );
+      app
+        .close(SHUTDOWN_TIMEOUT_MS - 5000)
+        .then(() => tracing.shutdown())
+        .then(
+          () => resolve(EXIT.OK),
+          (err: unknown) => {
+            logger.error({ err }, `shutdown failed: ${errorMessage(err)}`);
+            resolve(EXIT.FAILURE);
+          },
+        );
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));

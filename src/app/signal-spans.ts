@@ -1,0 +1,69 @@
+/**
+ * OpenTelemetry spans for signals, from frame receipt to publish. The pipeline is
+ * asynchronous (reorder and settle windows, a durable queue), so a span is opened when the
+ * signal is published with its start back-dated to the first receipt of its earliest fill,
+ * and ended when the sink acknowledges the record. The span's trace id travels in the
+ * record's `trace-id` header, so a consumer can join its own trace. With no OpenTelemetry SDK
+ * registered (tracing.exporter 'none') the API is a no-op and no header is set.
+ */
+import { SpanKind, isSpanContextValid } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import type { Signal } from '../positions/index.js';
+import { tracer } from '../obs/index.js';
+
+/** Bound on spans waiting for an ack; beyond it the oldest are ended as unacknowledged. */
+const MAX_OPEN_SPANS = 50_000;
+
+export class SignalSpans {
+  private readonly open = new Map<string, Span>();
+
+  /** Starts the span; returns the trace id for the record header, or undefined when tracing is off. */
+  start(signal: Signal, firstReceiptMs: number): string | undefined {
+    const span = tracer().startSpan('signal.publish', {
+      kind: SpanKind.PRODUCER,
+      startTime: firstReceiptMs,
+      attributes: {
+        'ingest.influencer': signal.influencerId,
+        'ingest.market': signal.market,
+        'ingest.action': signal.action,
+        'ingest.signal_id': signal.signalId,
+        'ingest.fills': signal.sourceEventIds.length,
+        'messaging.destination.name': 'influencer_signals',
+      },
+    });
+    const ctx = span.spanContext();
+    if (!isSpanContextValid(ctx)) {
+      span.end();
+      return undefined;
+    }
+    if (this.open.size >= MAX_OPEN_SPANS) {
+      const oldest = this.open.entries().next();
+      if (!oldest.done) {
+        oldest.value[1].setAttribute('ingest.acknowledged', false);
+        oldest.value[1].end();
+        this.open.delete(oldest.value[0]);
+      }
+    }
+    this.open.set(signal.signalId, span);
+    return ctx.traceId;
+  }
+
+  /** The sink acknowledged these signals. */
+  acknowledged(signalIds: readonly string[], atMs: number): void {
+    for (const id of signalIds) {
+      const span = this.open.get(id);
+      if (!span) continue;
+      span.end(atMs);
+      this.open.delete(id);
+    }
+  }
+
+  /** Ends every open span (shutdown). */
+  endAll(): void {
+    for (const span of this.open.values()) {
+      span.setAttribute('ingest.acknowledged', false);
+      span.end();
+    }
+    this.open.clear();
+  }
+}
