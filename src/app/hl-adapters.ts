@@ -62,17 +62,21 @@ export class InfoPositionSource implements PositionSource {
   async positions(user: string): Promise<PositionSnapshot> {
     const dexes = await this.dexList();
     const positions = new Map<string, Decimal>();
-    let time = 0;
+    let time = Infinity;
     // One request per dex (weight 2 each): clearinghouseState without `dex` omits HIP-3 positions.
+    // The snapshot is as of the EARLIEST answer: a later dex's time would claim fills that
+    // happened after an earlier dex was read (a restart then "verified" a correct position
+    // back to the stale one with a RECONCILE). Fills a later dex already includes are handled
+    // by the engine's seed-overlap rule and by skipping verification of newer markets.
     for (const dex of dexes) {
       const state = await this.o.info.clearinghouseState(user, dex);
-      time = Math.max(time, state.time);
+      time = Math.min(time, state.time);
       for (const ap of state.assetPositions) {
         const szi = dec(ap.position.szi);
         if (!szi.isZero()) positions.set(ap.position.coin, szi);
       }
     }
-    return { positions, time: time || this.o.clock.now() };
+    return { positions, time: Number.isFinite(time) && time > 0 ? time : this.o.clock.now() };
   }
 
   private async dexList(): Promise<readonly string[]> {
