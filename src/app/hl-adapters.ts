@@ -4,10 +4,11 @@
  * seeding and reconciliation (PositionSource). Backfilled wire fills are also handed to the
  * raw store, so the audit trail holds every fill a signal was derived from.
  */
-import type { Clock, FillEvent, Logger, RawEvent, Decimal } from '../core/index.js';
+import type { Clock, Decimal, Logger, RawEvent } from '../core/index.js';
 import { dec, errorMessage } from '../core/index.js';
 import type { FillHistory, FillHistoryResult, PositionSnapshot, PositionSource } from '../positions/index.js';
 import type { InfoClient } from '../protocol/index.js';
+import { backfillRawEvents } from '../listeners/index.js';
 
 /** How long the list of HIP-3 dexes is trusted before it is fetched again. */
 const DEX_LIST_TTL_MS = 10 * 60_000;
@@ -27,24 +28,10 @@ export class InfoFillHistory implements FillHistory {
 
   async userFillsByTime(user: string, startMs: number, endMs: number): Promise<FillHistoryResult> {
     const r = await this.o.info.userFillsByTimeAll(user, startMs, endMs);
-    if (this.o.onBackfilledRaw) {
-      const now = this.o.clock.now();
+    const onRaw = this.o.onBackfilledRaw;
+    if (onRaw) {
       const ids = this.o.influencersOf?.(user) ?? [''];
-      r.events.forEach((e: FillEvent, i: number) => {
-        for (const influencerId of ids) {
-          this.o.onBackfilledRaw?.({
-            influencerId,
-            user: e.user,
-            market: e.coin,
-            eventType: 'fill',
-            eventId: e.eventId,
-            listenerId: 'backfill',
-            eventTime: e.time,
-            ingestTime: now,
-            payload: JSON.stringify(r.raw[i]),
-          });
-        }
-      });
+      for (const e of backfillRawEvents(r, ids, this.o.clock.now())) onRaw(e);
     }
     return { fills: r.events, truncated: r.truncated };
   }

@@ -15,7 +15,7 @@
  * overlap is removed by its dedup. A gate never outlives `maxHoldMs`, and a failed backfill
  * still releases the queue (late beats never).
  */
-import type { Clock, FillEvent, Logger, TimerHandle } from '../core/index.js';
+import type { Clock, FillEvent, Logger, RawEvent, TimerHandle } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
 import type { BackfillResult } from '../protocol/index.js';
 import type { FillSink } from './types.js';
@@ -194,4 +194,33 @@ export class BackfillGate {
       this.o.logger.error({ err, user }, 'fill sink refused a batch');
     }
   }
+}
+
+/**
+ * The raw-store records for a REST backfill: one per fill and tracking influencer, with the
+ * validated wire fill as payload. Shared by the listener backfill and position gap repair so
+ * both write the audit trail the same way.
+ */
+export function backfillRawEvents(
+  r: Pick<BackfillResult, 'events' | 'raw'>,
+  influencerIds: readonly string[],
+  ingestTime: number,
+): RawEvent[] {
+  const out: RawEvent[] = [];
+  r.events.forEach((e, i) => {
+    for (const influencerId of influencerIds) {
+      out.push({
+        influencerId,
+        user: e.user,
+        market: e.coin,
+        eventType: 'fill',
+        eventId: e.eventId,
+        listenerId: 'backfill',
+        eventTime: e.time,
+        ingestTime,
+        payload: JSON.stringify(r.raw[i]),
+      });
+    }
+  });
+  return out;
 }

@@ -37,7 +37,7 @@ export { createEgressPool, proxyAgent, agentFetch } from './egress.js';
 export type { EgressPool, EgressPoolConfig } from './egress.js';
 export { CoinUniverse, fetchCoinUniverse } from './coin-universe.js';
 export type { CoinUniverseOptions } from './coin-universe.js';
-export { BackfillGate } from './backfill.js';
+export { BackfillGate, backfillRawEvents } from './backfill.js';
 export type { BackfillGateOptions } from './backfill.js';
 export { MarketStreamRouter } from './market-stream.js';
 export { listenerId } from './directory.js';

@@ -16,7 +16,7 @@ import type { ConnectionState as HealthState } from '../fanin/index.js';
 import type { BackfillResult, InfoClient, Subscription } from '../protocol/index.js';
 import { subscriptionKey } from '../protocol/index.js';
 import { TypedEmitter } from '../core/index.js';
-import { BackfillGate } from './backfill.js';
+import { BackfillGate, backfillRawEvents } from './backfill.js';
 import { CoinUniverse } from './coin-universe.js';
 import { ListenerDirectory } from './directory.js';
 import type { ListenerRef } from './directory.js';
@@ -397,23 +397,7 @@ export class ListenerManager {
     const r = await this.infoFor(user).userFillsByTimeAll(user, from, to);
     const onRaw = this.o.onRawEvent;
     if (onRaw) {
-      const now = this.clock.now();
-      const influencers = this.directory.influencersOf(user);
-      r.events.forEach((e, i) => {
-        for (const influencerId of influencers) {
-          onRaw({
-            influencerId,
-            user: e.user,
-            market: e.coin,
-            eventType: 'fill',
-            eventId: e.eventId,
-            listenerId: 'backfill',
-            eventTime: e.time,
-            ingestTime: now,
-            payload: JSON.stringify(r.raw[i]),
-          });
-        }
-      });
+      for (const e of backfillRawEvents(r, this.directory.influencersOf(user), this.clock.now())) onRaw(e);
     }
     return r;
   }
