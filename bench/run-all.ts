@@ -115,8 +115,8 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         {
           bench: b,
           metric: 'hot path',
-          value: `${fixed(r.nsPerFill, 0)} ns/fill`,
-          note: `${fixed(r.nsPerUpdate, 0)} ns/update, 8 updates per fill`,
+          value: `${int(r.nsPerFill)} ns/fill`,
+          note: `${int(r.nsPerUpdate)} ns/update, 8 updates per fill`,
         },
         {
           bench: b,
