@@ -215,6 +215,7 @@ export class App {
       missGraceMs: config.fanin.failoverGraceMs,
       observer: manager.health,
       expectedListeners: (id) => manager.health.expectedListeners(id),
+      isExpectedFrom: manager.isExpectedFrom,
     });
     this.sinks.signals.events.on('delivered', ({ records }) => this.onSignalsAcked(records));
     const wiring = wireMetrics({

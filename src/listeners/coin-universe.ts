@@ -35,6 +35,7 @@ export async function fetchCoinUniverse(
 
 export class CoinUniverse {
   private coins: string[] = [];
+  private set = new Set<string>();
 
   constructor(
     private readonly info: Pick<InfoClient, 'meta' | 'perpDexs' | 'spotMeta'>,
@@ -45,12 +46,17 @@ export class CoinUniverse {
     return this.coins;
   }
 
+  has(coin: string): boolean {
+    return this.set.has(coin);
+  }
+
   /** Fetches the universe; returns the coins to add and remove relative to the last good one. */
   async refresh(): Promise<{ added: string[]; removed: string[] }> {
     const next = await fetchCoinUniverse(this.info, this.opts);
     const before = new Set(this.coins);
     const after = new Set(next);
     this.coins = next;
+    this.set = after;
     return {
       added: next.filter((c) => !before.has(c)),
       removed: [...before].filter((c) => !after.has(c)),

@@ -9,9 +9,10 @@
  * (rotation-driver.ts). `applyPlan` moves to a new plan with minimal churn (diffPlans).
  * Listener ids are stable slots; roles are ListenerHealth's (see types.ts).
  */
-import type { Clock, ListenerKind, ListenerRole, Logger, TimerHandle } from '../core/index.js';
+import type { Clock, FillEvent, ListenerKind, ListenerRole, Logger, TimerHandle } from '../core/index.js';
 import { errorMessage, silentLogger, systemClock, ValidationError } from '../core/index.js';
-import { ListenerHealth, RotationCoordinator } from '../fanin/index.js';
+import { ListenerHealth, RotationCoordinator, defaultIsExpectedFrom } from '../fanin/index.js';
+import type { ExpectedListener } from '../fanin/index.js';
 import type { ConnectionState as HealthState } from '../fanin/index.js';
 import type { BackfillResult, InfoClient, Subscription } from '../protocol/index.js';
 import { subscriptionKey } from '../protocol/index.js';
@@ -176,6 +177,15 @@ export class ListenerManager {
   coins(): readonly string[] {
     return this.universe.list();
   }
+
+  /**
+   * The FanIn's `isExpectedFrom`: a market-stream listener only sees coins of its trades
+   * universe (spot and outcome markets are often outside it), so a fill on any other coin is
+   * not a miss of that listener. Without this it was degraded over and over for fills it could
+   * never receive.
+   */
+  isExpectedFrom = (listener: ExpectedListener, e: FillEvent): boolean =>
+    defaultIsExpectedFrom(listener, e) && (listener.kind !== 'market-stream' || this.universe.has(e.coin));
 
   /** The listener's kind (user-stream or market-stream), for metric labels. */
   kindOf(listenerId: string): ListenerKind | undefined {
