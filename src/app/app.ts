@@ -202,6 +202,7 @@ export class App {
       mode: config.positions.aggregation,
       settleMs: config.positions.settleWindowMs,
       signalClasses: config.positions.marketClasses,
+      signalClassesFor: (id) => this.influencers.get(id)?.signal.marketClasses,
     });
 
     const dedup = await this.buildDedup(redis);

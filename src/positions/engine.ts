@@ -35,6 +35,11 @@ export interface PositionEngineOptions {
   readonly settleMs?: number;
   /** Market classes that emit signals. Default perp + hip3. Others still track positions. */
   readonly signalClasses?: readonly MarketClass[];
+  /**
+   * Per-influencer override of signalClasses (influencer record `signal.marketClasses`);
+   * return undefined to use signalClasses. Consulted per block, so a change applies at once.
+   */
+  readonly signalClassesFor?: (influencerId: string) => readonly MarketClass[] | undefined;
   /** Classes the PositionSource covers (clearinghouseState: perp + hip3). Default perp + hip3. */
   readonly seededClasses?: readonly MarketClass[];
   /** Fills up to this long (ms) after the seed time may already be in the seed. Default 10 000. */
@@ -83,7 +88,10 @@ export class PositionEngine {
     this.host = {
       mode: opts.mode ?? 'block',
       seedOverlapMs: opts.seedOverlapMs ?? 10_000,
-      emits: (cls) => this.signalClasses.has(cls),
+      emits: (cls, influencerId) => {
+        const own = opts.signalClassesFor?.(influencerId);
+        return own === undefined ? this.signalClasses.has(cls) : own.includes(cls);
+      },
       now: () => this.clock.now(),
       degraded: (id) => this.influencers.get(id)?.degraded ?? false,
       emit,

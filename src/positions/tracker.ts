@@ -19,7 +19,8 @@ import type { ReconcileReason, Signal, SignalMode } from './signal.js';
 export interface TrackerHost {
   readonly mode: SignalMode;
   readonly seedOverlapMs: number;
-  emits(cls: MarketClass): boolean;
+  /** Whether this influencer's fills in a market class produce signals. */
+  emits(cls: MarketClass, influencerId: string): boolean;
   now(): number;
   degraded(influencerId: string): boolean;
   emit<K extends keyof PositionEngineEvents>(event: K, payload: PositionEngineEvents[K]): void;
@@ -227,7 +228,7 @@ export class MarketTracker {
   apply(steps: readonly ChainStep[]): void {
     const fills = steps.flat();
     if (fills.length === 0) return;
-    const emits = this.host.emits(this.cls);
+    const emits = this.host.emits(this.cls, this.influencerId);
     const before = this.position;
     const out = deriveBlock(this.ctx(), before, steps, emits);
     const ref = { influencerId: this.influencerId, market: this.market };
@@ -269,7 +270,7 @@ export class MarketTracker {
     if (changed) {
       const s = reconcileSignal(this.ctx(), from, target, time, reason, absorbed);
       this.position = target;
-      if (this.host.emits(this.cls)) this.host.output(this, s);
+      if (this.host.emits(this.cls, this.influencerId)) this.host.output(this, s);
     }
     for (const f of absorbed) this.absorb(f, 'reconciled');
     this.advanceTo(

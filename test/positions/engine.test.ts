@@ -184,6 +184,22 @@ describe('PositionEngine block aggregation', () => {
       position: '10615.81434798',
     });
     expect(spot.counts['dirMismatch']).toBeUndefined();
+
+    // A per-influencer override wins over the global classes, in both directions.
+    const perInf = await ready({
+      signalClassesFor: (id) => (id === 'inf-1' ? ['spot'] : undefined),
+    });
+    perInf.engine.ingest(
+      'inf-1',
+      fill({ coin: 'xyz:TSLA', side: 'B', sz: '3', time: 1000, start: '0', dir: 'Open Long' }),
+    );
+    perInf.engine.ingest(
+      'inf-1',
+      fill({ coin: '@107', side: 'A', sz: '43.84', time: 1000, start: '10659.65434798', dir: 'Sell' }),
+    );
+    perInf.engine.flush();
+    expect(perInf.signals.map((s) => s.market)).toEqual(['@107']);
+    expect(perInf.engine.position('inf-1', 'xyz:TSLA')?.toString()).toBe('3');
   });
 
   it('dir only cross-checks: a disagreement or unknown dir is counted, never decides', async () => {
