@@ -10,7 +10,14 @@ import { ZERO, dec, dexOf, errorMessage, marketClass, silentLogger, systemClock 
 import type { Clock, Decimal, FillEvent, Logger, MarketClass, TimerHandle } from '../core/index.js';
 import { TypedEmitter } from '../core/index.js';
 import type { PositionEngineEvents } from './events.js';
-import type { CursorStore, FillHistory, PositionSnapshot, PositionSource, SignalPublisher } from './ports.js';
+import type {
+  Cursor,
+  CursorStore,
+  FillHistory,
+  PositionSnapshot,
+  PositionSource,
+  SignalPublisher,
+} from './ports.js';
 import { repairGap } from './repair.js';
 import type { RepairDeps } from './repair.js';
 import type { Signal, SignalMode } from './signal.js';
@@ -96,7 +103,7 @@ export class PositionEngine {
       degraded: (id) => this.influencers.get(id)?.degraded ?? false,
       emit,
       output: (t, s) => this.output(t, s),
-      persist: (t) => this.persist(t),
+      persist: (t, cursor) => this.persist(t, cursor),
       armSettle: (t): TimerHandle =>
         this.clock.setTimeout(() => this.guard(t, () => t.closeBlock()), settleMs),
       startRepair: (t, fills) => this.startRepair(t, fills),
@@ -388,10 +395,10 @@ export class PositionEngine {
     });
   }
 
-  private persist(t: MarketTracker): void {
+  private persist(t: MarketTracker, at?: Cursor): void {
     const store = this.opts.cursorStore;
     if (!store) return;
-    const cursor = t.cursor();
+    const cursor = at ?? t.cursor();
     this.enqueue(t.key, async () => {
       if (t.cursorFrozen) return;
       try {

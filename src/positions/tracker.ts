@@ -25,7 +25,8 @@ export interface TrackerHost {
   degraded(influencerId: string): boolean;
   emit<K extends keyof PositionEngineEvents>(event: K, payload: PositionEngineEvents[K]): void;
   output(t: MarketTracker, signal: Signal): void;
-  persist(t: MarketTracker): void;
+  /** Persist `cursor` (default: the tracker's current one) after the side effects queued so far. */
+  persist(t: MarketTracker, cursor?: Cursor): void;
   armSettle(t: MarketTracker): TimerHandle;
   startRepair(t: MarketTracker, gapFills: FillEvent[]): void;
 }
@@ -66,6 +67,12 @@ export class MarketTracker {
   /** Non-null while a gap repair runs: later fills wait here in arrival order. */
   held: FillEvent[] | null = null;
   repairing: Promise<void> | null = null;
+  /**
+   * A cursor of this market is (or is about to be) persisted. Until then a restart would start
+   * the market from a fresh seed and skip what happened between its published signals and the
+   * restart, so the first output is preceded by a cursor of the state before it.
+   */
+  anchored: boolean;
   /** A publish failed: stop advancing the persisted cursor so a restart re-derives. */
   cursorFrozen = false;
   private open: OpenBlock | null = null;
@@ -86,6 +93,7 @@ export class MarketTracker {
     this.lastEventId = init.lastEventId ?? '';
     this.idsAtLastTime = new Set(init.idsAtLastTime ?? []);
     this.confirmedAny = init.fromCursor;
+    this.anchored = init.fromCursor;
   }
 
   get key(): string {
@@ -230,6 +238,7 @@ export class MarketTracker {
     if (fills.length === 0) return;
     const emits = this.host.emits(this.cls, this.influencerId);
     const before = this.position;
+    const pre = this.anchored ? null : this.cursor();
     const out = deriveBlock(this.ctx(), before, steps, emits);
     const ref = { influencerId: this.influencerId, market: this.market };
     const time = fills[0]?.time ?? 0;
@@ -251,8 +260,15 @@ export class MarketTracker {
     this.position = out.after;
     this.accumulating = fills[fills.length - 1]?.startPosition === null;
     this.markProcessed(fills);
+    if (pre && out.signals.length > 0) this.anchor(pre);
     for (const s of out.signals) this.host.output(this, s);
     this.host.persist(this);
+  }
+
+  /** Write-ahead cursor of the state before this market's first published signal. */
+  private anchor(pre: Cursor): void {
+    this.anchored = true;
+    this.host.persist(this, pre);
   }
 
   /** Jump to an authoritative position with a RECONCILE signal (an event only if nothing moved). */
@@ -269,8 +285,10 @@ export class MarketTracker {
     });
     if (changed) {
       const s = reconcileSignal(this.ctx(), from, target, time, reason, absorbed);
+      const emits = this.host.emits(this.cls, this.influencerId);
+      if (emits && !this.anchored) this.anchor(this.cursor());
       this.position = target;
-      if (this.host.emits(this.cls, this.influencerId)) this.host.output(this, s);
+      if (emits) this.host.output(this, s);
     }
     for (const f of absorbed) this.absorb(f, 'reconciled');
     this.advanceTo(
