@@ -63,6 +63,8 @@ interface Influencer {
   buffer: FillEvent[];
   seed: ReadonlyMap<string, Decimal>;
   seedTime: number;
+  /** Oldest cursor time on a resume (null on a first start): where the downtime replay begins. */
+  resumeFrom: number | null;
   degraded: boolean;
   readonly trackers: Map<string, MarketTracker>;
 }
@@ -140,6 +142,7 @@ export class PositionEngine {
         buffer: [],
         seed: new Map(),
         seedTime: 0,
+        resumeFrom: null,
         degraded: false,
         trackers: new Map(),
       };
@@ -187,10 +190,11 @@ export class PositionEngine {
     }
     this.events.emit('seeded', { influencerId: inf.id, markets: inf.seed.size, fromCursor: cursors.size });
     if (cursors.size > 0) {
+      inf.resumeFrom = Math.min(...[...cursors.values()].map((c) => c.time));
       await resumeInfluencer({
         trackers: inf.trackers,
         user: inf.user,
-        from: Math.min(...[...cursors.values()].map((c) => c.time)),
+        from: inf.resumeFrom,
         to: this.clock.now(),
         snapshot: snap,
         fillHistory: this.opts.fillHistory,
@@ -344,7 +348,9 @@ export class PositionEngine {
         market,
         // Covered markets start at the seed (absent = flat); others adopt their first fill's start.
         position: covered ? (inf.seed.get(market) ?? ZERO) : null,
-        lastTime: inf.seedTime,
+        // The seed says nothing about uncovered markets: on a resume their fills since the oldest
+        // cursor are not in it and must not be dropped as older than the seed.
+        lastTime: covered ? inf.seedTime : (inf.resumeFrom ?? inf.seedTime),
         fromCursor: false,
       });
       inf.trackers.set(market, t);

@@ -104,6 +104,36 @@ describe('cursor persistence and resume', () => {
     expect(counts['error']).toBeUndefined();
   });
 
+  it('on a resume, a market the seed does not cover replays its downtime fills older than the seed', async () => {
+    const store = new MemoryCursorStore();
+    await store.set('inf-1', 'BTC', { time: 1000, eventId: 'x', eventIdsAtTime: ['x'], position: '1' });
+    const spot = [
+      fill({ coin: '@107', side: 'B', sz: '5', time: 2000, start: '0' }),
+      fill({ coin: '@107', side: 'A', sz: '2', time: 3000, start: '5' }),
+    ];
+    const spotHistory: FillHistory = {
+      userFillsByTime: (_u, s, e) =>
+        Promise.resolve({
+          fills: spot.filter((f) => f.time >= s && f.time <= e).map(asBackfill),
+          truncated: false,
+        }),
+    };
+    // The snapshot (perp only) is from after both spot fills.
+    const { engine, signals } = engineWith({
+      clock: new ManualClock(5000),
+      positionSource: source('1', 4500),
+      fillHistory: spotHistory,
+      cursorStore: store,
+      signalClasses: ['perp', 'spot'],
+    });
+    await engine.admit('inf-1', USER);
+    await engine.close();
+    expect(signals.map((x) => [x.market, x.action, x.previousPosition, x.position])).toEqual([
+      ['@107', 'OPEN', '0', '5'],
+      ['@107', 'DECREASE', '5', '3'],
+    ]);
+  });
+
   it('the stored cursor form round-trips and rejects damaged records with a clear message', () => {
     const c = { time: 1, eventId: 'a', eventIdsAtTime: ['a'], position: '-1.5' };
     expect(decodeCursor(encodeCursor(c), 'inf/BTC')).toEqual(c);
