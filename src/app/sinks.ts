@@ -49,9 +49,6 @@ export interface BuildSinksDeps {
   readonly onPublishLatency?: (sink: string, seconds: number) => void;
 }
 
-/** In-memory records per queue before it spills or applies back-pressure. */
-const MEMORY_RECORDS = 10_000;
-
 function overflowOf(shed: string): OverflowPolicy {
   return shed === 'never' ? 'block' : 'shed';
 }
@@ -139,7 +136,8 @@ export async function buildSinks({
         onPublishLatency?.(name, (clock.now() - t0) / 1000);
       },
       spoolDir: join(spool.dir, name),
-      maxMemoryRecords: MEMORY_RECORDS,
+      maxMemoryRecords: spool.memoryRecords,
+      spillThreshold: spool.spillThresholdRecords,
       ...(maxBatchRecords === undefined ? {} : { maxBatchRecords }),
       maxSpoolBytes: spool.maxBytes,
       overflow: overflowOf(shed),

@@ -97,14 +97,24 @@ export const LocalSinkConfig = z
   .strict();
 export type LocalSinkConfig = z.infer<typeof LocalSinkConfig>;
 
-const Shed = z.enum(['never', 'oldest']);
+/**
+ * `never`: when memory and spool are full, processing waits (back-pressure);
+ * `drop`: new records are dropped and counted instead.
+ */
+const Shed = z.enum(['never', 'drop']);
 export const SpoolConfig = z
   .object({
     dir: path().default('var/spool').describe('Directory for records a sink could not take yet.'),
-    memoryThresholdBytes: int()
-      .min(0)
-      .default(64 * 1024 * 1024)
-      .describe('Buffered bytes kept in memory before spilling to disk.'),
+    memoryRecords: int()
+      .min(1)
+      .default(10_000)
+      .describe('Records held in memory per sink queue; beyond it enqueue waits (or drops, per shed).'),
+    spillThresholdRecords: int()
+      .min(1)
+      .default(1000)
+      .describe(
+        "Buffered records past which a queue writes to the fsync'd spool (it also spills as soon as its sink fails).",
+      ),
     maxBytes: int()
       .min(1)
       .default(1024 * 1024 * 1024)
@@ -112,8 +122,12 @@ export const SpoolConfig = z
     shed: z
       .object({
         signals: Shed.default('never').describe('Signals: never shed (back-pressure instead) by default.'),
-        raw: Shed.default('oldest').describe('Raw events: drop the oldest beyond maxBytes.'),
-        deadLetters: Shed.default('oldest').describe('Dead letters: drop the oldest beyond maxBytes.'),
+        raw: Shed.default('drop').describe(
+          'Raw events: drop new ones (counted) when memory and spool are full.',
+        ),
+        deadLetters: Shed.default('drop').describe(
+          'Dead letters: drop new ones (counted) when memory and spool are full.',
+        ),
       })
       .strict()
       .prefault({})

@@ -81,8 +81,8 @@ function crossChecks(c: Parsed, ctx: z.RefinementCtx): void {
       'required with sasl: set INGEST_KAFKA_SASL_PASSWORD(_FILE)',
     );
   }
-  if (c.sinks.spool.memoryThresholdBytes > c.sinks.spool.maxBytes) {
-    issue(['sinks', 'spool', 'memoryThresholdBytes'], 'must not exceed maxBytes');
+  if (c.sinks.spool.spillThresholdRecords > c.sinks.spool.memoryRecords) {
+    issue(['sinks', 'spool', 'spillThresholdRecords'], 'must not exceed memoryRecords');
   }
 }
 
