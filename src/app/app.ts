@@ -203,6 +203,7 @@ export class App {
       settleMs: config.positions.settleWindowMs,
       signalClasses: config.positions.marketClasses,
       signalClassesFor: (id) => this.influencers.get(id)?.signal.marketClasses,
+      modeFor: (id) => this.influencers.get(id)?.signal.aggregation,
     });
 
     const dedup = await this.buildDedup(redis);

@@ -47,6 +47,8 @@ export interface PositionEngineOptions {
    * return undefined to use signalClasses. Consulted per block, so a change applies at once.
    */
   readonly signalClassesFor?: (influencerId: string) => readonly MarketClass[] | undefined;
+  /** Per-influencer override of `mode` (influencer record `signal.aggregation`); undefined = `mode`. */
+  readonly modeFor?: (influencerId: string) => SignalMode | undefined;
   /** Classes the PositionSource covers (clearinghouseState: perp + hip3). Default perp + hip3. */
   readonly seededClasses?: readonly MarketClass[];
   /** Fills up to this long (ms) after the seed time may already be in the seed. Default 10 000. */
@@ -95,7 +97,7 @@ export class PositionEngine {
     const settleMs = opts.settleMs ?? 300;
     const emit = this.events.emit.bind(this.events);
     this.host = {
-      mode: opts.mode ?? 'block',
+      mode: (influencerId) => opts.modeFor?.(influencerId) ?? opts.mode ?? 'block',
       seedOverlapMs: opts.seedOverlapMs ?? 10_000,
       emits: (cls, influencerId) => {
         const own = opts.signalClassesFor?.(influencerId);

@@ -17,7 +17,8 @@ import type { Cursor } from './ports.js';
 import type { ReconcileReason, Signal, SignalMode } from './signal.js';
 
 export interface TrackerHost {
-  readonly mode: SignalMode;
+  /** Aggregation mode for this influencer (block or order). */
+  mode(influencerId: string): SignalMode;
   readonly seedOverlapMs: number;
   /** Whether this influencer's fills in a market class produce signals. */
   emits(cls: MarketClass, influencerId: string): boolean;
@@ -118,7 +119,7 @@ export class MarketTracker {
       influencerId: this.influencerId,
       user: this.user,
       market: this.market,
-      mode: this.host.mode,
+      mode: this.host.mode(this.influencerId),
       emittedAt: this.host.now(),
       degradedListener: this.host.degraded(this.influencerId),
       onTransition: (e) =>

@@ -225,6 +225,15 @@ describe('PositionEngine block aggregation', () => {
       ['INCREASE', 12, '3', '5'],
     ]);
     expect(new Set(signals.map((s) => s.signalId)).size).toBe(2);
+
+    // A per-influencer override (record signal.aggregation) wins over the engine default.
+    const perInf = await ready({ modeFor: (id) => (id === 'inf-1' ? 'block' : undefined), mode: 'order' });
+    perInf.engine.ingest('inf-1', fill({ side: 'B', sz: '1', time: 1000, start: '0', oid: 21 }));
+    perInf.engine.ingest('inf-1', fill({ side: 'B', sz: '3', time: 1000, start: '1', oid: 22 }));
+    perInf.engine.flush();
+    expect(perInf.signals.map((s) => [s.action, s.deltaSize, s.metadata.mode])).toEqual([
+      ['OPEN', '4', 'block'],
+    ]);
   });
 });
 
