@@ -24,6 +24,28 @@ export interface RecordChange {
   readonly id: string;
   readonly before?: Influencer | undefined;
   readonly after?: Influencer | undefined;
+  /**
+   * Removing a record that is stored but invalid (written behind the CLI): its exact stored
+   * text, which the transaction checks is unchanged and the audit keeps as `before`.
+   */
+  readonly rawBefore?: string | undefined;
+}
+
+/** A stored record that did not validate, as `remove` reports it. */
+export interface InvalidRecord {
+  readonly id: string;
+  readonly invalid: true;
+  readonly raw: string;
+}
+
+/** The address field of a stored record, if it has a plausible one (corrupt records too). */
+function rawAddress(raw: string): string | undefined {
+  try {
+    const v = (JSON.parse(raw) as { address?: unknown }).address;
+    return typeof v === 'string' && /^0x[0-9a-fA-F]{40}$/.test(v) ? v.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface AuditEntry {
@@ -92,10 +114,22 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
     return rec;
   }
 
-  async remove(ref: string, actor: string): Promise<Influencer> {
-    const before = await this.get(ref);
-    await this.commit([{ id: before.id, before }], 'remove', actor);
-    return before;
+  /**
+   * Removes by id or address. A record stored under that id that no longer validates (written
+   * behind the CLI) is removed too, so ops can always clear a corrupt entry.
+   */
+  async remove(ref: string, actor: string): Promise<Influencer | InvalidRecord> {
+    try {
+      const before = await this.get(ref);
+      await this.commit([{ id: before.id, before }], 'remove', actor);
+      return before;
+    } catch (e) {
+      if (!(e instanceof ConfigError) || e.code !== 'CONFIG_NOT_FOUND') throw e;
+      const raw = await this.run(() => this.client.hget(this.keys.record(ref), RECORD_FIELD));
+      if (raw === null) throw e;
+      await this.commit([{ id: ref, rawBefore: raw }], 'remove', actor);
+      return { id: ref, invalid: true, raw };
+    }
   }
 
   /** Returns the change, or undefined when the record already had that state (nothing written). */
@@ -210,6 +244,8 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
     for (const c of changes) {
       if (c.before) addresses.add(c.before.address);
       if (c.after) addresses.add(c.after.address);
+      const ra = c.rawBefore === undefined ? undefined : rawAddress(c.rawBefore);
+      if (ra) addresses.add(ra);
     }
     const watched = [
       k.ids,
@@ -222,6 +258,11 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
       const stored = await Promise.all(changes.map((c) => this.client.hget(k.record(c.id), RECORD_FIELD)));
       changes.forEach((c, i) => {
         const s = stored[i] ?? null;
+        if (c.rawBefore !== undefined) {
+          if (s !== c.rawBefore)
+            throw conflict(`influencer "${c.id}" changed concurrently; re-run the command`);
+          return;
+        }
         if (c.before === undefined && s !== null) throw conflict(`influencer id "${c.id}" already exists`);
         if (c.before !== undefined && (s === null || !sameRecord(s, c.before))) {
           throw conflict(`influencer "${c.id}" changed concurrently; re-run the command`);
@@ -242,6 +283,9 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
       const m = this.client.multi();
       for (const c of changes) {
         if (c.before && c.before.address !== c.after?.address) m.del(k.address(c.before.address));
+        const ra = c.rawBefore === undefined ? undefined : rawAddress(c.rawBefore);
+        // A corrupt record's address index is cleared only if it really points at this id.
+        if (ra && (await this.client.get(k.address(ra))) === c.id) m.del(k.address(ra));
       }
       for (const c of changes) {
         if (c.after === undefined) {
@@ -269,7 +313,7 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
           'version',
           String(version),
           'before',
-          c.before ? JSON.stringify(c.before) : '',
+          c.rawBefore ?? (c.before ? JSON.stringify(c.before) : ''),
           'after',
           c.after ? JSON.stringify(c.after) : '',
         );

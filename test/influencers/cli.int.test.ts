@@ -316,4 +316,22 @@ describe('ingest influencers (real Redis)', () => {
       await Promise.all(stores.map((s) => s.close()));
     }
   });
+
+  it('remove clears a record that was corrupted behind the CLI, with an audit entry', async () => {
+    expect((await cli('add', ADDR(7), '--id', 'bad')).code).toBe(0);
+    const corrupt = JSON.stringify({ id: 'bad', address: ADDR(7), colour: 'red' });
+    await redis.hset(`${prefix}influencer:bad`, 'json', corrupt);
+    // show cannot read it, remove can clear it.
+    expect((await cli('show', 'bad')).code).toBe(4);
+    const r = await cli('remove', 'bad', '--actor', 'ops');
+    expect({ code: r.code, out: r.stdout }).toEqual({ code: 0, out: 'removed invalid record bad\n' });
+    expect(await redis.exists(`${prefix}influencer:bad`)).toBe(0);
+    expect(await redis.sismember(`${prefix}influencers:ids`, 'bad')).toBe(0);
+    expect(await redis.exists(`${prefix}influencers:address:${ADDR(7).toLowerCase()}`)).toBe(0);
+    const audit = await redis.xrevrange(`${prefix}influencers:audit`, '+', '-', 'COUNT', 1);
+    const fields = audit[0]?.[1] ?? [];
+    expect(fields[fields.indexOf('before') + 1]).toBe(corrupt);
+    // The address is free again.
+    expect((await cli('add', ADDR(7), '--id', 'good')).code).toBe(0);
+  });
 });

@@ -179,7 +179,11 @@ export function registerInfluencers(program: Command): void {
   common(inf.command('remove <ref>').description('Remove an influencer (by id or address).')).action(
     async (ref: string, o: CommonOptions) => {
       const rec = await withStore(o, (s) => s.remove(ref, actorOf(o)));
-      out(o.json === true ? JSON.stringify({ removed: rec }) : `removed ${rec.id} ${rec.address}`);
+      if ('invalid' in rec) {
+        out(o.json === true ? JSON.stringify({ removed: rec }) : `removed invalid record ${rec.id}`);
+      } else {
+        out(o.json === true ? JSON.stringify({ removed: rec }) : `removed ${rec.id} ${rec.address}`);
+      }
     },
   );
 
