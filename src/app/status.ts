@@ -21,6 +21,8 @@ export interface StatusSource {
   readonly manager: ListenerManager | null;
   readonly sinks: SinkSet | null;
   readonly signalCounts: ReadonlyMap<string, number>;
+  /** The influencer source watcher: `ok`, `unavailable` (keeping the last good set) or `suspect`. */
+  readonly watcher: { sourceState(): string } | null;
   readonly config: { readonly source: { readonly kind: string } };
 }
 
@@ -107,6 +109,10 @@ export class StatusReporter implements StatusProvider, ReadinessProvider {
 
   private service(): Record<string, string | number> {
     const signals = [...this.o.app.signalCounts.values()].reduce((a, b) => a + b, 0);
-    return { source: this.o.app.config.source.kind, signals };
+    return {
+      source: this.o.app.config.source.kind,
+      signals,
+      influencerSource: this.o.app.watcher?.sourceState() ?? 'starting',
+    };
   }
 }

@@ -54,6 +54,12 @@ describe('App on the embedded default', () => {
     if (!sim) throw new Error('simulator not started');
 
     await until(() => signals.length >= 40, 30_000, '40 signals');
+    const status = (await (await fetch(`${app.httpUrl}/status.json`)).json()) as {
+      coverage: { dual: number };
+      service: Record<string, unknown>;
+    };
+    expect(status.coverage.dual).toBe(4);
+    expect(status.service).toMatchObject({ source: 'simulator', influencerSource: 'ok' });
     sim.pause();
     // Let the last blocks pass the reorder and settle windows and reach the sink.
     await new Promise((r) => setTimeout(r, 1500));
