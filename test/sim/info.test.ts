@@ -77,7 +77,14 @@ describe('info endpoint', () => {
     let pages = 0;
     let repeats = 0;
     for (;;) {
-      const r = await postInfo(sim.infoUrl, { type: 'userFillsByTime', user, startTime: start });
+      // An explicit end: sim.step() stamps each block at least 1 ms after the previous one, so
+      // 300 steps in a fast burst run ahead of the clock and the default end (now) would cut them.
+      const r = await postInfo(sim.infoUrl, {
+        type: 'userFillsByTime',
+        user,
+        startTime: start,
+        endTime: Number.MAX_SAFE_INTEGER,
+      });
       const page = r.body as WireFill[];
       pages++;
       for (const f of page) {
