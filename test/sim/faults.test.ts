@@ -3,26 +3,11 @@
  * stall and recovery, latency, duplicate, reorder, malformed frames, info 429/5xx, refused
  * connections, and pause / step control — programmatically and through the control API.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
-import { TestClient, postInfo, sleep } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../src/sim/index.js';
+import { TestClient, postInfo, simFixture, sleep } from './helpers.js';
 
-let sim: Simulator | undefined;
-const clients: TestClient[] = [];
-async function start(o: SimulatorOptions = {}): Promise<Simulator> {
-  sim = await startSimulator({ seed: 11, accounts: 3, tickMs: 0, ...o });
-  return sim;
-}
-async function connect(s: Simulator, ip?: string): Promise<TestClient> {
-  const c = await TestClient.connect(s.wsUrl, ip);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await sim?.close();
-  sim = undefined;
-});
+const { start, connect } = simFixture({ seed: 11, accounts: 3, tickMs: 0 });
 
 /** A client subscribed to the tape of every simulated coin, so every block sends data frames. */
 async function tapeClient(s: Simulator, ip?: string): Promise<TestClient> {

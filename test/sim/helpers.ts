@@ -4,6 +4,8 @@
  * can bind a local address (127.0.0.x) to act as different client IPs.
  */
 import WebSocket from 'ws';
+import { afterEach } from 'vitest';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
 
 export interface RecvFrame {
   raw: string;
@@ -141,4 +143,32 @@ export async function postInfo(
     req.on('error', reject);
     req.end(text);
   });
+}
+
+/**
+ * Per-test simulator + clients: `start()` a simulator (defaults merged with the test's options),
+ * `connect()` clients to it; after each test every client and the simulator are closed.
+ */
+export function simFixture(defaults: SimulatorOptions): {
+  start(o?: SimulatorOptions): Promise<Simulator>;
+  connect(s: Simulator, ip?: string): Promise<TestClient>;
+} {
+  let sim: Simulator | undefined;
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await sim?.close();
+    sim = undefined;
+  });
+  return {
+    async start(o: SimulatorOptions = {}): Promise<Simulator> {
+      sim = await startSimulator({ ...defaults, ...o });
+      return sim;
+    },
+    async connect(s: Simulator, ip?: string): Promise<TestClient> {
+      const c = await TestClient.connect(s.wsUrl, ip);
+      clients.push(c);
+      return c;
+    },
+  };
 }

@@ -4,27 +4,11 @@
  * per-IP limits (users, subscriptions, messages, connections), idle and Expired closes.
  * Real loopback sockets; clients bind 127.0.0.x to act as different IPs.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ZERO, dec, decStr } from '../../src/core/index.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
-import { TestClient, sleep } from './helpers.js';
+import { TestClient, simFixture, sleep } from './helpers.js';
 
-let sim: Simulator | undefined;
-const clients: TestClient[] = [];
-async function start(o: SimulatorOptions = {}): Promise<Simulator> {
-  sim = await startSimulator({ seed: 5, accounts: 12, tickMs: 0, ...o });
-  return sim;
-}
-async function connect(s: Simulator, ip?: string): Promise<TestClient> {
-  const c = await TestClient.connect(s.wsUrl, ip);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await sim?.close();
-  sim = undefined;
-});
+const { start, connect } = simFixture({ seed: 5, accounts: 12, tickMs: 0 });
 
 const isErr = (text: string) => (f: { json: unknown }) => {
   const j = f.json as { channel?: string; data?: unknown } | undefined;
