@@ -121,15 +121,19 @@ export class TradesFastPath {
   /** True when the text may contain a tracked address (never false for one that does). */
   mayContainTracked(text: string): boolean {
     if (this.tracked.size === 0) return false;
-    if (text.indexOf('\\') !== -1 || text.indexOf('0X') !== -1) return true;
+    // Searches are for one character: V8 runs those as a native memchr, while a two-character
+    // pattern like '0x' stops at every '0' of every price, size, time and tid (4x slower here).
+    if (text.indexOf('\\') !== -1) return true;
+    for (let j = text.indexOf('X'); j !== -1; j = text.indexOf('X', j + 1)) {
+      if (text.charCodeAt(j - 1) === 48) return true; // "0X"
+    }
     const bits = this.bits;
-    let i = text.indexOf('0x');
-    while (i !== -1) {
-      const p = prefixOf(text, i);
+    for (let i = text.indexOf('x'); i !== -1; i = text.indexOf('x', i + 1)) {
+      if (text.charCodeAt(i - 1) !== 48) continue; // an 'x' that is not part of "0x", e.g. "px"
+      const p = prefixOf(text, i - 1);
       if (p >= 0 && ((bits[p >>> 3] ?? 0) & (1 << (p & 7))) !== 0) {
-        if (this.tracked.has(text.slice(i, i + 42).toLowerCase())) return true;
+        if (this.tracked.has(text.slice(i - 1, i + 41).toLowerCase())) return true;
       }
-      i = text.indexOf('0x', i + 2);
     }
     return false;
   }
