@@ -198,6 +198,7 @@ export class HlWsConnection {
         handshakeTimeout: options.connectTimeoutMs ?? 10_000,
       },
       options.WebSocket,
+      (data) => this.onMessage(data),
     );
   }
 
@@ -234,6 +235,7 @@ export class HlWsConnection {
       maxEnqueuedMessages: 0,
     });
     this.rws.addEventListener('open', () => this.onOpen());
+    // Real `ws` sockets deliver messages directly (bindSocketClass); this path serves the rest.
     this.rws.addEventListener('message', (ev: { data: unknown }) => this.onMessage(ev.data));
     this.rws.addEventListener('close', (ev: { code?: number; reason?: string }) =>
       this.onClose(ev.code ?? 1005, ev.reason ?? ''),
