@@ -41,7 +41,7 @@ function hex(rand: () => number, n: number): string {
 export function makeTape(
   frameCount: number,
   seed = 42,
-): { frames: string[]; tracked: string[]; trades: number } {
+): { frames: string[]; tracked: string[]; trades: number; coins: string[] } {
   const rand = rng(seed);
   const addresses = Array.from({ length: 50_000 }, () => `0x${hex(rand, 40)}`);
   const tracked = addresses.slice(0, 1000);
@@ -67,7 +67,7 @@ export function makeTape(
     trades += n;
     frames.push(`{"channel":"trades","data":[${rows.join(',')}]}`);
   }
-  return { frames, tracked, trades };
+  return { frames, tracked, trades, coins };
 }
 
 interface TradeLike {
