@@ -54,8 +54,12 @@ interface Entry {
   readonly firstListenerId: string;
   readonly firstReceivedAt: number;
   readonly trackedAt: number;
-  /** Expected listeners still owing the event, with the influencer they serve (null: none known). */
-  readonly owing: Map<string, string> | null;
+  /**
+   * Expected listeners still owing the event and the influencer each serves, as flat pairs
+   * `[listenerId, influencerId, ...]` (null: none known). Usually one pair (the other listener
+   * of a dual pair): a small array per event instead of a Map keeps the hot path light on GC.
+   */
+  readonly owing: string[] | null;
   /** Listeners whose copy was already measured (lead is taken once per listener). */
   measured: string[] | null;
 }
@@ -65,6 +69,12 @@ export interface DeliveryTrackerOptions {
   readonly maxTracked: number;
   readonly expectedListeners?: ((influencerId: string) => readonly ExpectedListener[]) | undefined;
   readonly isExpectedFrom?: ((listener: ExpectedListener, e: FillEvent) => boolean) | undefined;
+}
+
+/** Index of `listenerId` in a flat `[listenerId, influencerId, ...]` list, or -1. */
+function pairIndex(pairs: readonly string[], listenerId: string): number {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === listenerId) return i;
+  return -1;
 }
 
 export class DeliveryTracker {
@@ -86,12 +96,15 @@ export class DeliveryTracker {
 
   first(e: FillEvent, influencerIds: readonly string[], now: number): void {
     if (e.source.delivery !== 'live') return;
-    let owing: Map<string, string> | null = null;
+    let owing: string[] | null = null;
     if (this.opts.expectedListeners) {
       for (const inf of influencerIds) {
         for (const l of this.opts.expectedListeners(inf)) {
           if (l.listenerId !== e.source.listenerId && this.isExpectedFrom(l, e)) {
-            (owing ??= new Map()).set(l.listenerId, inf);
+            owing ??= [];
+            const at = pairIndex(owing, l.listenerId);
+            if (at >= 0) owing[at + 1] = inf;
+            else owing.push(l.listenerId, inf);
           }
         }
       }
@@ -117,8 +130,9 @@ export class DeliveryTracker {
     const lid = e.source.listenerId;
     if (!entry || entry.firstListenerId === lid) return null;
     if (entry.owing) {
-      entry.owing.delete(lid);
-      if (entry.owing.size === 0) this.entries.delete(e.eventId);
+      const at = pairIndex(entry.owing, lid);
+      if (at >= 0) entry.owing.splice(at, 2);
+      if (entry.owing.length === 0) this.entries.delete(e.eventId);
     }
     // Only a live copy says how far behind its listener runs; a snapshot replay does not.
     if (e.source.delivery !== 'live' || entry.measured?.includes(lid)) return null;
@@ -137,11 +151,11 @@ export class DeliveryTracker {
       if (entry.trackedAt + this.opts.graceMs > now) break;
       this.entries.delete(id);
       if (entry.owing === null) continue;
-      for (const [listenerId, influencerId] of entry.owing) {
+      for (let i = 0; i < entry.owing.length; i += 2) {
         onMissed({
           eventId: id,
-          influencerId,
-          listenerId,
+          influencerId: entry.owing[i + 1] as string,
+          listenerId: entry.owing[i] as string,
           deliveredBy: entry.firstListenerId,
           graceMs: this.opts.graceMs,
         });
