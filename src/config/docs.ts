@@ -4,7 +4,17 @@
  * cannot drift: test/config/docs.test.ts fails when the committed files are stale.
  */
 import { z } from 'zod';
-import { ENV_VARS } from './env.js';
+import type { EnvKind } from './env.js';
+import { acceptsFile, ENV_VARS } from './env.js';
+
+const KIND_TEXT: Record<EnvKind, string> = {
+  string: 'string',
+  int: 'int',
+  bool: 'bool',
+  list: 'comma-separated list',
+  secret: 'secret',
+  pools: 'pool list (see below)',
+};
 import { SECRET_PATHS } from './secrets.js';
 import { ServiceConfigInput } from './schema.js';
 
@@ -87,8 +97,13 @@ export function renderConfigReference(): string {
     '| `INGEST_CONFIG` | the config file path (`--config` wins) | path |',
     ...ENV_VARS.map(
       (v) =>
-        `| \`${v.name}\`${v.kind === 'secret' ? ` / \`${v.name}_FILE\`` : ''} | \`${v.path}\` | ${v.kind === 'list' ? 'comma-separated list' : v.kind} |`,
+        `| \`${v.name}\`${acceptsFile(v.kind) ? ` / \`${v.name}_FILE\`` : ''} | \`${v.path}\` | ${KIND_TEXT[v.kind]} |`,
     ),
+    '',
+    'A pool list is `name=target` entries separated by commas or newlines; target is a proxy URL',
+    "(http, https, socks), `local:<ip>` or `direct`. It replaces the file's `hyperliquid.egressPools`;",
+    'the `limits` of a file pool with the same name are kept. Use the `_FILE` form: proxy URLs carry',
+    'credentials.',
     '',
   ];
   return lines.join('\n');

@@ -5,7 +5,12 @@
  */
 import { ConfigError } from '../core/index.js';
 
-export type EnvKind = 'string' | 'int' | 'bool' | 'list' | 'secret';
+export type EnvKind = 'string' | 'int' | 'bool' | 'list' | 'secret' | 'pools';
+
+/** Kinds that may also come from NAME_FILE: secrets, and pools (proxy URLs carry credentials). */
+export function acceptsFile(kind: EnvKind): boolean {
+  return kind === 'secret' || kind === 'pools';
+}
 
 export interface EnvVar {
   readonly name: string;
@@ -21,6 +26,7 @@ export const ENV_VARS: readonly EnvVar[] = Object.freeze([
   { name: 'INGEST_HL_NETWORK', path: 'hyperliquid.network', kind: 'string' },
   { name: 'INGEST_HL_WS_URL', path: 'hyperliquid.wsUrl', kind: 'string' },
   { name: 'INGEST_HL_INFO_URL', path: 'hyperliquid.infoUrl', kind: 'string' },
+  { name: 'INGEST_EGRESS_POOLS', path: 'hyperliquid.egressPools', kind: 'pools' },
   { name: 'INGEST_SOURCE', path: 'source.kind', kind: 'string' },
   { name: 'INGEST_SIM_SEED', path: 'source.simulator.seed', kind: 'int' },
   { name: 'INGEST_SIM_ACCOUNTS', path: 'source.simulator.accounts', kind: 'int' },
@@ -103,6 +109,69 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
   node[keys[keys.length - 1] as string] = value;
 }
 
+export function getPath(target: Record<string, unknown>, path: string): unknown {
+  let node: unknown = target;
+  for (const k of path.split('.')) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[k];
+  }
+  return node;
+}
+
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * INGEST_EGRESS_POOLS: `name=target` entries separated by commas or newlines, where target is
+ * a proxy URL, `local:<ip>` or `direct`. The variable decides which pools exist and how each
+ * leaves the host (one Deployment per egress IP sets its own); per-pool `limits` stay in the
+ * file and are kept for a pool of the same name. Messages never echo an entry: a proxy URL may
+ * hold a password.
+ */
+export function parsePools(variable: string, text: string, fromFile: unknown): Record<string, unknown>[] {
+  const filePools = new Map<string, Record<string, unknown>>();
+  if (Array.isArray(fromFile)) {
+    for (const p of fromFile) {
+      if (typeof p === 'object' && p !== null && typeof (p as { name?: unknown }).name === 'string') {
+        filePools.set((p as { name: string }).name, p as Record<string, unknown>);
+      }
+    }
+  }
+  const entries = text
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (entries.length === 0) throw new ConfigError('CONFIG_INVALID', `${variable}: no pool given`);
+  const pools: Record<string, unknown>[] = [];
+  entries.forEach((entry, i) => {
+    const at = `${variable}: entry ${i + 1}`;
+    const eq = entry.indexOf('=');
+    if (eq <= 0) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `${at} is not name=target (target: a proxy URL, local:<ip> or direct)`,
+      );
+    }
+    const name = entry.slice(0, eq).trim();
+    const target = entry.slice(eq + 1).trim();
+    if (pools.some((p) => p['name'] === name)) {
+      throw new ConfigError('CONFIG_INVALID', `${at}: pool ${JSON.stringify(name)} is given twice`);
+    }
+    const pool: Record<string, unknown> = { name };
+    const limits = filePools.get(name)?.['limits'];
+    if (limits !== undefined) pool['limits'] = limits;
+    if (target.startsWith('local:')) pool['localAddress'] = target.slice('local:'.length);
+    else if (URL_LIKE.test(target)) pool['proxyUrl'] = target;
+    else if (target !== 'direct') {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `${at} (pool ${JSON.stringify(name)}): target must be a proxy URL, local:<ip> or direct`,
+      );
+    }
+    pools.push(pool);
+  });
+  return pools;
+}
+
 export interface EnvOverrides {
   /** Config path -> the variable that set it (for error messages and `config check`). */
   readonly applied: Map<string, string>;
@@ -122,14 +191,18 @@ export function applyEnv(
   for (const v of ENV_VARS) {
     const direct = env[v.name];
     const fileVar = `${v.name}_FILE`;
-    const filePath = v.kind === 'secret' ? env[fileVar] : undefined;
+    const filePath = acceptsFile(v.kind) ? env[fileVar] : undefined;
     const hasDirect = direct !== undefined && direct !== '';
     const hasFile = filePath !== undefined && filePath !== '';
     if (hasDirect && hasFile) {
       throw new ConfigError('CONFIG_INVALID', `${v.name} and ${fileVar} are both set; set one`);
     }
     if (hasDirect) {
-      setPath(raw, v.path, convert(v, direct));
+      setPath(
+        raw,
+        v.path,
+        v.kind === 'pools' ? parsePools(v.name, direct, getPath(raw, v.path)) : convert(v, direct),
+      );
       applied.set(v.path, v.name);
     } else if (hasFile) {
       let content: string;
@@ -138,7 +211,8 @@ export function applyEnv(
       } catch (e) {
         throw new ConfigError('CONFIG_NOT_FOUND', `${fileVar}: cannot read ${filePath}`, { cause: e });
       }
-      setPath(raw, v.path, content.replace(/\r?\n$/, ''));
+      const text = content.replace(/\r?\n$/, '');
+      setPath(raw, v.path, v.kind === 'pools' ? parsePools(fileVar, text, getPath(raw, v.path)) : text);
       applied.set(v.path, fileVar);
     }
   }

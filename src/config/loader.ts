@@ -81,7 +81,9 @@ export function formatConfigIssues(error: z.ZodError, env: ReadonlyMap<string, s
       continue;
     }
     const where = base.length > 0 ? base.join('.') : '(root)';
-    const from = env.get(base.join('.'));
+    // The variable that set this path or one of its parents (INGEST_EGRESS_POOLS sets a list).
+    let from: string | undefined;
+    for (let n = base.length; n > 0 && from === undefined; n--) from = env.get(base.slice(0, n).join('.'));
     lines.push(`${where}: ${i.message}${from ? ` (from ${from})` : ''}`);
   }
   return lines;

@@ -231,4 +231,69 @@ describe('secrets', () => {
       )[0],
     ).toMatch(/both set/);
   });
+
+  describe('INGEST_EGRESS_POOLS', () => {
+    const file = files({
+      'p.yaml': [
+        'hyperliquid:',
+        '  egressPools:',
+        '    - { name: ip-a, proxyUrl: "http://old:1", limits: { users: 14 } }',
+        '    - { name: gone, localAddress: 10.0.0.9 }',
+        '',
+      ].join('\n'),
+      'pools.txt': 'ip-a=socks5://u:p00lpw@10.0.0.1:1080\nip-b=local:2001:db8::7\n',
+    });
+
+    it('replaces the file pools, keeps limits by name, and takes proxy, local IP or direct', () => {
+      const { config, envOverrides } = loadConfig({
+        path: 'p.yaml',
+        env: { INGEST_EGRESS_POOLS: ' ip-a=http://proxy:3128 , ip-b=local:203.0.113.7,ip-c=direct' },
+        readFile: file,
+      });
+      const pools = config.hyperliquid.egressPools;
+      expect(pools.map((p) => p.name)).toEqual(['ip-a', 'ip-b', 'ip-c']);
+      expect(pools[0]?.proxyUrl).toBe('http://proxy:3128');
+      expect(pools[0]?.limits.users).toBe(14);
+      expect(pools[1]?.localAddress).toBe('203.0.113.7');
+      expect(pools[1]?.limits.users).toBeUndefined();
+      expect(pools[2]?.proxyUrl).toBeUndefined();
+      expect(pools[2]?.localAddress).toBeUndefined();
+      expect(envOverrides.get('hyperliquid.egressPools')).toBe('INGEST_EGRESS_POOLS');
+    });
+
+    it('comes from INGEST_EGRESS_POOLS_FILE (credentials), and the password is masked for printing', () => {
+      const { config } = loadConfig({
+        path: 'p.yaml',
+        env: { INGEST_EGRESS_POOLS_FILE: '/run/secrets/pools.txt' },
+        readFile: file,
+      });
+      expect(config.hyperliquid.egressPools.map((p) => [p.name, p.proxyUrl, p.localAddress])).toEqual([
+        ['ip-a', 'socks5://u:p00lpw@10.0.0.1:1080', undefined],
+        ['ip-b', undefined, '2001:db8::7'],
+      ]);
+      expect(JSON.stringify(maskSecrets(config))).not.toContain('p00lpw');
+    });
+
+    it('rejects bad entries naming the variable and entry, never echoing a credential', () => {
+      const cases: [string, RegExp][] = [
+        ['ip-a=socks5://u:pw1@h:1,http://u:pw2@h:2', /^INGEST_EGRESS_POOLS: entry 2 is not name=target/],
+        ['ip-a=socks5://u:pw1@h:1,ip-a=direct', /entry 2: pool "ip-a" is given twice/],
+        [
+          'ip-a=proxy.example:3128',
+          /entry 1 \(pool "ip-a"\): target must be a proxy URL, local:<ip> or direct/,
+        ],
+        [' , ', /^INGEST_EGRESS_POOLS: no pool given/],
+      ];
+      for (const [value, expected] of cases) {
+        const p = problemsOf(() => loadConfig({ env: { INGEST_EGRESS_POOLS: value } }));
+        expect(p[0]).toMatch(expected);
+        expect(p.join(' ')).not.toMatch(/pw1|pw2/);
+      }
+      const scheme = problemsOf(() => loadConfig({ env: { INGEST_EGRESS_POOLS: 'ip-a=ftp://u:pw3@h:1' } }));
+      expect(scheme[0]).toMatch(/^hyperliquid\.egressPools\.0\.proxyUrl: .*\(from INGEST_EGRESS_POOLS\)$/);
+      expect(scheme.join(' ')).not.toContain('pw3');
+      const ip = problemsOf(() => loadConfig({ env: { INGEST_EGRESS_POOLS: 'ip-a=local:10.0.0' } }));
+      expect(ip[0]).toMatch(/^hyperliquid\.egressPools\.0\.localAddress: .*\(from INGEST_EGRESS_POOLS\)$/);
+    });
+  });
 });
