@@ -27,6 +27,15 @@ interface CommonOptions {
   readonly actor?: string;
 }
 
+/**
+ * Ops must not believe a stored override is in force. Listeners of many influencers share one
+ * connection, so reconnects and resubscribe pacing follow the service's `hyperliquid.reconnect`;
+ * these fields are validated and kept for when per-influencer policies exist.
+ */
+const UNAPPLIED_NOTE =
+  'note: backoff.* and throttling.* are stored but not applied by this version: listeners share ' +
+  'connections, so reconnects follow the service config (hyperliquid.reconnect)\n';
+
 const out = (s: string): void => {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 };
@@ -209,6 +218,7 @@ export function registerInfluencers(program: Command): void {
       ),
   ).action(async (ref: string, assignments: string[], o: CommonOptions) => {
     const change = await withStore(o, (s) => s.set(ref, assignments, actorOf(o)));
+    if (assignments.some((a) => /^(backoff|throttling)\./.test(a))) process.stderr.write(UNAPPLIED_NOTE);
     if (o.json === true) out(JSON.stringify(change.after));
     else if (change.before !== undefined && change.after !== undefined) {
       const lines = changeLines(change.id, change.before, change.after);
