@@ -4,6 +4,7 @@
  * flush, and configuration that the real config loader accepts (file + environment).
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { ENV_VARS, loadConfig } from '../../src/config/index.js';
@@ -145,5 +146,33 @@ describe('Dockerfile', () => {
     expect(text).toMatch(/^EXPOSE 9464$/m);
     expect(text).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "-e", "fetch\(.*\/health/m);
     expect(text).toContain('CMD ["node", "dist/src/cli/main.js", "run"]');
+  });
+
+  it('the runtime stage has what src imports: every package src/ names is a production dependency', () => {
+    // The image installs `dependencies` only (npm ci --omit=dev); an import of a devDependency
+    // would pass every test here and crash the container at start.
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    const sources = (readdirSync(new URL('src/', root), { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `src/${f}`);
+    expect(sources.length).toBeGreaterThan(50);
+    const imported = new Map<string, string>();
+    // Static imports/re-exports (possibly multi-line), side-effect imports, dynamic import().
+    const specifier =
+      /^\s*(?:import|export)\b[^;]*?\bfrom\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+    for (const file of sources) {
+      for (const m of read(file).matchAll(specifier)) {
+        const spec = (m[1] ?? m[2] ?? m[3]) as string;
+        if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+        const name = spec.startsWith('@')
+          ? spec.split('/').slice(0, 2).join('/')
+          : (spec.split('/')[0] as string);
+        if (!builtinModules.includes(name)) imported.set(name, file);
+      }
+    }
+    expect(imported.size).toBeGreaterThan(5);
+    for (const [name, file] of imported) {
+      expect(pkg.dependencies[name], `${file} imports ${name}, which is not in dependencies`).toBeDefined();
+    }
   });
 });
