@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FaninBenchResult } from './fanin.js';
-import type { ListenerE2eResult } from './listener-e2e.js';
+import type { ListenerE2eResult, TrackerFigures } from './listener-e2e.js';
 import type { MetricsOverheadResult } from './metrics-overhead.js';
 import type { PositionsBenchResult } from './positions.js';
 import type { SinksBenchResult } from './sinks.js';
@@ -55,26 +55,16 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
     const { runListenerE2e } = await import('./listener-e2e.js');
     const r: ListenerE2eResult = await runListenerE2e();
     const b = 'market stream over loopback ws';
-    const rounds = (xs: readonly number[]): string => `rounds ${xs.map(int).join(', ')}`;
+    const row = (metric: string, f: TrackerFigures, extra = ''): Row => ({
+      bench: b,
+      metric,
+      value: `${int(f.tradesPerSec)} trades/s`,
+      note: `median; rounds ${f.rounds.map(int).join(', ')}${extra}`,
+    });
     return [
-      {
-        bench: b,
-        metric: 'sdk tracker (@nktkas/hyperliquid)',
-        value: `${int(r.sdk.tradesPerSec)} trades/s`,
-        note: `median; ${rounds(r.sdk.rounds)}`,
-      },
-      {
-        bench: b,
-        metric: 'our listener',
-        value: `${int(r.listener.tradesPerSec)} trades/s`,
-        note: `median; ${rounds(r.listener.rounds)}; ${int(r.listener.matched)} fills`,
-      },
-      {
-        bench: b,
-        metric: 'ws floor (count only)',
-        value: `${int(r.wsFloor.tradesPerSec)} trades/s`,
-        note: `median; ${rounds(r.wsFloor.rounds)}`,
-      },
+      row('sdk tracker (@nktkas/hyperliquid)', r.sdk),
+      row('our listener', r.listener, `; ${int(r.listener.matched)} fills`),
+      row('ws floor (count only)', r.wsFloor),
       {
         bench: b,
         metric: 'listener / sdk',

@@ -4,20 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { bindSocketClass } from '../../src/protocol/ws/socket.js';
 import type { SocketConstructor } from '../../src/protocol/ws/socket.js';
 
-/** A `ws`-shaped socket: an EventEmitter with a WHATWG addEventListener layer on top. */
-class EmitterSocket extends EventEmitter {
-  readyState = 1;
-  binaryType = 'nodebuffer';
-  readonly whatwg = new Map<string, ((event: never) => void)[]>();
-  send(): void {}
-  close(): void {}
-  addEventListener(type: string, fn: (event: never) => void): void {
-    this.whatwg.set(type, [...(this.whatwg.get(type) ?? []), fn]);
+type Listener = (event: never) => void;
+
+/** The WHATWG listener lists both fakes keep, keyed by event type. */
+class Listeners extends Map<string, Listener[]> {
+  add(type: string, fn: Listener): void {
+    this.set(type, [...(this.get(type) ?? []), fn]);
   }
-  removeEventListener(type: string, fn: (event: never) => void): void {
-    this.whatwg.set(
+  remove(type: string, fn: Listener): void {
+    this.set(
       type,
-      (this.whatwg.get(type) ?? []).filter((f) => f !== fn),
+      (this.get(type) ?? []).filter((f) => f !== fn),
     );
   }
 }
@@ -26,17 +23,26 @@ class EmitterSocket extends EventEmitter {
 class PlainSocket {
   readyState = 1;
   binaryType = 'blob';
-  readonly whatwg = new Map<string, ((event: never) => void)[]>();
+  readonly whatwg = new Listeners();
   send(): void {}
   close(): void {}
-  addEventListener(type: string, fn: (event: never) => void): void {
-    this.whatwg.set(type, [...(this.whatwg.get(type) ?? []), fn]);
+  addEventListener(type: string, fn: Listener): void {
+    this.whatwg.add(type, fn);
   }
-  removeEventListener(type: string, fn: (event: never) => void): void {
-    this.whatwg.set(
-      type,
-      (this.whatwg.get(type) ?? []).filter((f) => f !== fn),
-    );
+  removeEventListener(type: string, fn: Listener): void {
+    this.whatwg.remove(type, fn);
+  }
+}
+
+/** A `ws`-shaped socket: EventEmitter `on`/`emit` next to the WHATWG listener layer. */
+class EmitterSocket extends PlainSocket {
+  private readonly emitter = new EventEmitter();
+  on(event: string, fn: (...args: unknown[]) => void): this {
+    this.emitter.on(event, fn);
+    return this;
+  }
+  emit(event: string, ...args: unknown[]): boolean {
+    return this.emitter.emit(event, ...args);
   }
 }
 
