@@ -220,6 +220,12 @@ export class App {
       isExpectedFrom: manager.isExpectedFrom,
     });
     this.sinks.signals.events.on('delivered', ({ records }) => this.onSignalsAcked(records));
+    // A signal Kafka refused for good is in the dead-letter path now: waiting for its ack would
+    // hold its key's cursor forever, and a restart would only derive it (and be refused) again.
+    this.sinks.signals.events.on('poisoned', ({ record }) => {
+      this.cursors?.signalsAcknowledged([record.id]);
+      this.spans.deadLettered(record.id, this.clock.now());
+    });
     const wiring = wireMetrics({
       metrics: this.metrics,
       manager,

@@ -114,11 +114,20 @@ export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
     if (e.changed) m.gapBackfilled({ outcome: 'reconciled' });
   });
 
-  // Dead letters: every one was a rejected frame.
+  // Dead letters: every one but a sink's refusal was a rejected frame.
   sinks.deadLetters.events.on('deadLetter', (e) => {
-    m.frameRejected({ reason: e.reason });
+    if (e.reason !== 'sink_rejected') m.frameRejected({ reason: e.reason });
     m.deadLettered({ reason: e.reason });
   });
+  // Records a sink refused for good; the series start at 0 so the alert's increase() sees the first.
+  for (const [sink, q] of [
+    ['signals', sinks.signals],
+    ['raw-events', sinks.raw],
+    ['dead-letters', sinks.deadLetterQueue],
+  ] as const) {
+    m.sinkPoisoned({ sink }, 0);
+    q.events.on('poisoned', () => m.sinkPoisoned({ sink }));
+  }
 
   const degraded = new Map<string, boolean>();
   const sample = (): void => {

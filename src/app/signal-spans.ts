@@ -58,6 +58,16 @@ export class SignalSpans {
     }
   }
 
+  /** The sink refused this signal for good; it went to the dead-letter path instead. */
+  deadLettered(signalId: string, atMs: number): void {
+    const span = this.open.get(signalId);
+    if (!span) return;
+    span.setAttribute('ingest.acknowledged', false);
+    span.setAttribute('ingest.dead_lettered', true);
+    span.end(atMs);
+    this.open.delete(signalId);
+  }
+
   /** Ends every open span (shutdown). */
   endAll(): void {
     for (const span of this.open.values()) {

@@ -3,7 +3,8 @@
  * fsync'd spool, ordered drain): signals (Kafka topic or local NDJSON log), raw events
  * (ClickHouse or local NDJSON store) and dead letters (DLQ topic or local file, plus the raw
  * store). Kafka and ClickHouse adapters are imported lazily so the local default loads
- * neither client library.
+ * neither client library. With `sinks.poison: dead-letter` (the default) a record a sink
+ * refuses for good is isolated and dead-lettered (sink-poison.ts) instead of stalling its queue.
  */
 import { join } from 'node:path';
 import type { Clock, DeadLetter, Logger, RawEvent } from '../core/index.js';
@@ -24,13 +25,17 @@ import {
   LocalDeadLetterLog,
   LocalRawEventStore,
   LocalSignalLog,
+  PoisonLog,
 } from '../sinks/index.js';
+import { poisonHandlers } from './sink-poison.js';
 
 export interface SinkSet {
   readonly signals: DurableQueue<SinkRecord>;
   readonly raw: DurableQueue<RawEvent>;
   readonly deadLetterQueue: DurableQueue<DeadLetter>;
   readonly deadLetters: DeadLetterRecorder;
+  /** Where dead letters the DLQ itself refuses are kept (`poison.ndjson` in the spool dir). */
+  readonly poisonLog: PoisonLog;
   /** The raw store as a reader, for replay. */
   readonly rawReader: RawEventReader;
   /** What /ready asks: every sink reachable, or its queue able to spool. */
@@ -87,6 +92,7 @@ export async function buildSinks({
               password: k.sasl.password,
             } as never,
           }),
+      maxMessageBytes: k.maxMessageBytes,
       logger,
     };
     const create = k.createTopics
@@ -122,10 +128,19 @@ export async function buildSinks({
     parts.push(`raw events -> ${join(local.dir, 'raw.ndjson')}`);
   }
 
+  const poisonLog = new PoisonLog({ path: join(spool.dir, 'poison.ndjson') });
+  let recorderReady: (r: DeadLetterRecorder) => void = () => undefined;
+  const poison = poisonHandlers({
+    recorder: new Promise<DeadLetterRecorder>((resolve) => (recorderReady = resolve)),
+    poisonLog,
+    clock,
+    logger,
+  });
   const queue = <T>(
     name: string,
     deliver: (batch: readonly T[]) => Promise<void>,
     shed: string,
+    onPoison: (record: T, error: unknown) => Promise<void>,
     maxBatchRecords?: number,
   ) =>
     DurableQueue.open<T>({
@@ -141,23 +156,27 @@ export async function buildSinks({
       ...(maxBatchRecords === undefined ? {} : { maxBatchRecords }),
       maxSpoolBytes: spool.maxBytes,
       overflow: overflowOf(shed),
+      ...(config.sinks.poison === 'dead-letter' ? { onPoison } : {}),
+      maxPoisonPerMinute: config.sinks.poisonMaxPerMinute,
       clock,
       logger,
     });
 
   // A spool left by a killed process is recovered here and drained before anything new.
   const [signals, raw, deadLetterQueue] = await Promise.all([
-    queue<SinkRecord>('signals', (b) => signalSink.publish(b), spool.shed.signals),
+    queue<SinkRecord>('signals', (b) => signalSink.publish(b), spool.shed.signals, poison.signals),
     // One queue batch = one ClickHouse insert, so the store's own batching is not split.
     queue<RawEvent>(
       'raw-events',
       (b) => rawSink.insert(b),
       spool.shed.raw,
+      poison.raw,
       useClickHouse ? ch.batch.maxRows : undefined,
     ),
-    queue<DeadLetter>('dead-letters', (b) => dlqSink.publish(b), spool.shed.deadLetters),
+    queue<DeadLetter>('dead-letters', (b) => dlqSink.publish(b), spool.shed.deadLetters, poison.deadLetters),
   ]);
   const deadLetters = new DeadLetterRecorder({ dlq: deadLetterQueue, raw, clock, logger });
+  recorderReady(deadLetters);
 
   let closing: Promise<void> | null = null;
   const log = logger.child({ component: 'app.sinks' });
@@ -166,6 +185,7 @@ export async function buildSinks({
     raw,
     deadLetterQueue,
     deadLetters,
+    poisonLog,
     rawReader: rawSink,
     probes: [
       { name: useKafka ? 'kafka' : 'local-signals', probe: signalSink },
@@ -176,10 +196,12 @@ export async function buildSinks({
     close(timeoutMs: number): Promise<void> {
       closing ??= (async () => {
         // Queues first (flush to the sinks, or leave the rest fsync'd in the spool), then adapters.
+        // A queue's refused records go on to the ones after it (signals -> raw events and DLQ,
+        // raw events -> DLQ), so each closes before the queues it feeds.
         for (const [name, q] of [
           ['signals', signals],
-          ['dead-letters', deadLetterQueue],
           ['raw-events', raw],
+          ['dead-letters', deadLetterQueue],
         ] as const) {
           try {
             const report = await q.close(timeoutMs);
@@ -188,7 +210,7 @@ export async function buildSinks({
             log.error({ err, queue: name }, `closing sink queue failed: ${errorMessage(err)}`);
           }
         }
-        for (const s of [signalSink, dlqSink, rawSink]) {
+        for (const s of [signalSink, dlqSink, rawSink, poisonLog]) {
           try {
             await s.close();
           } catch (err) {

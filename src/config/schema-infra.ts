@@ -31,6 +31,12 @@ export const KafkaConfig = z
       .default(3)
       .describe('Replication factor when the service creates the topics.'),
     createTopics: z.boolean().default(false).describe('Create missing topics at start-up.'),
+    maxMessageBytes: int()
+      .min(1024)
+      .default(1_000_000)
+      .describe(
+        "Bigger messages are dead-lettered before sending; keep at or below the topics' max.message.bytes (Kafka: ~1 MiB).",
+      ),
     sasl: z
       .object({
         mechanism: z
@@ -142,6 +148,18 @@ export const SinksConfig = z
     clickhouse: ClickhouseConfig.prefault({}).describe('ClickHouse raw-event store.'),
     local: LocalSinkConfig.prefault({}).describe('Local NDJSON files (the default for npm start).'),
     spool: SpoolConfig.prefault({}).describe('Durable buffer in front of the sinks.'),
+    poison: z
+      .enum(['dead-letter', 'stall'])
+      .default('dead-letter')
+      .describe(
+        'A record a sink refuses for good: dead-letter it (sink_rejected; DLQ refusals to poison.ndjson) or stall on it.',
+      ),
+    poisonMaxPerMinute: int()
+      .min(1)
+      .default(20)
+      .describe(
+        'Per queue: more refused records than this in a minute means the sink refuses everything (schema, topic), so the queue stalls instead.',
+      ),
   })
   .strict();
 export type SinksConfig = z.infer<typeof SinksConfig>;

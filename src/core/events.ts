@@ -85,6 +85,8 @@ export const DEAD_LETTER_REASONS = [
   'bad_address',
   'normalization_failed',
   'oversized_frame',
+  /** A sink refused a record for good (SINK_RECORD_REJECTED); the payload is that record. */
+  'sink_rejected',
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 

@@ -51,6 +51,7 @@ export const METRIC_NAMES = Object.freeze({
   spoolBytes: 'ingest_spool_bytes',
   spoolRecords: 'ingest_spool_records',
   sinkPublishDuration: 'ingest_sink_publish_duration_seconds',
+  sinkPoisoned: 'ingest_sink_poisoned_total',
   endToEndLatency: 'ingest_end_to_end_latency_seconds',
   coverage: 'ingest_influencers_coverage',
   influencerHealthyListeners: 'ingest_influencer_healthy_listeners',

@@ -147,6 +147,11 @@ export class Metrics {
       sinkQueueDepth: gauge(N.sinkQueueDepth, 'Records waiting in a sink queue.', ['sink']),
       spoolBytes: gauge(N.spoolBytes, 'Bytes in the on-disk spool of a sink.', ['sink']),
       spoolRecords: gauge(N.spoolRecords, 'Records in the on-disk spool of a sink.', ['sink']),
+      sinkPoisoned: counter(
+        N.sinkPoisoned,
+        'Records a sink refused for good, isolated and sent to the dead-letter path.',
+        ['sink'],
+      ),
       sinkPublishDuration: histogram(
         N.sinkPublishDuration,
         'Time to publish one batch to a sink.',
@@ -367,6 +372,10 @@ export class Metrics {
     this.safe('publishLatency', () =>
       this.m.sinkPublishDuration.observe({ sink: this.sink(e) }, count(seconds)),
     );
+
+  /** `n = 0` creates the series, so `increase()` in the alert sees the first poisoned record. */
+  readonly sinkPoisoned = (e: E.BySink, n = 1): void =>
+    this.safe('sinkPoisoned', () => this.m.sinkPoisoned.inc({ sink: this.sink(e) }, count(n)));
 
   readonly endToEndLatency = (seconds: number): void =>
     this.safe('endToEndLatency', () => this.m.endToEndLatency.observe(count(seconds)));

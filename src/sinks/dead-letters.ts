@@ -2,8 +2,12 @@
  * Where dead letters go: the DLQ (Kafka topic or local file) and the raw store, each through
  * its own DurableQueue, so a DLQ outage is spooled and retried like any sink and never stalls
  * or crashes the pipeline. record() never rejects; every dead letter is counted by reason.
+ * recordRejected() is for records a sink refused for good: it rejects when the DLQ did not
+ * take the letter, because the refusing queue then keeps the record and retries, and a
+ * record the raw store refused is not offered to the raw store again (it would refuse it
+ * again, forever).
  */
-import { DEAD_LETTER_REASONS, errorMessage, silentLogger, systemClock } from '../core/index.js';
+import { DEAD_LETTER_REASONS, SinkError, errorMessage, silentLogger, systemClock } from '../core/index.js';
 import type { Clock, DeadLetter, DeadLetterReason, Logger, RawEvent } from '../core/index.js';
 import { deadLetterToRawEvent } from './dead-letter-record.js';
 import type { DurableQueue } from './durable-queue.js';
@@ -51,6 +55,26 @@ export class DeadLetterRecorder {
           )
         : undefined,
     ]);
+  }
+
+  /**
+   * Dead-letter a record a sink refused. Resolves once the DLQ queue accepted the letter;
+   * rejects (retriable) when it shed it or is closed, and nothing is counted then. With
+   * `raw: false` the letter goes to the DLQ only.
+   */
+  async recordRejected(letter: DeadLetter, options: { readonly raw: boolean }): Promise<void> {
+    const outcome = await this.options.dlq.enqueue(letter);
+    if (outcome === 'shed') {
+      throw new SinkError('SINK_UNAVAILABLE', 'dead-letter queue is full: will retry the hand-off', {
+        retriable: true,
+      });
+    }
+    this.counts.set(letter.reason, (this.counts.get(letter.reason) ?? 0) + 1);
+    this.events.emit('deadLetter', { reason: letter.reason, listenerId: letter.listenerId });
+    const raw = this.options.raw;
+    if (options.raw && raw) {
+      await this.enqueue('raw', () => raw.enqueue(deadLetterToRawEvent(letter, this.clock.now())), letter);
+    }
   }
 
   /** Dead letters seen so far, by reason (every reason present, zero included). */

@@ -32,6 +32,19 @@ export interface DurableQueueOptions<T> {
   readonly overflow?: OverflowPolicy;
   /** Backoff between delivery attempts. After maxAttempts the queue reports `stalled` and keeps trying at maxDelayMs. */
   readonly retryPolicy?: RetryPolicy;
+  /**
+   * Where a record goes that the sink refuses for good (deliver rejects with a non-retriable
+   * SINK_RECORD_REJECTED SinkError). The queue splits the refused batch in halves, in order,
+   * down to the one record, and awaits this hand-off before moving past it; a hand-off that
+   * throws is retried with `retryPolicy`'s backoff. Default none: such a batch is retried like
+   * any failure, and the queue stalls on it.
+   */
+  readonly onPoison?: (record: T, error: unknown) => Promise<void>;
+  /**
+   * At most this many hand-offs per minute; more means the sink refuses everything (a schema
+   * or topic problem, not poison), and the queue backs off and stalls instead. Default 20.
+   */
+  readonly maxPoisonPerMinute?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly random?: () => number;
@@ -43,6 +56,8 @@ export interface DurableQueueEvents<T> {
   shed: { readonly count: number };
   deliveryFailed: { readonly attempt: number; readonly delayMs: number; readonly error: unknown };
   stalled: { readonly attempts: number; readonly error: unknown };
+  /** A record the sink refuses for good was handed to onPoison (and is not delivered). */
+  poisoned: { readonly record: T; readonly error: unknown };
   corrupt: { readonly count: number };
   recovered: { readonly records: number; readonly bytes: number; readonly segments: number };
   mode: { readonly mode: QueueMode; readonly reason: string };
@@ -60,6 +75,8 @@ export interface QueueStats {
   readonly spilled: number;
   readonly corrupt: number;
   readonly failures: number;
+  /** Records the sink refused for good, handed to onPoison. */
+  readonly poisoned: number;
 }
 
 export interface CloseReport {

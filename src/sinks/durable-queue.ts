@@ -17,6 +17,11 @@
  * on record ids. Backpressure: enqueue() waits (FIFO) while the buffer is full, unless
  * `overflow: 'shed'`, which drops the new record and counts it. A spool left by a killed
  * process is recovered by open() and drained before anything new.
+ *
+ * A batch the sink refuses for good (a non-retriable SINK_RECORD_REJECTED) is not retried as a
+ * whole: with `onPoison` set, the refused record is isolated by bisection (isolate.ts) and
+ * handed over, and everything around it is delivered in order. Without `onPoison` it is
+ * retried like any failure, so a caller that did not opt in sees no change.
  */
 import {
   DEFAULT_RETRY_POLICY,
@@ -31,6 +36,8 @@ import {
 import type { Clock, Logger } from '../core/index.js';
 import { TypedEmitter } from '../core/index.js';
 import { Notifier } from './notifier.js';
+import { PoisonBreaker, deliverIsolating, handOffWithRetry, isRecordRejection } from './isolate.js';
+import type { AttemptOutcome, IsolationSteps } from './isolate.js';
 import type {
   CloseReport,
   DurableQueueEvents,
@@ -50,9 +57,12 @@ export type {
   QueueStats,
 } from './durable-queue-options.js';
 import { Spool } from './spool/spool.js';
+import type { SpoolPosition } from './spool/spool.js';
 
 const defaultEncode = (r: unknown): string => JSON.stringify(r);
 const defaultDecode = (s: string): unknown => JSON.parse(s);
+const DELIVERED: AttemptOutcome = { kind: 'delivered' };
+const FAILED: AttemptOutcome = { kind: 'failed' };
 
 export class DurableQueue<T> {
   readonly events: TypedEmitter<DurableQueueEvents<T>>;
@@ -71,10 +81,22 @@ export class DurableQueue<T> {
   private attempt = 0;
   private closing = false;
   private closed: Promise<CloseReport> | null = null;
-  private counters = { delivered: 0, shed: 0, spilled: 0, corrupt: 0, failures: 0 };
+  private counters = { delivered: 0, shed: 0, spilled: 0, corrupt: 0, failures: 0, poisoned: 0 };
   private readonly o: Required<
-    Omit<DurableQueueOptions<T>, 'spoolDir' | 'random' | 'encode' | 'decode' | 'logger' | 'clock'>
+    Omit<
+      DurableQueueOptions<T>,
+      'spoolDir' | 'random' | 'encode' | 'decode' | 'logger' | 'clock' | 'onPoison' | 'maxPoisonPerMinute'
+    >
   >;
+  private readonly onPoison: DurableQueueOptions<T>['onPoison'];
+  private readonly poisonBreaker: PoisonBreaker;
+  /** What stepMemory and stepSpill share of the isolation loop; each adds its own settle. */
+  private readonly steps: Omit<IsolationSteps<T>, 'settle'> = {
+    attempt: (part) => this.sendOnce(part),
+    handOff: (record, error) => this.handOff(record, error),
+    onSplit: (size, error) =>
+      this.logger.debug({ err: error, records: size }, 'sink refuses a record of this batch: splitting it'),
+  };
   private readonly encode: (r: T) => string;
   private readonly decode: (s: string) => T;
   private readonly clock: Clock;
@@ -96,6 +118,8 @@ export class DurableQueue<T> {
       overflow: options.overflow ?? 'block',
       retryPolicy: options.retryPolicy ?? DEFAULT_RETRY_POLICY,
     };
+    this.onPoison = options.onPoison;
+    this.poisonBreaker = new PoisonBreaker(options.maxPoisonPerMinute ?? 20, 60_000);
     this.random = options.random ?? Math.random;
     this.encode = options.encode ?? (defaultEncode as (r: T) => string);
     this.decode = options.decode ?? (defaultDecode as (s: string) => T);
@@ -281,13 +305,15 @@ export class DurableQueue<T> {
       return;
     }
     const n = Math.min(this.retryBatchSize ?? this.o.maxBatchRecords, this.buf.length);
-    const batch = this.buf.slice(0, n);
-    if (await this.tryDeliver(batch)) {
-      this.released(n);
-      this.events.emit('delivered', { records: batch, fromSpool: false });
-    } else if (this.spool && !this.stop.signal.aborted) {
-      this.enterSpill('sink failing');
-    }
+    const finished = await deliverIsolating(this.buf.slice(0, n), {
+      ...this.steps,
+      settle: (count, delivered) => {
+        this.released(count);
+        if (delivered.length > 0) this.events.emit('delivered', { records: delivered, fromSpool: false });
+        return Promise.resolve();
+      },
+    });
+    if (!finished && this.spool && !this.stop.signal.aborted) this.enterSpill('sink failing');
   }
 
   private async stepSpill(): Promise<void> {
@@ -301,9 +327,13 @@ export class DurableQueue<T> {
       this.events.emit('corrupt', { count: batch.corrupt });
     }
     const records: T[] = [];
-    for (const text of batch.payloads) {
+    // Per decoded record: where it ends in the spool and how many payloads that covers, so a
+    // finished prefix can be committed on its own.
+    const marks: { end: SpoolPosition; payloads: number }[] = [];
+    for (const [i, text] of batch.payloads.entries()) {
       try {
         records.push(this.decode(text));
+        marks.push({ end: batch.ends[i] ?? batch.end, payloads: i + 1 });
       } catch (err) {
         this.counters.corrupt++;
         this.logger.error({ err, code: 'SPOOL_CORRUPT' }, 'spool record does not decode; skipped');
@@ -327,43 +357,102 @@ export class DurableQueue<T> {
       await this.work.wait();
       return;
     }
-    if (records.length > 0 && !(await this.tryDeliver(records))) return;
-    if (this.stop.signal.aborted) return;
-    await spool.commit(batch.end, batch.payloads.length);
-    this.space.notify();
-    if (records.length > 0) this.events.emit('delivered', { records, fromSpool: true });
+    let done = 0;
+    let committed = 0;
+    const commitThrough = async (end: SpoolPosition, payloads: number): Promise<void> => {
+      await spool.commit(end, payloads - committed);
+      committed = payloads;
+      this.space.notify();
+    };
+    const finished = await deliverIsolating(records, {
+      ...this.steps,
+      settle: async (count, delivered) => {
+        done += count;
+        const mark = marks[done - 1];
+        // The last record's commit also covers damaged lines behind it.
+        if (done === records.length || !mark) await commitThrough(batch.end, batch.payloads.length);
+        else await commitThrough(mark.end, mark.payloads);
+        if (delivered.length > 0) this.events.emit('delivered', { records: delivered, fromSpool: true });
+      },
+    });
+    if (!finished || this.stop.signal.aborted) return;
+    if (records.length === 0) await commitThrough(batch.end, batch.payloads.length);
     if (this.isIdle()) this.idle.notify();
   }
 
-  /** One attempt; on failure backs off (policy from core/retry) and remembers the batch size. */
-  private async tryDeliver(batch: readonly T[]): Promise<boolean> {
+  /**
+   * One attempt; on failure backs off (policy from core/retry) and remembers the batch size.
+   * A refusal for good is reported at once (no backoff: re-sending the same batch cannot help).
+   */
+  private async sendOnce(batch: readonly T[]): Promise<AttemptOutcome> {
     this.inDeliver = true;
     try {
       await this.o.deliver(batch);
     } catch (error) {
       this.inDeliver = false;
-      if (this.stop.signal.aborted) return false;
-      this.counters.failures++;
-      this.attempt++;
-      this.retryBatchSize = batch.length;
-      const policy = this.o.retryPolicy;
-      const exhausted = this.attempt >= policy.maxAttempts;
-      const delayMs = exhausted ? policy.maxDelayMs : backoffDelay(policy, this.attempt, this.random);
-      const level = isRetriable(error) ? 'warn' : 'error';
-      this.logger[level](
-        { err: error, attempt: this.attempt, delayMs },
-        `delivery failed: ${errorMessage(error)}`,
-      );
-      this.events.emit('deliveryFailed', { attempt: this.attempt, delayMs, error });
-      if (exhausted) this.events.emit('stalled', { attempts: this.attempt, error });
-      await this.clock.sleep(delayMs, this.stop.signal).catch(() => undefined);
-      return false;
+      if (this.stop.signal.aborted) return FAILED;
+      if (this.onPoison && isRecordRejection(error)) {
+        // The sink answered, so it is up: the backoff for real failures starts afresh, unless
+        // the poison breaker holds (then the refusals are the failure and the backoff grows).
+        if (this.poisonBreaker.allows(this.clock.now())) this.attempt = 0;
+        this.retryBatchSize = null;
+        return { kind: 'rejected', error };
+      }
+      await this.backOff(error, `delivery failed: ${errorMessage(error)}`, batch.length);
+      return FAILED;
     }
     this.inDeliver = false;
-    if (this.stop.signal.aborted) return false; // close() owns the buffer now
+    if (this.stop.signal.aborted) return FAILED; // close() owns the buffer now
     this.counters.delivered += batch.length;
     this.attempt = 0;
     this.retryBatchSize = null;
+    return DELIVERED;
+  }
+
+  /** A failed attempt: count, log and report it (stalled past maxAttempts), then wait its backoff. */
+  private async backOff(error: unknown, message: string, retryBatchSize: number | null): Promise<void> {
+    this.counters.failures++;
+    this.attempt++;
+    this.retryBatchSize = retryBatchSize;
+    const policy = this.o.retryPolicy;
+    const exhausted = this.attempt >= policy.maxAttempts;
+    const delayMs = exhausted ? policy.maxDelayMs : backoffDelay(policy, this.attempt, this.random);
+    const level = isRetriable(error) ? 'warn' : 'error';
+    this.logger[level]({ err: error, attempt: this.attempt, delayMs }, message);
+    this.events.emit('deliveryFailed', { attempt: this.attempt, delayMs, error });
+    if (exhausted) this.events.emit('stalled', { attempts: this.attempt, error });
+    await this.clock.sleep(delayMs, this.stop.signal).catch(() => undefined);
+  }
+
+  /** Hand a refused record to onPoison (retried until it succeeds); false when close() came first. */
+  private async handOff(record: T, error: unknown): Promise<boolean> {
+    if (!this.onPoison) return false; // unreachable: sendOnce reports refusals only with onPoison
+    if (!this.poisonBreaker.allows(this.clock.now())) {
+      await this.backOff(
+        error,
+        `sink refuses record after record (more than the poison limit per minute): treating it as a sink problem, not poison; records stay queued: ${errorMessage(error)}`,
+        null,
+      );
+      return false;
+    }
+    const handed = await handOffWithRetry(record, error, {
+      onPoison: this.onPoison,
+      retryPolicy: this.o.retryPolicy,
+      clock: this.clock,
+      random: this.random,
+      signal: this.stop.signal,
+      logger: this.logger,
+      busy: (on) => (this.inDeliver = on),
+      onStalled: (attempts, err) => this.events.emit('stalled', { attempts, error: err }),
+    });
+    if (!handed) return false; // the record stays queued (the next process may hand it over again)
+    this.poisonBreaker.record(this.clock.now());
+    this.counters.poisoned++;
+    this.logger.error(
+      { err: error, code: 'SINK_RECORD_REJECTED' },
+      `sink refuses a record for good; handed to the poison path: ${errorMessage(error)}`,
+    );
+    this.events.emit('poisoned', { record, error });
     return true;
   }
 

@@ -34,5 +34,8 @@ export {
 } from './dead-letter-record.js';
 export type { DeadLetterDocument } from './dead-letter-record.js';
 export { LocalDeadLetterLog, LocalRawEventStore, LocalSignalLog } from './local/local-sinks.js';
+export { PoisonLog } from './poison-log.js';
+export type { PoisonEntry, PoisonLogOptions } from './poison-log.js';
+export { isRecordRejection } from './isolate.js';
 export type { LocalFileOptions } from './local/local-sinks.js';
 export { formatSignalLine } from './local/format.js';

@@ -75,6 +75,17 @@ describe('SignalSpans', () => {
     ]);
   });
 
+  it('ends the span of a dead-lettered signal, flagged, and only once', () => {
+    const spans: Recorded[] = [];
+    trace.setGlobalTracerProvider(recordingProvider(spans));
+    const s = new SignalSpans();
+    s.start(signal, 1000);
+    s.deadLettered('s1', 1300);
+    s.acknowledged(['s1'], 1400);
+    expect(spans[0]?.end).toBe(1300);
+    expect(spans[0]?.attrs).toMatchObject({ 'ingest.acknowledged': false, 'ingest.dead_lettered': true });
+  });
+
   it('ends unacknowledged spans at shutdown, flagged', () => {
     const spans: Recorded[] = [];
     trace.setGlobalTracerProvider(recordingProvider(spans));

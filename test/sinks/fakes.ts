@@ -65,11 +65,17 @@ export interface Rec {
 
 export const rec = (n: number, key = `k${n % 3}`): Rec => ({ id: `id-${n}`, key, n });
 
-/** A sink that records what it got; `up = false` makes every call fail; `gate()` holds calls. */
+/**
+ * A sink that records what it got; `up = false` makes every call fail; `gate()` holds calls;
+ * `failNext` fails that many calls transiently; `refuses` picks records it refuses for good
+ * (their whole batch rejects with a non-retriable SINK_RECORD_REJECTED, as the adapters do).
+ */
 export class FakeSink<T> {
   readonly received: T[] = [];
   readonly calls: (readonly T[])[] = [];
   up = true;
+  failNext = 0;
+  refuses: (record: T) => boolean = () => false;
   private gateOpen: Promise<void> | null = null;
   private release: (() => void) | null = null;
 
@@ -77,6 +83,13 @@ export class FakeSink<T> {
     this.calls.push(batch);
     if (this.gateOpen) await this.gateOpen;
     if (!this.up) throw new SinkError('SINK_UNAVAILABLE', 'fake sink down', { retriable: true });
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new SinkError('SINK_WRITE', 'fake sink hiccup', { retriable: true });
+    }
+    if (batch.some((r) => this.refuses(r))) {
+      throw new SinkError('SINK_RECORD_REJECTED', 'fake sink refuses a record', { retriable: false });
+    }
     this.received.push(...batch);
   };
 

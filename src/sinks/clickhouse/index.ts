@@ -10,6 +10,7 @@ import type { ClickHouseRawStoreOptions } from './raw-store.js';
 export { ClickHouseRawEventStore } from './raw-store.js';
 export type { ClickHouseRawStoreOptions, RawStoreEvents } from './raw-store.js';
 export { httpClickHouse } from './client.js';
+export { BAD_DATA_EXCEPTION_CODES, clickHouseExceptionCode, isBadDataError } from './errors.js';
 export type { ClickHouseConnectionOptions, ClickHouseLike } from './client.js';
 export { applyMigrations, defaultMigrationsDir, loadMigrations, splitStatements } from './migrations.js';
 export type { Migration, MigrationResult, SqlExecutor } from './migrations.js';

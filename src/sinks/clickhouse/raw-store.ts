@@ -4,13 +4,16 @@
  * `maxBatchDelayMs` after its first row, whichever comes first; every caller whose rows were in
  * it is resolved (or rejected, to retry) with that insert. The schema is migrated before the
  * first insert or read (not in the constructor), so a ClickHouse that is down at start-up is a
- * retriable sink failure the DurableQueue absorbs, not a crash.
+ * retriable sink failure the DurableQueue absorbs, not a crash. An insert ClickHouse refuses
+ * because of the rows themselves (errors.ts) rejects with a non-retriable SINK_RECORD_REJECTED,
+ * so the queue isolates the bad row instead of re-sending the batch forever.
  */
 import { SinkError, errorMessage, silentLogger, systemClock } from '../../core/index.js';
 import type { Clock, Logger, RawEvent, TimerHandle } from '../../core/index.js';
 import { TypedEmitter } from '../../core/index.js';
 import type { RawEventReader, RawEventStore, ReplayQuery } from '../ports.js';
 import type { ClickHouseLike } from './client.js';
+import { clickHouseExceptionCode, isBadDataError } from './errors.js';
 import { applyMigrations, loadMigrations } from './migrations.js';
 import type { Migration } from './migrations.js';
 import { RAW_EVENTS_TABLE, fromRow, identifier, replaySql, toRow } from './sql.js';
@@ -136,10 +139,16 @@ export class ClickHouseRawEventStore implements RawEventStore, RawEventReader {
       const error =
         cause instanceof SinkError
           ? cause
-          : new SinkError('SINK_WRITE', `clickhouse insert failed: ${errorMessage(cause)}`, {
-              cause,
-              retriable: true,
-            });
+          : isBadDataError(cause)
+            ? new SinkError('SINK_RECORD_REJECTED', `clickhouse refuses a row: ${errorMessage(cause)}`, {
+                cause,
+                retriable: false,
+                context: { table: this.table, code: clickHouseExceptionCode(cause) },
+              })
+            : new SinkError('SINK_WRITE', `clickhouse insert failed: ${errorMessage(cause)}`, {
+                cause,
+                retriable: true,
+              });
       this.events.emit('insertFailed', { rows: batch.rows.length, error });
       for (const w of batch.waiters) w.reject(error);
       return;

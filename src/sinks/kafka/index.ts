@@ -21,7 +21,13 @@ export type {
   KafkaMessageOut,
   ProducerLike,
 } from './client.js';
-export { FATAL_PRODUCER_ERROR_TYPES, isFatalProducerError } from './fatal.js';
+export {
+  FATAL_PRODUCER_ERROR_TYPES,
+  RECORD_REJECTED_ERROR_TYPES,
+  isFatalProducerError,
+  isRecordRejectedError,
+} from './fatal.js';
+export { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
 
 export const DEFAULT_SIGNAL_TOPIC = 'influencer_signals';
 export const DEFAULT_DLQ_TOPIC = 'influencer_signals.dlq';
@@ -31,6 +37,8 @@ export interface KafkaSinkOptions extends KafkaConnectionOptions {
   readonly topic?: string;
   /** Create the topic when missing (config flag); false = it must already exist. */
   readonly createTopic?: TopicCreation | false;
+  /** Larger messages are refused before sending (SINK_RECORD_REJECTED). Default 1 000 000. */
+  readonly maxMessageBytes?: number;
   readonly logger?: Logger;
   /** Tests: a fake client instead of kafkajs. */
   readonly factory?: KafkaClientFactory;
@@ -43,6 +51,7 @@ export function createKafkaSignalPublisher(options: KafkaSinkOptions): KafkaSign
       topic: options.topic ?? DEFAULT_SIGNAL_TOPIC,
       factory: options.factory ?? kafkajsFactory(options, logger),
       createTopic: options.createTopic ?? false,
+      ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
       logger,
     }),
   );
@@ -55,6 +64,7 @@ export function createKafkaDeadLetterPublisher(options: KafkaSinkOptions): Kafka
       topic: options.topic ?? DEFAULT_DLQ_TOPIC,
       factory: options.factory ?? kafkajsFactory(options, logger),
       createTopic: options.createTopic ?? false,
+      ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
       logger,
     }),
   );

@@ -3,14 +3,20 @@
  * connect, optional topic creation, and recreation after a fatal error (see fatal.ts).
  * Sends are serialised (one batch in flight), acks are always -1 and messages carry only a
  * key, never a partition, so the default murmur2 partitioner keeps each key on one partition
- * and in order. A failed send always rejects with a retriable SinkError; the DurableQueue in
- * front keeps the batch at its head and re-sends it first, so recreation never reorders.
+ * and in order. A failed send rejects with a retriable SinkError; the DurableQueue in front
+ * keeps the batch at its head and re-sends it first, so recreation never reorders. The one
+ * exception is a batch holding a record Kafka will never take (over `maxMessageBytes`, or
+ * refused by the broker as too large or invalid): that rejects with a non-retriable
+ * SINK_RECORD_REJECTED, and the queue isolates the record instead of re-sending forever. A
+ * broker refusal costs duplicates: the other partitions of the refused request were written
+ * and are sent again (consumers dedupe on ids); the size guard avoids that for the common case.
  */
 import { SinkError, errorMessage, silentLogger } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
 import { TypedEmitter } from '../../core/index.js';
 import type { AdminLike, KafkaClientFactory, KafkaMessageOut, ProducerLike } from './client.js';
-import { isFatalProducerError, kafkaErrorType } from './fatal.js';
+import { isFatalProducerError, isRecordRejectedError, kafkaErrorType } from './fatal.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
 
 export interface TopicCreation {
   readonly numPartitions: number;
@@ -22,6 +28,11 @@ export interface TopicProducerOptions {
   readonly factory: KafkaClientFactory;
   /** Create the topic at first use when missing; false (default) = it must exist (or auto-create). */
   readonly createTopic?: TopicCreation | false;
+  /**
+   * A message larger than this (see size.ts) is refused before sending, as the broker would
+   * refuse it. Keep it at or below the topic's `max.message.bytes`. Default 1 000 000.
+   */
+  readonly maxMessageBytes?: number;
   readonly logger?: Logger;
 }
 
@@ -83,6 +94,7 @@ export class TopicProducer {
   private async sendNow(messages: KafkaMessageOut[]): Promise<void> {
     if (this.closed) throw new SinkError('SINK_UNAVAILABLE', `producer for ${this.topic} is closed`);
     if (messages.length === 0) return;
+    this.checkSizes(messages);
     let producer: ProducerLike;
     try {
       await this.ensureTopic();
@@ -98,6 +110,20 @@ export class TopicProducer {
     } catch (cause) {
       const fatal = isFatalProducerError(cause);
       this.events.emit('sendFailed', { topic: this.topic, error: cause, fatal });
+      if (isRecordRejectedError(cause)) {
+        // kafkajs rolled back the sequence numbers of every partition in the refused request,
+        // also of those the broker did write: this producer id would now fail the next send
+        // with OUT_OF_ORDER_SEQUENCE_NUMBER. A fresh one saves that round trip and its backoff.
+        const reason = kafkaErrorType(cause) ?? errorMessage(cause);
+        this.logger.warn({ err: cause, reason }, 'broker refuses a record: starting a fresh producer');
+        await this.dropProducer();
+        this.events.emit('producerRecreated', { topic: this.topic, reason });
+        throw new SinkError(
+          'SINK_RECORD_REJECTED',
+          `${this.topic} refuses a record of this batch: ${errorMessage(cause)}`,
+          { cause, retriable: false, context: { topic: this.topic, type: kafkaErrorType(cause) } },
+        );
+      }
       if (fatal) {
         const reason = kafkaErrorType(cause) ?? errorMessage(cause);
         this.logger.error({ err: cause, reason }, 'fatal producer error: recreating the producer');
@@ -116,6 +142,19 @@ export class TopicProducer {
       });
     }
     this.events.emit('sent', { topic: this.topic, count: messages.length });
+  }
+
+  private checkSizes(messages: readonly KafkaMessageOut[]): void {
+    const max = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    for (const [index, message] of messages.entries()) {
+      const bytes = messageBytes(message);
+      if (bytes <= max) continue;
+      throw new SinkError(
+        'SINK_RECORD_REJECTED',
+        `message ${index + 1} of ${messages.length} for ${this.topic} (key ${message.key}) is about ${bytes} bytes, over maxMessageBytes ${max}`,
+        { retriable: false, context: { topic: this.topic, index, bytes, maxMessageBytes: max } },
+      );
+    }
   }
 
   private async connected(): Promise<ProducerLike> {

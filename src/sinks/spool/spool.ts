@@ -27,6 +27,8 @@ export interface SpoolPosition {
 
 export interface SpoolBatch {
   readonly payloads: readonly string[];
+  /** Where each payload ends: commit `ends[i]` to acknowledge payloads 0..i alone. */
+  readonly ends: readonly SpoolPosition[];
   /** Commit this to acknowledge the batch (and any damaged lines inside it). */
   readonly end: SpoolPosition;
   /** Damaged lines met for the first time while reading this batch. */
@@ -138,6 +140,7 @@ export class Spool {
   /** Up to `max` records from the acknowledged position, without moving it. */
   async read(max: number): Promise<SpoolBatch> {
     const payloads: string[] = [];
+    const ends: SpoolPosition[] = [];
     let corrupt = 0;
     let pos = this.cursor;
     for (const seg of this.segments) {
@@ -155,7 +158,10 @@ export class Spool {
           chunk *= 2; // one record larger than the chunk
           continue;
         }
-        for (const r of parsed.records) payloads.push(r.payload);
+        for (const r of parsed.records) {
+          payloads.push(r.payload);
+          ends.push({ segment: seg.index, offset: offset + r.end });
+        }
         for (const end of parsed.corruptEnds) {
           if (this.isBeyondCounted(seg.index, offset + end)) corrupt++;
         }
@@ -165,7 +171,7 @@ export class Spool {
       if (offset < seg.size) break;
     }
     if (corrupt > 0) this.countedThrough = pos;
-    return { payloads, end: pos, corrupt };
+    return { payloads, ends, end: pos, corrupt };
   }
 
   /** Acknowledge everything before `end` (`records` valid records): persist, drop old segments. */

@@ -1,0 +1,82 @@
+// A raw event ClickHouse 18.16 refuses for good (a value its column cannot parse), in the middle of
+// a stream: the real server's error is classified as SINK_RECORD_REJECTED, the queue isolates the
+// event and hands it over once, and every other event is stored.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RawEvent } from '../../src/core/index.js';
+import { DurableQueue } from '../../src/sinks/index.js';
+import { createClickHouseRawEventStore, httpClickHouse } from '../../src/sinks/clickhouse/index.js';
+import type { ClickHouseLike } from '../../src/sinks/clickhouse/index.js';
+import { services, uniqueName } from '../harness/index.js';
+import { FAST_RETRY } from './int-helpers.js';
+
+let dir: string;
+let admin: ClickHouseLike;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sinks-ch-poison-'));
+  admin = httpClickHouse({ url: services().clickhouse.url });
+});
+afterAll(async () => {
+  await admin.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const N = 60;
+const BAD = 23;
+
+function event(n: number): RawEvent {
+  return {
+    influencerId: 'inf-1',
+    user: '0x1',
+    market: 'BTC',
+    eventType: 'fill',
+    eventId: `ev-${n}`,
+    listenerId: 'inf-1/primary',
+    // The bad one carries text where the UInt64 column wants a number (a bug upstream, say).
+    eventTime: n === BAD ? ('not a time' as unknown as number) : 1_700_000_000_000 + n,
+    ingestTime: Date.now(),
+    payload: JSON.stringify({ n }),
+  };
+}
+
+describe('a raw event ClickHouse refuses for good (real ClickHouse 18.16)', () => {
+  it('is isolated and handed over; every other event is stored', async () => {
+    const database = uniqueName('sinks_poison');
+    await admin.command(`CREATE DATABASE IF NOT EXISTS ${database}`);
+    const store = createClickHouseRawEventStore({
+      url: services().clickhouse.url,
+      database,
+      maxBatchRows: 20,
+      maxBatchDelayMs: 20,
+    });
+    await store.ensureSchema();
+    const handed: { event: RawEvent; error: unknown }[] = [];
+    const queue = await DurableQueue.open<RawEvent>({
+      name: 'raw-events',
+      deliver: (b) => store.insert(b),
+      spoolDir: join(dir, 'raw'),
+      retryPolicy: FAST_RETRY,
+      maxBatchRecords: 20,
+      onPoison: (e, error) => {
+        handed.push({ event: e, error });
+        return Promise.resolve();
+      },
+    });
+    for (let n = 0; n < N; n++) await queue.enqueue(event(n));
+    await queue.flush(60_000);
+    await queue.close();
+    await store.close();
+
+    expect(handed.map((h) => h.event.eventId)).toEqual([`ev-${BAD}`]);
+    const error = handed[0]?.error as { code?: string; retriable?: boolean; context?: { code?: number } };
+    console.log(`[sinks] clickhouse refusal: ${String((handed[0]?.error as Error).message).slice(0, 160)}`);
+    expect(error).toMatchObject({ code: 'SINK_RECORD_REJECTED', retriable: false });
+    const rows = await admin.queryRows(
+      `SELECT count() AS c, uniqExact(event_id) AS u FROM ${database}.raw_events FINAL`,
+    );
+    expect(Number(rows[0]?.['u'])).toBe(N - 1);
+    expect(Number(rows[0]?.['c'])).toBe(N - 1);
+  });
+});
