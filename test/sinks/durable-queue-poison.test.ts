@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SinkError } from '../../src/core/index.js';
 import { DurableQueue } from '../../src/sinks/durable-queue.js';
 import type { DurableQueueOptions } from '../../src/sinks/durable-queue.js';
-import { FAST_POLICY, FakeSink, ManualClock, rec, settle } from './fakes.js';
+import { advanceUntil, FakeSink, FAST_POLICY, ManualClock, ns, range, rec, settle } from './fakes.js';
 import type { Rec } from './fakes.js';
 
 let dir: string;
@@ -61,17 +61,7 @@ function enqueueAll(q: DurableQueue<Rec>, ns: readonly number[]): void {
 }
 
 /** Advance the clock (firing backoff timers) until `cond` holds. */
-async function until(cond: () => boolean, stepMs = 100): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) {
-    await new Promise((r) => setTimeout(r, 2));
-    clock.advance(stepMs);
-  }
-  await settle();
-  expect(cond()).toBe(true);
-}
-
-const ns = (rs: readonly Rec[]): number[] => rs.map((r) => r.n);
-const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
+const until = (cond: () => boolean, stepMs?: number): Promise<void> => advanceUntil(clock, cond, stepMs);
 const without = (xs: readonly number[], ...drop: number[]): number[] => xs.filter((x) => !drop.includes(x));
 
 describe('DurableQueue poison isolation (memory path)', () => {

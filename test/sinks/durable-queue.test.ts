@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DurableQueue } from '../../src/sinks/durable-queue.js';
 import type { DurableQueueOptions } from '../../src/sinks/durable-queue.js';
-import { FAST_POLICY, FakeSink, ManualClock, rec, settle } from './fakes.js';
+import { advanceUntil, FakeSink, FAST_POLICY, ManualClock, ns, range, rec, settle } from './fakes.js';
 import type { Rec } from './fakes.js';
 
 let dir: string;
@@ -44,17 +44,7 @@ async function open(extra: Partial<DurableQueueOptions<Rec>> = {}): Promise<Dura
 }
 
 /** Advance the clock (firing backoff timers) until `cond` holds. */
-async function until(cond: () => boolean, stepMs = 100): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) {
-    await new Promise((r) => setTimeout(r, 2));
-    clock.advance(stepMs);
-  }
-  await settle();
-  expect(cond()).toBe(true);
-}
-
-const ns = (rs: readonly Rec[]): number[] => rs.map((r) => r.n);
-const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
+const until = (cond: () => boolean, stepMs?: number): Promise<void> => advanceUntil(clock, cond, stepMs);
 
 describe('DurableQueue backpressure and shedding', () => {
   it('makes enqueue wait while memory is full and releases it in FIFO order', async () => {

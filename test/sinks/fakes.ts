@@ -2,6 +2,7 @@
  * Test doubles shared by the sink unit tests: a manual clock (time moves only when a test
  * advances it, so backoff never spins) and a controllable sink that can be up, down or gated.
  */
+import { expect } from 'vitest';
 import { SinkError } from '../../src/core/index.js';
 import type { Clock, TimerHandle } from '../../src/core/index.js';
 
@@ -108,3 +109,16 @@ export const FAST_POLICY = { initialDelayMs: 10, maxDelayMs: 100, factor: 2, max
 export const settle = async (rounds = 5): Promise<void> => {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
 };
+
+/** Advance `clock` (firing backoff timers) until `cond` holds; fails the test if it never does. */
+export async function advanceUntil(clock: ManualClock, cond: () => boolean, stepMs = 100): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) {
+    await new Promise((r) => setTimeout(r, 2));
+    clock.advance(stepMs);
+  }
+  await settle();
+  expect(cond()).toBe(true);
+}
+
+export const ns = (rs: readonly Rec[]): number[] => rs.map((r) => r.n);
+export const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
