@@ -24,6 +24,7 @@ import type { Signal, SignalMode } from './signal.js';
 import { MarketTracker } from './tracker.js';
 import type { TrackerHost } from './tracker.js';
 import { resumeInfluencer } from './resume.js';
+import { snapshotCovers } from './snapshot-time.js';
 
 export interface PositionEngineOptions {
   readonly logger?: Logger;
@@ -262,12 +263,12 @@ export class PositionEngine {
       if (snap.dexes !== undefined && !snap.dexes.includes(dexOf(market))) continue;
       const ref = { influencerId, market };
       const pt = t.pendingTime;
-      if (pt !== null && pt <= snap.time) this.guard(t, () => t.closeBlock());
+      if (pt !== null && snapshotCovers(snap.time, pt)) this.guard(t, () => t.closeBlock());
       if (t.held) {
         this.events.emit('reconcileSkipped', { ...ref, reason: 'repairing' });
         continue;
       }
-      if (t.pendingTime !== null || t.lastTime > snap.time) {
+      if (t.pendingTime !== null || !snapshotCovers(snap.time, t.lastTime)) {
         this.events.emit('reconcileSkipped', { ...ref, reason: 'stale-snapshot' });
         continue;
       }

@@ -11,8 +11,9 @@ import { ZERO } from '../core/index.js';
 import type { FillEvent, MarketClass } from '../core/index.js';
 import { chainSort } from './chain.js';
 import type { PositionEngineEvents } from './events.js';
-import type { FillHistory, PositionSource } from './ports.js';
+import type { FillHistory, PositionSnapshot, PositionSource } from './ports.js';
 import type { ReconcileReason } from './signal.js';
+import { snapshotCovers } from './snapshot-time.js';
 import type { MarketTracker } from './tracker.js';
 
 export interface RepairDeps {
@@ -78,6 +79,26 @@ async function backfill(
   return null;
 }
 
+const SNAPSHOT_ATTEMPTS = 3;
+
+/**
+ * A snapshot later than every fill it must account for: one stamped in the millisecond of the
+ * last applied fill cannot say whether it includes it, so ask again (the next answer is later).
+ */
+async function freshSnapshot(
+  source: PositionSource,
+  t: MarketTracker,
+  remaining: readonly FillEvent[],
+): Promise<PositionSnapshot> {
+  const wanted = Math.max(t.lastTime, ...remaining.map((f) => f.time));
+  let snap = await source.positions(t.user);
+  for (let i = 1; i < SNAPSHOT_ATTEMPTS && !snapshotCovers(snap.time, wanted); i++)
+    snap = await source.positions(t.user);
+  if (!snapshotCovers(snap.time, t.lastTime))
+    throw new Error(`snapshot at ${snap.time} does not postdate the last applied fill at ${t.lastTime}`);
+  return snap;
+}
+
 /** Reconcile to the authoritative snapshot; fills it already includes are absorbed into the signal. */
 async function reconcile(
   t: MarketTracker,
@@ -87,10 +108,8 @@ async function reconcile(
 ): Promise<void> {
   if (deps.positionSource && deps.covered(t.cls)) {
     try {
-      const snap = await deps.positionSource.positions(t.user);
-      if (snap.time < t.lastTime)
-        throw new Error(`snapshot at ${snap.time} predates the last fill at ${t.lastTime}`);
-      const included = (f: FillEvent): boolean => f.time <= snap.time;
+      const snap = await freshSnapshot(deps.positionSource, t, remaining);
+      const included = (f: FillEvent): boolean => snapshotCovers(snap.time, f.time);
       const heldIncluded = (t.held ?? []).filter((f) => f.coin === t.market && included(f));
       if (t.held) t.held = t.held.filter((f) => !heldIncluded.includes(f));
       const absorbed = [...remaining.filter(included), ...heldIncluded];

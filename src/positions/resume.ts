@@ -9,6 +9,7 @@ import { ZERO } from '../core/index.js';
 import type { FillEvent, MarketClass } from '../core/index.js';
 import type { PositionEngineEvents } from './events.js';
 import type { FillHistory, PositionSnapshot } from './ports.js';
+import { snapshotCovers } from './snapshot-time.js';
 import type { MarketTracker } from './tracker.js';
 
 export interface ResumeDeps {
@@ -44,7 +45,10 @@ export async function resumeInfluencer(d: ResumeDeps): Promise<void> {
   const snap = d.snapshot;
   if (!snap) return;
   for (const t of resumed) {
-    if (!d.covered(t.cls) || t.held || t.lastTime > snap.time) continue;
+    // A fill stamped in the snapshot's own millisecond may or may not be in it (the simulator
+    // and, per the protocol notes, possibly the exchange stamp both with the server clock):
+    // only a snapshot strictly later than the last fill can verify the market.
+    if (!d.covered(t.cls) || t.held || !snapshotCovers(snap.time, t.lastTime)) continue;
     const target = snap.positions.get(t.market) ?? ZERO;
     if (!target.eq(t.position))
       t.reconcileTo(target, snap.time, truncated ? 'resume-truncated' : 'resume-verify', []);

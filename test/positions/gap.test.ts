@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../src/core/index.js';
 import type { FillEvent } from '../../src/core/index.js';
-import type { FillHistory, PositionSource } from '../../src/positions/index.js';
+import type { FillHistory, PositionSnapshot, PositionSource } from '../../src/positions/index.js';
 import { USER, engineWith, fill } from './helpers.js';
 
 const flat: PositionSource = { positions: () => Promise.resolve({ positions: new Map(), time: 500 }) };
@@ -164,5 +164,46 @@ describe('market-stream accumulation and periodic reconciliation', () => {
     engine.reconcile('inf-1', { positions: new Map([['ETH', dec('9')]]), time: 3500 });
     expect(signals.at(-1)?.action).toBe('INCREASE');
     expect(counts['reconcile']).toBe(1);
+    // Nor is one stamped in the millisecond of the last fill: it may predate that fill.
+    engine.reconcile('inf-1', { positions: new Map([['ETH', dec('2')]]), time: 4000 });
+    expect(signals.at(-1)?.action).toBe('INCREASE');
+    expect(counts['reconcile']).toBe(1);
+    engine.reconcile('inf-1', { positions: new Map([['ETH', dec('3')]]), time: 4001 });
+    expect(counts['reconcile']).toBe(1); // agrees: nothing to do
+  });
+});
+
+describe('snapshots stamped in the millisecond of a fill', () => {
+  it('a repair asks again when the snapshot does not postdate the last applied fill', async () => {
+    const a = fill({ side: 'B', sz: '1', time: 1000, start: '0' });
+    const c = fill({ side: 'B', sz: '1', time: 3000, start: '5' });
+    // Admission, then a snapshot from a's millisecond that does not contain a yet, then a later one.
+    const answers: PositionSnapshot[] = [
+      { positions: new Map(), time: 500 },
+      { positions: new Map(), time: 1000 },
+      { positions: new Map([['BTC', dec('6')]]), time: 3500 },
+    ];
+    let calls = 0;
+    const source: PositionSource = {
+      positions: () => {
+        const answer = answers[Math.min(calls++, answers.length - 1)];
+        return answer ? Promise.resolve(answer) : Promise.reject(new Error('no answer'));
+      },
+    };
+    const { engine, signals, counts } = engineWith({
+      positionSource: source,
+      fillHistory: history([], true),
+    });
+    await engine.admit('inf-1', USER);
+    engine.ingest('inf-1', a);
+    engine.ingest('inf-1', c);
+    engine.flush();
+    await engine.idle();
+    expect(calls).toBe(3);
+    expect(counts['error']).toBeUndefined();
+    expect(signals.map((s) => [s.action, s.position, s.metadata.reconcileReason])).toEqual([
+      ['OPEN', '1', null],
+      ['RECONCILE', '6', 'backfill-truncated'],
+    ]);
   });
 });

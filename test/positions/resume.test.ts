@@ -84,6 +84,27 @@ describe('cursor persistence and resume', () => {
     expect((await store.get('inf-1', 'BTC'))?.position).toBe('2');
   });
 
+  it('does not verify a market against a snapshot from the millisecond of its last replayed fill', async () => {
+    const store = new MemoryCursorStore();
+    const id = all[1]?.eventId ?? '';
+    await store.set('inf-1', 'BTC', { time: 2000, eventId: id, eventIdsAtTime: [id], position: '3' });
+    // The snapshot was taken in the millisecond of the fill at 4000, before it: it says 0, the
+    // position after the fill at 3000 only, where the replay ends at -1.
+    const { engine, signals, counts } = engineWith({
+      clock: new ManualClock(5000),
+      positionSource: source('0', 4000),
+      fillHistory: history,
+      cursorStore: store,
+    });
+    await engine.admit('inf-1', USER);
+    await engine.close();
+    expect(signals.map((s) => [s.action, s.position])).toEqual([
+      ['CLOSE', '0'],
+      ['OPEN', '-1'],
+    ]);
+    expect(counts['reconcile']).toBeUndefined();
+  });
+
   it('a failed publish freezes the cursor so a restart re-derives the signal', async () => {
     const store = new MemoryCursorStore();
     const { engine, counts } = engineWith({
