@@ -118,7 +118,8 @@ export async function buildSinks({
       ...(ch.password === undefined ? {} : { password: ch.password }),
       database: ch.database,
       maxBatchRows: ch.batch.maxRows,
-      maxBatchDelayMs: ch.batch.maxIntervalMs,
+      // The raw-events queue below batches (lingerMs): the store sends each of its batches at once.
+      maxBatchDelayMs: 0,
       clock,
       logger,
     });
@@ -141,7 +142,7 @@ export async function buildSinks({
     deliver: (batch: readonly T[]) => Promise<void>,
     shed: string,
     onPoison: (record: T, error: unknown) => Promise<void>,
-    maxBatchRecords?: number,
+    batching?: { maxBatchRecords: number; lingerMs: number },
   ) =>
     DurableQueue.open<T>({
       name,
@@ -153,7 +154,7 @@ export async function buildSinks({
       spoolDir: join(spool.dir, name),
       maxMemoryRecords: spool.memoryRecords,
       spillThreshold: spool.spillThresholdRecords,
-      ...(maxBatchRecords === undefined ? {} : { maxBatchRecords }),
+      ...batching,
       maxSpoolBytes: spool.maxBytes,
       overflow: overflowOf(shed),
       ...(config.sinks.poison === 'dead-letter' ? { onPoison } : {}),
@@ -165,13 +166,14 @@ export async function buildSinks({
   // A spool left by a killed process is recovered here and drained before anything new.
   const [signals, raw, deadLetterQueue] = await Promise.all([
     queue<SinkRecord>('signals', (b) => signalSink.publish(b), spool.shed.signals, poison.signals),
-    // One queue batch = one ClickHouse insert, so the store's own batching is not split.
+    // One queue batch = one ClickHouse insert: the queue gathers up to maxRows for up to
+    // maxIntervalMs, and its isolation re-sends after a refused row go out without that wait.
     queue<RawEvent>(
       'raw-events',
       (b) => rawSink.insert(b),
       spool.shed.raw,
       poison.raw,
-      useClickHouse ? ch.batch.maxRows : undefined,
+      useClickHouse ? { maxBatchRecords: ch.batch.maxRows, lingerMs: ch.batch.maxIntervalMs } : undefined,
     ),
     queue<DeadLetter>('dead-letters', (b) => dlqSink.publish(b), spool.shed.deadLetters, poison.deadLetters),
   ]);

@@ -24,6 +24,12 @@ export interface DurableQueueOptions<T> {
   readonly spillThreshold?: number;
   /** Records per sink call. Default 500. */
   readonly maxBatchRecords?: number;
+  /**
+   * In memory mode, how long a batch short of maxBatchRecords waits for more records before it
+   * is sent (like Kafka's linger.ms), for sinks that want few large writes. Never applied to
+   * the re-sends that isolate a refused record, nor while closing. Default 0.
+   */
+  readonly lingerMs?: number;
   /** Spool bytes past which the spool stops growing (then backpressure or shedding). Default 1 GiB. */
   readonly maxSpoolBytes?: number;
   /** Spool segment size. Default 8 MiB. */

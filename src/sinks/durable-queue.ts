@@ -113,6 +113,7 @@ export class DurableQueue<T> {
       maxMemoryRecords,
       spillThreshold: options.spillThreshold ?? Math.max(1, Math.floor(maxMemoryRecords / 2)),
       maxBatchRecords: options.maxBatchRecords ?? 500,
+      lingerMs: options.lingerMs ?? 0,
       maxSpoolBytes: options.maxSpoolBytes ?? 1024 ** 3,
       segmentBytes: options.segmentBytes ?? 8 * 1024 * 1024,
       overflow: options.overflow ?? 'block',
@@ -218,6 +219,7 @@ export class DurableQueue<T> {
 
   private async doClose(timeoutMs: number): Promise<CloseReport> {
     this.closing = true;
+    this.work.notify(); // ends a linger: what is buffered goes now
     // Records already waiting for room were promised acceptance: take them; the spool holds them.
     for (const w of this.roomWaiters.splice(0)) {
       this.buf.push(w.record);
@@ -304,6 +306,7 @@ export class DurableQueue<T> {
       await this.work.wait();
       return;
     }
+    if (this.retryBatchSize === null) await this.linger();
     const n = Math.min(this.retryBatchSize ?? this.o.maxBatchRecords, this.buf.length);
     const finished = await deliverIsolating(this.buf.slice(0, n), {
       ...this.steps,
@@ -314,6 +317,24 @@ export class DurableQueue<T> {
       },
     });
     if (!finished && this.spool && !this.stop.signal.aborted) this.enterSpill('sink failing');
+  }
+
+  /** Wait up to lingerMs for a full batch; a re-send after a failure goes at once. */
+  private async linger(): Promise<void> {
+    const full = Math.min(this.o.maxBatchRecords, this.o.spillThreshold);
+    if (this.o.lingerMs <= 0 || this.buf.length >= full) return;
+    const timer = new AbortController();
+    let expired = false;
+    const timeout = this.clock.sleep(this.o.lingerMs, timer.signal).then(
+      () => void (expired = true),
+      () => undefined,
+    );
+    try {
+      while (!expired && this.buf.length < full && !this.closing && !this.stop.signal.aborted)
+        await Promise.race([this.work.wait(), timeout]);
+    } finally {
+      timer.abort();
+    }
   }
 
   private async stepSpill(): Promise<void> {

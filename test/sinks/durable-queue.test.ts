@@ -187,3 +187,49 @@ describe('DurableQueue close and crash recovery', () => {
     queues.length = 0;
   });
 });
+
+describe('DurableQueue linger', () => {
+  it('holds a short batch up to lingerMs, sends a full one at once, and does not linger when closing', async () => {
+    const q = await open({ lingerMs: 1000, spillThreshold: 100 });
+    await q.enqueue(rec(0));
+    await q.enqueue(rec(1));
+    await settle();
+    clock.advance(999);
+    await settle();
+    expect(sink.calls).toHaveLength(0); // short batch, still lingering
+    clock.advance(1);
+    await until(() => sink.calls.length === 1, 1);
+    expect(ns(sink.calls[0] ?? [])).toEqual([0, 1]);
+
+    for (const n of range(2, 6)) await q.enqueue(rec(n));
+    await until(() => sink.calls.length === 2, 0); // full batch (4): no waiting
+    expect(ns(sink.calls[1] ?? [])).toEqual([2, 3, 4, 5]);
+
+    await q.enqueue(rec(6));
+    await settle();
+    expect(sink.calls).toHaveLength(2);
+    const closed = q.close(5000);
+    await settle();
+    expect(ns(sink.calls[2] ?? [])).toEqual([6]);
+    expect(await closed).toEqual({ spooled: 0, lost: 0 });
+    queues.length = 0;
+  });
+
+  it('isolates a refused record without lingering before the re-sends', async () => {
+    const poisoned: Rec[] = [];
+    sink.refuses = (r) => r.n === 5;
+    const q = await open({
+      lingerMs: 1000,
+      maxBatchRecords: 8,
+      spillThreshold: 100,
+      onPoison: (r) => {
+        poisoned.push(r);
+        return Promise.resolve();
+      },
+    });
+    for (const n of range(0, 8)) void q.enqueue(rec(n));
+    await until(() => poisoned.length === 1 && sink.received.length === 7, 0);
+    expect(ns(sink.received)).toEqual([0, 1, 2, 3, 4, 6, 7]);
+    expect(sink.calls.length).toBeGreaterThan(3); // it did bisect, all without a clock tick
+  });
+});

@@ -25,7 +25,11 @@ export interface ClickHouseRawStoreOptions {
   readonly table?: string;
   /** Rows per insert; a full batch is sent at once. Default 5000. */
   readonly maxBatchRows?: number;
-  /** Longest a row waits for its batch to fill. Default 1000 ms. */
+  /**
+   * Longest a row waits for its batch to fill. Default 1000 ms. 0 sends every insert() at once:
+   * for a caller that batches itself (the app's DurableQueue lingers instead, so the re-sends
+   * that isolate a refused row do not each wait for a batch).
+   */
   readonly maxBatchDelayMs?: number;
   /** Apply contracts/clickhouse migrations before first use. Default true. */
   readonly migrate?: boolean;
@@ -74,7 +78,7 @@ export class ClickHouseRawEventStore implements RawEventStore, RawEventReader {
     return new Promise<void>((resolve, reject) => {
       for (const e of events) this.pending.rows.push(toRow(e));
       this.pending.waiters.push({ resolve, reject });
-      if (this.pending.rows.length >= this.maxBatchRows) this.flushNow();
+      if (this.pending.rows.length >= this.maxBatchRows || this.maxBatchDelayMs === 0) this.flushNow();
       else this.timer ??= this.clock.setTimeout(() => this.flushNow(), this.maxBatchDelayMs);
     });
   }
