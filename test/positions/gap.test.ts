@@ -25,6 +25,16 @@ function history(fills: FillEvent[], truncated = false): FillHistory & { calls: 
   };
 }
 
+/** Admit, ingest `fills` in order and let every repair finish. */
+async function run(fills: readonly FillEvent[], opts: Parameters<typeof engineWith>[0]) {
+  const r = engineWith(opts);
+  await r.engine.admit('inf-1', USER);
+  for (const f of fills) r.engine.ingest('inf-1', f);
+  r.engine.flush();
+  await r.engine.idle();
+  return r;
+}
+
 describe('gap detection and repair', () => {
   it('backfills missing fills in order, flags them, and holds later fills meanwhile', async () => {
     const a = fill({ side: 'B', sz: '1', time: 1000, start: '0' });
@@ -62,15 +72,10 @@ describe('gap detection and repair', () => {
             : { positions: new Map([['BTC', dec('6')]]), time: 3500 },
         ),
     };
-    const { engine, signals, counts } = engineWith({
+    const { engine, signals, counts } = await run([a, c], {
       positionSource: source,
       fillHistory: history([], true),
     });
-    await engine.admit('inf-1', USER);
-    engine.ingest('inf-1', a);
-    engine.ingest('inf-1', c);
-    engine.flush();
-    await engine.idle();
     expect(counts['reconcile']).toBe(1);
     const r = signals[1];
     expect(r).toMatchObject({
@@ -93,12 +98,7 @@ describe('gap detection and repair', () => {
     const source: PositionSource = {
       positions: () => Promise.resolve({ positions: new Map([['BTC', dec('0')]]), time: 500 }),
     };
-    const { engine, signals, counts } = engineWith({ positionSource: source, fillHistory: history([a, c]) });
-    await engine.admit('inf-1', USER);
-    engine.ingest('inf-1', a);
-    engine.ingest('inf-1', c);
-    engine.flush();
-    await engine.idle();
+    const { signals, counts } = await run([a, c], { positionSource: source, fillHistory: history([a, c]) });
     // The snapshot (time 500) predates our last fill, so it is not trusted: the jump goes to
     // c's start, explicitly, then c applies.
     expect(signals.map((s) => [s.action, s.position, s.metadata.reconcileReason])).toEqual([
@@ -190,15 +190,10 @@ describe('snapshots stamped in the millisecond of a fill', () => {
         return answer ? Promise.resolve(answer) : Promise.reject(new Error('no answer'));
       },
     };
-    const { engine, signals, counts } = engineWith({
+    const { signals, counts } = await run([a, c], {
       positionSource: source,
       fillHistory: history([], true),
     });
-    await engine.admit('inf-1', USER);
-    engine.ingest('inf-1', a);
-    engine.ingest('inf-1', c);
-    engine.flush();
-    await engine.idle();
     expect(calls).toBe(3);
     expect(counts['error']).toBeUndefined();
     expect(signals.map((s) => [s.action, s.position, s.metadata.reconcileReason])).toEqual([

@@ -6,9 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger, systemClock } from '../../src/core/index.js';
 import type { DeadLetter } from '../../src/core/index.js';
-import { sinkRejectedLetter } from '../../src/app/sink-poison.js';
-import { DeadLetterRecorder, DurableQueue } from '../../src/sinks/index.js';
+import { poisonHandlers } from '../../src/app/sink-poison.js';
+import { DeadLetterRecorder, DurableQueue, PoisonLog } from '../../src/sinks/index.js';
 import type { SinkRecord } from '../../src/sinks/index.js';
 import { createKafkaDeadLetterPublisher, createKafkaSignalPublisher } from '../../src/sinks/kafka/index.js';
 import { createTopic, services, uniqueName } from '../harness/index.js';
@@ -56,18 +57,13 @@ async function pipeline(name: string, maxMessageBytes: number) {
     spoolDir: join(dir, name, 'signals'),
     retryPolicy: FAST_RETRY,
     maxBatchRecords: 40,
-    onPoison: (record, error) =>
-      recorder.recordRejected(
-        sinkRejectedLetter({
-          sink: 'signals',
-          id: record.id,
-          key: record.key,
-          at: record.createdAt,
-          record,
-          error,
-        }),
-        { raw: false },
-      ),
+    // The app's own hand-off (a refused signal becomes a sink_rejected dead letter).
+    onPoison: poisonHandlers({
+      recorder: Promise.resolve(recorder),
+      poisonLog: new PoisonLog({ path: join(dir, name, 'poison.ndjson') }),
+      clock: systemClock,
+      logger: silentLogger,
+    }).signals,
   });
   queue.events.on('stalled', (e) => stalled.push(e.attempts));
   return {
