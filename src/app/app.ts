@@ -19,6 +19,7 @@ import type { Influencer, InfluencerDiff } from '../influencers/index.js';
 import { InfluencerWatcher } from '../influencers/index.js';
 import type { ListenerPlan } from '../listeners/index.js';
 import { ListenerManager, fetchCoinUniverse, planListeners } from '../listeners/index.js';
+import { retryOverridesOf } from './retry-overrides.js';
 import { Metrics, ObsServer } from '../obs/index.js';
 import type { CursorStore, PositionSnapshot, Signal } from '../positions/index.js';
 import { MemoryCursorStore, PositionEngine } from '../positions/index.js';
@@ -173,6 +174,8 @@ export class App {
           Math.round(1000 / Math.max(1, config.hyperliquid.resubscribe.intervalMs)),
         ),
       },
+      // Read at each retry: an edited record applies to the next refused subscribe.
+      subscribeRetryOverrides: (user) => retryOverridesOf(this.influencers.values(), user),
       healthOptions: {
         lagThresholdMs: config.listeners.lagRotationThresholdMs,
         lagSustainMs: config.listeners.lagRotationSustainMs,

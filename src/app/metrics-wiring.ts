@@ -10,7 +10,7 @@ import type { FanIn } from '../fanin/index.js';
 import type { ListenerManager } from '../listeners/index.js';
 import type { Metrics } from '../obs/index.js';
 import type { PositionEngine } from '../positions/index.js';
-import { marketClass } from '../core/index.js';
+import { LISTENER_KINDS, marketClass } from '../core/index.js';
 import type { SinkSet } from './sinks.js';
 
 export interface WireMetricsDeps {
@@ -47,6 +47,14 @@ export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
   });
   manager.events.on('reconnect', (e) => {
     for (const role of distinct(e.roles)) m.reconnect({ role, kind: e.kind, reason: e.reason });
+  });
+  manager.events.on('subscribeRetry', (e) => m.subscribeRetry({ kind: e.kind, pool: e.pool }));
+  // Zero series per pool as soon as the pool reports, so "no retries" is a 0, not a gap.
+  const retryPools = new Set<string>();
+  manager.events.on('budget', (e) => {
+    if (retryPools.has(e.pool)) return;
+    retryPools.add(e.pool);
+    for (const kind of LISTENER_KINDS) m.subscribeRetry({ kind, pool: e.pool }, 0);
   });
   manager.events.on('listenerState', (e) =>
     m.listenerState({ influencer: e.influencerId, role: e.role, kind: e.kind, state: e.to }),

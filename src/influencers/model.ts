@@ -20,6 +20,7 @@ export const Coin = z
   .string()
   .regex(/^[A-Za-z0-9@#+:/._-]{1,40}$/, 'expected a coin name such as BTC or xyz:TSLA');
 
+/** How a refused subscription of this address is retried (unset fields: hyperliquid.reconnect). */
 const Backoff = z
   .object({
     initialDelayMs: z.number().int().min(0).optional(),
@@ -31,9 +32,9 @@ const Backoff = z
 
 const Throttling = z
   .object({
-    /** Cap on signals per minute for this influencer (noisy accounts). */
+    /** Cap on signals per minute for this influencer (noisy accounts). Stored, not applied yet. */
     maxSignalsPerMinute: z.number().int().min(1).optional(),
-    /** Minimum gap between resubscribes of this influencer's listeners. */
+    /** Minimum gap between two retries of a refused subscription of this influencer's address. */
     resubscribeMinIntervalMs: z.number().int().min(0).optional(),
   })
   .strict();

@@ -32,6 +32,8 @@ export type {
   InfluencerStatusView,
   ListenerManagerStatus,
   ListenerManagerEvents,
+  SubscribeRetry,
+  SubscribeRetryOverrides,
 } from './types.js';
 export { createEgressPool, proxyAgent, agentFetch } from './egress.js';
 export type { EgressPool, EgressPoolConfig } from './egress.js';
@@ -41,5 +43,6 @@ export { BackfillGate, backfillRawEvents } from './backfill.js';
 export type { BackfillGateOptions } from './backfill.js';
 export { MarketStreamRouter } from './market-stream.js';
 export { listenerId } from './directory.js';
+export { defaultSubscribeRetry, subscribeRetryWith } from './subscribe-retry.js';
 export type { ListenerRef } from './directory.js';
 export { coverageOf } from './status.js';

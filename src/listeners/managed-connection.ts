@@ -6,13 +6,14 @@
  * deliver during the overlap; the fan-in's dedup removes the copies. Socket events are
  * re-emitted tagged with the socket, and only the current socket's state counts for health.
  */
-import type { Clock, DeadLetter, ListenerKind, Logger } from '../core/index.js';
-import { TimeoutError, errorMessage } from '../core/index.js';
+import type { Clock, DeadLetter, ListenerKind, Logger, TimerHandle } from '../core/index.js';
+import { AbortedError, TimeoutError, backoffDelay, errorMessage } from '../core/index.js';
 import type { ConnectionEvents, Subscription } from '../protocol/index.js';
 import { HlWsConnection, subscriptionKey } from '../protocol/index.js';
 import { TypedEmitter } from '../core/index.js';
 import type { EgressPool } from './egress.js';
-import type { ConnectionTuning } from './types.js';
+import type { ConnectionTuning, SubscribeRetry } from './types.js';
+import { defaultSubscribeRetry } from './subscribe-retry.js';
 
 export interface ManagedConnectionEvents {
   [k: string]: unknown;
@@ -31,6 +32,14 @@ export interface ManagedConnectionEvents {
   pong: { readonly latencyMs: number };
   error: { readonly error: Error };
   deadLetter: DeadLetter;
+  /** A subscribe was refused (server error, ack timeout, budget) and is tried again after `delayMs`. */
+  subscribeRetry: {
+    readonly key: string;
+    readonly subscription: Subscription;
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly error: Error;
+  };
 }
 
 export interface ManagedConnectionOptions {
@@ -43,6 +52,11 @@ export interface ManagedConnectionOptions {
   readonly tuning: ConnectionTuning;
   /** Market-stream fast path; returns true when it consumed the frame. */
   readonly onRawFrame?: (text: string, receivedAt: number) => boolean;
+  /**
+   * How a refused subscribe of `sub` is tried again on the same socket (per-influencer
+   * overrides come through here). Default: the reconnect policy, no floor.
+   */
+  readonly retryFor?: (sub: Subscription) => SubscribeRetry;
 }
 
 export class ManagedConnection {
@@ -56,6 +70,8 @@ export class ManagedConnection {
   /** Frames per channel since the last report. */
   readonly channelCounts = new Map<string, number>();
   private readonly desired = new Map<string, Subscription>();
+  /** Refused subscribes waiting for their next try, by subscription key. */
+  private readonly retries = new Map<string, { attempt: number; timer: TimerHandle | null }>();
   private current: HlWsConnection;
   private pending: HlWsConnection | null = null;
   private generation = 0;
@@ -111,6 +127,7 @@ export class ManagedConnection {
     const held = this.desired.get(key);
     if (!held) return;
     this.desired.delete(key);
+    this.cancelRetry(key);
     // Same body as the subscribe (protocol reference §1.2).
     for (const sock of this.sockets()) {
       sock
@@ -170,6 +187,7 @@ export class ManagedConnection {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      for (const key of [...this.retries.keys()]) this.cancelRetry(key);
       const socks = this.sockets();
       await Promise.all(socks.map((s) => s.close()));
     })();
@@ -181,10 +199,49 @@ export class ManagedConnection {
   }
 
   private sendSubscribe(sock: HlWsConnection, sub: Subscription): void {
-    sock.subscribe(sub).catch((err: unknown) => {
-      if (sock.state === 'closed') return;
-      this.events.emit('error', { error: err instanceof Error ? err : new Error(errorMessage(err)) });
-    });
+    const key = subscriptionKey(sub);
+    sock.subscribe(sub).then(
+      () => {
+        if (sock === this.current) this.cancelRetry(key);
+      },
+      (err: unknown) => {
+        if (sock.state === 'closed' || err instanceof AbortedError) return;
+        const error = err instanceof Error ? err : new Error(errorMessage(err));
+        this.events.emit('error', { error });
+        this.scheduleRetry(sock, sub, key, error);
+      },
+    );
+  }
+
+  /**
+   * A refused subscribe (user cap, subscription cap, ack timeout, our own budget) is tried
+   * again on the same socket with backoff, never given up: otherwise the listener would stay
+   * without it until the next reconnect, possibly hours. A replacement socket that is refused
+   * is not retried here: replace() fails and the rotation logic decides.
+   */
+  private scheduleRetry(sock: HlWsConnection, sub: Subscription, key: string, error: Error): void {
+    if (this.closing || sock !== this.current || !this.desired.has(key)) return;
+    const r = this.retries.get(key) ?? { attempt: 0, timer: null };
+    if (r.timer) return; // one pending try per subscription
+    r.attempt++;
+    const { policy, minIntervalMs, random } = this.o.retryFor?.(sub) ?? defaultSubscribeRetry(this.o.tuning);
+    const delayMs = Math.max(minIntervalMs, backoffDelay(policy, r.attempt, random));
+    r.timer = this.o.clock.setTimeout(() => {
+      r.timer = null;
+      if (this.closing || sock !== this.current || sock.state === 'closed' || !this.desired.has(key)) return;
+      this.sendSubscribe(sock, sub);
+    }, delayMs);
+    this.retries.set(key, r);
+    this.o.logger.warn(
+      { err: error, connection: this.id, subscription: key, attempt: r.attempt, delayMs },
+      'subscribe refused; trying again',
+    );
+    this.events.emit('subscribeRetry', { key, subscription: sub, attempt: r.attempt, delayMs, error });
+  }
+
+  private cancelRetry(key: string): void {
+    this.retries.get(key)?.timer?.cancel();
+    this.retries.delete(key);
   }
 
   private makeSocket(): HlWsConnection {
@@ -232,6 +289,16 @@ export class ManagedConnection {
     });
     sock.on('pong', (e) => {
       if (isCurrent()) this.events.emit('pong', e);
+    });
+    sock.on('serverError', (e) => {
+      const key = e.key;
+      const sub = key === null ? undefined : this.desired.get(key);
+      if (!isCurrent() || key === null || !sub) return;
+      // A resubscribe after a reconnect has no caller waiting on it, so a refusal only shows
+      // here. The connection drops the entry right after this event: look once it has.
+      queueMicrotask(() => {
+        if (!sock.subscriptions().some((x) => x.key === key)) this.scheduleRetry(sock, sub, key, e.error);
+      });
     });
     sock.on('deadLetter', (d) => this.events.emit('deadLetter', d));
     sock.on('error', (e) => this.events.emit('error', { error: e.error }));

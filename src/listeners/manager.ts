@@ -28,12 +28,14 @@ import { MarketStreamRouter } from './market-stream.js';
 import type { ListenerPlan, PlannedConnection, PlannedSubscription } from './planner.js';
 import { connectionPeers, diffPlans } from './planner.js';
 import { RotationDriver } from './rotation-driver.js';
+import { defaultSubscribeRetry, subscribeRetryWith } from './subscribe-retry.js';
 import { buildStatus } from './status.js';
 import type {
   ListenerManagerEvents,
   ListenerManagerOptions,
   ListenerManagerStatus,
   ListenerState,
+  SubscribeRetry,
 } from './types.js';
 import { handleUserStreamFrame } from './user-stream.js';
 
@@ -52,6 +54,10 @@ export function userSubscription(s: PlannedSubscription): Subscription | null {
   if (s.type === 'clearinghouseState') return { type: 'clearinghouseState', user: s.user };
   if (s.type === 'allDexsClearinghouseState') return { type: 'allDexsClearinghouseState', user: s.user };
   return null;
+}
+
+function userOf(sub: Subscription): string | null {
+  return 'user' in sub ? sub.user.toLowerCase() : null;
 }
 
 interface Conn {
@@ -311,6 +317,7 @@ export class ListenerManager {
       logger: this.log,
       tuning: this.o.connection ?? {},
       ...(router ? { onRawFrame: router.onRawFrame } : {}),
+      retryFor: (sub) => this.subscribeRetryFor(sub),
     });
     const c: Conn = { mc, router, full: false, reportedFrameAt: null, socketId: mc.socketId };
     this.conns.set(pc.id, c);
@@ -366,6 +373,16 @@ export class ListenerManager {
       }
     });
     mc.events.on('reconnect', (e) => this.events.emit('reconnect', { ...labels(), ...e }));
+    mc.events.on('subscribeRetry', (e) =>
+      this.events.emit('subscribeRetry', {
+        ...labels(),
+        key: e.key,
+        user: userOf(e.subscription),
+        attempt: e.attempt,
+        delayMs: e.delayMs,
+        error: errorMessage(e.error),
+      }),
+    );
     mc.events.on('changed', () => this.refreshConnection(pc.id));
     mc.events.on('pong', (e) => {
       for (const r of this.directory.listenersOfConnection(pc.id)) this.health.recordPong(r.id, e.latencyMs);
@@ -389,6 +406,13 @@ export class ListenerManager {
         error: err instanceof Error ? err : new Error(errorMessage(err)),
       });
     }
+  }
+
+  private subscribeRetryFor(sub: Subscription): SubscribeRetry {
+    const base = defaultSubscribeRetry(this.o.connection ?? {});
+    const user = userOf(sub);
+    const overrides = user === null ? undefined : this.o.subscribeRetryOverrides?.(user);
+    return overrides ? subscribeRetryWith(base, overrides) : base;
   }
 
   private rolesOn(connectionId: string): ListenerRole[] {

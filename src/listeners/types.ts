@@ -51,6 +51,20 @@ export interface ConnectionTuning {
   readonly WebSocket?: SocketConstructor;
 }
 
+/** How a refused subscribe is tried again on its connection (see subscribe-retry.ts). */
+export interface SubscribeRetry {
+  readonly policy: RetryPolicy;
+  /** Floor between two tries of one subscription. */
+  readonly minIntervalMs: number;
+  readonly random?: () => number;
+}
+
+/** An influencer record's say in SubscribeRetry: unset fields keep the service's values. */
+export interface SubscribeRetryOverrides {
+  readonly backoff?: Partial<Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'jitter'>>;
+  readonly resubscribeMinIntervalMs?: number | undefined;
+}
+
 export interface RotationTuning {
   /** Planned make-before-break rotation age (default 2 h 45 min: before the ~3 h `Expired`). 0 disables. */
   readonly maxAgeMs?: number;
@@ -91,6 +105,12 @@ export interface ListenerManagerOptions {
   /** Injected rotation coordinator; created when absent (peers from the current plan). */
   readonly rotation?: RotationCoordinator;
   readonly connection?: ConnectionTuning;
+  /**
+   * Per-user overrides of how a refused subscribe is retried (an influencer record's
+   * `backoff` and `throttling.resubscribeMinIntervalMs`); read at each retry, so live edits
+   * apply. Default: none, the connection's reconnect policy.
+   */
+  readonly subscribeRetryOverrides?: (user: string) => SubscribeRetryOverrides | undefined;
   readonly rotationTuning?: RotationTuning;
   readonly universe?: UniverseTuning;
   /** Retry policy for info requests (default core policy). */
@@ -169,6 +189,14 @@ export interface ListenerManagerEvents {
     readonly cause: string;
   };
   reconnect: ConnLabels & { readonly reason: string; readonly attempt: number; readonly delayMs: number };
+  /** A refused subscribe is tried again after `delayMs` (the attempt-th time in a row). */
+  subscribeRetry: ConnLabels & {
+    readonly key: string;
+    readonly user: string | null;
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly error: string;
+  };
   listenerState: {
     readonly listenerId: string;
     readonly influencerId: string;

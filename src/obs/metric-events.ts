@@ -23,6 +23,11 @@ export interface Reconnect {
   readonly reason: string;
 }
 
+export interface SubscribeRetry {
+  readonly kind: ListenerKind;
+  readonly pool: string;
+}
+
 export interface ListenerStateChange {
   readonly influencer: string;
   readonly role: ListenerRole;

@@ -27,6 +27,7 @@ export const METRIC_NAMES = Object.freeze({
   connectionsClosed: 'ingest_connections_closed_total',
   connectionsOpen: 'ingest_connections_open',
   reconnects: 'ingest_reconnects_total',
+  subscribeRetries: 'ingest_subscribe_retries_total',
   listenerState: 'ingest_listener_state',
   listeners: 'ingest_listeners',
   listenerLag: 'ingest_listener_lag_seconds',

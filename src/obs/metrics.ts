@@ -95,6 +95,11 @@ export class Metrics {
         'kind',
         'reason',
       ]),
+      subscribeRetries: counter(
+        N.subscribeRetries,
+        'Subscribes the server (or our budget) refused, scheduled to be tried again on the same connection.',
+        ['kind', 'pool'],
+      ),
       listenerState: gauge(N.listenerState, 'Current state of each listener (1 = in this state).', [
         'influencer',
         'role',
@@ -226,6 +231,14 @@ export class Metrics {
   readonly reconnect = (e: E.Reconnect): void =>
     this.safe('reconnect', () =>
       this.m.reconnects.inc({ role: e.role, kind: e.kind, reason: this.g(N.reconnects, 'reason', e.reason) }),
+    );
+
+  readonly subscribeRetry = (e: E.SubscribeRetry, n = 1): void =>
+    this.safe('subscribeRetry', () =>
+      this.m.subscribeRetries.inc(
+        { kind: e.kind, pool: this.g(N.subscribeRetries, 'pool', e.pool) },
+        count(n),
+      ),
     );
 
   // --- listeners ---------------------------------------------------------------------------

@@ -132,6 +132,8 @@ describe('metrics acceptance on the running app', () => {
       for (const role of distinct(e.roles)) bump(reconnects, `${role}|${e.kind}|${e.reason}`);
     });
     manager.events.on('messages', (e) => bump(messages, e.channel, e.count));
+    const subscribeRetries = new Map<string, number>();
+    manager.events.on('subscribeRetry', (e) => bump(subscribeRetries, `${e.kind}|${e.pool}`));
     manager.events.on('backfill', (e) => bump(backfills, e.truncated ? 'truncated' : 'listener-backfill'));
     manager.events.on('backfillFailed', () => bump(backfills, 'failed'));
     engine.events.on('signal', (s) => {
@@ -306,6 +308,13 @@ describe('metrics acceptance on the running app', () => {
       (n) => !names.has(n) && n !== N.influencerMessagesReceived && n !== N.labelOverflow,
     );
     expect(missing, 'metrics absent from /metrics').toEqual([]);
+    // No fault here makes the server refuse a subscribe (test/scenarios/subscribe-refused.test.ts
+    // does): the series are there at 0 per pool, and anything counted matches the events.
+    expect(sum(exp, N.subscribeRetries)).toBe([...subscribeRetries.values()].reduce((a, b) => a + b, 0));
+    for (const [key, n] of subscribeRetries) {
+      const [kind, pool] = key.split('|') as [string, string];
+      expect(value(exp, N.subscribeRetries, { kind, pool }), key).toBe(n);
+    }
 
     // Connections and reconnects, by role and kind (and pool / reason).
     for (const [key, n] of opened) {

@@ -150,16 +150,17 @@ describe('ingest influencers (real Redis)', () => {
     }
   });
 
-  it('set of a backoff/throttling override stores it and says it is not applied', async () => {
+  it('set stores backoff/throttling overrides and says which one is not applied', async () => {
     expect((await cli('add', ADDR(1), '--id', 'w1')).code).toBe(0);
-    const plain = await cli('set', 'w1', 'priority=2');
-    expect(plain.stderr).toBe('');
-    const b = await cli('set', 'w1', 'backoff.factor=3', 'throttling.maxSignalsPerMinute=60');
+    const applied = await cli('set', 'w1', 'backoff.factor=3', 'throttling.resubscribeMinIntervalMs=2000');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stderr).toBe('');
+    const b = await cli('set', 'w1', 'throttling.maxSignalsPerMinute=60');
     expect(b.code, b.stderr).toBe(0);
-    expect(b.stderr).toMatch(/^note: backoff\.\* and throttling\.\* are stored but not applied/);
+    expect(b.stderr).toMatch(/^note: throttling\.maxSignalsPerMinute is stored but not applied/);
     expect(await show('w1')).toMatchObject({
       backoff: { factor: 3 },
-      throttling: { maxSignalsPerMinute: 60 },
+      throttling: { maxSignalsPerMinute: 60, resubscribeMinIntervalMs: 2000 },
     });
   });
 

@@ -13,6 +13,7 @@ import { FanIn, MemoryDedupStore } from '../../src/fanin/index.js';
 import type {
   ConnectionTuning,
   ListenerManagerEvents,
+  ListenerManagerOptions,
   ListenerPlan,
   PlannerInput,
   RotationTuning,
@@ -60,9 +61,12 @@ export interface StackOptions {
   readonly pools?: 1 | 2;
   readonly poolUsers?: number;
   readonly connection?: ConnectionTuning;
+  readonly subscribeRetryOverrides?: ListenerManagerOptions['subscribeRetryOverrides'];
   readonly rotation?: RotationTuning;
   readonly health?: Omit<ListenerHealthOptions, 'clock' | 'logger' | 'requestReconnect'>;
   readonly reorderWindowMs?: number;
+  /** FanIn: how long a listener may lag its peer on a fill before it counts as missed. */
+  readonly missGraceMs?: number;
   readonly extraCoins?: readonly string[];
 }
 
@@ -139,6 +143,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       subscribeRatePerSec: 200,
       ...o.connection,
     },
+    ...(o.subscribeRetryOverrides ? { subscribeRetryOverrides: o.subscribeRetryOverrides } : {}),
     rotationTuning: { maxAgeMs: 0, replacementTimeoutMs: 5000, ...o.rotation },
     healthOptions: { evaluateEveryMs: 200 * k, reconnectCooldownMs: 2000, staleAfterMs: 10_000, ...o.health },
     universe: { refreshMs: 0, extraCoins: o.extraCoins ?? ['#118440'], includeSpot: true },
@@ -151,6 +156,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     resolveInfluencers: manager.resolveInfluencers,
     deliver: (b) => void batches.push(b),
     reorderWindowMs: o.reorderWindowMs ?? 150,
+    ...(o.missGraceMs === undefined ? {} : { missGraceMs: o.missGraceMs }),
     observer: manager.health,
     expectedListeners: (id) => manager.health.expectedListeners(id),
   });
@@ -167,6 +173,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     'error',
     'positions',
     'marketStreamTracked',
+    'subscribeRetry',
   ] as const) {
     manager.events.on(name, (e) => {
       const list = (events[name] ??= []) as unknown[];

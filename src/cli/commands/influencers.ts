@@ -28,13 +28,14 @@ interface CommonOptions {
 }
 
 /**
- * Ops must not believe a stored override is in force. Listeners of many influencers share one
- * connection, so reconnects and resubscribe pacing follow the service's `hyperliquid.reconnect`;
- * these fields are validated and kept for when per-influencer policies exist.
+ * Ops must not believe a stored override is in force: `throttling.maxSignalsPerMinute` is
+ * validated and kept, but no signal cap exists yet (capping means coalescing or delaying
+ * signals, a contract decision still open). `backoff.*` and `throttling.resubscribeMinIntervalMs`
+ * are applied: they govern how this influencer's refused subscriptions are retried.
  */
 const UNAPPLIED_NOTE =
-  'note: backoff.* and throttling.* are stored but not applied by this version: listeners share ' +
-  'connections, so reconnects follow the service config (hyperliquid.reconnect)\n';
+  'note: throttling.maxSignalsPerMinute is stored but not applied by this version: signals are ' +
+  'not capped\n';
 
 const out = (s: string): void => {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -218,7 +219,8 @@ export function registerInfluencers(program: Command): void {
       ),
   ).action(async (ref: string, assignments: string[], o: CommonOptions) => {
     const change = await withStore(o, (s) => s.set(ref, assignments, actorOf(o)));
-    if (assignments.some((a) => /^(backoff|throttling)\./.test(a))) process.stderr.write(UNAPPLIED_NOTE);
+    if (assignments.some((a) => a.startsWith('throttling.maxSignalsPerMinute=')))
+      process.stderr.write(UNAPPLIED_NOTE);
     if (o.json === true) out(JSON.stringify(change.after));
     else if (change.before !== undefined && change.after !== undefined) {
       const lines = changeLines(change.id, change.before, change.after);
