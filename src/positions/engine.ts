@@ -298,6 +298,12 @@ export class PositionEngine {
       for (const t of inf.trackers.values()) this.guard(t, () => t.closeBlock());
   }
 
+  /** Close the open block of one market now (replay: every fill of its block time was fed). */
+  flushMarket(influencerId: string, market: string): void {
+    const t = this.influencers.get(influencerId)?.trackers.get(market);
+    if (t) this.guard(t, () => t.closeBlock());
+  }
+
   /** Resolves when no repair, admission or publish/cursor write is in flight. */
   async idle(): Promise<void> {
     for (;;) {

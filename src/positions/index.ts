@@ -54,4 +54,4 @@ export { signedSize, isOwnLiquidation, isCounterpartyLiquidation, checkDir } fro
 export { replay } from './replay/replay.js';
 export type { ReplayOptions, ReplayStats } from './replay/replay.js';
 export { fillFromRawEvent, RawEventLine, RawFillPayload } from './replay/normalize.js';
-export { readNdjsonRawEvents } from './replay/ndjson-source.js';
+export { ndjsonInTimeOrder, readNdjsonRawEvents } from './replay/ndjson-source.js';

@@ -4,20 +4,23 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runReplay } from '../../src/cli/commands/replay.js';
-import { Signal, fillFromRawEvent } from '../../src/positions/index.js';
+import { Signal, fillFromRawEvent, replay } from '../../src/positions/index.js';
 import { USER, engineWith } from './helpers.js';
 import type { FillSpec } from './helpers.js';
 import { raw, specs } from './replay-fixtures.js';
 
-function writeInput(dir: string): string {
+/** The fixture fills, the other listener's copy of one, a damaged line and a non-fill event. */
+function writeInput(dir: string, order: 'reversed' | 'sorted' = 'reversed'): string {
   const events = specs.map((s) => raw(s));
+  const copy = raw(specs[0] as FillSpec, 'inf-1/secondary');
+  const fills =
+    order === 'reversed' ? [...[...events].reverse(), copy] : [events[0], copy, ...events.slice(1)];
   const lines = [
-    ...[...events].reverse().map((e) => JSON.stringify(e)),
-    JSON.stringify(raw(specs[0] as FillSpec, 'inf-1/secondary')), // the other listener's copy
+    ...fills.map((e) => JSON.stringify(e)),
     '{ not json',
     JSON.stringify({ ...events[0], eventType: 'clearinghouseState', payload: '{}' }),
   ];
-  const file = join(dir, 'raw.ndjson');
+  const file = join(dir, order === 'reversed' ? 'raw.ndjson' : 'sorted.ndjson');
   writeFileSync(file, lines.join('\n') + '\n');
   return file;
 }
@@ -71,6 +74,47 @@ describe('ingest replay', () => {
     await live.engine.close();
     expect(replayed.map((s) => s.signalId).sort()).toEqual(live.signals.map((s) => s.signalId).sort());
     expect(replayed).toHaveLength(4);
+  });
+
+  it('streams a file already in event-time order, with the same output as sorting it whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replay-'));
+    const whole = await cli({ file: writeInput(dir, 'reversed') });
+    const streamed = await cli({ file: writeInput(dir, 'sorted') });
+    expect(whole.err).toMatch(/raw\.ndjson is not in event-time order: reading it whole/);
+    expect(streamed.err).not.toMatch(/not in event-time order/);
+    expect(streamed.err).toMatch(/1 duplicates, 1 non-fill, 1 invalid -> 4 signals/);
+    expect(streamed.out).toBe(whole.out);
+  });
+
+  it('an ordered source is streamed: signals go out before the input ends', async () => {
+    const events = Array.from({ length: 40 }, (_, i) =>
+      raw({ side: 'B', sz: '1', px: '100', time: 1000 + i, start: String(i), tid: 100 + i }),
+    );
+    let yielded = 0;
+    async function* source() {
+      for (const e of events) {
+        yielded++;
+        await Promise.resolve();
+        yield e;
+      }
+    }
+    const seenAtSignal: number[] = [];
+    const stats = await replay(source(), { ordered: true, onSignal: () => void seenAtSignal.push(yielded) });
+    expect(stats).toMatchObject({ fills: 40, signals: 40 });
+    // The signal of block i is out once block i + 1 started, not after all 40 were read.
+    expect(seenAtSignal[0]).toBeLessThanOrEqual(2);
+    expect(seenAtSignal.slice(0, 39).every((n, i) => n <= i + 2)).toBe(true);
+  });
+
+  it('an ordered source out of order fails with the events named', async () => {
+    const [a, b] = [raw(specs[2] as FillSpec), raw(specs[0] as FillSpec)];
+    async function* source() {
+      yield a;
+      yield b;
+    }
+    await expect(replay(source(), { ordered: true, onSignal: () => undefined })).rejects.toThrow(
+      new RegExp(`not in event-time order: event ${b.eventId} at 1000 comes after ${a.eventId} at 2000`),
+    );
   });
 
   it('a raw fill with a bad field is rejected with a message naming it', () => {

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { IngestError, MARKET_CLASSES, ValidationError } from '../../core/index.js';
 import type { MarketClass, RawEvent } from '../../core/index.js';
 import { systemEnv } from '../../config/index.js';
-import { SIGNAL_MODES, readNdjsonRawEvents, replay } from '../../positions/index.js';
+import { SIGNAL_MODES, ndjsonInTimeOrder, readNdjsonRawEvents, replay } from '../../positions/index.js';
 import type { SignalMode } from '../../positions/index.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -57,7 +57,12 @@ export async function runReplay(
     badLines++;
     stderr.write(`${o.file ?? 'input'}:${line}: skipped: ${reason}\n`);
   });
+  if (!source.ordered)
+    stderr.write(
+      `replay: ${o.file ?? 'input'} is not in event-time order: reading it whole to sort it (memory grows with the input)\n`,
+    );
   const stats = await replay(source.events, {
+    ordered: source.ordered,
     mode: o.mode as SignalMode,
     signalClasses,
     onInvalid: (id, reason) => stderr.write(`event ${id}: skipped: ${reason}\n`),
@@ -105,6 +110,8 @@ export function registerReplay(program: Command): void {
 
 interface RawInput {
   readonly events: AsyncIterable<RawEvent>;
+  /** In event-time order: the replay streams it. */
+  readonly ordered: boolean;
   close(): Promise<void>;
 }
 
@@ -115,8 +122,10 @@ async function rawSource(
 ): Promise<RawInput> {
   if ((o.file === undefined) === (o.clickhouse === undefined))
     throw new IngestError('CLI_USAGE', 'replay: give exactly one of --file <ndjson> or --clickhouse <url>');
-  if (o.file !== undefined)
-    return { events: readNdjsonRawEvents(o.file, onBadLine), close: () => Promise.resolve() };
+  if (o.file !== undefined) {
+    const ordered = await ndjsonInTimeOrder(o.file);
+    return { events: readNdjsonRawEvents(o.file, onBadLine), ordered, close: () => Promise.resolve() };
+  }
   if (o.influencer === undefined)
     throw new IngestError('CLI_USAGE', 'replay: --clickhouse needs --influencer <id>');
   const num = (flag: string, v: string | undefined): number | undefined => {
@@ -141,5 +150,6 @@ async function rawSource(
     toMs: num('--to', o.to),
     eventTypes: ['fill'],
   });
-  return { events, close: () => store.close() };
+  // The replay query orders by event time.
+  return { events, ordered: true, close: () => store.close() };
 }

@@ -33,3 +33,30 @@ export async function* readNdjsonRawEvents(
     yield r.data;
   }
 }
+
+const EVENT_TIME = /"eventTime"\s*:\s*(\d+)/;
+const FILL_TYPE = /"eventType"\s*:\s*"fill"/;
+
+/**
+ * First pass over a file, in constant memory: are its fill events in non-decreasing event
+ * time? Then the replay can stream it. Lines it cannot read are left to the replay to report.
+ */
+export async function ndjsonInTimeOrder(path: string): Promise<boolean> {
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let last = -Infinity;
+  try {
+    for await (const line of rl) {
+      if (!FILL_TYPE.test(line)) continue;
+      const m = EVENT_TIME.exec(line);
+      if (!m) continue;
+      const t = Number(m[1]);
+      if (t < last) return false;
+      last = t;
+    }
+    return true;
+  } finally {
+    rl.close();
+    input.destroy();
+  }
+}

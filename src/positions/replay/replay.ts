@@ -1,12 +1,16 @@
 /**
- * Re-derive signals from stored raw events (NDJSON today, ClickHouse later through the same
- * RawEventSource port). Deterministic by construction: events are deduped by id and sorted by
- * (block time, influencer, market) before the engine sees them, no timers run (blocks close
- * on the next block or at the end), and emittedAt is the replay's own event clock, so the
- * same input reproduces the same signals byte for byte.
+ * Re-derive signals from stored raw events (an NDJSON file or ClickHouse, through the
+ * RawEventSource port). Deterministic by construction: the fills of one block time are deduped
+ * by id and fed sorted by (influencer, market, event id), every block of that time is closed
+ * before the next time starts (no timers run), and emittedAt is the replay's own event clock,
+ * so the same input reproduces the same signals byte for byte, in block-time order.
+ *
+ * Memory: a source that is already in event-time order (ClickHouse's replay query; a file
+ * that a first pass found sorted) is streamed, holding one block time of fills at once. Any
+ * other input is read whole and sorted first; both ways give the same output.
  */
 import type { Clock, FillEvent, MarketClass, TimerHandle } from '../../core/index.js';
-import { errorMessage } from '../../core/index.js';
+import { ValidationError, errorMessage } from '../../core/index.js';
 import { PositionEngine } from '../engine.js';
 import type { PositionEngineEvents } from '../events.js';
 import type { RawEventSource } from '../ports.js';
@@ -24,6 +28,11 @@ export interface ReplayOptions {
     event: K,
     payload: PositionEngineEvents[K],
   ) => void;
+  /**
+   * The source yields events in non-decreasing event time: stream it instead of reading it
+   * whole. An event older than the one before it then fails the replay with a clear error.
+   */
+  readonly ordered?: boolean;
 }
 
 export interface ReplayStats {
@@ -33,6 +42,11 @@ export interface ReplayStats {
   readonly skipped: number;
   readonly invalid: number;
   readonly signals: number;
+}
+
+interface Item {
+  readonly influencerId: string;
+  readonly fill: FillEvent;
 }
 
 /** A clock that stands still at the time of the event being replayed. */
@@ -52,71 +66,135 @@ class EventClock implements Clock {
   }
 }
 
+const byKey = (a: Item, b: Item): number =>
+  cmp(a.influencerId, b.influencerId) || cmp(a.fill.coin, b.fill.coin) || cmp(a.fill.eventId, b.fill.eventId);
+
 export async function replay(source: RawEventSource, opts: ReplayOptions): Promise<ReplayStats> {
-  const byId = new Map<string, { influencerId: string; fill: FillEvent }>();
-  let rawEvents = 0;
-  let duplicates = 0;
-  let skipped = 0;
-  let invalid = 0;
+  const counts = { rawEvents: 0, skipped: 0, invalid: 0 };
+  const items = normalized(source, counts, opts.onInvalid);
+  const run = new ReplayRun(opts);
+  if (opts.ordered === true) {
+    let group: Item[] = [];
+    let last: Item | null = null;
+    for await (const item of items) {
+      if (last && item.fill.time < last.fill.time) {
+        throw new ValidationError(
+          `replay input is not in event-time order: event ${item.fill.eventId} at ${item.fill.time} comes after ${last.fill.eventId} at ${last.fill.time}`,
+          [],
+        );
+      }
+      if (last && item.fill.time !== last.fill.time) {
+        await run.block(group);
+        group = [];
+      }
+      group.push(item);
+      last = item;
+    }
+    await run.block(group);
+  } else {
+    const all: Item[] = [];
+    for await (const item of items) all.push(item);
+    all.sort((a, b) => a.fill.time - b.fill.time || byKey(a, b));
+    let from = 0;
+    for (let i = 1; i <= all.length; i++) {
+      if (i === all.length || all[i]?.fill.time !== all[from]?.fill.time) {
+        await run.block(all.slice(from, i));
+        from = i;
+      }
+    }
+  }
+  await run.finish();
+  return { ...counts, fills: run.fills, duplicates: run.duplicates, signals: run.signals };
+}
+
+async function* normalized(
+  source: RawEventSource,
+  counts: { rawEvents: number; skipped: number; invalid: number },
+  onInvalid: ReplayOptions['onInvalid'],
+): AsyncGenerator<Item> {
   for await (const raw of source) {
-    rawEvents++;
+    counts.rawEvents++;
     if (raw.eventType !== 'fill') {
-      skipped++;
+      counts.skipped++;
       continue;
     }
-    let fill: FillEvent;
     try {
-      fill = fillFromRawEvent(raw);
+      yield { influencerId: raw.influencerId, fill: fillFromRawEvent(raw) };
     } catch (e) {
-      invalid++;
-      opts.onInvalid?.(raw.eventId, errorMessage(e));
-      continue;
+      counts.invalid++;
+      onInvalid?.(raw.eventId, errorMessage(e));
     }
-    const key = `${raw.influencerId}|${fill.eventId}`;
-    if (byId.has(key)) {
-      duplicates++;
-      continue;
+  }
+}
+
+/** The engine side: one block time at a time, signals handed on as soon as it is closed. */
+class ReplayRun {
+  fills = 0;
+  duplicates = 0;
+  signals = 0;
+  private readonly clock = new EventClock();
+  private readonly engine: PositionEngine;
+  private readonly admitted = new Set<string>();
+  private out: Signal[] = [];
+
+  constructor(private readonly opts: ReplayOptions) {
+    this.engine = new PositionEngine({
+      clock: this.clock,
+      mode: opts.mode,
+      signalClasses: opts.signalClasses,
+      settleMs: 0,
+    });
+    this.engine.events.on('signal', (s) => this.out.push(s));
+    if (opts.onEvent) {
+      const forward = opts.onEvent;
+      for (const k of ['gap', 'reconcile', 'selfTrade', 'dirMismatch', 'unknownDir', 'error'] as const)
+        this.engine.events.on(k, (p) => forward(k, p));
     }
-    byId.set(key, { influencerId: raw.influencerId, fill });
   }
-  const ordered = [...byId.values()].sort(
-    (a, b) =>
-      a.fill.time - b.fill.time ||
-      cmp(a.influencerId, b.influencerId) ||
-      cmp(a.fill.coin, b.fill.coin) ||
-      cmp(a.fill.eventId, b.fill.eventId),
-  );
-  const clock = new EventClock();
-  const engine = new PositionEngine({
-    clock,
-    mode: opts.mode,
-    signalClasses: opts.signalClasses,
-    settleMs: 0,
-  });
-  const signals: Signal[] = [];
-  engine.events.on('signal', (s) => signals.push(s));
-  if (opts.onEvent) {
-    const forward = opts.onEvent;
-    for (const k of ['gap', 'reconcile', 'selfTrade', 'dirMismatch', 'unknownDir', 'error'] as const)
-      engine.events.on(k, (p) => forward(k, p));
-  }
-  const admitted = new Set<string>();
-  for (const { influencerId, fill } of ordered) {
-    if (!admitted.has(influencerId)) {
-      admitted.add(influencerId);
-      await engine.admit(influencerId, fill.user);
+
+  /** All fills of one block time (any order, copies included). */
+  async block(group: Item[]): Promise<void> {
+    if (group.length === 0) return;
+    group.sort(byKey);
+    const seen = new Set<string>();
+    const touched = new Map<string, [string, string]>();
+    for (const { influencerId, fill } of group) {
+      const id = `${influencerId}|${fill.eventId}`;
+      if (seen.has(id)) {
+        this.duplicates++;
+        continue;
+      }
+      seen.add(id);
+      this.fills++;
+      if (!this.admitted.has(influencerId)) {
+        this.admitted.add(influencerId);
+        await this.engine.admit(influencerId, fill.user);
+      }
+      this.clock.time = fill.time;
+      this.engine.ingest(influencerId, fill);
+      touched.set(`${influencerId}|${fill.coin}`, [influencerId, fill.coin]);
+      if (this.engine.repairing) await this.engine.idle();
     }
-    clock.time = fill.time;
-    engine.ingest(influencerId, fill);
-    if (engine.repairing) await engine.idle();
+    // Every fill of this block time was fed: close its blocks before the next time starts.
+    for (const [influencerId, market] of touched.values()) this.engine.flushMarket(influencerId, market);
+    if (this.engine.repairing) await this.engine.idle();
+    await this.emit();
   }
-  engine.flush();
-  await engine.close();
-  // Blocks of different markets close at different moments; print in block-time order (the
-  // sort is stable, so each (influencer, market) keeps its own order).
-  signals.sort((a, b) => a.timestamp - b.timestamp);
-  for (const s of signals) await opts.onSignal(s);
-  return { rawEvents, fills: ordered.length, duplicates, skipped, invalid, signals: signals.length };
+
+  async finish(): Promise<void> {
+    this.engine.flush();
+    await this.engine.close();
+    await this.emit();
+  }
+
+  private async emit(): Promise<void> {
+    const batch = this.out.sort((a, b) => a.timestamp - b.timestamp);
+    this.out = [];
+    for (const s of batch) {
+      this.signals++;
+      await this.opts.onSignal(s);
+    }
+  }
 }
 
 function cmp(a: string, b: string): number {
