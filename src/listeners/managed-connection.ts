@@ -180,6 +180,8 @@ export class ManagedConnection {
     }
     const old = this.current;
     this.current = next;
+    // Every subscription was acked on the new socket: retries pending on the old one are moot.
+    for (const key of [...this.retries.keys()]) this.cancelRetry(key);
     this.openedAt = this.o.clock.now();
     this.events.emit('changed', { socketId: next.id });
     await old.close();
