@@ -206,11 +206,10 @@ export class ManagedConnection {
       () => {
         if (sock === this.current) this.cancelRetry(key);
       },
+      // The retry, if any, comes from the socket's subscribeFailed event.
       (err: unknown) => {
         if (sock.state === 'closed' || err instanceof AbortedError) return;
-        const error = err instanceof Error ? err : new Error(errorMessage(err));
-        this.events.emit('error', { error });
-        this.scheduleRetry(sock, sub, key, error);
+        this.events.emit('error', { error: err instanceof Error ? err : new Error(errorMessage(err)) });
       },
     );
   }
@@ -265,7 +264,6 @@ export class ManagedConnection {
       ...(this.o.onRawFrame ? { onRawFrame: this.wrapRaw(this.o.onRawFrame) } : {}),
     });
     const isCurrent = (): boolean => this.current === sock;
-    for (const s of this.desired.values()) this.sendSubscribe(sock, s);
     sock.on('frame', (f) => {
       this.lastFrameAt = f.receivedAt;
       this.channelCounts.set(f.channel, (this.channelCounts.get(f.channel) ?? 0) + 1);
@@ -292,18 +290,15 @@ export class ManagedConnection {
     sock.on('pong', (e) => {
       if (isCurrent()) this.events.emit('pong', e);
     });
-    sock.on('serverError', (e) => {
-      const key = e.key;
-      const sub = key === null ? undefined : this.desired.get(key);
-      if (!isCurrent() || key === null || !sub) return;
-      // A resubscribe after a reconnect has no caller waiting on it, so a refusal only shows
-      // here. The connection drops the entry right after this event: look once it has.
-      queueMicrotask(() => {
-        if (!sock.subscriptions().some((x) => x.key === key)) this.scheduleRetry(sock, sub, key, e.error);
-      });
+    // Refusals and ack timeouts, including those of resubscribes after a reconnect, which no
+    // caller waits on: try again on this socket while it is current.
+    sock.on('subscribeFailed', (e) => {
+      const sub = this.desired.get(e.key);
+      if (sub) this.scheduleRetry(sock, sub, e.key, e.error);
     });
     sock.on('deadLetter', (d) => this.events.emit('deadLetter', d));
     sock.on('error', (e) => this.events.emit('error', { error: e.error }));
+    for (const s of this.desired.values()) this.sendSubscribe(sock, s);
     return sock;
   }
 

@@ -44,6 +44,7 @@ function setup(over: Partial<HlWsConnectionOptions> = {}, budget = new EgressBud
     'deadLetter',
     'serverError',
     'error',
+    'subscribeFailed',
   ];
   for (const n of names) {
     (rec as Record<string, unknown[]>)[n] = [];
@@ -197,6 +198,55 @@ describe('HlWsConnection', () => {
     ack(ws2, { type: 'userFills', user: U1.toLowerCase(), aggregateByTime: false });
     expect(rec.subscribed.at(-1)).toMatchObject({ resubscribe: true });
     expect(conn.subscriptions()[0]?.active).toBe(true);
+    await conn.close();
+  });
+
+  it('reports a resubscribe that failed after a reconnect (no caller waits on it), and subscribe() sends it again', async () => {
+    const { conn, rec } = await started();
+    const a = conn.subscribe({ type: 'userFills', user: U1 });
+    const b = conn.subscribe({ type: 'userFills', user: U2 });
+    await tick(300);
+    const ws = FakeWebSocket.last();
+    ack(ws, { type: 'userFills', user: U1.toLowerCase(), aggregateByTime: false });
+    ack(ws, { type: 'userFills', user: U2.toLowerCase(), aggregateByTime: false });
+    await Promise.all([a, b]);
+    ws.drop(1006);
+    await tick(1000);
+    const ws2 = FakeWebSocket.last();
+    ws2.open();
+    await tick(300);
+    // U1's resubscribe is refused by the user cap; U2's ack never comes.
+    ws2.emit({ channel: 'error', data: 'Cannot track more than 1 total users.' });
+    await tick(5000);
+    expect(
+      rec.subscribeFailed.map((f) => [f.key.includes(U1.toLowerCase()) ? 'U1' : 'U2', f.dropped]),
+    ).toEqual([
+      ['U1', true],
+      ['U2', false],
+    ]);
+    expect(rec.subscribeFailed[0]?.error.code).toBe('SOURCE_USER_CAP');
+    expect(conn.subscriptions().map((x) => x.active)).toEqual([false]); // U2 kept, inactive
+    // Trying again sends both: U1 anew, U2 because it is registered but not on its way.
+    const sentBefore = ws2.messages().length;
+    const again = [
+      conn.subscribe({ type: 'userFills', user: U1 }),
+      conn.subscribe({ type: 'userFills', user: U2 }),
+    ];
+    await tick(300);
+    expect(
+      ws2
+        .messages()
+        .slice(sentBefore)
+        .map((m) => m.subscription?.['user']),
+    ).toEqual([U1.toLowerCase(), U2.toLowerCase()]);
+    // A subscribe already on its way is not sent twice.
+    again.push(conn.subscribe({ type: 'userFills', user: U2 }));
+    await tick(300);
+    expect(ws2.messages().length).toBe(sentBefore + 2);
+    ack(ws2, { type: 'userFills', user: U1.toLowerCase(), aggregateByTime: false });
+    ack(ws2, { type: 'userFills', user: U2.toLowerCase(), aggregateByTime: false });
+    await Promise.all(again);
+    expect(conn.subscriptions().every((x) => x.active)).toBe(true);
     await conn.close();
   });
 

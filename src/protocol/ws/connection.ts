@@ -85,6 +85,12 @@ export interface ConnectionEvents {
   serverError: { readonly error: SourceError; readonly kind: ServerErrorKind; readonly key: string | null };
   /** Connection-level problems (unattributable server errors, ack timeouts, budget waits). */
   error: { readonly error: IngestError };
+  /**
+   * A subscribe did not take: refused by the server or our budget (the entry is dropped), or
+   * its ack timed out (a resubscribe stays registered, inactive). Also for resubscribes after a
+   * reconnect, which no caller waits on. subscribe() again to retry.
+   */
+  subscribeFailed: { readonly key: string; readonly error: IngestError; readonly dropped: boolean };
 }
 
 export interface HlWsConnectionOptions extends SocketOptions {
@@ -267,11 +273,24 @@ export class HlWsConnection {
     return new Promise<void>((resolve, reject) => {
       if (existing) {
         existing.waiters.push({ resolve, reject });
+        // Registered but neither active nor on its way (a resubscribe whose ack timed out): send again.
+        if (this._state === 'open' && !this.pendingSubscribe(key))
+          this.enqueue({
+            method: 'subscribe',
+            key,
+            request: existing.request,
+            normalized,
+            user: existing.user,
+            waiters: [],
+          });
         return;
       }
       const user = userOf(normalized);
       const c = this.budget.reserveSubscription(this.id, key, user);
-      if (!c.ok) return reject(c.error);
+      if (!c.ok) {
+        this.events.emit('subscribeFailed', { key, error: c.error, dropped: true });
+        return reject(c.error);
+      }
       const entry: RegistryEntry = {
         key,
         request: parsed.data,
@@ -615,8 +634,18 @@ export class HlWsConnection {
       return;
     }
     const entry = this.registry.get(f.key);
-    if (entry && !entry.everActive) this.dropEntry(entry, error);
+    const dropped = entry !== undefined && !entry.everActive;
+    if (entry && dropped) this.dropEntry(entry, error);
     this.events.emit('error', { error });
+    if (entry) this.events.emit('subscribeFailed', { key: f.key, error, dropped });
+  }
+
+  /** A subscribe of `key` is queued or waiting for its ack. */
+  private pendingSubscribe(key: string): boolean {
+    return (
+      this.queue.some((q) => q.method === 'subscribe' && q.key === key) ||
+      this.acks.find('subscribe', (f) => f.key === key) !== undefined
+    );
   }
 
   private dropEntry(entry: RegistryEntry, error: unknown): void {
@@ -688,6 +717,9 @@ export class HlWsConnection {
       return;
     }
     const entry = this.registry.get(target.key);
-    if (entry) this.dropEntry(entry, error);
+    if (entry) {
+      this.dropEntry(entry, error);
+      this.events.emit('subscribeFailed', { key: target.key, error, dropped: true });
+    }
   }
 }
