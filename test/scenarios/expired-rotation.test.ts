@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Stack } from './harness.js';
-import { startStack, verify } from './harness.js';
+import { startStack, expectExact, verify } from './harness.js';
 
 describe('scenario: Expired rotation of both listeners', () => {
   let stack: Stack | null = null;
@@ -46,9 +46,6 @@ describe('scenario: Expired rotation of both listeners', () => {
     expect((s.events.listenerState ?? []).filter((e) => e.from !== 'down' && e.to === 'down')).toEqual([]);
     expect((s.events.connectionClosed ?? []).filter((c) => c.cause === 'expired')).toEqual([]);
     const v = verify(s, s.sim.accounts);
-    expect(v.lost).toEqual([]);
-    expect(v.duplicated).toEqual([]);
-    expect(v.unexpected).toEqual([]);
-    expect(v.orderViolations).toEqual([]);
+    expectExact(v);
   });
 });

@@ -6,6 +6,7 @@
  * simulator's ground truth: zero lost, zero duplicated, per-(influencer, market) order (block
  * time, then the startPosition chain; a self-trade pair is one net-zero step).
  */
+import { expect } from 'vitest';
 import type { Clock, FillEvent, TimerHandle } from '../../src/core/index.js';
 import { AbortedError, dec, decStr, eventId, silentLogger } from '../../src/core/index.js';
 import type { FanInBatch } from '../../src/fanin/index.js';
@@ -307,4 +308,13 @@ export function verify(
     }
   }
   return { expected, emitted: seen.size, lost, duplicated, unexpected, orderViolations };
+}
+
+/** Every fill emitted exactly once, in order, nothing unexpected (and at least `minExpected` fills). */
+export function expectExact(v: Verdict, minExpected?: number): void {
+  if (minExpected !== undefined) expect(v.expected).toBeGreaterThan(minExpected);
+  expect(v.lost).toEqual([]);
+  expect(v.duplicated).toEqual([]);
+  expect(v.unexpected).toEqual([]);
+  expect(v.orderViolations).toEqual([]);
 }
