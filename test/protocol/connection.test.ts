@@ -250,6 +250,26 @@ describe('HlWsConnection', () => {
     await conn.close();
   });
 
+  it('a re-sent resubscribe that times out again rejects its caller and stays registered', async () => {
+    const { conn, rec } = await started();
+    const a = conn.subscribe({ type: 'userFills', user: U1 });
+    await tick(300);
+    ack(FakeWebSocket.last(), { type: 'userFills', user: U1.toLowerCase(), aggregateByTime: false });
+    await a;
+    FakeWebSocket.last().drop(1006);
+    await tick(1000);
+    FakeWebSocket.last().open();
+    await tick(5300); // the resubscribe's ack never comes
+    expect(rec.subscribeFailed).toHaveLength(1);
+    const again = conn.subscribe({ type: 'userFills', user: U1 });
+    const assertion = expect(again).rejects.toMatchObject({ code: 'SOURCE_SUBSCRIBE' });
+    await tick(5300);
+    await assertion;
+    expect(rec.subscribeFailed).toHaveLength(2);
+    expect(conn.subscriptions()).toMatchObject([{ active: false }]);
+    await conn.close();
+  });
+
   it('paces (re)subscribes at the configured rate', async () => {
     const { conn } = await started({ subscribeRatePerSec: 5 });
     const coins = ['BTC', 'ETH', 'SOL', 'HYPE', 'xyz:TSLA'];

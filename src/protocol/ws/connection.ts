@@ -636,6 +636,9 @@ export class HlWsConnection {
     const entry = this.registry.get(f.key);
     const dropped = entry !== undefined && !entry.everActive;
     if (entry && dropped) this.dropEntry(entry, error);
+    // A resubscribe stays registered (the server may hold it), but whoever waits is told now,
+    // so waiters do not pile up across tries.
+    else if (entry) for (const w of entry.waiters.splice(0)) w.reject(error);
     this.events.emit('error', { error });
     if (entry) this.events.emit('subscribeFailed', { key: f.key, error, dropped });
   }
