@@ -90,7 +90,7 @@ async function freshSnapshot(
   t: MarketTracker,
   remaining: readonly FillEvent[],
 ): Promise<PositionSnapshot> {
-  const wanted = Math.max(t.lastTime, ...remaining.map((f) => f.time));
+  const wanted = remaining.reduce((m, f) => Math.max(m, f.time), t.lastTime);
   let snap = await source.positions(t.user);
   for (let i = 1; i < SNAPSHOT_ATTEMPTS && !snapshotCovers(snap.time, wanted); i++)
     snap = await source.positions(t.user);
