@@ -94,7 +94,8 @@ export async function replay(source: RawEventSource, opts: ReplayOptions): Promi
   } else {
     const all: Item[] = [];
     for await (const item of items) all.push(item);
-    all.sort((a, b) => a.fill.time - b.fill.time || byKey(a, b));
+    // By time only: block() orders the fills within one time.
+    all.sort((a, b) => a.fill.time - b.fill.time);
     let from = 0;
     for (let i = 1; i <= all.length; i++) {
       if (i === all.length || all[i]?.fill.time !== all[from]?.fill.time) {
