@@ -22,14 +22,13 @@ import { ListenerManager, fetchCoinUniverse, planListeners } from '../listeners/
 import { retryOverridesOf } from './retry-overrides.js';
 import { Metrics, ObsServer } from '../obs/index.js';
 import type { CursorStore, PositionSnapshot, Signal } from '../positions/index.js';
-import { MemoryCursorStore, PositionEngine } from '../positions/index.js';
+import { MemoryCursorStore, PositionEngine, signalLine } from '../positions/index.js';
 import type { Simulator } from '../sim/index.js';
 import type { SinkRecord } from '../sinks/index.js';
 import { AckGatedCursorStore } from './ack-gated-cursors.js';
 import { InfoFillHistory, InfoPositionSource } from './hl-adapters.js';
 import { GAUGE_SAMPLE_MS, wireMetrics } from './metrics-wiring.js';
 import { egressPools, plannerInput } from './plan-input.js';
-import { signalLine } from './signal-line.js';
 import { SignalSpans } from './signal-spans.js';
 import { toSinkRecord } from './signal-record.js';
 import type { SinkSet } from './sinks.js';

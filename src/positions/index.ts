@@ -32,6 +32,7 @@ export {
   signalHeaders,
 } from './signal.js';
 export type { SignalIdInput } from './signal.js';
+export { signalLine } from './signal-line.js';
 export { signalJsonSchema, signalJsonSchemaText, SIGNAL_SCHEMA_ID, SIGNAL_SCHEMA_FILE } from './contract.js';
 export { PositionEngine } from './engine.js';
 export type { PositionEngineOptions } from './engine.js';

@@ -1,10 +1,26 @@
 /**
- * One human-readable line per signal for the terminal (the embedded default prints signals as
- * they happen). Aligned columns so a trader can scan a stream of them.
+ * One human-readable line per signal for the terminal: `npm start` prints signals as they are
+ * derived, `ingest signals tail` as they are read from Kafka. It lives next to the contract (not
+ * in app) so both, and the consumer module, share one format. Aligned columns for scanning.
  */
-import type { Signal } from '../positions/index.js';
+import type { Signal } from './signal.js';
 
-export function signalLine(s: Signal): string {
+/** The fields the line shows; a consumer's tolerant ReceivedSignal has them too. */
+export type SignalLineInput = Pick<
+  Signal,
+  | 'timestamp'
+  | 'influencerId'
+  | 'market'
+  | 'action'
+  | 'side'
+  | 'size'
+  | 'deltaSize'
+  | 'price'
+  | 'quality'
+  | 'sourceEventIds'
+>;
+
+export function signalLine(s: SignalLineInput): string {
   const time = new Date(s.timestamp).toISOString().slice(11, 23);
   const delta = s.deltaSize.startsWith('-') ? s.deltaSize : `+${s.deltaSize}`;
   const price = s.price === null ? '' : ` @ ${s.price}`;
