@@ -78,7 +78,7 @@ export async function buildSinks({
 
   if (useKafka) {
     const kafka = await import('../sinks/kafka/index.js');
-    const tlsOpts = k.tls.enabled ? await kafkaTls(k.tls) : undefined;
+    const tlsOpts = k.tls.enabled ? await kafka.kafkaTlsOptions(k.tls) : undefined;
     const common = {
       brokers: k.brokers,
       clientId: k.clientId,
@@ -222,17 +222,5 @@ export async function buildSinks({
       })();
       return closing;
     },
-  };
-}
-
-async function kafkaTls(tls: ServiceConfig['sinks']['kafka']['tls']): Promise<object> {
-  const { readFile } = await import('node:fs/promises');
-  const read = async (p: string | undefined) => (p === undefined ? undefined : await readFile(p, 'utf8'));
-  const [ca, cert, key] = await Promise.all([read(tls.caFile), read(tls.certFile), read(tls.keyFile)]);
-  return {
-    rejectUnauthorized: tls.rejectUnauthorized,
-    ...(ca === undefined ? {} : { ca: [ca] }),
-    ...(cert === undefined ? {} : { cert }),
-    ...(key === undefined ? {} : { key }),
   };
 }

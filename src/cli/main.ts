@@ -12,6 +12,7 @@ import { registerSim } from './commands/sim.js';
 import { registerReplay } from './commands/replay.js';
 import { registerInfluencers } from './commands/influencers.js';
 import { registerConfig } from './commands/config.js';
+import { registerSignals } from './commands/signals.js';
 
 export function buildProgram(): Command {
   const program = new Command('ingest')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerInfluencers(program);
   registerConfig(program);
+  registerSignals(program);
   return program;
 }
 

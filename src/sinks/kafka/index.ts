@@ -28,6 +28,8 @@ export {
   isRecordRejectedError,
 } from './fatal.js';
 export { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
+export { kafkaTlsOptions } from './tls.js';
+export type { KafkaTlsFiles } from './tls.js';
 
 export const DEFAULT_SIGNAL_TOPIC = 'influencer_signals';
 export const DEFAULT_DLQ_TOPIC = 'influencer_signals.dlq';
