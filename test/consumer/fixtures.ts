@@ -14,7 +14,6 @@ import {
   stateOf,
 } from '../../src/positions/index.js';
 import type { PositionAction } from '../../src/positions/index.js';
-import { testKafka } from '../harness/index.js';
 
 const T0 = 1_780_000_000_000;
 
@@ -112,6 +111,8 @@ export function asRecord(s: Signal): RawOut {
 
 /** Produces records in order (one send, acks all), as the service's publisher would. */
 export async function produce(topic: string, records: readonly RawOut[]): Promise<void> {
+  // Lazy: the harness needs vitest's state, and the builders above are usable without it.
+  const { testKafka } = await import('../harness/index.js');
   const producer = testKafka().producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
