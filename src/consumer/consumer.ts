@@ -3,9 +3,9 @@
  * "Consuming"). Per message, in partition order: validate (an invalid record goes to onInvalid,
  * never crashes), dedupe on signalId, check the per-key position chain (a break goes to
  * onChainBreak before onSignal), await onSignal, and only then remember the id, advance the
- * chain and mark the offset handled. Handled offsets are committed every commitIntervalMs or
- * commitThreshold messages and at stop(), so a commit never covers a signal whose handler did
- * not resolve. A handler that throws makes kafkajs retry from the first unhandled offset (with
+ * chain and mark the offset handled. kafkajs commits handled (resolved) offsets only: every
+ * commitIntervalMs or commitThreshold messages, at the end of each fetched batch, and we commit
+ * them at stop(), so a commit never covers a signal whose handler did not resolve. A handler that throws makes kafkajs retry from the first unhandled offset (with
  * its back-off, then a consumer restart): the partition waits, nothing is skipped.
  *
  * This file is the only one here that touches kafkajs.

@@ -95,6 +95,7 @@ describe('createSignalConsumer on real Kafka', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     let a4Offset = '';
+    let a4Partition = -1;
     const sc = consumer({
       groupId,
       topic,
@@ -102,6 +103,7 @@ describe('createSignalConsumer on real Kafka', () => {
       onSignal: async (s, ctx) => {
         if (s.signalId === a4.signalId) {
           a4Offset = ctx.offset;
+          a4Partition = ctx.partition;
           await gate;
         }
         got.push(s);
@@ -117,11 +119,15 @@ describe('createSignalConsumer on real Kafka', () => {
 
     await until(() => a4Offset !== '', 30_000, 'onSignal of a4');
     // a4 (and nothing after it on its partition) is not handled yet: no commit may cover it.
-    const partA = (await sc.lag()).find((p) => p.handled === Number(a4Offset));
-    expect(partA).toBeDefined();
-    await until(async () => (await committed(groupId, topic)).size > 0, 15_000, 'a first commit');
-    for (const [, offset] of await committed(groupId, topic))
-      expect(offset).toBeLessThanOrEqual(Number(a4Offset));
+    // Everything before it was handled and, with commitThreshold 1, committed.
+    const partA = (await sc.lag()).find((p) => p.partition === a4Partition);
+    expect(partA?.handled).toBe(Number(a4Offset));
+    await until(
+      async () => (await committed(groupId, topic)).get(a4Partition) === Number(a4Offset),
+      15_000,
+      'the commit up to a4',
+    );
+    expect(partA?.lag).toBeGreaterThan(0);
     release();
 
     await until(
@@ -196,7 +202,8 @@ describe('createSignalConsumer on real Kafka', () => {
   it('a consumer killed after applying but before committing: redelivered, and the dedupe absorbs it', async () => {
     dir = mkdtempSync(join(tmpdir(), 'consumer-kill-'));
     const topic = uniqueName('consumer_kill');
-    await createTopic(topic, { partitions: 2 });
+    // One partition, so the applied signals a commit covers are a prefix of the topic.
+    await createTopic(topic, { partitions: 1 });
     const signals = [
       ...chain('inf-k', 'BTC', ['1', '2', '3', '4']),
       ...chain('inf-k', 'ETH', ['-1', '-2', '0']),
@@ -227,9 +234,13 @@ describe('createSignalConsumer on real Kafka', () => {
     );
     expect(exit, stderr).toBe('SIGKILL');
     const appliedIds = readFileSync(applied, 'utf8').trim().split('\n');
-    expect(appliedIds).toHaveLength(killAfter);
-    // The kill came before any commit.
-    expect([...(await committed(groupId, topic)).values()].every((o) => o < 0)).toBe(true);
+    expect(appliedIds).toEqual(signals.slice(0, killAfter).map((s) => s.signalId));
+    // kafkajs commits resolved offsets at the end of a fetched batch, so an earlier batch may
+    // be committed; never the signal being applied at the kill.
+    const commit = Math.max(0, (await committed(groupId, topic)).get(0) ?? -1);
+    expect(commit).toBeLessThan(killAfter);
+    const redelivered = appliedIds.slice(commit);
+    expect(redelivered.length).toBeGreaterThan(0);
 
     // The next member of the group restores its window from what was applied.
     const got: string[] = [];
@@ -246,8 +257,15 @@ describe('createSignalConsumer on real Kafka', () => {
       },
     });
     await sc.start();
-    await until(() => got.length + absorbed.length >= signals.length, 30_000, 'the whole topic');
-    expect(absorbed.sort()).toEqual([...appliedIds].sort());
+    await until(
+      () => got.length + absorbed.length >= signals.length - commit,
+      30_000,
+      'the rest of the topic',
+    );
+    expect(absorbed).toEqual(redelivered);
+    console.log(
+      `consumer kill: ${appliedIds.length} applied before SIGKILL, ${commit} committed, ${redelivered.length} redelivered and absorbed`,
+    );
     expect([...appliedIds, ...got].sort()).toEqual(signals.map((s) => s.signalId).sort());
   });
 });
