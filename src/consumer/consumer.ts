@@ -49,12 +49,12 @@ type MaybePromise = void | Promise<void>;
 
 export interface SignalConsumerOptions extends SignalConsumerSettingsInput {
   readonly onSignal: (signal: ReceivedSignal, ctx: SignalContext) => MaybePromise;
-  /** Default: a warning through `logger`. The offset is committed past it either way. */
+  /** Default: a warning through `logger`, else on stderr. The offset is committed past it either way. */
   readonly onInvalid?: (message: InvalidMessage) => MaybePromise;
-  /** Default: a warning through `logger`. onSignal still receives the signal afterwards. */
+  /** Default: a warning through `logger`, else on stderr. onSignal still receives the signal afterwards. */
   readonly onChainBreak?: (chainBreak: ChainBreak) => MaybePromise;
   readonly onDuplicate?: (signal: ReceivedSignal, ctx: Omit<SignalContext, 'chainBreak'>) => MaybePromise;
-  /** kafkajs gave up for good (no restart); the consumer is stopped. Default: logged. */
+  /** kafkajs gave up for good (no restart); the consumer is stopped. Default: logged / stderr. */
   readonly onError?: (error: unknown) => void;
   /** Share or persist dedupe state (see dedupe.ts). Default: a DedupeWindow of `dedupeWindow`. */
   readonly dedupe?: SignalDedupe;
@@ -121,18 +121,29 @@ export function createSignalConsumer(options: SignalConsumerOptions): SignalCons
   const log = (options.logger ?? silentLogger).child({ component: 'signal-consumer', topic: s.topic });
   const dedupe = options.dedupe ?? new DedupeWindow(s.dedupeWindow);
   const chain = options.chain ?? new PositionChain();
+  // Without a handler or a logger, problems still surface: one JSON line on stderr each.
+  const report = (level: 'warn' | 'error', fields: Record<string, unknown>, msg: string): void => {
+    if (options.logger) log[level](fields, msg);
+    else process.stderr.write(`${JSON.stringify({ level, component: 'signal-consumer', msg, ...fields })}\n`);
+  };
+  const warn = (fields: Record<string, unknown>, msg: string): void => report('warn', fields, msg);
   const onInvalid =
     options.onInvalid ??
     ((m: InvalidMessage) =>
-      log.warn(
+      warn(
         { partition: m.partition, offset: m.offset, reason: m.reason, problems: m.problems },
         'invalid signal',
       ));
   const onChainBreak =
     options.onChainBreak ??
     ((b: ChainBreak) =>
-      log.warn(
-        { key: b.key, expected: b.expectedPreviousPosition, previousPosition: b.previousPosition },
+      warn(
+        {
+          key: b.key,
+          expected: b.expectedPreviousPosition,
+          previousPosition: b.previousPosition,
+          position: b.position,
+        },
         'position chain break',
       ));
   const stats = { signals: 0, duplicates: 0, invalid: 0, chainBreaks: 0 };
@@ -232,8 +243,8 @@ export function createSignalConsumer(options: SignalConsumerOptions): SignalCons
       consumer = c;
       c.on(c.events.CRASH, ({ payload }) => {
         if (payload.restart) return;
-        log.error({ err: payload.error }, `signal consumer stopped: ${errorMessage(payload.error)}`);
-        options.onError?.(payload.error);
+        if (options.onError) options.onError(payload.error);
+        else report('error', {}, `signal consumer stopped: ${errorMessage(payload.error)}`);
       });
       await c.connect();
       await c.subscribe({ topics: [s.topic], fromBeginning: s.start === 'earliest' });
