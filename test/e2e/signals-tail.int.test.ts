@@ -7,7 +7,8 @@
  * must hold exactly the expected signals: all of them as the `npm start` line
  * (--from-beginning), only the late ones (--since), and a filtered set as JSON.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ import { signalHeaders, signalKey, signalLine } from '../../src/positions/index.
 import type { Signal } from '../../src/positions/index.js';
 import { createTopic, services, testKafka, uniqueName } from '../harness/index.js';
 import { chain } from '../consumer/fixtures.js';
-import { startCli } from './cli-process.js';
+import { ROOT, cliArgs, startCli } from './cli-process.js';
 import type { CliRun } from './cli-process.js';
 import { ALL_CLASSES, dedupeByKey, readSignalTopic, until } from './helpers.js';
 
@@ -164,5 +165,21 @@ describe('ingest signals tail', () => {
     expect(action.stderr()).toMatch(/unknown action "BUY"/);
     expect(await noBrokers.exited).toBe(2);
     expect(noBrokers.stderr()).toMatch(/no Kafka brokers/);
+  });
+
+  it('the package entry point hl-influencer-ingest/consumer resolves from the build, with types', () => {
+    expect(cliArgs().built).toBe(true); // the same build the CLI runs from
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('hl-influencer-ingest/consumer'); console.log(typeof m.createSignalConsumer, typeof m.signalLine)",
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('function function');
+    expect(existsSync(join(ROOT, 'dist/src/consumer/index.d.ts'))).toBe(true);
   });
 });
