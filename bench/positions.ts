@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { Decimal, decStr, eventId, normalizeAddress } from '../src/core/index.js';
 import type { Clock, FillEvent, TimerHandle } from '../src/core/index.js';
+import { PositionsConfig } from '../src/config/index.js';
 import { PositionEngine } from '../src/positions/index.js';
 
 export interface PositionsBenchResult {
@@ -75,7 +76,8 @@ export async function benchPositions(
   markets = 20,
 ): Promise<PositionsBenchResult> {
   const fills = makeFills(blocks, perBlock, markets);
-  const engine = new PositionEngine({ clock: noTimers });
+  // Block mode at the schema's settle default (latency-first: each block closes on the next one).
+  const engine = new PositionEngine({ clock: noTimers, settleMs: PositionsConfig.parse({}).settleWindowMs });
   let signals = 0;
   engine.events.on('signal', () => signals++);
   await engine.admit('bench', fills[0]?.user ?? '');

@@ -217,6 +217,7 @@ export class App {
       resolveInfluencers: manager.resolveInfluencers,
       deliver: (batch) => this.deliver(batch),
       reorderWindowMs: config.fanin.reorderWindowMs,
+      gapHoldMs: config.fanin.gapHoldMs,
       missGraceMs: config.fanin.failoverGraceMs,
       observer: manager.health,
       expectedListeners: (id) => manager.health.expectedListeners(id),
@@ -244,7 +245,9 @@ export class App {
     // time has had the chance to pass the fan-in's reorder window and the engine's settle
     // window; the engine itself skips a snapshot older than fills it already applied.
     const reconcileDelayMs =
-      config.fanin.reorderWindowMs + config.positions.settleWindowMs + RECONCILE_MARGIN_MS;
+      Math.max(config.fanin.reorderWindowMs, config.fanin.gapHoldMs) +
+      config.positions.settleWindowMs +
+      RECONCILE_MARGIN_MS;
     manager.events.on('positions', (p) => {
       const snap = positionsSnapshot(p.states, p.receivedAt);
       const timer = clock.setTimeout(() => {
@@ -346,7 +349,7 @@ export class App {
   private deliver(batch: FanInBatch): void {
     const engine = this.engine;
     if (!engine) return;
-    for (const fill of batch.fills) engine.ingest(batch.influencerId, fill);
+    engine.ingestBlock(batch.influencerId, batch.fills);
   }
 
   private async publish(signal: Signal): Promise<void> {
