@@ -100,6 +100,7 @@ export class ReorderBuffer {
   private readonly latencyFirst: boolean;
   /** Latency-first: keys held on evidence, each released at its deadline at the latest. */
   private held: KeyState[] = [];
+  private readonly recheck = new Set<KeyState>();
 
   constructor(private readonly o: ReorderBufferOptions) {
     this.latencyFirst = o.windowMs === 0;
@@ -134,6 +135,8 @@ export class ReorderBuffer {
     }
     b.fills.push(f);
     this.pending++;
+    // A key held on a gap is looked at again: this fill may be the one that was missing.
+    if (key.holdReason === 'gap') this.recheck.add(key);
     if (f.startPosition === null) {
       const l = this.enrichable.get(f.eventId);
       if (l) l.push(b);
@@ -180,6 +183,10 @@ export class ReorderBuffer {
   /** Releases every block due at `now` (Infinity: all of them, held keys included). */
   releaseDue(now: number): void {
     if (this.held.length > 0) this.releaseExpiredHolds(now);
+    if (this.recheck.size > 0) {
+      for (const k of this.recheck) this.releaseChained(k, now);
+      this.recheck.clear();
+    }
     while (this.dueHead < this.dueQueue.length) {
       const b = this.dueQueue[this.dueHead] as Block;
       if (b.due > now) break;
@@ -274,7 +281,8 @@ export class ReorderBuffer {
   private releaseChained(key: KeyState, now: number): void {
     const expired = key.heldUntil !== 0 && key.heldUntil <= now;
     if (!expired && key.holdReason === 'late') return;
-    const blocks = key.pending.size === 1 ? [...key.pending.values()] : [...key.pending.values()].sort(byTime);
+    const blocks =
+      key.pending.size === 1 ? [...key.pending.values()] : [...key.pending.values()].sort(byTime);
     for (const b of blocks) {
       const ordered = b.fills.length === 1 ? b.fills : orderBlock(b.fills, key.lastOf);
       if (!expired && now !== Infinity && !continuesChain(ordered, key.ends)) {
