@@ -50,8 +50,7 @@ describe('App -> Kafka + ClickHouse end to end', () => {
       source: { kind: 'simulator', simulator: { seed: 11, accounts: 4, tickMs: 40, port: 0 } },
       influencers: { source: 'simulator' },
       hyperliquid: { heartbeat: { pingIntervalMs: 5000, pongTimeoutMs: 2000 } },
-      fanin: { reorderWindowMs: 60 },
-      positions: { settleWindowMs: 120, marketClasses: ALL_CLASSES },
+      positions: { marketClasses: ALL_CLASSES },
       sinks: {
         kafka: {
           brokers: svc.kafka.brokers,

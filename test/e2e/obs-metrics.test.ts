@@ -69,8 +69,8 @@ function configFor(dir: string) {
       egressPools: Object.entries(POOLS).map(([name, localAddress]) => ({ name, localAddress })),
     },
     listeners: { lagRotationThresholdMs: 150, lagRotationSustainMs: 1500 },
-    fanin: { reorderWindowMs: 60, failoverGraceMs: 2000 },
-    positions: { settleWindowMs: 120, marketClasses: ['perp', 'hip3', 'spot', 'outcome'] },
+    fanin: { failoverGraceMs: 2000 },
+    positions: { marketClasses: ['perp', 'hip3', 'spot', 'outcome'] },
     sinks: { local: { dir: join(dir, 'out') }, spool: { dir: join(dir, 'spool') } },
     http: { port: 0 },
   });
