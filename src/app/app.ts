@@ -31,6 +31,7 @@ import { GAUGE_SAMPLE_MS, wireMetrics } from './metrics-wiring.js';
 import { egressPools, plannerInput } from './plan-input.js';
 import { signalLine } from './signal-line.js';
 import { SignalSpans } from './signal-spans.js';
+import { SignalStages } from './signal-stages.js';
 import { toSinkRecord } from './signal-record.js';
 import type { SinkSet } from './sinks.js';
 import { buildSinks } from './sinks.js';
@@ -69,6 +70,7 @@ export class App {
   server: ObsServer | null = null;
   private cursors: AckGatedCursorStore | null = null;
   private readonly spans = new SignalSpans();
+  private readonly stages = new SignalStages();
   private readonly pendingReconciles = new Set<TimerHandle>();
   /** Samples state gauges now (tests call it before scraping /metrics). */
   sampleGauges: () => void = () => undefined;
@@ -226,7 +228,9 @@ export class App {
     this.sinks.signals.events.on('delivered', ({ records }) => this.onSignalsAcked(records));
     // A signal Kafka refused for good is in the dead-letter path now: waiting for its ack would
     // hold its key's cursor forever, and a restart would only derive it (and be refused) again.
+    this.engine.events.on('signal', (s) => this.stages.derived(s));
     this.sinks.signals.events.on('poisoned', ({ record }) => {
+      this.stages.dropped(record.id);
       this.cursors?.signalsAcknowledged([record.id]);
       this.spans.deadLettered(record.id, this.clock.now());
     });
@@ -343,12 +347,14 @@ export class App {
       }
       if (!this.receivedAt.has(f.eventId)) this.receivedAt.set(f.eventId, f.source.receivedAt);
     }
+    this.stages.received(fills);
     this.fanIn?.push(fills);
   }
 
   private deliver(batch: FanInBatch): void {
     const engine = this.engine;
     if (!engine) return;
+    this.stages.leftFanIn(batch.fills);
     engine.ingestBlock(batch.influencerId, batch.fills);
   }
 
@@ -356,6 +362,7 @@ export class App {
     const sinks = this.sinks;
     if (!sinks) throw new Error('sinks not started');
     if (!this.signalsMarket(signal)) {
+      this.stages.dropped(signal.signalId);
       for (const id of signal.sourceEventIds) this.receivedAt.delete(id);
       return;
     }
@@ -372,8 +379,12 @@ export class App {
     const traceId = this.spans.start(signal, receivedAt);
     const record = toSinkRecord(signal, receivedAt, traceId);
     this.cursors?.signalEnqueued(signal.influencerId, signal.market, signal.signalId);
+    this.stages.enqueued(signal.signalId);
     const outcome = await sinks.signals.enqueue(record);
-    if (outcome === 'shed') this.cursors?.signalsAcknowledged([signal.signalId]);
+    if (outcome === 'shed') {
+      this.stages.dropped(signal.signalId);
+      this.cursors?.signalsAcknowledged([signal.signalId]);
+    }
     this.signalCounts.set(signal.action, (this.signalCounts.get(signal.action) ?? 0) + 1);
     this.onSignalLine?.(signalLine(signal));
   }
@@ -395,6 +406,7 @@ export class App {
       now,
     );
     for (const r of records) this.metrics.endToEndLatency(Math.max(0, now - r.createdAt) / 1000);
+    for (const t of this.stages.acknowledged(records.map((r) => r.id))) this.metrics.signalStages(t);
   }
 
   private enqueueRaw(e: Parameters<SinkSet['raw']['enqueue']>[0]): void {

@@ -25,7 +25,7 @@ import { App } from '../../src/app/index.js';
 import { parseServiceConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/core/index.js';
 import type { MalformKind } from '../../src/sim/index.js';
-import { ALL_METRIC_NAMES, METRIC_NAMES as N } from '../../src/obs/index.js';
+import { ALL_METRIC_NAMES, METRIC_NAMES as N, SIGNAL_STAGES } from '../../src/obs/index.js';
 import { dashboardExprs, promqlMetricNames } from '../obs/deploy-lint.js';
 import type { Exposition } from '../obs/prom-text.js';
 import { find, parseExposition, value } from '../obs/prom-text.js';
@@ -389,6 +389,12 @@ describe('metrics acceptance on the running app', () => {
     expect(sum(exp, N.signalsEmitted)).toBe(signalsEmitted);
     expect(value(exp, `${N.endToEndLatency}_count`)).toBe(signalsDelivered);
     expect(signalsDelivered).toBe(signalsEmitted);
+    // Per-stage latency: one observation per stage for every acknowledged signal that has a
+    // receipt of its own (a RECONCILE has none).
+    const stageCount = (stage: string): number => value(exp, `${N.signalStage}_count`, { stage });
+    expect(stageCount('receipt_to_ack')).toBeGreaterThan(0);
+    expect(stageCount('receipt_to_ack')).toBeLessThanOrEqual(signalsDelivered);
+    for (const stage of SIGNAL_STAGES) expect(stageCount(stage), stage).toBe(stageCount('receipt_to_ack'));
 
     // Duplicates and misses.
     expect(duplicates).toBeGreaterThan(0);
