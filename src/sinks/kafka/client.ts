@@ -30,6 +30,10 @@ export interface AdminLike {
     waitForLeaders: boolean;
   }): Promise<boolean>;
   describeCluster(): Promise<unknown>;
+  /** Partition count per topic (partition-sends.ts); optional so fakes may leave it out. */
+  fetchTopicMetadata?(request: {
+    topics: string[];
+  }): Promise<{ topics: { name: string; partitions: readonly unknown[] }[] }>;
 }
 
 /** Makes fresh producers and admins; tests pass a fake. */
