@@ -209,6 +209,23 @@ async function runMode(
       await new Promise((res) => setTimeout(res, 1500));
     }
     const metrics = await (await fetch(`${http}/metrics`)).text();
+    if (process.env['BENCH_E2E_DEBUG']) {
+      const warns = new Map<string, number>();
+      for (const line of r.stdout().split('\n')) {
+        if (!/"level":(40|50|60)/.test(line) && !/"level":"(warn|error|fatal)"/.test(line)) continue;
+        const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
+        warns.set(msg, (warns.get(msg) ?? 0) + 1);
+      }
+      console.log(`[${mode.label}] warnings:`, Object.fromEntries(warns));
+      console.log(
+        metrics
+          .split('\n')
+          .filter((l) =>
+            /^ingest_(spool_records|sink_queue_depth|sink_publish_duration_seconds_(sum|count))/.test(l),
+          )
+          .join('\n'),
+      );
+    }
     return {
       label: mode.label,
       signals: lat.length,
@@ -251,7 +268,19 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('set TEST_KAFKA_BROKERS and TEST_REDIS_URL (eval "$(npm run -s services -- env)")');
     process.exit(2);
   }
-  const r = await runE2eLatency({ brokers, redisUrl });
+  // BENCH_E2E_TICK_MS / _EVENTS / _SECONDS scale the load (a shared, busy box cannot carry 2 000/s).
+  const num = (name: string): number | undefined =>
+    process.env[name] === undefined ? undefined : Number(process.env[name]);
+  const tickMs = num('BENCH_E2E_TICK_MS');
+  const eventsPerBlock = num('BENCH_E2E_EVENTS');
+  const seconds = num('BENCH_E2E_SECONDS');
+  const r = await runE2eLatency({
+    brokers,
+    redisUrl,
+    ...(tickMs === undefined ? {} : { tickMs }),
+    ...(eventsPerBlock === undefined ? {} : { eventsPerBlock }),
+    ...(seconds === undefined ? {} : { seconds }),
+  });
   for (const x of r.runs) {
     console.log(`${x.label}: ${x.signals} signals, ${x.signalsPerSec.toFixed(0)} signals/s`);
     console.log(`  receipt -> derived   ${fmt(x.receiptToDerived)} (n=${x.receiptToDerived.n})`);

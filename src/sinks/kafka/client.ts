@@ -96,7 +96,9 @@ export function kafkajsFactory(options: KafkaConnectionOptions, logger: Logger):
     producer: () =>
       kafka.producer({
         idempotent: true,
-        maxInFlightRequests: 1,
+        // A batch goes out as one request per partition (partition-sends.ts), in parallel. Order
+        // holds: sends are serialised by TopicProducer and one send has one request per partition.
+        maxInFlightRequests: 16,
         allowAutoTopicCreation: false,
         // kafkajs refuses an idempotent producer with 0 retries.
         retry: {
