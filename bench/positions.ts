@@ -16,6 +16,9 @@ export interface PositionsBenchResult {
   readonly seconds: number;
   readonly fillsPerSecond: number;
   readonly signalsPerSecond: number;
+  /** CPU time (user + system) of the timed section: what one core does when the box is shared. */
+  readonly cpuSeconds: number;
+  readonly fillsPerCpuSecond: number;
 }
 
 const noTimers: Clock = {
@@ -90,9 +93,12 @@ export async function benchPositions(
     else batches.push([f]);
   }
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   for (const b of batches) engine.ingestBlock('bench', b);
   engine.flush();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const used = process.cpuUsage(cpu0);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   await engine.close();
   return {
     fills: fills.length,
@@ -100,6 +106,8 @@ export async function benchPositions(
     seconds,
     fillsPerSecond: Math.round(fills.length / seconds),
     signalsPerSecond: Math.round(signals / seconds),
+    cpuSeconds,
+    fillsPerCpuSecond: Math.round(fills.length / cpuSeconds),
   };
 }
 
@@ -108,6 +116,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = await benchPositions();
   console.log(
     `positions (block mode): ${r.fills} fills -> ${r.signals} signals in ${r.seconds.toFixed(2)} s: ` +
-      `${r.fillsPerSecond} fills/s, ${r.signalsPerSecond} signals/s (one core)`,
+      `${r.fillsPerSecond} fills/s, ${r.signalsPerSecond} signals/s (one core); ` +
+      `${r.fillsPerCpuSecond} fills/CPU-s (${r.cpuSeconds.toFixed(2)} CPU-s)`,
   );
 }

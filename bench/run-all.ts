@@ -111,7 +111,7 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         bench: 'positions (block mode)',
         metric: 'signals',
         value: `${int(r.signalsPerSecond)} signals/s`,
-        note: `${int(r.fillsPerSecond)} fills/s (target >= 200,000); ${int(r.fills)} fills -> ${int(r.signals)} signals, one core`,
+        note: `${int(r.fillsPerSecond)} fills/s, ${int(r.fillsPerCpuSecond)} fills/CPU-s (target >= 200,000); ${int(r.fills)} fills -> ${int(r.signals)} signals, one core`,
       },
     ];
   },
