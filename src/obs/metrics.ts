@@ -14,7 +14,7 @@
  * set it has seen, so an update costs a Map lookup and an increment, not prom-client's label
  * hashing; the per-influencer skew gauge is written at scrape time from the latest values.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { silentLogger } from '../core/index.js';
 import type { ListenerKind, ListenerRole, Logger } from '../core/index.js';
 import { FastCounter, FastHistogram } from './fast-metrics.js';
@@ -87,12 +87,6 @@ export class Metrics {
       new Counter<L>({ name, help, labelNames, registers });
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
       new Gauge<L>({ name, help, labelNames, registers });
-    const histogram = <L extends string>(
-      name: string,
-      help: string,
-      buckets: readonly number[],
-      labelNames: readonly L[] = [],
-    ) => new Histogram<L>({ name, help, labelNames, buckets: [...buckets], registers });
 
     const fastCounter = (name: string, help: string, labelNames: readonly string[] = []) =>
       new FastCounter({ name, help, labelNames, registers });
