@@ -111,7 +111,13 @@ export class FanIn {
     this.buffer = new ReorderBuffer({
       windowMs: opts.reorderWindowMs,
       gapHoldMs: opts.gapHoldMs,
-      onHold: (h) => this.events.emit('held', h),
+      onHold: (h) => {
+        this.log.debug(
+          { influencer: h.influencerId, market: h.coin, reason: h.reason },
+          'key held on evidence',
+        );
+        this.events.emit('held', h);
+      },
       makeWriter: () =>
         new SerialWriter<FanInBatch>({
           deliver: (b) => this.o.deliver(b),
