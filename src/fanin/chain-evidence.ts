@@ -17,6 +17,7 @@ function isPairSecond(prev: FillEvent | undefined, f: FillEvent): boolean {
     prev !== undefined &&
     prev.time === f.time &&
     prev.side !== f.side &&
+    (prev.tid === null || f.tid === null || prev.tid === f.tid) &&
     prev.startPosition !== null &&
     (f.startPosition as Decimal).eq(prev.startPosition) &&
     prev.sz.eq(f.sz)
@@ -32,23 +33,37 @@ function walk(ordered: readonly FillEvent[], ends: ChainEnds, commit: boolean): 
   let user: string | null = null;
   let pos: Decimal | null | undefined;
   let prev: FillEvent | undefined;
+  // A closed chain (ends where it started) may be rotated to start at any of its positions:
+  // without a known start its end says nothing about where the next block begins.
+  let unanchored = false;
+  let first: Decimal | null = null;
+  const store = (): void => {
+    if (user === null) return;
+    const closed = unanchored && pos !== undefined && pos !== null && first !== null && pos.eq(first);
+    ends.set(user, closed ? null : (pos ?? null));
+  };
   for (const f of ordered) {
     if (f.user !== user) {
-      if (commit && user !== null) ends.set(user, pos ?? null);
+      if (commit) store();
       user = f.user;
       pos = ends.get(user);
+      unanchored = pos === undefined || pos === null;
+      first = f.startPosition;
       prev = undefined;
     }
     const start = f.startPosition;
     if (start === null) pos = null;
-    else if (isPairSecond(prev, f)) pos = start;
-    else {
+    else if (isPairSecond(prev, f)) {
+      pos = start;
+      prev = undefined; // a pair is two fills: the next one cannot be its second leg
+      continue;
+    } else {
       if (!commit && pos !== undefined && pos !== null && !start.eq(pos)) return false;
       pos = f.side === 'B' ? start.plus(f.sz) : start.minus(f.sz);
     }
     prev = f;
   }
-  if (commit && user !== null) ends.set(user, pos ?? null);
+  if (commit) store();
   return true;
 }
 
