@@ -8,7 +8,10 @@
 import { pathToFileURL } from 'node:url';
 import type { Clock, FillEvent, TimerHandle } from '../src/core/index.js';
 import { Decimal, decStr, eventId, normalizeAddress, silentLogger } from '../src/core/index.js';
+import { FaninConfig } from '../src/config/index.js';
 import { FanIn, MemoryDedupStore } from '../src/fanin/index.js';
+
+const FANIN_DEFAULTS = FaninConfig.parse({});
 
 export interface FaninBenchResult {
   readonly uniqueFills: number;
@@ -127,7 +130,9 @@ function throughput(fills: FillEvent[]): {
     deliver: (b) => {
       emitted += b.fills.length;
     },
-    reorderWindowMs: 100,
+    // The service's defaults (latency-first: released on admission unless a key is held).
+    reorderWindowMs: FANIN_DEFAULTS.reorderWindowMs,
+    gapHoldMs: FANIN_DEFAULTS.gapHoldMs,
     expectedListeners: () => expected,
   });
   const secondary = fills.map((f) => ({

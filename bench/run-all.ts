@@ -4,7 +4,7 @@
  * and GC debt do not colour the next one's numbers and heap figures are exact (--expose-gc).
  * Ends with one summary table.
  *
- * The sinks bench needs Kafka and ClickHouse: it uses TEST_KAFKA_BROKERS / TEST_CLICKHOUSE_URL
+ * The sinks and e2e-latency benches need Kafka and ClickHouse (e2e-latency: Kafka and Redis): they use TEST_KAFKA_BROKERS / TEST_CLICKHOUSE_URL / TEST_REDIS_URL
  * when set (e.g. `eval "$(npm run -s services -- env)"`), otherwise it starts its own throw-away
  * services with the integration-test harness and stops them afterwards. `--no-services` skips
  * that part instead; `--only a,b` runs a subset (names: see BENCHES).
@@ -15,6 +15,7 @@ import type { FaninBenchResult } from './fanin.js';
 import type { ListenerE2eResult, TrackerFigures } from './listener-e2e.js';
 import type { MetricsOverheadResult } from './metrics-overhead.js';
 import type { PositionsBenchResult } from './positions.js';
+import type { E2eLatencyResult } from './e2e-latency.js';
 import type { SinksBenchResult } from './sinks.js';
 import type { TradesBenchResult } from './trades-fastpath.js';
 
@@ -84,7 +85,7 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         bench: b,
         metric: '1 fill/user/coin/block',
         value: `${int(one.uniqueFillsPerSecond)} unique fills/CPU-s`,
-        note: `${int(one.uniqueFillsPerWallSecond)}/wall-s`,
+        note: `target >= 200,000; ${int(one.uniqueFillsPerWallSecond)}/wall-s`,
       },
       {
         bench: b,
@@ -110,7 +111,7 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         bench: 'positions (block mode)',
         metric: 'signals',
         value: `${int(r.signalsPerSecond)} signals/s`,
-        note: `${int(r.fillsPerSecond)} fills/s; ${int(r.fills)} fills -> ${int(r.signals)} signals, one core`,
+        note: `${int(r.fillsPerSecond)} fills/s, ${int(r.fillsPerCpuSecond)} fills/CPU-s (target >= 200,000); ${int(r.fills)} fills -> ${int(r.signals)} signals, one core`,
       },
     ];
   },
@@ -126,7 +127,7 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
           bench: b,
           metric: 'hot path',
           value: `${int(r.nsPerFill)} ns/fill`,
-          note: `${int(r.nsPerUpdate)} ns/update, 8 updates per fill`,
+          note: `target <= 1,000 ns/fill; ${int(r.nsPerUpdate)} ns/update, 8 updates per fill`,
         },
         {
           bench: b,
@@ -143,6 +144,33 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
       );
     }
     return rows;
+  },
+
+  async 'e2e-latency'() {
+    const brokers = process.env['TEST_KAFKA_BROKERS']?.split(',').filter(Boolean);
+    const redisUrl = process.env['TEST_REDIS_URL'];
+    if (!brokers?.length || !redisUrl) return [];
+    const { fmt, runE2eLatency } = await import('./e2e-latency.js');
+    const r: E2eLatencyResult = await runE2eLatency({ brokers, redisUrl });
+    return r.runs.flatMap((x) => {
+      const b = `e2e (sim -> ingest run -> Kafka), ${x.label}`;
+      const note = `${int(x.signals)} signals at ${int(x.signalsPerSec)}/s`;
+      return [
+        {
+          bench: b,
+          metric: 'receipt -> derived',
+          value: fmt(x.receiptToDerived),
+          note: `target p99 <= 2 ms; ${note}`,
+        },
+        { bench: b, metric: 'receipt -> Kafka ack', value: fmt(x.receiptToAck), note: 'target p99 <= 20 ms' },
+        {
+          bench: b,
+          metric: 'sim send -> Kafka',
+          value: fmt(x.simSendToKafka),
+          note: 'target p99 <= 25 ms (to consumer receipt: an upper bound of the ack)',
+        },
+      ];
+    });
   },
 
   async sinks() {
@@ -255,6 +283,7 @@ async function sinkServices(
         ...process.env,
         TEST_KAFKA_BROKERS: s.kafka.brokers.join(','),
         TEST_CLICKHOUSE_URL: s.clickhouse.url,
+        TEST_REDIS_URL: s.redis.url,
       },
       stop: async () => {
         await stack.stop();
@@ -312,7 +341,7 @@ async function main(args: readonly string[]): Promise<number> {
     let env: NodeJS.ProcessEnv = process.env;
     let stop = async (): Promise<void> => undefined;
     let note: string | undefined;
-    if (name === 'sinks') {
+    if (name === 'sinks' || name === 'e2e-latency') {
       ({ env, stop, note } = await sinkServices(!args.includes('--no-services')));
       if (note) console.log(`[bench] sinks: ${note}`);
     }
@@ -324,8 +353,8 @@ async function main(args: readonly string[]): Promise<number> {
       );
       if (out.error) failed.push(name);
       rows.push(...out.rows);
-      if (name === 'sinks' && out.rows.length === 0 && !out.error)
-        rows.push({ bench: 'sinks', metric: '-', value: 'skipped', note: note ?? '' });
+      if ((name === 'sinks' || name === 'e2e-latency') && out.rows.length === 0 && !out.error)
+        rows.push({ bench: name, metric: '-', value: 'skipped', note: note ?? '' });
     } finally {
       await stop();
     }

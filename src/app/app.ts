@@ -30,6 +30,7 @@ import { InfoFillHistory, InfoPositionSource } from './hl-adapters.js';
 import { GAUGE_SAMPLE_MS, wireMetrics } from './metrics-wiring.js';
 import { egressPools, plannerInput } from './plan-input.js';
 import { SignalSpans } from './signal-spans.js';
+import { SignalStages } from './signal-stages.js';
 import { toSinkRecord } from './signal-record.js';
 import type { SinkSet } from './sinks.js';
 import { buildSinks } from './sinks.js';
@@ -68,6 +69,7 @@ export class App {
   server: ObsServer | null = null;
   private cursors: AckGatedCursorStore | null = null;
   private readonly spans = new SignalSpans();
+  private readonly stages = new SignalStages();
   private readonly pendingReconciles = new Set<TimerHandle>();
   /** Samples state gauges now (tests call it before scraping /metrics). */
   sampleGauges: () => void = () => undefined;
@@ -216,6 +218,7 @@ export class App {
       resolveInfluencers: manager.resolveInfluencers,
       deliver: (batch) => this.deliver(batch),
       reorderWindowMs: config.fanin.reorderWindowMs,
+      gapHoldMs: config.fanin.gapHoldMs,
       missGraceMs: config.fanin.failoverGraceMs,
       observer: manager.health,
       expectedListeners: (id) => manager.health.expectedListeners(id),
@@ -224,7 +227,9 @@ export class App {
     this.sinks.signals.events.on('delivered', ({ records }) => this.onSignalsAcked(records));
     // A signal Kafka refused for good is in the dead-letter path now: waiting for its ack would
     // hold its key's cursor forever, and a restart would only derive it (and be refused) again.
+    this.engine.events.on('signal', (s) => this.stages.derived(s));
     this.sinks.signals.events.on('poisoned', ({ record }) => {
+      this.stages.dropped(record.id);
       this.cursors?.signalsAcknowledged([record.id]);
       this.spans.deadLettered(record.id, this.clock.now());
     });
@@ -243,7 +248,9 @@ export class App {
     // time has had the chance to pass the fan-in's reorder window and the engine's settle
     // window; the engine itself skips a snapshot older than fills it already applied.
     const reconcileDelayMs =
-      config.fanin.reorderWindowMs + config.positions.settleWindowMs + RECONCILE_MARGIN_MS;
+      Math.max(config.fanin.reorderWindowMs, config.fanin.gapHoldMs) +
+      config.positions.settleWindowMs +
+      RECONCILE_MARGIN_MS;
     manager.events.on('positions', (p) => {
       const snap = positionsSnapshot(p.states, p.receivedAt);
       const timer = clock.setTimeout(() => {
@@ -339,19 +346,22 @@ export class App {
       }
       if (!this.receivedAt.has(f.eventId)) this.receivedAt.set(f.eventId, f.source.receivedAt);
     }
+    this.stages.received(fills);
     this.fanIn?.push(fills);
   }
 
   private deliver(batch: FanInBatch): void {
     const engine = this.engine;
     if (!engine) return;
-    for (const fill of batch.fills) engine.ingest(batch.influencerId, fill);
+    this.stages.leftFanIn(batch.fills);
+    engine.ingestBlock(batch.influencerId, batch.fills);
   }
 
   private async publish(signal: Signal): Promise<void> {
     const sinks = this.sinks;
     if (!sinks) throw new Error('sinks not started');
     if (!this.signalsMarket(signal)) {
+      this.stages.dropped(signal.signalId);
       for (const id of signal.sourceEventIds) this.receivedAt.delete(id);
       return;
     }
@@ -368,8 +378,12 @@ export class App {
     const traceId = this.spans.start(signal, receivedAt);
     const record = toSinkRecord(signal, receivedAt, traceId);
     this.cursors?.signalEnqueued(signal.influencerId, signal.market, signal.signalId);
+    this.stages.enqueued(signal.signalId);
     const outcome = await sinks.signals.enqueue(record);
-    if (outcome === 'shed') this.cursors?.signalsAcknowledged([signal.signalId]);
+    if (outcome === 'shed') {
+      this.stages.dropped(signal.signalId);
+      this.cursors?.signalsAcknowledged([signal.signalId]);
+    }
     this.signalCounts.set(signal.action, (this.signalCounts.get(signal.action) ?? 0) + 1);
     this.onSignalLine?.(signalLine(signal));
   }
@@ -391,6 +405,7 @@ export class App {
       now,
     );
     for (const r of records) this.metrics.endToEndLatency(Math.max(0, now - r.createdAt) / 1000);
+    for (const t of this.stages.acknowledged(records.map((r) => r.id))) this.metrics.signalStages(t);
   }
 
   private enqueueRaw(e: Parameters<SinkSet['raw']['enqueue']>[0]): void {

@@ -226,8 +226,15 @@ export const FaninConfig = z
       .prefault({})
       .describe('Event de-duplication.'),
     reorderWindowMs: ms()
+      .default(0)
+      .describe(
+        'How long the fan-in holds every block to restore per-(influencer, market) order. 0 (latency-first): a block leaves as soon as it arrives; only a key with evidence of a gap or disorder is held (gapHoldMs). The old default, a fixed window, was 250.',
+      ),
+    gapHoldMs: ms()
       .default(250)
-      .describe('How long the fan-in holds events to restore per-(influencer, market) order.'),
+      .describe(
+        'Latency-first only: the longest one (influencer, market) is held when a fill does not continue its startPosition chain or arrives for an older block than one already emitted; released early once the chain closes.',
+      ),
     failoverGraceMs: ms()
       .default(5000)
       .describe('How long the secondary waits on a silent primary before it is the only source.'),
@@ -242,8 +249,10 @@ export const PositionsConfig = z
       .default('block')
       .describe('Default signal aggregation: one signal per block, or one per order.'),
     settleWindowMs: ms()
-      .default(1000)
-      .describe('How long a block aggregate waits for more fills before it is emitted.'),
+      .default(0)
+      .describe(
+        'How long a block aggregate waits for more fills before it is emitted. 0 (latency-first): emitted as soon as the fan-in hands over the block; a fill of that block arriving later yields a follow-up signal. The old default was 1000.',
+      ),
     marketClasses: z
       .array(z.enum(MARKET_CLASSES))
       .min(1)

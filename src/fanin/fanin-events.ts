@@ -45,6 +45,13 @@ export interface FanInEvents {
   unroutable: { readonly eventId: string; readonly user: string; readonly listenerId: string };
   /** The downstream callback threw or rejected for a batch. */
   deliverError: { readonly influencerId: string; readonly coin: string; readonly error: string };
+  /** Latency-first: one key is held on evidence (a startPosition gap, or a late older block). */
+  held: {
+    readonly influencerId: string;
+    readonly coin: string;
+    readonly reason: 'gap' | 'late';
+    readonly until: number;
+  };
   /** The pending bound was exceeded and blocks were released before their window ended. */
   forcedRelease: { readonly blocks: number };
 }

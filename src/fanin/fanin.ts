@@ -9,8 +9,12 @@
  * A later copy carrying startPosition replaces a held copy without it (a market-stream copy
  * arrived first) while its block is still pending, so positions get the richer fill.
  *
- * Ordering rule (per key = influencer + coin): a fill is held in its block (same block time)
- * for `reorderWindowMs` from the block's first arrival. When a block's window has passed it
+ * Latency-first (`reorderWindowMs` 0, the default): a block leaves as soon as it is admitted;
+ * only a key with evidence of a gap or disorder is held, for at most `gapHoldMs`
+ * (reorder-buffer.ts says what counts as evidence).
+ *
+ * Window rule (`reorderWindowMs` > 0, per key = influencer + coin): a fill is held in its block
+ * (same block time) for `reorderWindowMs` from the block's first arrival. When a block's window has passed it
  * is released together with every earlier pending block of that key, in block-time order,
  * each block internally in canonical order (block-order.ts). A fill whose block time is at or
  * before the newest block already released for its key is emitted at once, flagged `late`,
@@ -37,8 +41,10 @@ export interface FanInOptions {
   readonly resolveInfluencers: (user: Address) => readonly string[];
   /** Downstream, called serially per (influencer, coin). */
   readonly deliver: (batch: FanInBatch) => void | Promise<void>;
-  /** Reorder window per block (default 100 ms). */
-  readonly reorderWindowMs?: number;
+  /** Reorder window per block; 0 is latency-first (config `fanin.reorderWindowMs`). */
+  readonly reorderWindowMs: number;
+  /** Latency-first: the longest one key is held on evidence of a gap or disorder (config `fanin.gapHoldMs`). */
+  readonly gapHoldMs: number;
   /** The listeners that should deliver an influencer's fills (enables miss detection). */
   readonly expectedListeners?: (influencerId: string) => readonly ExpectedListener[];
   readonly isExpectedFrom?: (listener: ExpectedListener, e: FillEvent) => boolean;
@@ -62,6 +68,8 @@ export interface FanInStats {
   readonly enriched: number;
   readonly pendingFills: number;
   readonly keys: number;
+  /** Keys held right now on evidence of a gap or disorder (latency-first). */
+  readonly heldKeys: number;
   readonly deliverErrors: number;
 }
 
@@ -101,7 +109,15 @@ export class FanIn {
       isExpectedFrom: opts.isExpectedFrom,
     });
     this.buffer = new ReorderBuffer({
-      windowMs: opts.reorderWindowMs ?? 100,
+      windowMs: opts.reorderWindowMs,
+      gapHoldMs: opts.gapHoldMs,
+      onHold: (h) => {
+        this.log.debug(
+          { influencer: h.influencerId, market: h.coin, reason: h.reason },
+          'key held on evidence',
+        );
+        this.events.emit('held', h);
+      },
       makeWriter: () =>
         new SerialWriter<FanInBatch>({
           deliver: (b) => this.o.deliver(b),
@@ -185,6 +201,7 @@ export class FanIn {
       duplicatesByListener: Object.fromEntries(this.dupByListener),
       pendingFills: this.buffer.pendingFills,
       keys: this.buffer.size,
+      heldKeys: this.buffer.heldKeys,
     };
   }
 
@@ -216,6 +233,8 @@ export class FanIn {
       );
       this.events.emit('forcedRelease', { blocks });
     }
+    // Latency-first: what was just admitted leaves now unless its key is held on evidence.
+    this.buffer.releaseDue(now);
     this.schedule();
   }
 

@@ -9,9 +9,24 @@
  * creation order, and creation times never decrease, so the queue is also due order: the
  * front is the next block to release and releasing is O(1) amortized. Releasing a block
  * releases every earlier pending block of its key first (they must precede it).
+ *
+ * Latency-first (`windowMs` 0): a block is released as soon as it is admitted, unless there
+ * is evidence that something of its key is missing or out of order. Then only that key is
+ * held, for at most `gapHoldMs`:
+ *  - `gap`: the block does not continue the startPosition chain where the key's released
+ *    fills left off (chain-evidence.ts). The key is released again as soon as the pending
+ *    blocks chain (the missing fill arrived, typically from the other listener), or at the
+ *    deadline, when positions take over (REST backfill, RECONCILE).
+ *  - `late`: a fill arrived for a block time older than one already released for the key (a
+ *    listener delivered out of order). The late fill leaves at once, flagged; the key's next
+ *    blocks wait out the hold like the old reorder window, so a burst of disorder is sorted.
+ * A fill for the block time last released (one block split across frames) is no evidence: it
+ * leaves at once as a `late` batch, and positions derive the documented follow-up signal.
  */
 import type { FillEvent } from '../core/index.js';
 import { orderBlock } from './block-order.js';
+import { continuesChain, recordEnds } from './chain-evidence.js';
+import type { ChainEnds } from './chain-evidence.js';
 import type { SerialWriter } from './key-writer.js';
 
 export interface FanInBatch {
@@ -37,6 +52,11 @@ interface KeyState {
   readonly pending: Map<number, Block>;
   releasedThrough: number;
   readonly lastByUser: Map<string, FillEvent>;
+  /** Latency-first: where each user's chain ended after the released fills. */
+  readonly ends: ChainEnds;
+  /** Latency-first: held until this time (0: not held) and why. */
+  heldUntil: number;
+  holdReason: HoldReason | null;
   /** Bound once per key: orderBlock's hint for where the previous block left each user. */
   readonly lastOf: (user: string) => FillEvent | undefined;
   readonly writer: SerialWriter<FanInBatch>;
@@ -45,8 +65,22 @@ interface KeyState {
 /** Late fills of one admission, grouped per key and block so each group leaves as one batch. */
 export type LateGroups = Map<KeyState, Map<number, FillEvent[]>>;
 
+export type HoldReason = 'gap' | 'late';
+
+export interface KeyHold {
+  readonly influencerId: string;
+  readonly coin: string;
+  readonly reason: HoldReason;
+  readonly until: number;
+}
+
 export interface ReorderBufferOptions {
+  /** 0: latency-first (release at once unless there is evidence of a gap or disorder). */
   readonly windowMs: number;
+  /** Latency-first: the longest a key is held on evidence. */
+  readonly gapHoldMs: number;
+  /** A key started being held (latency-first). */
+  readonly onHold?: (hold: KeyHold) => void;
   readonly makeWriter: () => SerialWriter<FanInBatch>;
   /** Called for every batch just before it is written (counters, events). */
   readonly onBatch: (batch: FanInBatch, releasedThrough: number) => void;
@@ -63,8 +97,14 @@ export class ReorderBuffer {
   /** Held fills without startPosition, by event id, so a richer copy can replace them. */
   private readonly enrichable = new Map<string, Block[]>();
   private pending = 0;
+  private readonly latencyFirst: boolean;
+  /** Latency-first: keys held on evidence, each released at its deadline at the latest. */
+  private held: KeyState[] = [];
+  private readonly recheck = new Set<KeyState>();
 
-  constructor(private readonly o: ReorderBufferOptions) {}
+  constructor(private readonly o: ReorderBufferOptions) {
+    this.latencyFirst = o.windowMs === 0;
+  }
 
   get pendingFills(): number {
     return this.pending;
@@ -78,6 +118,8 @@ export class ReorderBuffer {
   add(influencerId: string, f: FillEvent, now: number, late: LateGroups): void {
     const key = this.keyState(influencerId, f.coin);
     if (f.time <= key.releasedThrough) {
+      if (this.latencyFirst && f.time < key.releasedThrough && key.heldUntil === 0)
+        this.hold(key, 'late', now);
       let byTime = late.get(key);
       if (!byTime) late.set(key, (byTime = new Map()));
       const l = byTime.get(f.time);
@@ -93,6 +135,8 @@ export class ReorderBuffer {
     }
     b.fills.push(f);
     this.pending++;
+    // A key held on a gap is looked at again: this fill may be the one that was missing.
+    if (key.holdReason === 'gap') this.recheck.add(key);
     if (f.startPosition === null) {
       const l = this.enrichable.get(f.eventId);
       if (l) l.push(b);
@@ -105,6 +149,10 @@ export class ReorderBuffer {
     for (const [key, byTime] of late) {
       for (const [time, fills] of byTime) {
         const ordered = orderBlock(fills, key.lastOf);
+        // A late fill of the last released block continues the chain; an older one cannot
+        // be placed, and the next fill's check must start from the chain as released.
+        if (this.latencyFirst && time === key.releasedThrough && continuesChain(ordered, key.ends))
+          recordEnds(ordered, key.ends);
         this.write(key, {
           influencerId: key.influencerId,
           coin: key.coin,
@@ -132,15 +180,25 @@ export class ReorderBuffer {
     return done;
   }
 
-  /** Releases every block due at `now` (Infinity: all of them). */
+  /** Releases every block due at `now` (Infinity: all of them, held keys included). */
   releaseDue(now: number): void {
+    if (this.held.length > 0) this.releaseExpiredHolds(now);
+    if (this.recheck.size > 0) {
+      for (const k of this.recheck) this.releaseChained(k, now);
+      this.recheck.clear();
+    }
     while (this.dueHead < this.dueQueue.length) {
       const b = this.dueQueue[this.dueHead] as Block;
       if (b.due > now) break;
       this.dueQueue[this.dueHead++] = undefined as unknown as Block;
-      if (!b.released) this.releaseThrough(b.key, b.time);
+      if (!b.released) this.releaseThrough(b.key, b.time, now);
     }
     this.compact();
+  }
+
+  /** Keys held on evidence right now (latency-first). */
+  get heldKeys(): number {
+    return this.held.length;
   }
 
   /** Releases the oldest blocks until at most `max` fills are held; returns how many blocks left early. */
@@ -150,7 +208,7 @@ export class ReorderBuffer {
       const b = this.dueQueue[this.dueHead] as Block;
       this.dueQueue[this.dueHead++] = undefined as unknown as Block;
       if (!b.released) {
-        this.releaseThrough(b.key, b.time);
+        this.releaseThrough(b.key, b.time, Infinity);
         n++;
       }
     }
@@ -163,7 +221,9 @@ export class ReorderBuffer {
     while (this.dueHead < this.dueQueue.length && (this.dueQueue[this.dueHead] as Block).released) {
       this.dueQueue[this.dueHead++] = undefined as unknown as Block;
     }
-    return this.dueHead < this.dueQueue.length ? (this.dueQueue[this.dueHead] as Block).due : Infinity;
+    let at = this.dueHead < this.dueQueue.length ? (this.dueQueue[this.dueHead] as Block).due : Infinity;
+    for (const k of this.held) if (k.heldUntil < at) at = k.heldUntil;
+    return at;
   }
 
   writersIdle(): boolean {
@@ -188,6 +248,9 @@ export class ReorderBuffer {
         releasedThrough: -Infinity,
         lastByUser,
         lastOf: (u) => lastByUser.get(u),
+        ends: new Map(),
+        heldUntil: 0,
+        holdReason: null,
         writer: this.o.makeWriter(),
       };
       byCoin.set(coin, s);
@@ -197,7 +260,8 @@ export class ReorderBuffer {
   }
 
   /** Releases the block at `through` and every earlier pending block of its key, in time order. */
-  private releaseThrough(key: KeyState, through: number): void {
+  private releaseThrough(key: KeyState, through: number, now: number): void {
+    if (this.latencyFirst) return this.releaseChained(key, now);
     if (key.pending.size === 1) {
       // The common case: only this block is held, nothing to collect or sort.
       this.releaseBlock(key, key.pending.values().next().value as Block);
@@ -209,7 +273,48 @@ export class ReorderBuffer {
     for (const b of ready) this.releaseBlock(key, b);
   }
 
-  private releaseBlock(key: KeyState, b: Block): void {
+  /**
+   * Latency-first release of a key: its pending blocks in time order, as far as they continue
+   * the chain. At the first that does not, the key is held (only this key); once the hold has
+   * expired (or `now` is Infinity: flush, pending bound) everything pending leaves in order.
+   */
+  private releaseChained(key: KeyState, now: number): void {
+    const expired = key.heldUntil !== 0 && key.heldUntil <= now;
+    if (!expired && key.holdReason === 'late') return;
+    const blocks =
+      key.pending.size === 1 ? [...key.pending.values()] : [...key.pending.values()].sort(byTime);
+    for (const b of blocks) {
+      const ordered = b.fills.length === 1 ? b.fills : orderBlock(b.fills, key.lastOf);
+      if (!expired && now !== Infinity && !continuesChain(ordered, key.ends)) {
+        if (key.heldUntil === 0) this.hold(key, 'gap', now);
+        return;
+      }
+      this.releaseBlock(key, b, ordered);
+    }
+    if (key.heldUntil !== 0) this.unhold(key);
+  }
+
+  private hold(key: KeyState, reason: HoldReason, now: number): void {
+    key.heldUntil = now + this.o.gapHoldMs;
+    key.holdReason = reason;
+    this.held.push(key);
+    this.o.onHold?.({ influencerId: key.influencerId, coin: key.coin, reason, until: key.heldUntil });
+  }
+
+  private unhold(key: KeyState): void {
+    key.heldUntil = 0;
+    key.holdReason = null;
+    this.held = this.held.filter((k) => k !== key);
+  }
+
+  private releaseExpiredHolds(now: number): void {
+    for (const k of this.held.filter((x) => x.heldUntil <= now)) {
+      if (k.pending.size > 0) this.releaseChained(k, now);
+      if (k.heldUntil !== 0) this.unhold(k);
+    }
+  }
+
+  private releaseBlock(key: KeyState, b: Block, preordered?: FillEvent[]): void {
     key.pending.delete(b.time);
     b.released = true;
     this.pending -= b.fills.length;
@@ -221,9 +326,10 @@ export class ReorderBuffer {
       key.lastByUser.set(f.user, f);
     } else {
       for (const f of b.fills) if (f.startPosition === null) this.enrichable.delete(f.eventId);
-      ordered = orderBlock(b.fills, key.lastOf);
+      ordered = preordered ?? orderBlock(b.fills, key.lastOf);
       for (const f of ordered) key.lastByUser.set(f.user, f);
     }
+    if (this.latencyFirst) recordEnds(ordered, key.ends);
     if (b.time > key.releasedThrough) key.releasedThrough = b.time;
     this.write(key, {
       influencerId: key.influencerId,

@@ -14,9 +14,11 @@ export {
   LATENCY_BUCKETS_SECONDS,
   METRIC_NAMES,
   METRIC_PREFIX,
+  SIGNAL_STAGES,
+  STAGE_BUCKETS_SECONDS,
   coverageOf,
 } from './metric-names.js';
-export type { CoverageClass, MetricKey, MetricName } from './metric-names.js';
+export type { CoverageClass, MetricKey, MetricName, SignalStage } from './metric-names.js';
 export { LabelGuard, OVERFLOW_LABEL_VALUE } from './label-guard.js';
 export { DEFAULT_OBS_PORT, ObsServer } from './server.js';
 export type { MetricsSource, ObsServerOptions } from './server.js';

@@ -112,3 +112,16 @@ export interface CoverageSummary {
   readonly single: number;
   readonly dark: number;
 }
+
+/**
+ * Monotonic times (ms, performance.now()) of one signal at each stage: the first receipt of
+ * its earliest fill, when its last fill left the fan-in, when it was derived, handed to the
+ * sink, and acknowledged by it.
+ */
+export interface SignalStageTimes {
+  readonly receipt: number;
+  readonly faninOut: number;
+  readonly derived: number;
+  readonly enqueued: number;
+  readonly acked: number;
+}

@@ -16,6 +16,29 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ]);
 
+/**
+ * Per-stage signal latency: most stages take micro- to milliseconds at the latency-first
+ * defaults, and a held key or a slow broker must still show: 50 µs .. 30 s, in seconds.
+ */
+export const STAGE_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025,
+  0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]);
+
+/**
+ * The `stage` label of `ingest_signal_stage_seconds`: the four consecutive stages of a signal
+ * (frame receipt -> fan-in out -> signal derived -> sink enqueue -> sink ack) and two totals.
+ */
+export const SIGNAL_STAGES = [
+  'receipt_to_fanin',
+  'fanin_to_derived',
+  'derived_to_enqueue',
+  'enqueue_to_ack',
+  'receipt_to_derived',
+  'receipt_to_ack',
+] as const;
+export type SignalStage = (typeof SIGNAL_STAGES)[number];
+
 /** Listener lag/skew can legitimately reach a minute (a stalled listener before failover). */
 export const LAG_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
@@ -54,6 +77,7 @@ export const METRIC_NAMES = Object.freeze({
   sinkPublishDuration: 'ingest_sink_publish_duration_seconds',
   sinkPoisoned: 'ingest_sink_poisoned_total',
   endToEndLatency: 'ingest_end_to_end_latency_seconds',
+  signalStage: 'ingest_signal_stage_seconds',
   coverage: 'ingest_influencers_coverage',
   influencerHealthyListeners: 'ingest_influencer_healthy_listeners',
   tradesSeen: 'ingest_trades_seen_total',

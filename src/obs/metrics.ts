@@ -8,16 +8,25 @@
  * only where an SRE needs them per influencer (state, healthy listeners, skew, failovers);
  * per-(influencer, market) message counts are off unless `perInfluencerLabels` is set.
  * The registry is an injected instance, never prom-client's global one.
+ *
+ * Hot path (per fill or per signal: messages, lag, skew, duplicates, signals, latencies): the
+ * metrics are FastCounter / FastHistogram and each method keeps the bound series of every label
+ * set it has seen, so an update costs a Map lookup and an increment, not prom-client's label
+ * hashing; the per-influencer skew gauge is written at scrape time from the latest values.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { silentLogger } from '../core/index.js';
 import type { ListenerKind, ListenerRole, Logger } from '../core/index.js';
+import { FastCounter, FastHistogram } from './fast-metrics.js';
+import type { CounterChild, HistogramChild } from './fast-metrics.js';
 import { LabelGuard } from './label-guard.js';
 import {
   COVERAGE_CLASSES,
   LAG_BUCKETS_SECONDS,
   LATENCY_BUCKETS_SECONDS,
   METRIC_NAMES as N,
+  SIGNAL_STAGES,
+  STAGE_BUCKETS_SECONDS,
 } from './metric-names.js';
 import type * as E from './metric-events.js';
 
@@ -53,6 +62,18 @@ export class Metrics {
   private readonly failedMethods = new Set<string>();
   private readonly listenerSlots = new Map<string, ListenerSlot>();
   private readonly marketsByInfluencer = new Map<string, Set<string>>();
+  /** Bound hot-path series by raw label values (label-guarded once, on first sight). */
+  private readonly lagBound = new Bound2<HistogramChild>();
+  private readonly msgBound = new Bound2<CounterChild>();
+  private readonly forBound = new Bound2<CounterChild>();
+  private readonly signalBound = new Bound2<CounterChild>();
+  private readonly roleBound = new Bound2<CounterChild>();
+  private readonly publishBound = new Bound2<HistogramChild>();
+  private readonly skewChild: HistogramChild;
+  private readonly e2eChild: HistogramChild;
+  private readonly tradesChild: CounterChild;
+  private readonly latestSkew = new Map<string, number>();
+  private readonly stageChildren: Readonly<Record<(typeof SIGNAL_STAGES)[number], HistogramChild>>;
 
   private readonly m;
 
@@ -66,12 +87,16 @@ export class Metrics {
       new Counter<L>({ name, help, labelNames, registers });
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
       new Gauge<L>({ name, help, labelNames, registers });
-    const histogram = <L extends string>(
+
+    const fastCounter = (name: string, help: string, labelNames: readonly string[] = []) =>
+      new FastCounter({ name, help, labelNames, registers });
+    const fastHistogram = (
       name: string,
       help: string,
       buckets: readonly number[],
-      labelNames: readonly L[] = [],
-    ) => new Histogram<L>({ name, help, labelNames, buckets: [...buckets], registers });
+      labelNames: readonly string[] = [],
+    ) => new FastHistogram({ name, help, labelNames, buckets, registers });
+    const latestSkew = this.latestSkew;
 
     this.m = {
       connectionsOpened: counter(N.connectionsOpened, 'WebSocket connections opened.', [
@@ -107,37 +132,46 @@ export class Metrics {
         'state',
       ]),
       listeners: gauge(N.listeners, 'Listeners per role, kind and state.', ['role', 'kind', 'state']),
-      listenerLag: histogram(
+      listenerLag: fastHistogram(
         N.listenerLag,
         'Delivery lag of a listener behind block time.',
         LAG_BUCKETS_SECONDS,
         ['role', 'kind'],
       ),
-      listenerSkew: histogram(
+      listenerSkew: fastHistogram(
         N.listenerSkew,
         'Delay of the slower listener behind the faster one for the same event.',
         LAG_BUCKETS_SECONDS,
       ),
-      influencerSkew: gauge(N.influencerSkew, 'Latest skew between the two listeners of an influencer.', [
-        'influencer',
-      ]),
+      influencerSkew: new Gauge<'influencer'>({
+        name: N.influencerSkew,
+        help: 'Latest skew between the two listeners of an influencer.',
+        labelNames: ['influencer'],
+        registers,
+        // Written at scrape time: a skew arrives with every second copy of a fill.
+        collect() {
+          for (const [influencer, s] of latestSkew) this.set({ influencer }, s);
+        },
+      }),
       failovers: counter(N.failovers, 'Failovers from one listener to the other, by reason.', ['reason']),
       influencerFailovers: counter(N.influencerFailovers, 'Failovers per influencer.', ['influencer']),
       roleRotations: counter(N.roleRotations, 'Primary/secondary role rotations, by reason.', ['reason']),
-      messagesReceived: counter(N.messagesReceived, 'WebSocket messages received, by channel.', ['channel']),
-      influencerMessagesReceived: counter(
+      messagesReceived: fastCounter(N.messagesReceived, 'WebSocket messages received, by channel.', [
+        'channel',
+      ]),
+      influencerMessagesReceived: fastCounter(
         N.influencerMessagesReceived,
         'Messages per influencer and market (only when per-influencer labels are enabled).',
         ['influencer', 'market'],
       ),
-      signalsEmitted: counter(N.signalsEmitted, 'Position signals emitted, by action and market class.', [
+      signalsEmitted: fastCounter(N.signalsEmitted, 'Position signals emitted, by action and market class.', [
         'action',
         'market_class',
       ]),
-      duplicatesSuppressed: counter(N.duplicatesSuppressed, 'Events dropped by fan-in as already seen.', [
+      duplicatesSuppressed: fastCounter(N.duplicatesSuppressed, 'Events dropped by fan-in as already seen.', [
         'role',
       ]),
-      eventsMissed: counter(N.eventsMissed, 'Events a listener never delivered (the other one did).', [
+      eventsMissed: fastCounter(N.eventsMissed, 'Events a listener never delivered (the other one did).', [
         'role',
       ]),
       framesRejected: counter(N.framesRejected, 'Inbound frames that failed parsing or validation.', [
@@ -157,16 +191,22 @@ export class Metrics {
         'Records a sink refused for good, isolated and sent to the dead-letter path.',
         ['sink'],
       ),
-      sinkPublishDuration: histogram(
+      sinkPublishDuration: fastHistogram(
         N.sinkPublishDuration,
         'Time to publish one batch to a sink.',
         LATENCY_BUCKETS_SECONDS,
         ['sink'],
       ),
-      endToEndLatency: histogram(
+      endToEndLatency: fastHistogram(
         N.endToEndLatency,
         'Local receipt of a fill to the Kafka ack of its signal.',
         LATENCY_BUCKETS_SECONDS,
+      ),
+      signalStage: fastHistogram(
+        N.signalStage,
+        'Time a signal spent between two points of the pipeline (stage), on a monotonic clock: frame receipt, fan-in out, signal derived, sink enqueue, sink ack.',
+        STAGE_BUCKETS_SECONDS,
+        ['stage'],
       ),
       coverage: gauge(N.coverage, 'Influencers by healthy-listener coverage.', ['coverage']),
       influencerHealthyListeners: gauge(
@@ -174,7 +214,7 @@ export class Metrics {
         'Healthy listeners per influencer (0-2).',
         ['influencer'],
       ),
-      tradesSeen: counter(N.tradesSeen, 'Market trades seen on any stream (proof that markets trade).'),
+      tradesSeen: fastCounter(N.tradesSeen, 'Market trades seen on any stream (proof that markets trade).'),
       labelOverflow: counter(N.labelOverflow, 'Label values folded into "other" by the cardinality guard.', [
         'metric',
         'label',
@@ -195,7 +235,14 @@ export class Metrics {
       this.m.duplicatesSuppressed.inc({ role }, 0);
     }
     this.m.gapsDetected.inc(0);
-    this.m.tradesSeen.inc(0);
+    const stage = this.m.signalStage;
+    this.stageChildren = Object.fromEntries(
+      SIGNAL_STAGES.map((s) => [s, stage.child({ stage: s })]),
+    ) as Record<(typeof SIGNAL_STAGES)[number], HistogramChild>;
+    // Unlabelled metrics read 0 from the first scrape, as prom-client's own do.
+    this.tradesChild = this.m.tradesSeen.child();
+    this.skewChild = this.m.listenerSkew.child();
+    this.e2eChild = this.m.endToEndLatency.child();
     if (options.collectDefaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -260,15 +307,29 @@ export class Metrics {
       this.m.listeners.inc({ role: e.role, kind: e.kind, state });
     });
 
-  readonly listenerLag = (e: E.ListenerLag): void =>
-    this.safe('listenerLag', () => this.m.listenerLag.observe({ role: e.role, kind: e.kind }, ms(e.ms)));
+  readonly listenerLag = (e: E.ListenerLag): void => {
+    try {
+      (
+        this.lagBound.get(e.role, e.kind) ??
+        this.lagBound.set(e.role, e.kind, this.m.listenerLag.child({ role: e.role, kind: e.kind }))
+      ).observe(ms(e.ms));
+    } catch (err) {
+      this.failed('listenerLag', err);
+    }
+  };
 
-  readonly listenerSkew = (e: E.ListenerSkew): void =>
-    this.safe('listenerSkew', () => {
+  readonly listenerSkew = (e: E.ListenerSkew): void => {
+    try {
       const s = ms(e.ms);
-      this.m.listenerSkew.observe(s);
-      this.m.influencerSkew.set({ influencer: this.g(N.influencerSkew, 'influencer', e.influencer) }, s);
-    });
+      this.skewChild.observe(s);
+      const influencer = this.latestSkew.has(e.influencer)
+        ? e.influencer
+        : this.g(N.influencerSkew, 'influencer', e.influencer);
+      this.latestSkew.set(influencer, s);
+    } catch (err) {
+      this.failed('listenerSkew', err);
+    }
+  };
 
   readonly failover = (e: E.Failover): void =>
     this.safe('failover', () => {
@@ -301,39 +362,91 @@ export class Metrics {
   // --- messages, fan-in, signals -------------------------------------------------------------
 
   /** `n` frames at once: the listener layer reports counts per interval, not per frame. */
-  readonly messageReceived = (e: E.MessageReceived, n = 1): void =>
-    this.safe('messageReceived', () =>
-      this.m.messagesReceived.inc({ channel: this.g(N.messagesReceived, 'channel', e.channel) }, count(n)),
-    );
+  readonly messageReceived = (e: E.MessageReceived, n = 1): void => {
+    try {
+      (
+        this.msgBound.get('', e.channel) ??
+        this.msgBound.set(
+          '',
+          e.channel,
+          this.m.messagesReceived.child({ channel: this.g(N.messagesReceived, 'channel', e.channel) }),
+        )
+      ).value += count(n);
+    } catch (err) {
+      this.failed('messageReceived', err);
+    }
+  };
 
   /** A no-op unless per-influencer labels are enabled (influencers x markets series). */
   readonly messageReceivedFor = (e: E.MessageReceivedFor): void => {
     if (!this.perInfluencerLabels) return;
-    this.safe('messageReceivedFor', () => {
-      const influencer = this.g(N.influencerMessagesReceived, 'influencer', e.influencer);
-      const market = this.g(N.influencerMessagesReceived, 'market', e.market);
-      let markets = this.marketsByInfluencer.get(influencer);
-      if (markets === undefined) this.marketsByInfluencer.set(influencer, (markets = new Set()));
-      markets.add(market);
-      this.m.influencerMessagesReceived.inc({ influencer, market });
-    });
+    try {
+      let c = this.forBound.get(e.influencer, e.market);
+      if (c === undefined) {
+        const influencer = this.g(N.influencerMessagesReceived, 'influencer', e.influencer);
+        const market = this.g(N.influencerMessagesReceived, 'market', e.market);
+        let markets = this.marketsByInfluencer.get(influencer);
+        if (markets === undefined) this.marketsByInfluencer.set(influencer, (markets = new Set()));
+        markets.add(market);
+        c = this.forBound.set(
+          e.influencer,
+          e.market,
+          this.m.influencerMessagesReceived.child({ influencer, market }),
+        );
+      }
+      c.value++;
+    } catch (err) {
+      this.failed('messageReceivedFor', err);
+    }
   };
 
-  readonly tradesSeen = (n = 1): void => this.safe('tradesSeen', () => this.m.tradesSeen.inc(count(n)));
+  readonly tradesSeen = (n = 1): void => {
+    try {
+      this.tradesChild.value += count(n);
+    } catch (err) {
+      this.failed('tradesSeen', err);
+    }
+  };
 
-  readonly signalEmitted = (e: E.SignalEmitted): void =>
-    this.safe('signalEmitted', () =>
-      this.m.signalsEmitted.inc({
-        action: this.g(N.signalsEmitted, 'action', e.action),
-        market_class: e.marketClass,
-      }),
-    );
+  readonly signalEmitted = (e: E.SignalEmitted): void => {
+    try {
+      (
+        this.signalBound.get(e.action, e.marketClass) ??
+        this.signalBound.set(
+          e.action,
+          e.marketClass,
+          this.m.signalsEmitted.child({
+            action: this.g(N.signalsEmitted, 'action', e.action),
+            market_class: e.marketClass,
+          }),
+        )
+      ).value++;
+    } catch (err) {
+      this.failed('signalEmitted', err);
+    }
+  };
 
-  readonly duplicateSuppressed = (e: E.ByRole): void =>
-    this.safe('duplicateSuppressed', () => this.m.duplicatesSuppressed.inc({ role: e.role }));
+  readonly duplicateSuppressed = (e: E.ByRole): void => {
+    try {
+      (
+        this.roleBound.get('dup', e.role) ??
+        this.roleBound.set('dup', e.role, this.m.duplicatesSuppressed.child({ role: e.role }))
+      ).value++;
+    } catch (err) {
+      this.failed('duplicateSuppressed', err);
+    }
+  };
 
-  readonly eventMissed = (e: E.ByRole): void =>
-    this.safe('eventMissed', () => this.m.eventsMissed.inc({ role: e.role }));
+  readonly eventMissed = (e: E.ByRole): void => {
+    try {
+      (
+        this.roleBound.get('missed', e.role) ??
+        this.roleBound.set('missed', e.role, this.m.eventsMissed.child({ role: e.role }))
+      ).value++;
+    } catch (err) {
+      this.failed('eventMissed', err);
+    }
+  };
 
   readonly frameRejected = (e: E.ByReason): void =>
     this.safe('frameRejected', () =>
@@ -381,17 +494,47 @@ export class Metrics {
       this.m.spoolRecords.set({ sink }, count(records));
     });
 
-  readonly publishLatency = (e: E.BySink, seconds: number): void =>
-    this.safe('publishLatency', () =>
-      this.m.sinkPublishDuration.observe({ sink: this.sink(e) }, count(seconds)),
-    );
+  readonly publishLatency = (e: E.BySink, seconds: number): void => {
+    try {
+      (
+        this.publishBound.get('', e.sink) ??
+        this.publishBound.set('', e.sink, this.m.sinkPublishDuration.child({ sink: this.sink(e) }))
+      ).observe(count(seconds));
+    } catch (err) {
+      this.failed('publishLatency', err);
+    }
+  };
 
   /** `n = 0` creates the series, so `increase()` in the alert sees the first poisoned record. */
   readonly sinkPoisoned = (e: E.BySink, n = 1): void =>
     this.safe('sinkPoisoned', () => this.m.sinkPoisoned.inc({ sink: this.sink(e) }, count(n)));
 
-  readonly endToEndLatency = (seconds: number): void =>
-    this.safe('endToEndLatency', () => this.m.endToEndLatency.observe(count(seconds)));
+  readonly endToEndLatency = (seconds: number): void => {
+    try {
+      this.e2eChild.observe(count(seconds));
+    } catch (err) {
+      this.failed('endToEndLatency', err);
+    }
+  };
+
+  /**
+   * One acknowledged signal's path through the stages, each a monotonic time in ms
+   * (performance.now()): consecutive stages and the two totals the latency targets name.
+   */
+  readonly signalStages = (t: E.SignalStageTimes): void => {
+    try {
+      const c = this.stageChildren;
+      const d = (a: number, b: number): number => count((b - a) / 1000);
+      c.receipt_to_fanin.observe(d(t.receipt, t.faninOut));
+      c.fanin_to_derived.observe(d(t.faninOut, t.derived));
+      c.derived_to_enqueue.observe(d(t.derived, t.enqueued));
+      c.enqueue_to_ack.observe(d(t.enqueued, t.acked));
+      c.receipt_to_derived.observe(d(t.receipt, t.derived));
+      c.receipt_to_ack.observe(d(t.receipt, t.acked));
+    } catch (err) {
+      this.failed('signalStages', err);
+    }
+  };
 
   // --- lifecycle -----------------------------------------------------------------------------
 
@@ -408,6 +551,8 @@ export class Metrics {
       }
       this.m.influencerHealthyListeners.remove({ influencer });
       this.m.influencerSkew.remove({ influencer });
+      this.latestSkew.delete(influencer);
+      this.forBound.delete(influencer);
       this.m.influencerFailovers.remove({ influencer });
       for (const market of this.marketsByInfluencer.get(influencer) ?? []) {
         this.m.influencerMessagesReceived.remove({ influencer, market });
@@ -447,9 +592,33 @@ export class Metrics {
     try {
       fn();
     } catch (err) {
-      if (this.failedMethods.has(method)) return;
-      this.failedMethods.add(method);
-      this.log.warn({ err, method }, 'metrics update failed; further failures of this method are not logged');
+      this.failed(method, err);
     }
+  }
+
+  private failed(method: string, err: unknown): void {
+    if (this.failedMethods.has(method)) return;
+    this.failedMethods.add(method);
+    this.log.warn({ err, method }, 'metrics update failed; further failures of this method are not logged');
+  }
+}
+
+/** Bound series by two raw label values, without building a key string per update. */
+class Bound2<C> {
+  private readonly m = new Map<string, Map<string, C>>();
+
+  get(a: string, b: string): C | undefined {
+    return this.m.get(a)?.get(b);
+  }
+
+  set(a: string, b: string, c: C): C {
+    let inner = this.m.get(a);
+    if (inner === undefined) this.m.set(a, (inner = new Map()));
+    inner.set(b, c);
+    return c;
+  }
+
+  delete(a: string): void {
+    this.m.delete(a);
   }
 }

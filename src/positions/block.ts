@@ -72,7 +72,10 @@ interface SignalParts {
 
 export function makeSignal(ctx: BlockContext, p: SignalParts): Signal {
   const ids = sortedUnique(p.fills.map((f) => f.eventId));
-  const first = [...p.fills].sort((a, b) => a.source.receivedAt - b.source.receivedAt)[0];
+  // The earliest receipt (the first such fill on a tie, as a stable sort would give).
+  let first: FillEvent | undefined;
+  for (const f of p.fills)
+    if (first === undefined || f.source.receivedAt < first.source.receivedAt) first = f;
   const own = p.fills.find(isOwnLiquidation);
   const price = p.action === 'RECONCILE' ? null : vwap(p.priced);
   return {
@@ -212,12 +215,13 @@ export function deriveBlock(
         before: b,
         after: a,
         fills,
-        priced: fills.filter((f) => !selfFills.has(f.eventId)),
+        // Most blocks have no self-trade and no dir mismatch: skip the passes then.
+        priced: selfFills.size === 0 ? fills : fills.filter((f) => !selfFills.has(f.eventId)),
         timestamp,
         discriminator: disc,
         oid,
-        selfTradeFillCount: fills.filter((f) => selfFills.has(f.eventId)).length,
-        dirMismatch: fills.some((f) => mismatchIds.has(f.eventId)),
+        selfTradeFillCount: selfFills.size === 0 ? 0 : fills.filter((f) => selfFills.has(f.eventId)).length,
+        dirMismatch: mismatchIds.size > 0 && fills.some((f) => mismatchIds.has(f.eventId)),
         reconcileReason: null,
       }),
     );

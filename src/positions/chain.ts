@@ -59,11 +59,35 @@ function stepEnd(s: ChainStep, from: Decimal): Decimal {
   return s.length === 2 ? from : from.plus(signedSize(s[0]));
 }
 
+/** Bound on the fast path's pairwise check for a repeated startPosition. */
+const FAST_PATH_MAX = 16;
+
+/**
+ * The common case, without the search: the fills arrive in chain order (the fan-in orders each
+ * block) and no startPosition repeats (so there is no self-trade pair and no revisited
+ * position). Then that order is the only chain, exactly what the search below would find.
+ */
+function chainedAsDelivered(start: Decimal, fills: readonly FillEvent[]): ChainResult | null {
+  if (fills.length === 0 || fills.length > FAST_PATH_MAX) return null;
+  let pos = start;
+  for (const f of fills) {
+    if (f.startPosition === null || !f.startPosition.eq(pos)) return null;
+    pos = pos.plus(signedSize(f));
+  }
+  for (let i = 1; i < fills.length; i++) {
+    const si = (fills[i] as FillEvent).startPosition as Decimal;
+    for (let j = 0; j < i; j++) if (si.eq((fills[j] as FillEvent).startPosition as Decimal)) return null;
+  }
+  return { steps: fills.map((f) => [f] as const), complete: true, end: pos };
+}
+
 /**
  * Chain-sort `fills` (all of one block) from position `start`. Fills without a
  * startPosition (market-stream) cannot be chained: they follow the chained ones by eventId.
  */
 export function chainSort(start: Decimal, fills: readonly FillEvent[]): ChainResult {
+  const fast = chainedAsDelivered(start, fills);
+  if (fast) return fast;
   const steps = groupSteps(fills);
   const anchored = steps.filter((s) => stepStart(s) !== null);
   const floating = steps.filter((s) => stepStart(s) === null);

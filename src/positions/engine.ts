@@ -39,8 +39,12 @@ export interface PositionEngineOptions {
   readonly publish?: SignalPublisher;
   /** `block` (default): one signal per (influencer, market, block); `order`: per (oid, block). */
   readonly mode?: SignalMode;
-  /** Quiet time (ms) after a block's last fill before it is closed. Default 300. */
-  readonly settleMs?: number;
+  /**
+   * Quiet time (ms) after a block's last fill before it is closed (config
+   * `positions.settleWindowMs`). 0 is latency-first: `ingestBlock` closes the block as soon as
+   * the fan-in hands it over; a fill of it that comes later yields a follow-up signal.
+   */
+  readonly settleMs: number;
   /** Market classes that emit signals. Default perp + hip3. Others still track positions. */
   readonly signalClasses?: readonly MarketClass[];
   /**
@@ -86,8 +90,9 @@ export class PositionEngine {
   private readonly signalClasses: ReadonlySet<MarketClass>;
   private readonly seededClasses: ReadonlySet<MarketClass>;
   private closing: Promise<void> | null = null;
+  private inBlock = false;
 
-  constructor(private readonly opts: PositionEngineOptions = {}) {
+  constructor(private readonly opts: PositionEngineOptions) {
     this.log = (opts.logger ?? silentLogger).child({ component: 'positions' });
     this.clock = opts.clock ?? systemClock;
     this.events = new TypedEmitter((err, event) =>
@@ -95,7 +100,7 @@ export class PositionEngine {
     );
     this.signalClasses = new Set(opts.signalClasses ?? DEFAULT_CLASSES);
     this.seededClasses = new Set(opts.seededClasses ?? DEFAULT_CLASSES);
-    const settleMs = opts.settleMs ?? 300;
+    const settleMs = opts.settleMs;
     const emit = this.events.emit.bind(this.events);
     this.host = {
       mode: (influencerId) => opts.modeFor?.(influencerId) ?? opts.mode ?? 'block',
@@ -109,8 +114,11 @@ export class PositionEngine {
       emit,
       output: (t, s) => this.output(t, s),
       persist: (t, cursor) => this.persist(t, cursor),
-      armSettle: (t): TimerHandle =>
-        this.clock.setTimeout(() => this.guard(t, () => t.closeBlock()), settleMs),
+      // Inside ingestBlock at settle 0 the block is closed right after its last fill: no timer.
+      armSettle: (t): TimerHandle | null =>
+        this.inBlock && settleMs === 0
+          ? null
+          : this.clock.setTimeout(() => this.guard(t, () => t.closeBlock()), settleMs),
       startRepair: (t, fills) => this.startRepair(t, fills),
     };
     this.deps = {
@@ -246,6 +254,22 @@ export class PositionEngine {
     }
     const t = this.tracker(inf, fill.coin);
     this.guard(t, () => t.accept(fill));
+  }
+
+  /**
+   * Take one fan-in batch (one block of one market, in order). With `settleMs` 0 the block is
+   * closed right after it, so its signal leaves now instead of after a quiet time.
+   */
+  ingestBlock(influencerId: string, fills: readonly FillEvent[]): void {
+    this.inBlock = true;
+    try {
+      for (const f of fills) this.ingest(influencerId, f);
+    } finally {
+      this.inBlock = false;
+    }
+    if (this.opts.settleMs !== 0 || fills.length === 0) return;
+    const t = this.influencers.get(influencerId)?.trackers.get((fills[0] as FillEvent).coin);
+    if (t) this.guard(t, () => t.closeBlock());
   }
 
   /**

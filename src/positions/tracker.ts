@@ -28,7 +28,8 @@ export interface TrackerHost {
   output(t: MarketTracker, signal: Signal): void;
   /** Persist `cursor` (default: the tracker's current one) after the side effects queued so far. */
   persist(t: MarketTracker, cursor?: Cursor): void;
-  armSettle(t: MarketTracker): TimerHandle;
+  /** null: the caller closes the block itself (latency-first batch). */
+  armSettle(t: MarketTracker): TimerHandle | null;
   startRepair(t: MarketTracker, gapFills: FillEvent[]): void;
 }
 

@@ -20,8 +20,7 @@ function configFor(dir: string) {
     source: { kind: 'simulator', simulator: { seed: 7, accounts: 4, tickMs: 40, port: 0 } },
     influencers: { source: 'simulator' },
     hyperliquid: { heartbeat: { pingIntervalMs: 5000, pongTimeoutMs: 2000 } },
-    fanin: { reorderWindowMs: 60 },
-    positions: { settleWindowMs: 120, marketClasses: ['perp', 'hip3', 'spot', 'outcome'] },
+    positions: { marketClasses: ['perp', 'hip3', 'spot', 'outcome'] },
     sinks: { local: { dir: join(dir, 'out') }, spool: { dir: join(dir, 'spool') } },
     http: { port: 0 },
   });
@@ -61,16 +60,25 @@ describe('App on the embedded default', () => {
     expect(status.coverage.dual).toBe(4);
     expect(status.service).toMatchObject({ source: 'simulator', influencerSource: 'ok' });
     sim.pause();
-    // Let the last blocks pass the reorder and settle windows and reach the sink.
+    // Let the last blocks reach the sink.
     await new Promise((r) => setTimeout(r, 1500));
     await app.close(5000);
 
-    const ids = signals.map((s) => s.signalId);
+    // Signals leave within milliseconds, so some are published while start() is still
+    // returning, before the listener above exists: the signal log is the full record, and what
+    // the listener saw must be its tail per key.
+    const logged = readFileSync(join(dir, 'out', 'signals.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; key: string; value: Signal });
+    for (const r of logged) expect(r.value.signalId).toBe(r.id);
+    const published = logged.map((r) => r.value);
+    const ids = published.map((s) => s.signalId);
     expect(new Set(ids).size).toBe(ids.length);
 
     // Final position per (influencer, market) from the signal stream vs ground truth.
     const last = new Map<string, string>();
-    for (const s of signals) last.set(`${s.influencerId}|${s.market}`, s.position);
+    for (const s of published) last.set(`${s.influencerId}|${s.market}`, s.position);
     const accounts = sim.groundTruth.accounts;
     let compared = 0;
     accounts.forEach((address, i) => {
@@ -84,25 +92,22 @@ describe('App on the embedded default', () => {
       }
     });
     expect(compared).toBeGreaterThan(3);
-    expect(signals.every((s) => ['perp', 'hip3', 'spot', 'outcome'].includes(marketClass(s.market)))).toBe(
+    expect(published.every((s) => ['perp', 'hip3', 'spot', 'outcome'].includes(marketClass(s.market)))).toBe(
       true,
     );
 
-    // The local signal log holds exactly the published signals, in order per key (the only
-    // order the contract promises: different keys are published concurrently).
-    const logged = readFileSync(join(dir, 'out', 'signals.ndjson'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { id: string; key: string; value: Signal });
-    for (const r of logged) expect(r.value.signalId).toBe(r.id);
-    expect([...logged.map((r) => r.id)].sort()).toEqual([...ids].sort());
+    // The log holds what was published, in order per key (the only order the contract
+    // promises: different keys are published concurrently).
     const perKey = (list: { key: string; id: string }[]) => {
       const m = new Map<string, string[]>();
       for (const x of list) m.set(x.key, [...(m.get(x.key) ?? []), x.id]);
       return m;
     };
-    expect(perKey(logged)).toEqual(
-      perKey(signals.map((x) => ({ key: `${x.influencerId}|${x.market}`, id: x.signalId }))),
-    );
+    const loggedPerKey = perKey(logged);
+    const seenPerKey = perKey(signals.map((x) => ({ key: `${x.influencerId}|${x.market}`, id: x.signalId })));
+    for (const [key, seen] of seenPerKey) {
+      const all = loggedPerKey.get(key) ?? [];
+      expect({ key, tail: all.slice(all.length - seen.length) }).toEqual({ key, tail: seen });
+    }
   });
 });

@@ -36,8 +36,7 @@ describe('market-stream listener coverage', () => {
           { name: 'ip-b', localAddress: '127.0.0.2', limits: { users: 3 } },
         ],
       },
-      fanin: { reorderWindowMs: 60, failoverGraceMs: 1000 },
-      positions: { settleWindowMs: 120 },
+      fanin: { failoverGraceMs: 1000 },
       sinks: { local: { dir: join(dir, 'out') }, spool: { dir: join(dir, 'spool') } },
       http: { port: 0 },
     });

@@ -221,8 +221,7 @@ export function customConfig(o: CustomConfigOptions): Record<string, unknown> {
     },
     influencers: { source: 'file', file: o.influencersFile },
     redis: { url: o.redisUrl, keyPrefix: o.keyPrefix },
-    fanin: { reorderWindowMs: 60 },
-    positions: { settleWindowMs: 120, marketClasses: ALL_CLASSES },
+    positions: { marketClasses: ALL_CLASSES },
     sinks: { local: { dir: join(o.dir, 'out') }, spool: { dir: join(o.dir, 'spool') } },
     http: { port: 0 },
   };

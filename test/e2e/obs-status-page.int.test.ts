@@ -57,8 +57,6 @@ describe('status page of the running app in headless Chromium', () => {
             { name: 'ip-b', localAddress: '127.0.0.2', limits: { users: 3 } },
           ],
         },
-        fanin: { reorderWindowMs: 60 },
-        positions: { settleWindowMs: 120 },
         sinks: { local: { dir: join(dir, 'out') }, spool: { dir: join(dir, 'spool') } },
         http: { port: 0 },
       }),

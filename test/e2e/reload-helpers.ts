@@ -49,8 +49,7 @@ export function reloadConfig(env: ReloadEnv): ServiceConfig {
     influencers: { source: 'redis', reconcileIntervalMs: 2000 },
     redis: { url: env.redisUrl, keyPrefix: env.prefix },
     hyperliquid: { heartbeat: { pingIntervalMs: 5000, pongTimeoutMs: 2000 } },
-    fanin: { reorderWindowMs: 60 },
-    positions: { settleWindowMs: 120, marketClasses: ['perp', 'hip3', 'spot', 'outcome'] },
+    positions: { marketClasses: ['perp', 'hip3', 'spot', 'outcome'] },
     sinks: { local: { dir: join(env.dir, 'out') }, spool: { dir: join(env.dir, 'spool') } },
     http: { port: 0 },
   });

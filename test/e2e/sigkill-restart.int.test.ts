@@ -38,10 +38,7 @@ const CONFIG_YAML = `
 hyperliquid:
   heartbeat: { pingIntervalMs: 5000, pongTimeoutMs: 2000 }
   reconnect: { initialDelayMs: 200, maxDelayMs: 1000, factor: 2, jitter: 0.2 }
-fanin:
-  reorderWindowMs: 60
 positions:
-  settleWindowMs: 120
   marketClasses: [perp, hip3, spot, outcome]
 sinks:
   kafka:

@@ -21,6 +21,7 @@ function setup(extra: Partial<FanInOptions> = {}) {
       out.push(b);
     },
     reorderWindowMs: 100,
+    gapHoldMs: 250,
     ...extra,
   });
   const ids = (pred: (b: FanInBatch) => boolean = () => true): string[] =>

@@ -130,6 +130,8 @@ describe('FanIn wired to ListenerHealth', () => {
       dedup: new MemoryDedupStore({ maxEntries: 100, ttlMs: 60_000 }),
       resolveInfluencers: () => ['inf-1'],
       deliver: () => undefined,
+      reorderWindowMs: 100,
+      gapHoldMs: 250,
       expectedListeners: (inf) => h.expectedListeners(inf),
       observer: h,
       missGraceMs: 2000,

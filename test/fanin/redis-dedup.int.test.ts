@@ -63,6 +63,7 @@ describe('RedisDedupStore', () => {
             out.push(b);
           },
           reorderWindowMs: 20,
+          gapHoldMs: 250,
         }),
     );
     const tag = Date.now();
@@ -97,6 +98,7 @@ describe('RedisDedupStore', () => {
         restarted.push(b);
       },
       reorderWindowMs: 20,
+      gapHoldMs: 250,
     });
     again.push(fills.map((f) => copyFrom(f, 'inf-1/primary', 0, 'snapshot')));
     await again.close();

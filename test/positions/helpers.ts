@@ -103,15 +103,15 @@ export class ManualClock implements Clock {
   }
 }
 
-/** An engine with no ports (seeds from first fills) collecting its signals. */
-export function engineWith(opts: PositionEngineOptions = {}): {
+/** An engine with no ports (seeds from first fills) collecting its signals; a 300 ms settle unless told. */
+export function engineWith(opts: Partial<PositionEngineOptions> = {}): {
   engine: PositionEngine;
   signals: Signal[];
   clock: ManualClock;
   counts: Record<string, number>;
 } {
   const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock();
-  const engine = new PositionEngine({ clock, ...opts });
+  const engine = new PositionEngine({ clock, settleMs: 300, ...opts });
   const signals: Signal[] = [];
   const counts: Record<string, number> = {};
   engine.events.on('signal', (s) => signals.push(s));

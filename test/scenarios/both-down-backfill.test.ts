@@ -27,7 +27,6 @@ describe('scenario: both listeners down for 30 s', () => {
         },
         connectTimeoutMs: 20_000,
       },
-      reorderWindowMs: 1000,
     });
     const s = stack;
     await s.sleep(4000);

@@ -13,7 +13,6 @@ describe('scenario: duplicate and out-of-order frames', () => {
   it('emits every fill exactly once, in order', async () => {
     stack = await startStack({
       kinds: { primary: 'user-stream', secondary: 'user-stream' },
-      reorderWindowMs: 300,
     });
     const s = stack;
     let duplicates = 0;

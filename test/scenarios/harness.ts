@@ -20,6 +20,7 @@ import type {
   RotationTuning,
 } from '../../src/listeners/index.js';
 import { ListenerManager, planListeners } from '../../src/listeners/index.js';
+import { FaninConfig } from '../../src/config/index.js';
 import type { ListenerHealthOptions } from '../../src/fanin/index.js';
 import type { Simulator, SimulatorOptions } from '../../src/sim/index.js';
 import { startSimulator } from '../../src/sim/index.js';
@@ -89,6 +90,7 @@ export interface Stack {
 }
 
 export const IPS = ['127.0.0.1', '127.0.0.2'] as const;
+const FANIN_DEFAULTS = FaninConfig.parse({});
 
 export async function startStack(o: StackOptions = {}): Promise<Stack> {
   const k = o.scale ?? 1;
@@ -156,7 +158,9 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     dedup: new MemoryDedupStore({ maxEntries: 1_000_000, ttlMs: 3_600_000 }),
     resolveInfluencers: manager.resolveInfluencers,
     deliver: (b) => void batches.push(b),
-    reorderWindowMs: o.reorderWindowMs ?? 150,
+    // The service's defaults (latency-first) unless a scenario asks for a window.
+    reorderWindowMs: o.reorderWindowMs ?? FANIN_DEFAULTS.reorderWindowMs,
+    gapHoldMs: FANIN_DEFAULTS.gapHoldMs,
     ...(o.missGraceMs === undefined ? {} : { missGraceMs: o.missGraceMs }),
     observer: manager.health,
     expectedListeners: (id) => manager.health.expectedListeners(id),

@@ -1,5 +1,5 @@
 // A signal Kafka will never take, in the middle of a stream, against the real broker: everything
-// else reaches the topic in order, the big one reaches the DLQ topic as a `sink_rejected` dead
+// else reaches the topic in order and exactly once, the big one reaches the DLQ topic as a `sink_rejected` dead
 // letter, and the queue never stalls. Once refused by the broker (topic max.message.bytes), once
 // by the client-side guard (maxMessageBytes) before it is sent at all.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { poisonHandlers } from '../../src/app/sink-poison.js';
 import { DeadLetterRecorder, DurableQueue, PoisonLog } from '../../src/sinks/index.js';
 import type { SinkRecord } from '../../src/sinks/index.js';
 import { createKafkaDeadLetterPublisher, createKafkaSignalPublisher } from '../../src/sinks/kafka/index.js';
+import { partitionOf } from '../../src/sinks/kafka/partition-sends.js';
 import { createTopic, services, uniqueName } from '../harness/index.js';
 import { FAST_RETRY, orderReport, readTopic, signal } from './int-helpers.js';
 
@@ -93,7 +94,7 @@ async function run(name: string, maxMessageBytes: number) {
   const got = await readTopic(p.topic, N - 1);
   const report = orderReport(got);
   const dlq = await readTopic(p.dlqTopic, 1);
-  return { got, report, dlq, poisoned, stats, stalled: p.stalled };
+  return { topic: p.topic, got, report, dlq, poisoned, stats, stalled: p.stalled };
 }
 
 describe('a signal Kafka refuses for good (real broker)', () => {
@@ -102,11 +103,16 @@ describe('a signal Kafka refuses for good (real broker)', () => {
     const r = await run('poison_broker', 10 * 1024 * 1024);
     console.log(
       `[sinks] broker refusal: ${r.got.length} messages in topic, distinct ${r.report.distinct}, ` +
-        `duplicates ${r.report.duplicates} (a refused request's other partitions are re-sent), ` +
-        `poisoned ${r.poisoned.join(',')}`,
+        `duplicates ${r.report.duplicates}, poisoned ${r.poisoned.join(',')}`,
     );
     expect(r.poisoned).toEqual([`sig-${BIG}`]);
     expect(r.report.distinct).toBe(N - 1);
+    // One request per partition, and what the broker took is not sent again while isolating.
+    expect(r.report.duplicates).toBe(0);
+    expect(r.got).toHaveLength(N - 1);
+    // Grouping used the partitioner kafkajs sends with: every key is where partitionOf said.
+    for (const m of r.got)
+      expect({ key: m.key, p: m.partition }).toEqual({ key: m.key, p: partitionOf(r.topic, m.key, 3) });
     expect(r.report.ids).not.toContain(`sig-${BIG}`);
     expect(r.report.violations).toEqual([]);
     expect(r.stalled).toEqual([]);

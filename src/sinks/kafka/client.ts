@@ -30,6 +30,10 @@ export interface AdminLike {
     waitForLeaders: boolean;
   }): Promise<boolean>;
   describeCluster(): Promise<unknown>;
+  /** Partition count per topic (partition-sends.ts); optional so fakes may leave it out. */
+  fetchTopicMetadata?(request: {
+    topics: string[];
+  }): Promise<{ topics: { name: string; partitions: readonly unknown[] }[] }>;
 }
 
 /** Makes fresh producers and admins; tests pass a fake. */
@@ -92,7 +96,9 @@ export function kafkajsFactory(options: KafkaConnectionOptions, logger: Logger):
     producer: () =>
       kafka.producer({
         idempotent: true,
-        maxInFlightRequests: 1,
+        // A batch goes out as one request per partition (partition-sends.ts), in parallel. Order
+        // holds: sends are serialised by TopicProducer and one send has one request per partition.
+        maxInFlightRequests: 16,
         allowAutoTopicCreation: false,
         // kafkajs refuses an idempotent producer with 0 retries.
         retry: {

@@ -7,9 +7,9 @@
  * keeps the batch at its head and re-sends it first, so recreation never reorders. The one
  * exception is a batch holding a record Kafka will never take (over `maxMessageBytes`, or
  * refused by the broker as too large or invalid): that rejects with a non-retriable
- * SINK_RECORD_REJECTED, and the queue isolates the record instead of re-sending forever. A
- * broker refusal costs duplicates: the other partitions of the refused request were written
- * and are sent again (consumers dedupe on ids); the size guard avoids that for the common case.
+ * SINK_RECORD_REJECTED, and the queue isolates the record instead of re-sending forever.
+ * A batch goes out as one request per partition and what the broker took of a failed call is
+ * not sent again (partition-sends.ts), so isolating a refused record writes nothing twice.
  */
 import { SinkError, errorMessage, silentLogger } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
@@ -17,6 +17,7 @@ import { TypedEmitter } from '../../core/index.js';
 import type { AdminLike, KafkaClientFactory, KafkaMessageOut, ProducerLike } from './client.js';
 import { isFatalProducerError, isRecordRejectedError, kafkaErrorType } from './fatal.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
+import { TakenMemory, groupByPartition } from './partition-sends.js';
 
 export interface TopicCreation {
   readonly numPartitions: number;
@@ -52,6 +53,9 @@ export class TopicProducer {
   private lock: Promise<void> = Promise.resolve();
   private closed: Promise<void> | null = null;
   private readonly logger: Logger;
+  private readonly taken = new TakenMemory();
+  /** The topic's partition count (null: unknown, send as one request); refreshed after a failure. */
+  private partitions: number | null = null;
 
   constructor(private readonly options: TopicProducerOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'sink.kafka', topic: options.topic });
@@ -106,8 +110,9 @@ export class TopicProducer {
       });
     }
     try {
-      await producer.send({ topic: this.topic, acks: -1, messages });
+      await this.sendByPartition(producer, messages);
     } catch (cause) {
+      this.partitions = null;
       const fatal = isFatalProducerError(cause);
       this.events.emit('sendFailed', { topic: this.topic, error: cause, fatal });
       if (isRecordRejectedError(cause)) {
@@ -142,6 +147,44 @@ export class TopicProducer {
       });
     }
     this.events.emit('sent', { topic: this.topic, count: messages.length });
+  }
+
+  /** One request per partition, concurrently; rejects with the first failure, remembering what was taken. */
+  private async sendByPartition(producer: ProducerLike, all: KafkaMessageOut[]): Promise<void> {
+    const messages = this.taken.unsent(all);
+    if (messages.length > 0) {
+      const groups = groupByPartition(this.topic, messages, await this.partitionCount());
+      if (groups.length === 1) {
+        await producer.send({ topic: this.topic, acks: -1, messages });
+      } else {
+        const results = await Promise.allSettled(
+          groups.map((g) => producer.send({ topic: this.topic, acks: -1, messages: g })),
+        );
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) {
+          results.forEach((r, i) => {
+            if (r.status === 'fulfilled') this.taken.remember(groups[i] as KafkaMessageOut[]);
+          });
+          throw failed.reason;
+        }
+      }
+    }
+    this.taken.forget(all);
+  }
+
+  private async partitionCount(): Promise<number | null> {
+    if (this.partitions !== null) return this.partitions;
+    try {
+      const admin = await this.connectedAdmin();
+      if (!admin.fetchTopicMetadata) return null;
+      const meta = await admin.fetchTopicMetadata({ topics: [this.topic] });
+      const n = meta.topics.find((t) => t.name === this.topic)?.partitions.length;
+      this.partitions = n !== undefined && n > 0 ? n : null;
+    } catch (err) {
+      this.logger.debug({ err }, 'partition count unavailable: sending the batch as one request');
+      await this.dropAdmin();
+    }
+    return this.partitions;
   }
 
   private checkSizes(messages: readonly KafkaMessageOut[]): void {

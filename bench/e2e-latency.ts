@@ -1,0 +1,294 @@
+/**
+ * Benchmark of the real path: the simulator (in this process) trading at about 2 000 signals/s,
+ * the service as it runs (`ingest run`, a child process) against it as a custom Hyperliquid
+ * network, publishing to real Kafka (and Redis for cursors) from the test harness. Run once at
+ * the schema defaults (latency-first) and once with the old windows (fan-in 250 ms, settle
+ * 1 000 ms), side by side. Reported, p50 / p99 / p99.9:
+ *  - receipt -> derived and receipt -> Kafka ack: the service's `ingest_signal_stage_seconds`
+ *    histogram (monotonic clock), scraped from its /metrics after the run; quantiles are
+ *    interpolated inside the bucket (bounds 50 µs .. 30 s), as histogram_quantile does;
+ *  - simulator send -> Kafka: a consumer here reads the topic; block time (the simulator stamps
+ *    a block with its clock and sends its frames in the same tick) to the consumer's receipt.
+ *    The consumer's fetch adds to it, so it bounds simulator send -> Kafka ack from above.
+ * Needs TEST_KAFKA_BROKERS and TEST_REDIS_URL (`npm run bench` starts services when unset).
+ * Run alone: `npx tsx bench/e2e-latency.ts`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
+import { startSimulator } from '../src/sim/index.js';
+import { startCli } from '../test/e2e/cli-process.js';
+import type { CliRun } from '../test/e2e/cli-process.js';
+
+export interface Quantiles {
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly n: number;
+}
+
+export interface E2eLatencyRun {
+  readonly label: string;
+  readonly signalsPerSec: number;
+  readonly signals: number;
+  /** ms */
+  readonly receiptToDerived: Quantiles;
+  readonly receiptToAck: Quantiles;
+  readonly simSendToKafka: Quantiles;
+  /** Every stage of ingest_signal_stage_seconds, for where the time goes. */
+  readonly stages: Readonly<Record<string, Quantiles>>;
+}
+
+export interface E2eLatencyResult {
+  readonly runs: E2eLatencyRun[];
+}
+
+export interface E2eLatencyOptions {
+  readonly brokers: readonly string[];
+  readonly redisUrl: string;
+  /** Trading time per run (s). */
+  readonly seconds?: number;
+  readonly accounts?: number;
+  readonly tickMs?: number;
+  readonly eventsPerBlock?: number;
+}
+
+const MODES = [
+  { label: 'latency-first (schema defaults)', windows: false },
+  { label: 'old windows (reorder 250 ms, settle 1 000 ms)', windows: true },
+] as const;
+
+const STAGE = 'ingest_signal_stage_seconds';
+
+/** Cumulative buckets of one stage from a Prometheus text exposition. */
+function buckets(text: string, stage: string): { le: number; count: number }[] {
+  const out: { le: number; count: number }[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${STAGE}_bucket{`) || !line.includes(`stage="${stage}"`)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    const v = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (le !== undefined) out.push({ le: le === '+Inf' ? Infinity : Number(le), count: v });
+  }
+  return out.sort((a, b) => a.le - b.le);
+}
+
+/** histogram_quantile: linear inside the bucket the rank falls in; ms. */
+function histogramQuantile(b: readonly { le: number; count: number }[], q: number): number {
+  const total = b[b.length - 1]?.count ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const { le, count } of b) {
+    if (count >= rank) {
+      if (le === Infinity) return prevLe * 1000;
+      const inBucket = count - prevCount;
+      const frac = inBucket === 0 ? 1 : (rank - prevCount) / inBucket;
+      return (prevLe + (le - prevLe) * frac) * 1000;
+    }
+    prevLe = le;
+    prevCount = count;
+  }
+  return prevLe * 1000;
+}
+
+function fromHistogram(text: string, stage: string): Quantiles {
+  const b = buckets(text, stage);
+  return {
+    p50: histogramQuantile(b, 0.5),
+    p99: histogramQuantile(b, 0.99),
+    p999: histogramQuantile(b, 0.999),
+    n: b[b.length - 1]?.count ?? 0,
+  };
+}
+
+function fromSamples(xs: number[]): Quantiles {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number): number =>
+    s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), n: s.length };
+}
+
+async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function runMode(
+  o: E2eLatencyOptions,
+  mode: (typeof MODES)[number],
+  n: number,
+): Promise<E2eLatencyRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-latency-'));
+  const sim = await startSimulator({
+    seed: 1000 + n,
+    accounts: o.accounts ?? 10,
+    tickMs: o.tickMs ?? 20,
+    eventsPerBlock: o.eventsPerBlock ?? 80,
+    paused: true,
+  });
+  const topic = `bench_e2e_latency_${process.pid}_${Date.now()}_${n}`;
+  writeFileSync(
+    join(dir, 'influencers.yaml'),
+    sim.accounts.map((a, i) => `- id: inf-${i}\n  address: '${a}'\n`).join(''),
+  );
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    [
+      'positions:',
+      '  marketClasses: [perp, hip3, spot, outcome]',
+      ...(mode.windows ? ['  settleWindowMs: 1000', 'fanin:', '  reorderWindowMs: 250'] : []),
+      '',
+    ].join('\n'),
+  );
+  const kafka = new Kafka({ clientId: 'bench-e2e', brokers: [...o.brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: `${topic}_g`, allowAutoTopicCreation: false });
+  const lat: number[] = [];
+  let run: CliRun | null = null;
+  try {
+    run = startCli(['run', '--config', join(dir, 'config.yaml')], {
+      INGEST_SOURCE: 'hyperliquid',
+      INGEST_HL_NETWORK: 'custom',
+      INGEST_HL_WS_URL: sim.wsUrl,
+      INGEST_HL_INFO_URL: sim.infoUrl,
+      INGEST_INFLUENCERS_SOURCE: 'file',
+      INGEST_INFLUENCERS_FILE: join(dir, 'influencers.yaml'),
+      INGEST_REDIS_URL: o.redisUrl,
+      INGEST_REDIS_KEY_PREFIX: `${topic}:`,
+      INGEST_KAFKA_BROKERS: o.brokers.join(','),
+      INGEST_KAFKA_TOPIC: topic,
+      INGEST_KAFKA_DLQ_TOPIC: `${topic}_dlq`,
+      INGEST_KAFKA_CREATE_TOPICS: 'true',
+      INGEST_SPOOL_DIR: join(dir, 'spool'),
+      INGEST_LOCAL_DIR: join(dir, 'out'),
+      INGEST_HTTP_PORT: '0',
+      INGEST_LOG_LEVEL: 'info',
+    });
+    const r = run;
+    await until(
+      () => r.stdout().includes('"msg":"ingest started"') || r.child.exitCode !== null,
+      60_000,
+      'ingest run started',
+    );
+    if (r.child.exitCode !== null) throw new Error(`ingest run exited: ${r.stderr().slice(-2000)}`);
+    const http = /"http":"(http:[^"]+)"/.exec(r.stdout())?.[1];
+    if (!http) throw new Error('no http url in the start-up log');
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }: { message: KafkaMessage }) => {
+        const at = Date.now();
+        const s = JSON.parse(message.value?.toString() ?? '{}') as { timestamp?: number; action?: string };
+        if (typeof s.timestamp === 'number' && s.action !== 'RECONCILE') lat.push(at - s.timestamp);
+        return Promise.resolve();
+      },
+    });
+    sim.resume();
+    const t0 = Date.now();
+    await new Promise((res) => setTimeout(res, (o.seconds ?? 10) * 1000));
+    sim.pause();
+    const tradingSec = (Date.now() - t0) / 1000;
+    await until(() => lat.length > 0, 30_000, 'signals on the topic');
+    // Let the tail drain: stop when nothing new arrived for 1.5 s.
+    let last = -1;
+    while (last !== lat.length) {
+      last = lat.length;
+      await new Promise((res) => setTimeout(res, 1500));
+    }
+    const metrics = await (await fetch(`${http}/metrics`)).text();
+    if (process.env['BENCH_E2E_DEBUG']) {
+      const warns = new Map<string, number>();
+      for (const line of r.stdout().split('\n')) {
+        if (!/"level":(40|50|60)/.test(line) && !/"level":"(warn|error|fatal)"/.test(line)) continue;
+        const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
+        warns.set(msg, (warns.get(msg) ?? 0) + 1);
+      }
+      console.log(`[${mode.label}] warnings:`, Object.fromEntries(warns));
+      console.log(
+        metrics
+          .split('\n')
+          .filter((l) =>
+            /^ingest_(spool_records|sink_queue_depth|sink_publish_duration_seconds_(sum|count))/.test(l),
+          )
+          .join('\n'),
+      );
+    }
+    return {
+      label: mode.label,
+      signals: lat.length,
+      signalsPerSec: lat.length / tradingSec,
+      receiptToDerived: fromHistogram(metrics, 'receipt_to_derived'),
+      receiptToAck: fromHistogram(metrics, 'receipt_to_ack'),
+      simSendToKafka: fromSamples(lat),
+      stages: Object.fromEntries(
+        ['receipt_to_fanin', 'fanin_to_derived', 'derived_to_enqueue', 'enqueue_to_ack'].map((st) => [
+          st,
+          fromHistogram(metrics, st),
+        ]),
+      ),
+    };
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    if (run && run.child.exitCode === null) {
+      run.child.kill('SIGTERM');
+      await Promise.race([run.exited, new Promise((res) => setTimeout(res, 20_000))]);
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runE2eLatency(o: E2eLatencyOptions): Promise<E2eLatencyResult> {
+  const runs: E2eLatencyRun[] = [];
+  for (const [i, mode] of MODES.entries()) runs.push(await runMode(o, mode, i));
+  return { runs };
+}
+
+const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 0) : '-');
+export const fmt = (q: Quantiles): string => `p50 ${f(q.p50)} / p99 ${f(q.p99)} / p99.9 ${f(q.p999)} ms`;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const brokers = process.env['TEST_KAFKA_BROKERS']?.split(',').filter(Boolean) ?? [];
+  const redisUrl = process.env['TEST_REDIS_URL'] ?? '';
+  if (brokers.length === 0 || redisUrl === '') {
+    console.error('set TEST_KAFKA_BROKERS and TEST_REDIS_URL (eval "$(npm run -s services -- env)")');
+    process.exit(2);
+  }
+  // BENCH_E2E_TICK_MS / _EVENTS / _SECONDS scale the load (a shared, busy box cannot carry 2 000/s).
+  const num = (name: string): number | undefined =>
+    process.env[name] === undefined ? undefined : Number(process.env[name]);
+  const tickMs = num('BENCH_E2E_TICK_MS');
+  const eventsPerBlock = num('BENCH_E2E_EVENTS');
+  const seconds = num('BENCH_E2E_SECONDS');
+  const r = await runE2eLatency({
+    brokers,
+    redisUrl,
+    ...(tickMs === undefined ? {} : { tickMs }),
+    ...(eventsPerBlock === undefined ? {} : { eventsPerBlock }),
+    ...(seconds === undefined ? {} : { seconds }),
+  });
+  for (const x of r.runs) {
+    console.log(`${x.label}: ${x.signals} signals, ${x.signalsPerSec.toFixed(0)} signals/s`);
+    console.log(`  receipt -> derived   ${fmt(x.receiptToDerived)} (n=${x.receiptToDerived.n})`);
+    console.log(`  receipt -> Kafka ack ${fmt(x.receiptToAck)} (n=${x.receiptToAck.n})`);
+    console.log(
+      `  sim send -> Kafka    ${fmt(x.simSendToKafka)} (consumer receipt, n=${x.simSendToKafka.n})`,
+    );
+    for (const [st, q] of Object.entries(x.stages)) console.log(`    ${st.padEnd(20)} ${fmt(q)}`);
+  }
+  process.exit(0);
+}

@@ -1,0 +1,105 @@
+/**
+ * Per-stage latency of signals on a monotonic clock (performance.now(), sub-millisecond):
+ * frame receipt (the listener hands the parsed frame's fills to the pipeline, in the frame's
+ * tick) -> fan-in out (the fill's block left the fan-in) -> signal derived -> sink enqueue ->
+ * sink ack. A signal's receipt is its earliest fill's, its fan-in out its last fill's. The
+ * composition root feeds the points; acknowledged signals come back as SignalStageTimes for
+ * the `ingest_signal_stage_seconds` histogram. Fills and signals that never reach an ack
+ * (net-zero blocks, filtered markets, dead letters) are dropped or evicted oldest first.
+ */
+import { performance } from 'node:perf_hooks';
+import type { FillEvent } from '../core/index.js';
+import type { SignalStageTimes } from '../obs/index.js';
+import type { Signal } from '../positions/index.js';
+
+/** Bound on fills and on signals waiting for their next point. */
+const MAX_TRACKED = 200_000;
+
+interface Open {
+  readonly receipt: number;
+  readonly faninOut: number;
+  readonly derived: number;
+  enqueued: number;
+}
+
+function bounded<V>(m: Map<string, V>): void {
+  if (m.size < MAX_TRACKED) return;
+  const oldest = m.keys().next();
+  if (!oldest.done) m.delete(oldest.value);
+}
+
+export class SignalStages {
+  private readonly receipt = new Map<string, number>();
+  private readonly faninOut = new Map<string, number>();
+  private readonly open = new Map<string, Open>();
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /** Fills handed over by a listener (the first copy counts). */
+  received(fills: readonly FillEvent[]): void {
+    const t = this.now();
+    for (const f of fills) {
+      if (this.receipt.has(f.eventId)) continue;
+      bounded(this.receipt);
+      this.receipt.set(f.eventId, t);
+    }
+  }
+
+  /** A block left the fan-in. */
+  leftFanIn(fills: readonly FillEvent[]): void {
+    const t = this.now();
+    for (const f of fills) {
+      bounded(this.faninOut);
+      this.faninOut.set(f.eventId, t);
+    }
+  }
+
+  /** The engine derived a signal. */
+  derived(signal: Signal): void {
+    const t = this.now();
+    let receipt = Infinity;
+    let out = -Infinity;
+    for (const id of signal.sourceEventIds) {
+      const r = this.receipt.get(id);
+      if (r !== undefined && r < receipt) receipt = r;
+      const o = this.faninOut.get(id);
+      if (o !== undefined && o > out) out = o;
+      this.receipt.delete(id);
+      this.faninOut.delete(id);
+    }
+    // A RECONCILE or a backfilled signal may have no receipt of its own: not a pipeline latency.
+    if (receipt === Infinity || out === -Infinity) return;
+    bounded(this.open);
+    this.open.set(signal.signalId, { receipt, faninOut: out, derived: t, enqueued: NaN });
+  }
+
+  enqueued(signalId: string): void {
+    const o = this.open.get(signalId);
+    if (o) o.enqueued = this.now();
+  }
+
+  /** The sink acknowledged these signals: their complete stage times. */
+  acknowledged(signalIds: readonly string[]): SignalStageTimes[] {
+    const t = this.now();
+    const out: SignalStageTimes[] = [];
+    for (const id of signalIds) {
+      const o = this.open.get(id);
+      if (!o) continue;
+      this.open.delete(id);
+      if (Number.isNaN(o.enqueued)) continue;
+      out.push({
+        receipt: o.receipt,
+        faninOut: o.faninOut,
+        derived: o.derived,
+        enqueued: o.enqueued,
+        acked: t,
+      });
+    }
+    return out;
+  }
+
+  /** The signal will never be acknowledged (filtered, shed, dead-lettered). */
+  dropped(signalId: string): void {
+    this.open.delete(signalId);
+  }
+}
