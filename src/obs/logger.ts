@@ -1,5 +1,6 @@
 /**
- * The process logger: pino, JSON lines on stdout, with secrets redacted by path.
+ * The process logger: pino, JSON lines on stderr, with secrets redacted by path. stderr, always:
+ * stdout is for command output (signal lines, `config check`), so the two never mix.
  * There is no pretty mode: pino-pretty is not a dependency, and log shippers want JSON.
  *
  * Conventions (every component follows them; see src/obs/README.md):
@@ -50,7 +51,7 @@ export interface CreateLoggerOptions {
   readonly base?: Readonly<Record<string, unknown>>;
   /** Extra paths to redact on top of REDACT_PATHS. */
   readonly redact?: readonly string[];
-  /** Where lines go; default stdout (synchronous, so a crash does not lose the last lines). */
+  /** Where lines go; default stderr (synchronous, so a crash does not lose the last lines). */
   readonly destination?: DestinationStream;
   /**
    * Config `log.pretty`. pino-pretty is not a dependency, so this only logs a warning and the
@@ -70,7 +71,7 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
       // Level as a word, not pino's number: what log queries and humans expect.
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ sync: true }),
+    options.destination ?? pino.destination({ fd: 2, sync: true }),
   );
   if (options.pretty === true) {
     logger.warn('log.pretty is set but pino-pretty is not installed; logging JSON lines');
