@@ -5,17 +5,18 @@
 // deleted everything drains, in order, without a restart. (The same faults are injected
 // through the file-system port in whole-lines.test.ts, for machines where mounting is not allowed.)
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/core/index.js';
+import { silentLogger, systemClock } from '../../src/core/index.js';
 import type { RawEvent } from '../../src/core/index.js';
 import { StatusReporter } from '../../src/app/status.js';
 import type { SinkSet } from '../../src/app/sinks.js';
 import { DurableQueue } from '../../src/sinks/durable-queue.js';
 import type { DurableQueueEvents } from '../../src/sinks/durable-queue.js';
 import { LocalRawEventStore } from '../../src/sinks/local/local-sinks.js';
+import { Spool } from '../../src/sinks/spool/spool.js';
 import { FAST_POLICY } from './fakes.js';
 
 const DISK_BYTES = 1024 * 1024;
@@ -39,7 +40,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    sh('umount', [mnt]);
+    // Lazy: a failed test may still hold files open there; detach anyway.
+    sh('umount', ['-l', mnt]);
   } finally {
     await rm(mnt, { recursive: true, force: true });
   }
@@ -94,7 +96,6 @@ async function fillDisk(path: string): Promise<number> {
 describe('disk full', () => {
   it('reports not ready, tears no line, and drains the spool once there is room, without a restart', async () => {
     const store = new LocalRawEventStore({ path: join(mnt, 'local', 'raw.ndjson') });
-    let sinkDown = true;
     const q = await DurableQueue.open<RawEvent>({
       name: 'raw-events',
       deliver: async (batch) => {
@@ -119,18 +120,28 @@ describe('disk full', () => {
     });
     const sinksCheck = async () => (await reporter.readiness()).checks.find((c) => c.name === 'sinks');
 
+    // 0. Normal operation: 100 records reach the sink's file.
+    let sinkDown = false;
+    for (let n = 0; n < 100; n++) await q.enqueue(event(n));
+    await q.flush(30_000);
+
     // 1. A sink outage: 300 records go to the spool on the small disk.
+    sinkDown = true;
     const spilled300 = next(q, 'spilled', () => q.stats().spoolRecords >= 300);
-    for (let n = 0; n < 300; n++) await q.enqueue(event(n));
+    for (let n = 100; n < 400; n++) await q.enqueue(event(n));
     await spilled300;
     expect(await sinksCheck()).toMatchObject({ ok: true, detail: expect.stringContaining('spooling') });
 
-    // 2. The disk fills up; 200 more records can be spooled no more; the sink returns but its
-    //    file is on the same full disk.
+    // 2. The disk fills up, all but 8 KiB: less than one batch, so the next appends are cut
+    //    short by the kernel and then refused (a torn write, for real). 200 more records cannot
+    //    be spooled; the sink returns, but its file is on the same full disk.
+    const gap = join(mnt, 'gap');
+    await writeFile(gap, Buffer.alloc(8192));
     const filler = join(mnt, 'filler');
     const fillerBytes = await fillDisk(filler);
+    await rm(gap);
     const spoolFails = next(q, 'spoolError');
-    for (let n = 300; n < 500; n++) await q.enqueue(event(n));
+    for (let n = 400; n < 600; n++) await q.enqueue(event(n));
     await spoolFails;
     sinkDown = false;
     await next(q, 'deliveryFailed', (e) => /ENOSPC/.test(String((e.error as Error).message)));
@@ -143,10 +154,13 @@ describe('disk full', () => {
     expect(check?.detail).toMatch(/local-raw: cannot deliver/);
 
     // No torn or glued line: every line in the sink file is one whole record.
-    const during = (await readFile(join(mnt, 'local', 'raw.ndjson'), 'utf8').catch(() => ''))
-      .split('\n')
-      .filter((l) => l !== '');
-    for (const l of during) expect(() => JSON.parse(l) as unknown).not.toThrow();
+    const duringText = await readFile(join(mnt, 'local', 'raw.ndjson'), 'utf8');
+    expect(duringText.endsWith('\n')).toBe(true);
+    const during = duringText.split('\n').filter((l) => l !== '');
+    // Whole records only, in order: the 100 from before, plus any batch that fit in the gap.
+    const nOf = (l: string): number => (JSON.parse(JSON.parse(l).payload as string) as { n: number }).n;
+    expect(during.map(nOf)).toEqual(Array.from({ length: during.length }, (_, i) => i));
+    expect(during.length).toBeGreaterThanOrEqual(100);
 
     // 3. Room again: the spool drains by itself, in order, and /ready says so.
     const freedAt = performance.now();
@@ -156,20 +170,22 @@ describe('disk full', () => {
     const lines = (await readFile(join(mnt, 'local', 'raw.ndjson'), 'utf8'))
       .split('\n')
       .filter((l) => l !== '');
-    const ns = lines.map((l) => (JSON.parse(JSON.parse(l).payload as string) as { n: number }).n);
-    expect(ns).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    const ns = lines.map(nOf);
+    expect(ns).toEqual(Array.from({ length: 600 }, (_, i) => i));
     expect(q.health()).toMatchObject({ canDeliver: true, canSpool: true });
     expect(await sinksCheck()).toMatchObject({ ok: true });
     const stats = q.stats();
     console.log(
       `disk-full figures: tmpfs ${DISK_BYTES} B, filler ${fillerBytes} B, lines during outage ${during.length}, ` +
-        `failed deliveries ${stats.failures}, spooled ${stats.spilled}, drained 500 records in ${drainMs.toFixed(0)} ms after the filler was deleted`,
+        `failed deliveries ${stats.failures}, spooled ${stats.spilled}, drained 500 waiting records in ${drainMs.toFixed(0)} ms after the filler was deleted`,
     );
     await q.close(1000);
     await store.close();
   });
 
   it('a remote sink takes records while the spool disk is full: delivery resumes once the cursor can be saved', async () => {
+    // A failed test before this one may have left its filler behind.
+    await rm(join(mnt, 'filler'), { force: true });
     const received: number[] = [];
     let sinkDown = true;
     const q = await DurableQueue.open<RawEvent>({
@@ -208,5 +224,24 @@ describe('disk full', () => {
         `(${received.length - 300} re-sent), drained in ${drainMs.toFixed(0)} ms after the filler was deleted`,
     );
     await q.close(1000);
+  });
+
+  it('a spool directory on a read-only file system is named as such, not as ENOENT', async () => {
+    const ro = join(mnt, 'ro');
+    await mkdir(ro);
+    sh('mount', ['-t', 'tmpfs', '-o', 'size=65536,ro', 'tmpfs', ro]);
+    try {
+      for (const dir of [join(ro, 'spool', 'signals'), ro]) {
+        const err = await Spool.open({ dir, logger: silentLogger }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err, dir).toMatchObject({ code: 'SPOOL_DIR_UNUSABLE' });
+        expect((err as Error).message).toContain(`${ro} is on a read-only file system`);
+        expect((err as Error).message).not.toMatch(/ENOENT/);
+      }
+    } finally {
+      sh('umount', [ro]);
+    }
   });
 });
