@@ -13,6 +13,7 @@
  */
 import { pino } from 'pino';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { redactUrlsIn } from '../core/index.js';
 import type { LogLevel } from './ports.js';
 
 /**
@@ -42,6 +43,17 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
 
 export const REDACTED = '[REDACTED]';
 
+/** Top-level string fields holding a URL, with credentials masked (core's redactUrlsIn). */
+function maskUrlFields(obj: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(obj)) {
+    if (typeof v !== 'string' || !v.includes('://')) continue;
+    const masked = redactUrlsIn(v);
+    if (masked !== v) (out ??= { ...obj })[k] = masked;
+  }
+  return out ?? obj;
+}
+
 export interface CreateLoggerOptions {
   /** Initial level; default `info`. */
   readonly level?: LogLevel;
@@ -68,8 +80,12 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
       base: { pid: process.pid, ...options.base },
       redact: { paths: [...REDACT_PATHS, ...(options.redact ?? [])], censor: REDACTED },
       timestamp: pino.stdTimeFunctions.isoTime,
-      // Level as a word, not pino's number: what log queries and humans expect.
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        // Level as a word, not pino's number: what log queries and humans expect.
+        level: (label) => ({ level: label }),
+        // A URL in a field (wsUrl, proxyUrl, a sink description) never carries its credentials.
+        log: maskUrlFields,
+      },
     },
     options.destination ?? pino.destination({ fd: 2, sync: true }),
   );

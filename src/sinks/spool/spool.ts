@@ -7,7 +7,7 @@
  * consumers dedupe on record ids). A new process always appends to a fresh segment, so a
  * torn tail left by a crash is never glued onto new data; it is skipped and counted.
  */
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SinkError, errorMessage } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
