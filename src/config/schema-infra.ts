@@ -196,7 +196,7 @@ export const HttpConfig = z
       .min(1)
       .default('127.0.0.1')
       .describe(
-        'Interface for /metrics, /health and /status. Loopback by default; containers set 0.0.0.0 so probes and Prometheus reach it.',
+        'Interface for /metrics, /health and /status; containers set 0.0.0.0 so probes and scrapers reach it.',
       ),
     port: int().min(0).max(65535).default(9464).describe('Port for /metrics, /health and /status; 0 = any.'),
     token: z
@@ -204,7 +204,7 @@ export const HttpConfig = z
       .min(16, 'expected at least 16 characters')
       .optional()
       .describe(
-        'Bearer token for /status.json and /log-level: secret, only from INGEST_HTTP_TOKEN or INGEST_HTTP_TOKEN_FILE. Absent = those endpoints answer loopback clients only.',
+        'Bearer token for /status.json and /log-level; secret, only from INGEST_HTTP_TOKEN[_FILE]. Unset: loopback clients only.',
       ),
   })
   .strict();
