@@ -161,7 +161,12 @@ export class DurableQueue<T> {
    */
   health(): QueueHealth {
     const spoolFull = this.spool !== null && this.spool.bytes >= this.o.maxSpoolBytes;
-    const canDeliver = this.deliveryError === null && this.pumpError === null;
+    // In spill mode buffered records reach the sink only through the spool: a spool that cannot
+    // be written holds them back even while the sink itself is fine.
+    const canDeliver =
+      this.deliveryError === null &&
+      this.pumpError === null &&
+      !(this.mode === 'spill' && this.writerError !== null && this.buf.length > 0);
     const spoolProblem =
       this.spool === null
         ? 'no spool'
