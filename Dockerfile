@@ -20,6 +20,7 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     INGEST_HTTP_PORT=9464 \
+    INGEST_HTTP_HOST=0.0.0.0 \
     INGEST_SPOOL_DIR=/var/lib/ingest/spool \
     INGEST_LOCAL_DIR=/var/lib/ingest/local
 WORKDIR /app

@@ -109,6 +109,7 @@ export class App {
     this.server = new ObsServer({
       host: config.http.host,
       port: config.http.port,
+      ...(config.http.token === undefined ? {} : { token: config.http.token }),
       metrics: this.metrics,
       status,
       readiness: status,

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Clock, DeadLetter, Logger, RawEvent } from '../core/index.js';
-import { errorMessage } from '../core/index.js';
+import { errorMessage, redactUrl } from '../core/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import type {
   DeadLetterPublisher,
@@ -123,7 +123,7 @@ export async function buildSinks({
       clock,
       logger,
     });
-    parts.push(`raw events -> clickhouse ${ch.url} db ${ch.database}`);
+    parts.push(`raw events -> clickhouse ${redactUrl(ch.url)} db ${ch.database}`);
   } else {
     rawSink = new LocalRawEventStore({ path: join(local.dir, 'raw.ndjson') });
     parts.push(`raw events -> ${join(local.dir, 'raw.ndjson')}`);

@@ -77,13 +77,16 @@ export class StatusReporter implements StatusProvider, ReadinessProvider {
       const results = await Promise.all(
         sinks.probes.map(async (p, i) => {
           const reachable = await p.probe.ping().catch(() => false);
-          const queue = Object.values(queues)[i];
-          const spooling = queue?.stats().mode === 'spill';
-          return { name: p.name, ok: reachable || spooling, reachable, spooling };
+          // Ready means records can leave memory: the sink takes them, or the spool does.
+          const h = Object.values(queues)[i]?.health();
+          const delivering = reachable && (h?.canDeliver ?? true);
+          const spooling = h?.mode === 'spill' && h.canSpool;
+          const why = h?.detail ?? (reachable ? 'not delivering' : 'unreachable and not spooling');
+          return { name: p.name, ok: delivering || spooling, delivering, spooling, why };
         }),
       );
-      const bad = results.filter((r) => !r.ok).map((r) => `${r.name} unreachable and not spooling`);
-      const spooling = results.filter((r) => !r.reachable && r.spooling).map((r) => `${r.name} spooling`);
+      const bad = results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.why}`);
+      const spooling = results.filter((r) => !r.delivering && r.spooling).map((r) => `${r.name} spooling`);
       checks.push({
         name: 'sinks',
         ok: bad.length === 0,

@@ -59,6 +59,7 @@ export const ENV_VARS: readonly EnvVar[] = Object.freeze([
   { name: 'INGEST_SPOOL_DIR', path: 'sinks.spool.dir', kind: 'string' },
   { name: 'INGEST_HTTP_HOST', path: 'http.host', kind: 'string' },
   { name: 'INGEST_HTTP_PORT', path: 'http.port', kind: 'int' },
+  { name: 'INGEST_HTTP_TOKEN', path: 'http.token', kind: 'secret' },
   { name: 'INGEST_LOG_LEVEL', path: 'log.level', kind: 'string' },
   { name: 'INGEST_LOG_PRETTY', path: 'log.pretty', kind: 'bool' },
   { name: 'INGEST_TRACING_EXPORTER', path: 'tracing.exporter', kind: 'string' },

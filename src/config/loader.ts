@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import { ConfigError, errorMessage } from '../core/index.js';
 import { CONFIG_PATH_ENV, applyEnv } from './env.js';
 import type { Env } from './env.js';
-import { rejectSecretsInFile } from './secrets.js';
+import { rejectSecretsInFile, rejectUrlPasswords } from './secrets.js';
 import { ServiceConfig, ServiceConfigInput } from './schema.js';
 
 export interface LoadConfigOptions {
@@ -146,6 +146,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     }
     throw e;
   }
+  rejectUrlPasswords(raw, overrides);
   const config = parseServiceConfig(raw, overrides, file ?? 'embedded default config');
   return { config, file, envOverrides: overrides };
 }

@@ -191,8 +191,21 @@ export type RedisConfig = z.infer<typeof RedisConfig>;
 
 export const HttpConfig = z
   .object({
-    host: z.string().min(1).default('0.0.0.0').describe('Interface for /metrics, /health and /status.'),
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe(
+        'Interface for /metrics, /health and /status; containers set 0.0.0.0 so probes and scrapers reach it.',
+      ),
     port: int().min(0).max(65535).default(9464).describe('Port for /metrics, /health and /status; 0 = any.'),
+    token: z
+      .string()
+      .min(16, 'expected at least 16 characters')
+      .optional()
+      .describe(
+        'Bearer token for /status.json and /log-level; secret, only from INGEST_HTTP_TOKEN[_FILE]. Unset: loopback clients only.',
+      ),
   })
   .strict();
 export type HttpConfig = z.infer<typeof HttpConfig>;

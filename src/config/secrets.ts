@@ -1,8 +1,13 @@
 /**
- * Secrets: which config paths hold them, the check that keeps them out of config files, and
- * maskSecrets for anything printed or logged. URL user-info passwords are masked too.
+ * Secrets: which config paths hold them, the checks that keep them out of config files and out
+ * of URLs, and maskSecrets for anything printed or logged (URL credentials are masked by the
+ * one helper, core's redactUrl).
+ *
+ * A password inside the Redis or ClickHouse URL is refused, from the file and from the
+ * environment alike: it would be printed wherever the URL is, and it would silently override
+ * the password variable. The error names the variable to use instead.
  */
-import { ConfigError } from '../core/index.js';
+import { ConfigError, redactUrl, urlHasPassword } from '../core/index.js';
 import { ENV_VARS } from './env.js';
 
 export const MASK = '***';
@@ -12,8 +17,12 @@ export const SECRET_PATHS: readonly string[] = Object.freeze(
   ENV_VARS.filter((v) => v.kind === 'secret').map((v) => v.path),
 );
 
-/** URL fields whose user-info password would be a secret in a file. */
+/** URL fields that have a password variable of their own, so a password in the URL is refused. */
 const URL_PATHS = ['redis.url', 'sinks.clickhouse.url'];
+const PASSWORD_VAR: Readonly<Record<string, string>> = {
+  'redis.url': 'INGEST_REDIS_PASSWORD',
+  'sinks.clickhouse.url': 'INGEST_CLICKHOUSE_PASSWORD',
+};
 
 function getPath(obj: unknown, path: string): unknown {
   let node: unknown = obj;
@@ -22,15 +31,6 @@ function getPath(obj: unknown, path: string): unknown {
     node = (node as Record<string, unknown>)[k];
   }
   return node;
-}
-
-function urlHasPassword(v: unknown): boolean {
-  if (typeof v !== 'string') return false;
-  try {
-    return new URL(v).password !== '';
-  } catch {
-    return false;
-  }
 }
 
 /** Throws a ConfigError listing every secret found in a config file's raw content. */
@@ -44,7 +44,8 @@ export function rejectSecretsInFile(raw: unknown, file: string): void {
   }
   for (const p of URL_PATHS) {
     if (urlHasPassword(getPath(raw, p))) {
-      problems.push(`${p}: the URL contains a password; put it in the environment instead`);
+      const v = PASSWORD_VAR[p] ?? '';
+      problems.push(`${p}: the URL contains a password; put it in ${v} or ${v}_FILE instead`);
     }
   }
   if (problems.length > 0) {
@@ -52,20 +53,28 @@ export function rejectSecretsInFile(raw: unknown, file: string): void {
   }
 }
 
-function maskUrl(v: string): string {
-  try {
-    const u = new URL(v);
-    if (u.password === '') return v;
-    u.password = MASK;
-    return u.toString();
-  } catch {
-    return v;
+/**
+ * Throws a ConfigError when an environment variable put a password into a Redis or ClickHouse
+ * URL. The message names the variable and never echoes the URL.
+ */
+export function rejectUrlPasswords(raw: unknown, overrides: ReadonlyMap<string, string>): void {
+  const problems: string[] = [];
+  for (const p of URL_PATHS) {
+    if (!urlHasPassword(getPath(raw, p))) continue;
+    const from = overrides.get(p) ?? p;
+    const v = PASSWORD_VAR[p] ?? '';
+    problems.push(
+      `${from}: the URL contains a password; remove it and set ${v} or ${v}_FILE (a password in the URL is refused so it cannot leak into logs or override ${v})`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new ConfigError('CONFIG_INVALID', problems.join('; '), { context: { problems } });
   }
 }
 
 function maskNode(node: unknown, path: string): unknown {
   if (SECRET_PATHS.includes(path)) return node === undefined ? undefined : MASK;
-  if (typeof node === 'string') return /^[a-z][a-z0-9+.-]*:\/\//i.test(node) ? maskUrl(node) : node;
+  if (typeof node === 'string') return /^[a-z][a-z0-9+.-]*:\/\//i.test(node) ? redactUrl(node) : node;
   if (Array.isArray(node)) return node.map((x, i) => maskNode(x, `${path}.${i}`));
   if (typeof node === 'object' && node !== null) {
     const out: Record<string, unknown> = {};

@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   SINK_FATAL_PRODUCER: 'The Kafka producer hit a non-retriable idempotence error and must be recreated.',
   SINK_RECORD_REJECTED: 'A sink refuses a record for good (too large, malformed): it is dead-lettered.',
   SPOOL_CORRUPT: 'A spool file on disk has a damaged record.',
+  SPOOL_LOCKED: 'The spool directory is held by another live instance of the service.',
+  SPOOL_DIR_UNUSABLE: 'The spool directory cannot be created or written (permissions, read-only).',
   REDIS_UNAVAILABLE: 'Redis is unreachable.',
   CLI_USAGE: 'The command line was not understood.',
   CONFLICT: 'A change clashes with stored data: a duplicate id or address, or a concurrent edit.',

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import { IngestError, errorMessage } from '../core/index.js';
+import { IngestError, errorMessage, redactUrl } from '../core/index.js';
 import { RECORD_FIELD, influencerKeys } from './keys.js';
 import type { ChangeNotice, InfluencerKeys } from './keys.js';
 import { checkRecords } from './source.js';
@@ -66,7 +66,7 @@ const lastErrors = new WeakMap<Redis, unknown>();
 
 export function redisUnavailable(e: unknown, url: string, client?: Redis): IngestError {
   if (e instanceof IngestError) return e;
-  const safeUrl = url.replace(/\/\/[^@/]*@/, '//***@');
+  const safeUrl = redactUrl(url);
   const socket = client === undefined ? undefined : lastErrors.get(client);
   const why = socket === undefined ? errorMessage(e) : `${errorMessage(socket)} (${errorMessage(e)})`;
   return new IngestError('REDIS_UNAVAILABLE', `Redis at ${safeUrl} is unreachable: ${why}`, {

@@ -12,7 +12,7 @@ import { request as httpsRequest } from 'node:https';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { SocksProxyAgent } from 'socks-proxy-agent';
 import type { Clock, Logger, RetryPolicy } from '../core/index.js';
-import { ConfigError } from '../core/index.js';
+import { ConfigError, redactUrl } from '../core/index.js';
 import type { EgressLimits, FetchLike, SocketOptions } from '../protocol/index.js';
 import { EgressBudget, InfoClient, InfoWeightBudget } from '../protocol/index.js';
 
@@ -41,9 +41,13 @@ export function proxyAgent(proxyUrl: string): Agent {
   try {
     u = new URL(proxyUrl);
   } catch (cause) {
-    throw new ConfigError('CONFIG_INVALID', `egress proxyUrl ${JSON.stringify(proxyUrl)} is not a URL`, {
-      cause,
-    });
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `egress proxyUrl ${JSON.stringify(redactUrl(proxyUrl))} is not a URL`,
+      {
+        cause,
+      },
+    );
   }
   if (u.protocol === 'http:' || u.protocol === 'https:') return new HttpsProxyAgent(u);
   if (u.protocol.startsWith('socks')) return new SocksProxyAgent(u);

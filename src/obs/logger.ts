@@ -1,5 +1,6 @@
 /**
- * The process logger: pino, JSON lines on stdout, with secrets redacted by path.
+ * The process logger: pino, JSON lines on stderr, with secrets redacted by path. stderr, always:
+ * stdout is for command output (signal lines, `config check`), so the two never mix.
  * There is no pretty mode: pino-pretty is not a dependency, and log shippers want JSON.
  *
  * Conventions (every component follows them; see src/obs/README.md):
@@ -12,6 +13,7 @@
  */
 import { pino } from 'pino';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { redactUrlsIn } from '../core/index.js';
 import type { LogLevel } from './ports.js';
 
 /**
@@ -41,6 +43,17 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
 
 export const REDACTED = '[REDACTED]';
 
+/** Top-level string fields holding a URL, with credentials masked (core's redactUrlsIn). */
+function maskUrlFields(obj: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(obj)) {
+    if (typeof v !== 'string' || !v.includes('://')) continue;
+    const masked = redactUrlsIn(v);
+    if (masked !== v) (out ??= { ...obj })[k] = masked;
+  }
+  return out ?? obj;
+}
+
 export interface CreateLoggerOptions {
   /** Initial level; default `info`. */
   readonly level?: LogLevel;
@@ -50,7 +63,7 @@ export interface CreateLoggerOptions {
   readonly base?: Readonly<Record<string, unknown>>;
   /** Extra paths to redact on top of REDACT_PATHS. */
   readonly redact?: readonly string[];
-  /** Where lines go; default stdout (synchronous, so a crash does not lose the last lines). */
+  /** Where lines go; default stderr (synchronous, so a crash does not lose the last lines). */
   readonly destination?: DestinationStream;
   /**
    * Config `log.pretty`. pino-pretty is not a dependency, so this only logs a warning and the
@@ -67,10 +80,14 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
       base: { pid: process.pid, ...options.base },
       redact: { paths: [...REDACT_PATHS, ...(options.redact ?? [])], censor: REDACTED },
       timestamp: pino.stdTimeFunctions.isoTime,
-      // Level as a word, not pino's number: what log queries and humans expect.
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        // Level as a word, not pino's number: what log queries and humans expect.
+        level: (label) => ({ level: label }),
+        // A URL in a field (wsUrl, proxyUrl, a sink description) never carries its credentials.
+        log: maskUrlFields,
+      },
     },
-    options.destination ?? pino.destination({ sync: true }),
+    options.destination ?? pino.destination({ fd: 2, sync: true }),
   );
   if (options.pretty === true) {
     logger.warn('log.pretty is set but pino-pretty is not installed; logging JSON lines');

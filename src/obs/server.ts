@@ -4,7 +4,15 @@
  * status page for SREs, and /log-level to change verbosity without a restart. Everything it
  * shows comes through the ports in ports.ts; a provider that throws or hangs turns into a
  * 503/500 with a reason, never into a hung probe.
+ *
+ * Access: /metrics, /health, /ready and the static page stay open for scrapers and probes.
+ * What exposes data or changes state (/status.json, /status as JSON, /log-level) needs
+ * `Authorization: Bearer <token>` when a token is configured, and without one is served to
+ * loopback clients only. Writes must be `application/json` (a cross-site form cannot send
+ * that without a CORS preflight, which this server never grants), and an oversized body gets
+ * a 413 and a closed connection.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,8 +29,13 @@ export interface MetricsSource {
 }
 
 export interface ObsServerOptions {
-  /** Interface to bind; default `0.0.0.0` (probes and Prometheus come from outside the pod). */
+  /** Interface to bind; default `127.0.0.1` (config `http.host`; containers set 0.0.0.0). */
   readonly host?: string;
+  /**
+   * Bearer token for /status.json and /log-level (config `http.token`, a secret). Absent: those
+   * endpoints answer loopback clients only.
+   */
+  readonly token?: string;
   /** Port; default 9464 (the conventional Prometheus exporter port). 0 picks a free one. */
   readonly port?: number;
   readonly metrics: MetricsSource;
@@ -50,10 +63,14 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
 }
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
 export class ObsServer {
   private readonly server: Server;
@@ -71,8 +88,14 @@ export class ObsServer {
       this.handle(req, res).catch((err: unknown) => {
         const status = err instanceof HttpError ? err.status : 500;
         if (status >= 500) this.log.warn({ err, url: req.url }, 'obs endpoint failed');
-        if (!res.headersSent) send(res, status, JSON_TYPE, JSON.stringify({ error: errorMessage(err) }));
-        else res.destroy();
+        if (res.headersSent) return void res.destroy();
+        if (err instanceof HttpError) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+        if (status === 413) {
+          // Do not read the rest of an oversized body: answer, then drop the connection.
+          res.setHeader('Connection', 'close');
+          res.on('finish', () => req.socket.destroy());
+        }
+        send(res, status, JSON_TYPE, JSON.stringify({ error: errorMessage(err) }));
       });
     });
   }
@@ -81,7 +104,7 @@ export class ObsServer {
   start(): Promise<AddressInfo> {
     this.startPromise ??= new Promise<AddressInfo>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port ?? DEFAULT_OBS_PORT, this.options.host ?? '0.0.0.0', () => {
+      this.server.listen(this.options.port ?? DEFAULT_OBS_PORT, this.options.host ?? '127.0.0.1', () => {
         this.server.off('error', reject);
         const addr = this.server.address() as AddressInfo;
         this.log.info({ host: addr.address, port: addr.port }, 'obs http listening');
@@ -124,14 +147,39 @@ export class ObsServer {
         return read ? sendHtml(res) : notAllowed(res, 'GET, HEAD');
       case '/status':
         if (!read) return notAllowed(res, 'GET, HEAD');
-        res.setHeader('Vary', 'Accept');
-        return prefersHtml(req.headers.accept) ? sendHtml(res) : this.status(res);
+        res.setHeader('Vary', 'Accept, Authorization');
+        if (prefersHtml(req.headers.accept)) return sendHtml(res);
+        this.authorize(req);
+        return this.status(res);
       case '/status.json':
-        return read ? this.status(res) : notAllowed(res, 'GET, HEAD');
+        if (!read) return notAllowed(res, 'GET, HEAD');
+        this.authorize(req);
+        return this.status(res);
       case '/log-level':
+        this.authorize(req);
         return this.logLevel(req, res, url);
       default:
         return send(res, 404, JSON_TYPE, JSON.stringify({ error: `no such endpoint: ${url.pathname}` }));
+    }
+  }
+
+  /** Throws 401/403 unless the request may see status data or change settings. */
+  private authorize(req: IncomingMessage): void {
+    const token = this.options.token;
+    if (token === undefined || token === '') {
+      if (LOOPBACK.has(req.socket.remoteAddress ?? '')) return;
+      throw new HttpError(
+        403,
+        'this endpoint answers loopback clients only while no http.token is configured (INGEST_HTTP_TOKEN_FILE)',
+      );
+    }
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    // Compare digests: equal length, constant time, whatever was sent.
+    if (m?.[1] === undefined || !timingSafeEqual(digest(m[1]), digest(token))) {
+      throw new HttpError(401, 'missing or wrong bearer token', {
+        'WWW-Authenticate': 'Bearer realm="hl-ingest-ops"',
+      });
     }
   }
 
@@ -175,6 +223,12 @@ export class ObsServer {
       return send(res, 200, JSON_TYPE, JSON.stringify({ level: control.level }));
     }
     if (method !== 'PUT' && method !== 'POST') return notAllowed(res, 'GET, HEAD, PUT, POST');
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      throw new HttpError(415, 'send Content-Type: application/json with a body like {"level":"debug"}');
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) throw new HttpError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
     const body = await readBody(req);
     let level: unknown = url.searchParams.get('level') ?? undefined;
     if (level === undefined && body.trim() !== '') {
@@ -239,7 +293,8 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        // Keep draining (so the 413 reaches the client) but stop buffering.
+        // Stop buffering; the handler answers 413 and closes the connection.
+        req.pause();
         reject(new HttpError(413, `body larger than ${MAX_BODY_BYTES} bytes`));
         return;
       }

@@ -196,8 +196,16 @@ export const STATUS_PAGE_HTML = `<!doctype html>
     el.textContent = msg + (lastOkAt ? ' \\u2014 showing data from ' + dur(Date.now() - lastOkAt) + ' ago' : '');
   }
   function tick() {
-    fetch('status.json', { cache: 'no-store', headers: { Accept: 'application/json' } })
+    var headers = { Accept: 'application/json' };
+    var token = sessionStorage.getItem('ingest-ops-token');
+    if (token) headers.Authorization = 'Bearer ' + token;
+    fetch('status.json', { cache: 'no-store', headers: headers })
       .then(function (r) {
+        if (r.status === 401) {
+          // The service has an ops token (http.token): ask once, keep it for this tab only.
+          var t = window.prompt('Ops token for this status page (http.token)');
+          if (t) sessionStorage.setItem('ingest-ops-token', t.trim());
+        }
         if (!r.ok) return r.text().then(function (t) { throw new Error('HTTP ' + r.status + ': ' + t); });
         return r.json();
       })

@@ -70,6 +70,17 @@ export interface DurableQueueEvents<T> {
   spoolError: { readonly error: unknown };
 }
 
+/** Whether a queue can move records out of memory; see DurableQueue.health(). */
+export interface QueueHealth {
+  readonly mode: QueueMode;
+  /** The last delivery attempt succeeded (or none failed yet) and the delivery loop runs. */
+  readonly canDeliver: boolean;
+  /** A spool exists, its last write succeeded, and it is below maxSpoolBytes. */
+  readonly canSpool: boolean;
+  /** What is failing, in words (absent when nothing is). */
+  readonly detail?: string;
+}
+
 export interface QueueStats {
   readonly mode: QueueMode;
   /** Records held in memory (buffered, in flight or waiting to be spooled). */

@@ -43,6 +43,7 @@ import type {
   DurableQueueEvents,
   DurableQueueOptions,
   EnqueueOutcome,
+  QueueHealth,
   QueueMode,
   QueueStats,
 } from './durable-queue-options.js';
@@ -53,6 +54,7 @@ export type {
   DurableQueueOptions,
   EnqueueOutcome,
   OverflowPolicy,
+  QueueHealth,
   QueueMode,
   QueueStats,
 } from './durable-queue-options.js';
@@ -82,6 +84,12 @@ export class DurableQueue<T> {
   private closing = false;
   private closed: Promise<CloseReport> | null = null;
   private counters = { delivered: 0, shed: 0, spilled: 0, corrupt: 0, failures: 0, poisoned: 0 };
+  /** Why the last delivery attempt failed; null once one succeeds. */
+  private deliveryError: string | null = null;
+  /** Why the last spool append failed; null once one succeeds. */
+  private writerError: string | null = null;
+  /** Why the last delivery-loop step failed on the spool (read, commit, reset); null once one completes. */
+  private pumpError: string | null = null;
   private readonly o: Required<
     Omit<
       DurableQueueOptions<T>,
@@ -145,6 +153,36 @@ export class DurableQueue<T> {
   /** Records held in memory. */
   get depth(): number {
     return this.buf.length + this.roomWaiters.length;
+  }
+
+  /**
+   * Whether records can leave memory now: delivered to the sink or written to the spool. /ready
+   * reads this, so a full disk under a failing sink shows as not ready instead of a silent stall.
+   */
+  health(): QueueHealth {
+    const spoolFull = this.spool !== null && this.spool.bytes >= this.o.maxSpoolBytes;
+    // In spill mode buffered records reach the sink only through the spool: a spool that cannot
+    // be written holds them back even while the sink itself is fine.
+    const canDeliver =
+      this.deliveryError === null &&
+      this.pumpError === null &&
+      !(this.mode === 'spill' && this.writerError !== null && this.buf.length > 0);
+    const spoolProblem =
+      this.spool === null
+        ? 'no spool'
+        : (this.pumpError ??
+          this.writerError ??
+          (spoolFull ? `spool full (${this.o.maxSpoolBytes} bytes)` : null));
+    const problems = [
+      ...(this.deliveryError === null ? [] : [`cannot deliver: ${this.deliveryError}`]),
+      ...(spoolProblem === null || spoolProblem === 'no spool' ? [] : [`cannot spool: ${spoolProblem}`]),
+    ];
+    return {
+      mode: this.mode,
+      canDeliver,
+      canSpool: spoolProblem === null,
+      ...(problems.length > 0 ? { detail: problems.join('; ') } : {}),
+    };
   }
 
   stats(): QueueStats {
@@ -265,9 +303,7 @@ export class DurableQueue<T> {
       this.events.emit('recovered', rec);
       this.events.emit('mode', { mode: 'spill', reason: 'recovered' });
     }
-    this.pump = this.runPump().catch((err: unknown) => {
-      this.logger.fatal({ err }, 'delivery loop crashed');
-    });
+    this.pump = this.runPump();
   }
 
   private accept(record: T): void {
@@ -292,10 +328,32 @@ export class DurableQueue<T> {
     if (this.isIdle()) this.idle.notify();
   }
 
+  /**
+   * The delivery loop. A step that fails on the spool (a full disk refuses the cursor write, a
+   * segment cannot be read) is retried with backoff rather than ending the loop, so delivery
+   * resumes by itself once the disk has room again.
+   */
   private async runPump(): Promise<void> {
+    let failures = 0;
     while (!this.stop.signal.aborted) {
-      if (this.mode === 'memory') await this.stepMemory();
-      else await this.stepSpill();
+      try {
+        if (this.mode === 'memory') await this.stepMemory();
+        else await this.stepSpill();
+      } catch (error) {
+        if (this.stop.signal.aborted) return;
+        failures++;
+        this.pumpError = errorMessage(error);
+        this.events.emit('spoolError', { error });
+        const delayMs = backoffDelay(this.o.retryPolicy, failures, this.random);
+        this.logger.error({ err: error, attempt: failures, delayMs }, 'spool step failed; retrying');
+        await this.clock.sleep(delayMs, this.stop.signal).catch(() => undefined);
+        continue;
+      }
+      if (this.pumpError !== null) {
+        this.logger.info({ after: failures }, 'spool usable again; delivery from the spool resumed');
+        this.pumpError = null;
+      }
+      failures = 0;
     }
   }
 
@@ -412,7 +470,9 @@ export class DurableQueue<T> {
     } catch (error) {
       this.inDeliver = false;
       if (this.stop.signal.aborted) return FAILED;
+      this.deliveryError = errorMessage(error);
       if (this.onPoison && isRecordRejection(error)) {
+        this.deliveryError = null; // the sink answered: it is up
         // The sink answered, so it is up: the backoff for real failures starts afresh, unless
         // the poison breaker holds (then the refusals are the failure and the backoff grows).
         if (this.poisonBreaker.allows(this.clock.now())) this.attempt = 0;
@@ -423,6 +483,7 @@ export class DurableQueue<T> {
       return FAILED;
     }
     this.inDeliver = false;
+    this.deliveryError = null;
     if (this.stop.signal.aborted) return FAILED; // close() owns the buffer now
     this.counters.delivered += batch.length;
     this.attempt = 0;
@@ -503,9 +564,12 @@ export class DurableQueue<T> {
       const n = Math.min(this.buf.length, this.o.maxBatchRecords * 4);
       try {
         await spool.append(this.buf.slice(0, n).map(this.encode));
+        if (this.writerError !== null) this.logger.info('spool writes succeed again');
+        this.writerError = null;
         failures = 0;
       } catch (error) {
         failures++;
+        this.writerError = errorMessage(error);
         this.events.emit('spoolError', { error });
         this.logger.error({ err: error }, 'spool write failed; records stay in memory');
         const delayMs = backoffDelay(this.o.retryPolicy, failures, this.random);

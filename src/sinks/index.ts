@@ -21,6 +21,7 @@ export type {
   EnqueueOutcome,
   OverflowPolicy,
   QueueMode,
+  QueueHealth,
   QueueStats,
 } from './durable-queue.js';
 export { DeadLetterRecorder } from './dead-letters.js';

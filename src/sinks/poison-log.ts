@@ -28,7 +28,7 @@ export class PoisonLog {
   private readonly file: NdjsonAppender;
 
   constructor(options: PoisonLogOptions) {
-    this.file = new NdjsonAppender(options.path, options.fsync ?? true);
+    this.file = new NdjsonAppender(options.path, options);
   }
 
   get path(): string {

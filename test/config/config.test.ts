@@ -209,16 +209,56 @@ describe('secrets', () => {
       env: {
         INGEST_KAFKA_SASL_PASSWORD_FILE: '/run/pw.txt',
         INGEST_CLICKHOUSE_PASSWORD: 'chpw',
-        INGEST_REDIS_URL: 'redis://u:rpw@h:1',
+        INGEST_REDIS_URL: 'redis://u@h:1',
+        INGEST_REDIS_PASSWORD: 'rpw',
+        INGEST_HTTP_TOKEN: 'ops-token-0123456789',
+        INGEST_EGRESS_POOLS: 'a=http://proxyuser:proxypw@proxy:3128',
       },
       readFile: read,
     });
     expect(config.sinks.kafka.sasl?.password).toBe('s3cret');
     const masked = JSON.stringify(maskSecrets(config));
-    expect(masked).not.toContain('s3cret');
-    expect(masked).not.toContain('chpw');
-    expect(masked).not.toContain('rpw');
+    for (const secret of ['s3cret', 'chpw', 'rpw', 'ops-token-0123456789', 'proxypw']) {
+      expect(masked).not.toContain(secret);
+    }
     expect(maskSecrets(config).sinks.kafka.sasl?.password).toBe('***');
+    expect(maskSecrets(config).http.token).toBe('***');
+    expect(masked).toContain('http://proxyuser:***@proxy:3128');
+  });
+
+  it('a password inside the Redis or ClickHouse URL is refused, naming the variable to use instead', () => {
+    for (const [name, url, instead] of [
+      ['INGEST_CLICKHOUSE_URL', 'http://default:hunter2@ch:8123', 'INGEST_CLICKHOUSE_PASSWORD'],
+      ['INGEST_REDIS_URL', 'redis://:hunter2@redis:6379', 'INGEST_REDIS_PASSWORD'],
+    ] as const) {
+      let err: unknown;
+      try {
+        loadConfig({ env: { [name]: url, [instead]: 'the-real-one' } });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toMatchObject({ code: 'CONFIG_INVALID' });
+      const message = (err as Error).message;
+      expect(message).toContain(name);
+      expect(message).toContain(`${instead}_FILE`);
+      expect(message).not.toContain('hunter2');
+    }
+    // Without a password, the URL and the password variable work together.
+    const { config } = loadConfig({
+      env: { INGEST_CLICKHOUSE_URL: 'http://default@ch:8123', INGEST_CLICKHOUSE_PASSWORD: 'pw' },
+    });
+    expect(config.sinks.clickhouse.password).toBe('pw');
+  });
+
+  it('INGEST_HTTP_TOKEN[_FILE] sets the ops token; a short one is refused; loopback is the default bind', () => {
+    const read = files({ tok: 'a-long-ops-token-from-a-file\n' });
+    expect(
+      loadConfig({ env: { INGEST_HTTP_TOKEN_FILE: '/run/tok' }, readFile: read }).config.http.token,
+    ).toBe('a-long-ops-token-from-a-file');
+    expect(problemsOf(() => loadConfig({ env: { INGEST_HTTP_TOKEN: 'short' } }))[0]).toMatch(
+      /^http\.token: expected at least 16 characters/,
+    );
+    expect(loadConfig({}).config.http.host).toBe('127.0.0.1');
   });
 
   it('sasl without a password is an error; both NAME and NAME_FILE is an error', () => {

@@ -70,7 +70,7 @@ function dirBytes(path: string): number {
 }
 
 function started(run: CliRun): boolean {
-  return run.stdout().includes('"msg":"ingest started"');
+  return run.stderr().includes('"msg":"ingest started"');
 }
 
 describe('ingest run: SIGKILL and restart', () => {
@@ -123,7 +123,7 @@ describe('ingest run: SIGKILL and restart', () => {
     const first = startCli(argv, env);
     runs.push(first);
     await until(() => started(first) || first.child.exitCode !== null, 30_000, 'first process started');
-    expect(first.child.exitCode, first.stdout().slice(-3000) + first.stderr().slice(-3000)).toBeNull();
+    expect(first.child.exitCode, first.stderr().slice(-6000)).toBeNull();
     const admittedAt = Date.now();
     s.resume();
     await until(async () => (await topicSize(topic)) >= 30, 30_000, '30 signals on the topic');
@@ -175,12 +175,12 @@ describe('ingest run: SIGKILL and restart', () => {
       const second = startCli(argv, env);
       runs.push(second);
       await until(() => started(second) || second.child.exitCode !== null, 30_000, 'second process started');
-      expect(second.child.exitCode, second.stdout().slice(-3000)).toBeNull();
+      expect(second.child.exitCode, second.stderr().slice(-3000)).toBeNull();
       await sleep(4000);
       s.pause();
       await sleep(2000);
       second.child.kill('SIGTERM');
-      expect(await second.exited, second.stdout().slice(-3000)).toBe(0);
+      expect(await second.exited, second.stderr().slice(-3000)).toBe(0);
 
       const messages = await readSignalTopic(topic);
       const signals = messages.map((m) => m.signal);

@@ -98,6 +98,21 @@ describe('ingest influencers (real Redis)', () => {
     expect(lj.influencers.map((i) => i.id)).toEqual(['second-one', 'whale']);
   });
 
+  it('list and show print terminal control codes in a label as visible escapes, never raw', async () => {
+    const hostile = 'Evil\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202eLabel';
+    expect((await cli('add', ADDR(7), '--id', 'evil', '--label', hostile)).code).toBe(0);
+    for (const args of [['list'], ['show', 'evil']]) {
+      const r = await cli(...args);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout, args.join(' ')).toContain('evil');
+      // eslint-disable-next-line no-control-regex -- asserting their absence
+      expect(r.stdout, args.join(' ')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    }
+    expect((await cli('list')).stdout).toContain('Evil\\u{1b}]0;pwned\\u{7}');
+    // --json stays exact (JSON escapes the C0 controls itself); the label round-trips.
+    expect((await show('evil')).label).toBe(hostile);
+  });
+
   it('set, enable/disable and remove, each with an audit entry and a change notice in the same transaction', async () => {
     const keys = influencerKeys(prefix);
     const sub = new Redis(url);

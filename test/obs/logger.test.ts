@@ -32,6 +32,22 @@ describe('createLogger', () => {
     expect(String(line['time'])).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
+  it('masks credentials in URL fields (proxy URLs, sink descriptions)', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ destination: stream });
+    logger.info(
+      {
+        proxyUrl: 'http://user:pw-123@proxy:3128',
+        sinks: 'raw events -> clickhouse http://d:pw-456@ch:8123/ db x',
+      },
+      'sinks ready',
+    );
+    const text = JSON.stringify(lines[0]);
+    expect(text).toContain('sinks ready');
+    expect(text).toContain('http://user:***@proxy:3128');
+    expect(text).not.toMatch(/pw-123|pw-456/);
+  });
+
   it('redacts passwords, SASL secrets and authorization headers wherever config puts them', () => {
     const { lines, stream } = capture();
     const logger = createLogger({ destination: stream });

@@ -84,6 +84,34 @@ describe('deploy/k8s', () => {
     expect(loaded.config.tracing.exporter).toBe('none');
   });
 
+  it('a NetworkPolicy admits only the ops port, for the pods the Deployments create', () => {
+    const podLabels = deployments[0]?.['spec'].template.metadata.labels as Record<string, string>;
+    const np = all.find((d) => d['kind'] === 'NetworkPolicy') as Obj;
+    expect(np, 'deploy/k8s/networkpolicy.yaml').toBeDefined();
+    for (const [k, v] of Object.entries(np['spec'].podSelector.matchLabels as Record<string, string>)) {
+      expect(podLabels[k]).toBe(v);
+    }
+    expect(np['spec'].policyTypes).toContain('Ingress');
+    const ports = (np['spec'].ingress as Obj[]).flatMap((r) => r['ports'] as Obj[]);
+    expect(ports).toEqual([{ port: 'http-metrics', protocol: 'TCP' }]);
+    const kustomization = parseYaml(read('deploy/k8s/kustomization.yaml')) as Obj;
+    expect(kustomization['resources']).toContain('networkpolicy.yaml');
+  });
+
+  it('binds the ops port for probes and protects status data with a token from a file', () => {
+    for (const d of deployments) {
+      const env = d['spec'].template.spec.containers[0].env as { name: string; value?: string }[];
+      expect(env.find((e) => e.name === 'INGEST_HTTP_HOST')?.value).toBe('0.0.0.0');
+      expect(env.find((e) => e.name === 'INGEST_HTTP_TOKEN_FILE')?.value).toMatch(
+        /^\/etc\/ingest\/secrets\//,
+      );
+    }
+    const secret = all.find(
+      (d) => d['kind'] === 'Secret' && d['metadata'].name === 'hl-ingest-secrets',
+    ) as Obj;
+    expect(secret['stringData']['http-token']).toBeDefined();
+  });
+
   it('Service, ServiceMonitor and PDB select the pods the Deployments create', () => {
     const podLabels = deployments[0]?.['spec'].template.metadata.labels as Record<string, string>;
     const svc = all.find((d) => d['kind'] === 'Service') as Obj;

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Metrics, ObsServer, STATUS_PAGE_HTML, readinessFromChecks } from '../../src/obs/index.js';
 import type { LogLevelControl, Readiness, ReadinessProvider } from '../../src/obs/index.js';
@@ -5,6 +8,7 @@ import { fakeStatusProvider, sampleStatus } from './fixtures.js';
 import { parseExposition, value } from './prom-text.js';
 
 const servers: ObsServer[] = [];
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -99,7 +103,7 @@ describe('ObsServer', () => {
     const browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
     const html = await fetch(`${s.url}/status`, { headers: { accept: browser } });
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(html.headers.get('vary')).toBe('Accept');
+    expect(html.headers.get('vary')).toBe('Accept, Authorization');
     expect(await html.text()).toBe(STATUS_PAGE_HTML);
     const json = await fetch(`${s.url}/status.json`, { headers: { accept: browser } });
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
@@ -116,17 +120,21 @@ describe('ObsServer', () => {
     expect((await fetch(`${(await start()).url}/status.json`)).status).toBe(503);
   });
 
-  it('/log-level reads, changes (PUT body or POST query) and rejects junk', async () => {
+  it('/log-level reads, changes (JSON PUT body, or POST with ?level=) and rejects junk', async () => {
     const control: LogLevelControl = { level: 'info' };
     const s = await start({ logLevel: control });
     expect(await (await fetch(`${s.url}/log-level`)).json()).toEqual({ level: 'info' });
 
-    let res = await fetch(`${s.url}/log-level`, { method: 'PUT', body: JSON.stringify({ level: 'debug' }) });
+    let res = await fetch(`${s.url}/log-level`, {
+      method: 'PUT',
+      headers: JSON_HEADERS,
+      body: '{"level":"debug"}',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ level: 'debug', previous: 'info' });
     expect(control.level).toBe('debug');
 
-    res = await fetch(`${s.url}/log-level?level=warn`, { method: 'POST' });
+    res = await fetch(`${s.url}/log-level?level=warn`, { method: 'POST', headers: JSON_HEADERS });
     expect(res.status).toBe(200);
     expect(control.level).toBe('warn');
 
@@ -136,14 +144,39 @@ describe('ObsServer', () => {
       '{}',
       JSON.stringify({ level: 3 }),
     ]) {
-      res = await fetch(`${s.url}/log-level`, { method: 'PUT', body });
+      res = await fetch(`${s.url}/log-level`, { method: 'PUT', headers: JSON_HEADERS, body });
       expect(res.status, body).toBe(400);
       expect(((await res.json()) as { error: string }).error).toMatch(/log level|not JSON/);
     }
-    res = await fetch(`${s.url}/log-level?level=loud`, { method: 'POST' });
+    res = await fetch(`${s.url}/log-level?level=loud`, { method: 'POST', headers: JSON_HEADERS });
     expect(res.status).toBe(400);
     expect(control.level).toBe('warn');
     expect((await fetch(`${s.url}/log-level`, { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('/log-level refuses what a cross-site form can send: only application/json changes the level', async () => {
+    const control: LogLevelControl = { level: 'info' };
+    const s = await start({ logLevel: control });
+    for (const type of [
+      'application/x-www-form-urlencoded',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const res = await fetch(`${s.url}/log-level?level=silent`, {
+        method: 'POST',
+        headers: { 'Content-Type': type },
+        body: type.startsWith('text') ? '{"level":"silent"}' : 'level=silent',
+      });
+      expect(res.status, type).toBe(415);
+    }
+    expect(control.level).toBe('info');
+    const ok = await fetch(`${s.url}/log-level`, {
+      method: 'PUT',
+      headers: JSON_HEADERS,
+      body: '{"level":"warn"}',
+    });
+    expect(ok.status).toBe(200);
+    expect(control.level).toBe('warn');
   });
 
   it('/log-level changes a real pino logger', async () => {
@@ -151,16 +184,30 @@ describe('ObsServer', () => {
     const { Writable } = await import('node:stream');
     const logger = createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
     const s = await start({ logLevel: logger });
-    await fetch(`${s.url}/log-level`, { method: 'PUT', body: '{"level":"debug"}' });
+    await fetch(`${s.url}/log-level`, { method: 'PUT', headers: JSON_HEADERS, body: '{"level":"debug"}' });
     expect(logger.level).toBe('debug');
     expect(logger.isLevelEnabled('debug')).toBe(true);
   });
 
-  it('/log-level answers 501 when not wired, and rejects oversized bodies', async () => {
+  it('/log-level answers 501 when not wired; an oversized body gets 413 and a closed connection', async () => {
     expect((await fetch(`${(await start()).url}/log-level`)).status).toBe(501);
-    const s = await start({ logLevel: { level: 'info' } });
-    const res = await fetch(`${s.url}/log-level`, { method: 'PUT', body: 'x'.repeat(10_000) });
-    expect(res.status).toBe(413);
+    const control = { level: 'info' };
+    const s = await start({ logLevel: control });
+    const { port } = new URL(s.url);
+    // Declared too large, and too large without a declared length (chunked).
+    for (const head of ['Content-Length: 100000\r\n', 'Transfer-Encoding: chunked\r\n']) {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      socket.write(`PUT /log-level HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${head}\r\n`);
+      const chunk = 'x'.repeat(8192);
+      socket.write(head.startsWith('Transfer') ? `${(8192).toString(16)}\r\n${chunk}\r\n` : chunk);
+      await once(socket, 'close'); // the server hung up: we did not have to send the rest
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toMatch(/connection: close/i);
+    }
+    expect(control.level).toBe('info');
   });
 
   it('unknown paths are 404, wrong methods 405', async () => {
@@ -180,5 +227,73 @@ describe('ObsServer', () => {
     expect(s.close()).toBe(a);
     await a;
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});
+
+describe('ObsServer access control', () => {
+  const TOKEN = 'tok-0123456789abcdef';
+
+  it('with a token: status data and /log-level need it; metrics, health, ready and the page stay open', async () => {
+    const control = { level: 'info' };
+    const s = await start({ token: TOKEN, status: fakeStatusProvider(), logLevel: control });
+    for (const path of ['/metrics', '/health', '/ready']) {
+      expect([200, 503], path).toContain((await fetch(`${s.url}${path}`)).status);
+    }
+    expect((await fetch(`${s.url}/status`, { headers: { Accept: 'text/html' } })).status).toBe(200);
+    for (const auth of [undefined, 'Bearer wrong-token-0000000', `Basic ${TOKEN}`, TOKEN]) {
+      const headers: Record<string, string> = auth === undefined ? {} : { Authorization: auth };
+      const res = await fetch(`${s.url}/status.json`, { headers });
+      expect(res.status, String(auth)).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
+      expect((await fetch(`${s.url}/status`, { headers })).status).toBe(401); // JSON form
+      const put = await fetch(`${s.url}/log-level`, {
+        method: 'PUT',
+        headers: { ...headers, ...JSON_HEADERS },
+        body: '{"level":"silent"}',
+      });
+      expect(put.status).toBe(401);
+    }
+    expect(control.level).toBe('info');
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const res = await fetch(`${s.url}/status.json`, { headers: auth });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(sampleStatus());
+    const put = await fetch(`${s.url}/log-level`, {
+      method: 'PUT',
+      headers: { ...auth, ...JSON_HEADERS },
+      body: '{"level":"warn"}',
+    });
+    expect(put.status).toBe(200);
+    expect(control.level).toBe('warn');
+  });
+
+  it('without a token: status data and /log-level answer loopback clients only', async () => {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+    expect(external, 'this test needs a non-loopback IPv4 interface').toBeDefined();
+    const control = { level: 'info' };
+    const s = await start({ host: '0.0.0.0', status: fakeStatusProvider(), logLevel: control });
+    const { port } = new URL(s.url);
+    const remote = `http://${external}:${port}`;
+    expect((await fetch(`${remote}/metrics`)).status).toBe(200);
+    expect((await fetch(`${remote}/health`)).status).toBe(200);
+    const denied = await fetch(`${remote}/status.json`);
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { error: string }).error).toMatch(/loopback.*http\.token/);
+    const put = await fetch(`${remote}/log-level`, {
+      method: 'PUT',
+      headers: JSON_HEADERS,
+      body: '{"level":"silent"}',
+    });
+    expect(put.status).toBe(403);
+    expect(control.level).toBe('info');
+    expect((await fetch(`${s.url}/status.json`)).status).toBe(200); // loopback
+  });
+
+  it('binds loopback by default', async () => {
+    const server = new ObsServer({ port: 0, metrics: new Metrics({ collectDefaultMetrics: false }) });
+    servers.push(server);
+    expect((await server.start()).address).toBe('127.0.0.1');
   });
 });

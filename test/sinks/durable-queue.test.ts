@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -122,6 +122,28 @@ describe('DurableQueue spill and ordered drain', () => {
     const firstGood = sink.calls.find((c) => c[0]?.n === 0 && sink.received.length > 0 && c !== failedFirst);
     expect(firstGood?.length).toBe(failedFirst?.length);
     expect(q.stats().failures).toBeGreaterThan(0);
+  });
+
+  it('a spool step that fails on disk is retried, not fatal: delivery resumes once the disk works again', async () => {
+    const q = await open({ spillThreshold: 1000, maxMemoryRecords: 2000 });
+    sink.up = false;
+    for (const n of range(0, 20)) await q.enqueue(rec(n));
+    await until(() => q.stats().spoolRecords === 20);
+    // The acknowledgement cannot be saved: cursor.json's temp file is a directory (EISDIR),
+    // as a full disk refuses it with ENOSPC.
+    await mkdir(join(dir, 'cursor.json.tmp'));
+    const errors: unknown[] = [];
+    q.events.on('spoolError', (e) => errors.push(e.error));
+    sink.up = true;
+    await until(() => errors.length >= 2);
+    expect(q.health()).toMatchObject({ canDeliver: false });
+    expect(q.health().detail).toMatch(/EISDIR/);
+    await rm(join(dir, 'cursor.json.tmp'), { recursive: true });
+    await until(() => q.stats().spoolRecords === 0 && q.stats().mode === 'memory');
+    await q.flush(1000);
+    // At-least-once: a batch whose acknowledgement failed may come again; nothing is missing.
+    expect([...new Set(ns(sink.received))]).toEqual(range(0, 20));
+    expect(q.health()).toMatchObject({ canDeliver: true, canSpool: true });
   });
 
   it('reports stalled after maxAttempts and keeps retrying instead of dropping', async () => {

@@ -79,7 +79,7 @@ describe('Spool', () => {
 
   it('refuses a spool directory owned by another live process', async () => {
     await writeFile(join(dir, 'owner.lock'), String(process.ppid));
-    await expect(Spool.open({ dir, logger: silentLogger })).rejects.toThrow(/in use/);
+    await expect(Spool.open({ dir, logger: silentLogger })).rejects.toMatchObject({ code: 'SPOOL_LOCKED' });
   });
 });
 

@@ -19,6 +19,7 @@ import { loadConfig, systemEnv } from '../../config/index.js';
 import { changedFields, formatDiff, parseInfluencerDocument } from '../../influencers/index.js';
 import type { Influencer } from '../../influencers/index.js';
 import { RedisInfluencerStore } from '../../influencers/redis-store.js';
+import { printable } from '../printable.js';
 
 interface CommonOptions {
   readonly redisUrl?: string;
@@ -130,7 +131,7 @@ function row(i: Influencer): string[] {
     String(i.priority),
     i.markets.length === 0 ? '*' : i.markets.join(','),
     String(i.version),
-  ];
+  ].map(printable);
 }
 
 function table(rows: string[][]): string {
@@ -183,7 +184,7 @@ export function registerInfluencers(program: Command): void {
     .action(async (address: string, o: AddOptions) => {
       const input = addInput(address, o);
       const rec = await withStore(o, (s) => s.add(input, actorOf(o)));
-      out(o.json === true ? JSON.stringify(rec) : `added ${rec.id} ${rec.address} "${rec.label}"`);
+      out(o.json === true ? JSON.stringify(rec) : printable(`added ${rec.id} ${rec.address} "${rec.label}"`));
     });
 
   common(inf.command('remove <ref>').description('Remove an influencer (by id or address).')).action(
@@ -233,14 +234,16 @@ export function registerInfluencers(program: Command): void {
     if (o.json === true) out(JSON.stringify(snap));
     else {
       out(table(snap.influencers.map(row)));
-      for (const r of snap.rejected) process.stderr.write(`invalid record ${r.id}: ${r.issues.join('; ')}\n`);
+      for (const r of snap.rejected) {
+        process.stderr.write(printable(`invalid record ${r.id}: ${r.issues.join('; ')}`) + '\n');
+      }
     }
   });
 
   common(inf.command('show <ref>').description('Show one influencer (by id or address).')).action(
     async (ref: string, o: CommonOptions) => {
       const rec = await withStore(o, (s) => s.get(ref));
-      out(o.json === true ? JSON.stringify(rec) : toYaml(rec));
+      out(o.json === true ? JSON.stringify(rec) : toYaml(rec).split('\n').map(printable).join('\n'));
     },
   );
 

@@ -15,18 +15,21 @@ import type {
   SinkRecord,
 } from '../ports.js';
 import { NdjsonAppender, readNdjson } from './ndjson.js';
+import type { OpenLineFile } from '../whole-lines.js';
 
 export interface LocalFileOptions {
   readonly path: string;
   /** fsync after each batch. Default true. */
   readonly fsync?: boolean;
+  /** File-system port (tests inject disk-full faults); default node:fs. */
+  readonly openFile?: OpenLineFile;
 }
 
 /** One line per signal: id, key, createdAt, headers and the signal itself as JSON (not a string). */
 export class LocalSignalLog implements SignalPublisher {
   private readonly file: NdjsonAppender;
   constructor(options: LocalFileOptions) {
-    this.file = new NdjsonAppender(options.path, options.fsync ?? true);
+    this.file = new NdjsonAppender(options.path, options);
   }
   publish(records: readonly SinkRecord[]): Promise<void> {
     return this.file.append(
@@ -61,7 +64,7 @@ function asJson(text: string): unknown {
 export class LocalRawEventStore implements RawEventStore, RawEventReader {
   private readonly file: NdjsonAppender;
   constructor(options: LocalFileOptions) {
-    this.file = new NdjsonAppender(options.path, options.fsync ?? true);
+    this.file = new NdjsonAppender(options.path, options);
   }
   insert(events: readonly RawEvent[]): Promise<void> {
     return this.file.append(events.map((e) => JSON.stringify(e)));
@@ -135,7 +138,7 @@ function toRawEvent(v: unknown): RawEvent | null {
 export class LocalDeadLetterLog implements DeadLetterPublisher {
   private readonly file: NdjsonAppender;
   constructor(options: LocalFileOptions) {
-    this.file = new NdjsonAppender(options.path, options.fsync ?? true);
+    this.file = new NdjsonAppender(options.path, options);
   }
   publish(letters: readonly DeadLetter[]): Promise<void> {
     return this.file.append(letters.map((l) => JSON.stringify(deadLetterDocument(l))));

@@ -7,18 +7,20 @@
  * consumers dedupe on record ids). A new process always appends to a fresh segment, so a
  * torn tail left by a crash is never glued onto new data; it is skipped and counted.
  */
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, SinkError, errorMessage } from '../../core/index.js';
+import { SinkError, errorMessage } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
+import { appendWhole, openLineFile } from '../whole-lines.js';
+import type { LineFileHandle, OpenLineFile } from '../whole-lines.js';
+import { spoolDirError } from './dir-check.js';
 import { encodeLine, parseLines } from './framing.js';
+import { acquireSpoolLock, releaseSpoolLock } from './lock.js';
 
 /** Read granularity; grows for a record bigger than this. */
 const READ_CHUNK_BYTES = 1 << 20;
 const SEGMENT_RE = /^seg-(\d{12})\.log$/;
 const CURSOR_FILE = 'cursor.json';
-const LOCK_FILE = 'owner.lock';
 
 export interface SpoolPosition {
   readonly segment: number;
@@ -50,6 +52,8 @@ export interface SpoolOptions {
   /** Rotate to a new segment past this size. Default 8 MiB. */
   readonly segmentBytes?: number;
   readonly logger: Logger;
+  /** File-system port for segment appends (tests inject disk-full faults); default node:fs. */
+  readonly openFile?: OpenLineFile;
 }
 
 export interface SpoolRecovery {
@@ -65,12 +69,13 @@ export class Spool {
   private cursor: SpoolPosition = { segment: 0, offset: 0 };
   /** Furthest position whose damaged lines were already counted, so re-reads don't recount. */
   private countedThrough: SpoolPosition = { segment: 0, offset: 0 };
-  private active: { seg: Segment; handle: FileHandle } | null = null;
+  private active: { seg: Segment; handle: LineFileHandle } | null = null;
   private nextIndex = 1;
   private closed = false;
   private recovery: SpoolRecovery = { segments: 0, records: 0, bytes: 0 };
   private readonly segmentBytes: number;
   private readonly logger: Logger;
+  private readonly openFile: OpenLineFile;
 
   private constructor(
     private readonly dir: string,
@@ -78,13 +83,19 @@ export class Spool {
   ) {
     this.segmentBytes = options.segmentBytes ?? 8 * 1024 * 1024;
     this.logger = options.logger;
+    this.openFile = options.openFile ?? openLineFile;
   }
 
   /** Open (creating) the spool directory and recover what a previous process left. */
   static async open(options: SpoolOptions): Promise<Spool> {
     const spool = new Spool(options.dir, options);
-    await mkdir(options.dir, { recursive: true });
-    await spool.lock();
+    try {
+      await mkdir(options.dir, { recursive: true });
+      await acquireSpoolLock(options.dir);
+    } catch (err) {
+      if (err instanceof SinkError) throw err; // SPOOL_LOCKED
+      throw await spoolDirError(options.dir, err);
+    }
     await spool.recover();
     return spool;
   }
@@ -121,18 +132,17 @@ export class Spool {
     const buf = Buffer.concat(payloads.map(encodeLine));
     const active = await this.activeSegment();
     try {
-      await active.handle.write(buf, 0, buf.length, null);
-      await active.handle.sync();
+      active.seg.size = await appendWhole(active.handle, buf, active.seg.size, true);
     } catch (cause) {
-      // A partial write may have left a torn line: close this segment at its real size so the
-      // reader treats the tail as damaged, and let the caller retry into a fresh segment.
-      await this.closeActive(true);
+      // appendWhole cut the partial batch back off, so the segment still ends in whole lines
+      // and stays in use. If even that failed, close the segment at its real size: the reader
+      // skips the torn tail by its checksum, and the retry goes to a fresh segment.
+      if ((cause as { truncated?: boolean }).truncated !== true) await this.closeActive(true);
       throw new SinkError('SINK_WRITE', `spool append failed in ${this.dir}: ${errorMessage(cause)}`, {
         cause,
         retriable: true,
       });
     }
-    active.seg.size += buf.length;
     active.seg.records += payloads.length;
     if (active.seg.size >= this.segmentBytes) await this.closeActive(false);
   }
@@ -211,7 +221,7 @@ export class Spool {
     if (this.closed) return;
     this.closed = true;
     await this.closeActive(false);
-    await rm(join(this.dir, LOCK_FILE), { force: true });
+    await releaseSpoolLock(this.dir);
   }
 
   private isBeyondCounted(segment: number, offset: number): boolean {
@@ -219,11 +229,11 @@ export class Spool {
     return segment > c.segment || (segment === c.segment && offset > c.offset);
   }
 
-  private async activeSegment(): Promise<{ seg: Segment; handle: FileHandle }> {
+  private async activeSegment(): Promise<{ seg: Segment; handle: LineFileHandle }> {
     if (this.active) return this.active;
     const index = this.nextIndex++;
     const path = join(this.dir, segName(index));
-    const handle = await open(path, 'a');
+    const handle = await this.openFile(path);
     await syncDir(this.dir);
     const seg: Segment = { index, path, size: 0, records: 0, closed: false };
     this.segments.push(seg);
@@ -242,20 +252,6 @@ export class Spool {
     } catch (err) {
       this.logger.warn({ err, path: active.seg.path }, 'spool segment close failed');
     }
-  }
-
-  /** One process per spool directory: two writers would interleave and double-deliver. */
-  private async lock(): Promise<void> {
-    const path = join(this.dir, LOCK_FILE);
-    try {
-      const owner = Number.parseInt(await readFile(path, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
-        throw new ConfigError('CONFIG_INVALID', `spool ${this.dir} is in use by process ${owner}`);
-      }
-    } catch (err) {
-      if (err instanceof ConfigError) throw err;
-    }
-    await writeFile(path, String(process.pid));
   }
 
   private async recover(): Promise<void> {
@@ -336,14 +332,5 @@ async function syncDir(dir: string): Promise<void> {
     }
   } catch {
     // Not every platform can fsync a directory; the segment's own fsync still holds.
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
