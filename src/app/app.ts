@@ -149,6 +149,7 @@ export class App {
       config.fanin.dedup.redis.enabled ||
       config.source.kind !== 'simulator';
     const redis = redisNeeded && config.influencers.source !== 'simulator' ? await this.connectRedis() : null;
+    if (redis) this.closers.push({ name: 'redis', close: () => closeRedis(redis) });
 
     // 5. Listeners, fan-in, positions.
     const manager = new ListenerManager({
@@ -186,7 +187,8 @@ export class App {
     this.closers.push({ name: 'listeners', close: () => manager.close() });
 
     const info = manager.infoClient();
-    const cursorStore: CursorStore = redis ? await redisCursorStore(redis, config) : new MemoryCursorStore();
+    const cursorStore: CursorStore =
+      redis && this.cursorsInRedis() ? await redisCursorStore(redis, config) : new MemoryCursorStore();
     this.cursors = new AckGatedCursorStore(cursorStore, logger);
     const adapterOpts = {
       info,
@@ -281,7 +283,6 @@ export class App {
     this.logPlan(manager.currentPlan());
     await this.admitAll([...this.influencers.values()]);
     this.closers.push({ name: 'influencers', close: () => this.watcher?.close() ?? Promise.resolve() });
-    if (redis) this.closers.push({ name: 'redis', close: () => redis.quit().catch(() => undefined) });
     this.log.info(
       { influencers: this.influencers.size, http: this.server.url, source: config.source.kind },
       'ingest started',
@@ -505,22 +506,74 @@ export class App {
     });
   }
 
+  /**
+   * Against an exchange, positions are seeded and resumed from cursors in Redis unless the
+   * operator chose `positions.cursorStore: memory`; the simulator always runs from memory.
+   */
+  private cursorsInRedis(): boolean {
+    return this.config.source.kind !== 'simulator' && this.config.positions.cursorStore === 'redis';
+  }
+
+  /**
+   * Readiness of the cursor store: with cursors in Redis and Redis down, no influencer can be
+   * seeded (added, moved or re-enabled ones get no positions), so the service is not ready.
+   */
+  cursorStoreState(): { ok: boolean; detail: string } {
+    if (!this.cursorsInRedis()) return { ok: true, detail: 'in memory' };
+    const status = this.redis?.status ?? 'starting';
+    return status === 'ready'
+      ? { ok: true, detail: 'redis' }
+      : { ok: false, detail: `redis ${status}: influencers cannot be seeded or resumed` };
+  }
+
+  private redis: RedisLike | null = null;
+
   private async connectRedis(): Promise<RedisLike> {
-    const { createRedis } = await import('../influencers/redis-adapter.js');
-    const client = createRedis(redisConnection(this.config), 'service');
-    // Unreachable at start-up is not fatal: ioredis keeps reconnecting and users degrade to memory.
-    await client.connect().catch((err: unknown) => {
+    const { createRedis, redisUnavailable } = await import('../influencers/redis-adapter.js');
+    const conn = redisConnection(this.config);
+    const client = createRedis(conn, 'service');
+    this.redis = client as unknown as RedisLike;
+    try {
+      await client.connect();
+    } catch (err) {
+      if (this.cursorsInRedis()) {
+        // Without cursors nothing can be seeded: the service would run and emit nothing.
+        client.disconnect();
+        throw redisUnavailable(err, conn.url, client);
+      }
+      // Only dedup or the influencer list use it: ioredis keeps reconnecting, users degrade to memory.
       this.log.warn(
         { err },
         `redis unreachable at start-up, retrying in the background: ${errorMessage(err)}`,
       );
-    });
+    }
     return client as unknown as RedisLike;
   }
 }
 
 interface RedisLike {
+  readonly status: string;
   quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+/** How long a graceful QUIT may take before the socket is simply closed. */
+const REDIS_QUIT_MS = 1000;
+
+/**
+ * QUIT when connected (bounded), then always disconnect(): that also cancels ioredis's
+ * reconnect timer, which otherwise keeps a stopped process alive while Redis is down.
+ */
+async function closeRedis(redis: RedisLike): Promise<void> {
+  if (redis.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      redis.quit().catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, REDIS_QUIT_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+  redis.disconnect();
 }
 
 function redisConnection(config: ServiceConfig) {

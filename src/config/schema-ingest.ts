@@ -252,6 +252,12 @@ export const PositionsConfig = z
     gapBackfillMarginMs: ms()
       .default(5000)
       .describe('Extra time before a detected gap that the REST backfill re-reads.'),
+    cursorStore: z
+      .enum(['redis', 'memory'])
+      .default('redis')
+      .describe(
+        'Where per-(influencer, market) cursors live. redis: against an exchange, Redis must be reachable at start-up (else exit 5) and a restart resumes from the cursors. memory: runs without Redis; a restart re-seeds from exchange snapshots, so fills made while the service was down become one RECONCILE instead of their own signals.',
+      ),
   })
   .strict();
 export type PositionsConfig = z.infer<typeof PositionsConfig>;

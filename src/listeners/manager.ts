@@ -284,6 +284,9 @@ export class ListenerManager {
     this.closing ??= (async () => {
       for (const t of this.timers) t.cancel();
       this.timers = [];
+      // Requests in flight (coin universe, seeding, backfill) and their retries end now: a
+      // retry timer or a fetch to an unreachable exchange would keep the process alive.
+      for (const p of this.pools.values()) p.info.close();
       this.driver.close();
       this.gate.close();
       const all = [...this.conns.values()];
@@ -453,6 +456,7 @@ export class ListenerManager {
         for (const coin of added) c.mc.subscribe({ type: 'trades', coin });
       }
     } catch (err) {
+      if (this.closing) return; // cancelled by close()
       this.log.warn({ err }, 'coin universe refresh failed; keeping the last good one');
     }
   }

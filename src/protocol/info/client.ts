@@ -4,9 +4,11 @@
  * via core/retry.ts (policy injected) and typed errors (INFO_HTTP, INFO_RATE_LIMITED,
  * INFO_BAD_RESPONSE). Pagination over `userFillsByTime` lives in ./pagination.ts.
  */
+import { setMaxListeners } from 'node:events';
 import type { z } from 'zod';
 import type { Clock, Logger, RetryPolicy } from '../../core/index.js';
 import {
+  AbortedError,
   DEFAULT_RETRY_POLICY,
   SourceError,
   normalizeAddress,
@@ -61,8 +63,12 @@ export class InfoClient {
   private readonly dispatcher: unknown;
   private readonly fetchFn: FetchLike;
   private readonly random: (() => number) | undefined;
+  /** Aborted by close(): cancels every request in flight, its retries and its budget wait. */
+  private readonly closed = new AbortController();
 
   constructor(options: InfoClientOptions = {}) {
+    // Every request in flight listens on it; dozens at once (seeding) are normal, not a leak.
+    setMaxListeners(0, this.closed.signal);
     this.url = options.url ?? MAINNET_INFO_URL;
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ component: 'hl-info' });
@@ -135,6 +141,14 @@ export class InfoClient {
     return this.post({ type: 'spotMeta' }, SpotMetaResponse, opts);
   }
 
+  /**
+   * Cancels every request in flight (fetch, retry backoff, weight-budget wait) and refuses new
+   * ones with ABORTED. Shutdown calls it so no request or retry timer outlives the service.
+   */
+  close(): void {
+    this.closed.abort();
+  }
+
   /** Generic call: weight, retries, schema. Public for request types without a method. */
   async post<S extends z.ZodType>(
     body: Record<string, unknown>,
@@ -142,16 +156,17 @@ export class InfoClient {
     opts: InfoCallOptions = {},
   ): Promise<z.output<S>> {
     const type = String(body['type']);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, this.closed.signal]) : this.closed.signal;
     const json = await retry(
       async () => {
-        await this.weightBudget.acquire(baseWeight(type), opts.signal);
+        await this.weightBudget.acquire(baseWeight(type), signal);
         return this.once(body);
       },
       {
         policy: this.policy,
         label: `info ${type}`,
         clock: this.clock,
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        signal,
         ...(this.random ? { random: this.random } : {}),
         onRetry: ({ attempt, delayMs, error }) =>
           this.log.warn({ err: error, attempt, delayMs, type }, 'info request failed; retrying'),
@@ -178,6 +193,8 @@ export class InfoClient {
     const type = String(body['type']);
     const ac = new AbortController();
     const timer = this.clock.setTimeout(() => ac.abort(), this.timeoutMs);
+    const onClose = (): void => ac.abort();
+    this.closed.signal.addEventListener('abort', onClose, { once: true });
     let res: Response;
     try {
       const init: RequestInit & { dispatcher?: unknown } = {
@@ -190,6 +207,8 @@ export class InfoClient {
       res = await this.fetchFn(this.url, init);
     } catch (e) {
       timer.cancel();
+      this.closed.signal.removeEventListener('abort', onClose);
+      if (this.closed.signal.aborted) throw new AbortedError(`info ${type}: client closed`, { cause: e });
       // fetch reports network failures as TypeError, which core retry treats as a bug: wrap it.
       throw new SourceError('INFO_HTTP', `info ${type}: request failed: ${(e as Error).message}`, {
         retriable: true,
@@ -202,6 +221,7 @@ export class InfoClient {
       text = await res.text();
     } finally {
       timer.cancel();
+      this.closed.signal.removeEventListener('abort', onClose);
     }
     if (res.status === 429) {
       throw new SourceError('INFO_RATE_LIMITED', `info ${type}: HTTP 429 (server weight limit)`, {

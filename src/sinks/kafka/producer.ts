@@ -18,6 +18,9 @@ import type { AdminLike, KafkaClientFactory, KafkaMessageOut, ProducerLike } fro
 import { isFatalProducerError, isRecordRejectedError, kafkaErrorType } from './fatal.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
 
+/** How long close() waits for a send in flight before it disconnects. */
+const CLOSE_GRACE_MS = 1000;
+
 export interface TopicCreation {
   readonly numPartitions: number;
   readonly replicationFactor: number;
@@ -82,9 +85,16 @@ export class TopicProducer {
     }
   }
 
+  /**
+   * Waits briefly for a send in flight, then disconnects anyway: against a broker that is down
+   * the send would hold shutdown for kafkajs's whole retry schedule, and the DurableQueue in
+   * front has already spooled what was not acknowledged.
+   */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      await this.lock;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.lock, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+      clearTimeout(timer);
       await this.dropProducer();
       await this.dropAdmin();
     })();
