@@ -145,9 +145,7 @@ export class App {
 
     // 4. Redis, when something needs it.
     const redisNeeded =
-      config.influencers.source === 'redis' ||
-      config.fanin.dedup.redis.enabled ||
-      config.source.kind !== 'simulator';
+      config.influencers.source === 'redis' || config.fanin.dedup.redis.enabled || this.cursorsInRedis();
     const redis = redisNeeded && config.influencers.source !== 'simulator' ? await this.connectRedis() : null;
     if (redis) this.closers.push({ name: 'redis', close: () => closeRedis(redis) });
 

@@ -67,7 +67,8 @@ const ROWS: readonly Row[] = [
     describe: (e, ctx) => {
       const l = listenError(e, ['EACCES', 'EADDRNOTAVAIL', 'EPERM']);
       if (!l) return null;
-      const what = sys(e).code === 'EADDRNOTAVAIL' ? `address ${l.address} is not on this host` : 'permission denied';
+      const what =
+        sys(e).code === 'EADDRNOTAVAIL' ? `address ${l.address} is not on this host` : 'permission denied';
       return `cannot listen on ${l.address}:${l.port} (${what}); set INGEST_HTTP_HOST or ${portSetting(l.port, ctx)}`;
     },
   },

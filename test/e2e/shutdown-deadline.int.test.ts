@@ -118,7 +118,10 @@ describe('ingest run: SIGTERM exits well inside the deadline with a dependency d
     // Something was running to be stopped: the pipeline logged its ordered stop.
     expect(code, run.stdout().slice(-4000)).toBe(0);
     expect(msgs).toContain('stopped');
-    const lingering = run.stdout().split('\n').filter((l) => l.includes('shutdown timed out') || l.includes('after stop'));
+    const lingering = run
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('shutdown timed out') || l.includes('after stop'));
     expect(lingering).toEqual([]);
     expect(ms).toBeLessThan(EXIT_BOUND_MS);
     process.stderr.write(`shutdown-deadline: exit after ${ms} ms\n`);

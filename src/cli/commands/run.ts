@@ -130,8 +130,10 @@ async function runService(opts: { config?: string; duration?: number }): Promise
       spoolDir: config.sinks.spool.dir,
       redisUrl: config.redis.url,
     });
-    logger.fatal({ err, kind: failure.kind, exitCode: failure.exitCode }, failure.line);
-    // The operator's line: what is wrong and the setting that fixes it, without a stack trace.
+    // The operator's line on stderr: what is wrong and the setting that fixes it, no stack
+    // trace. The log keeps the full error, unless the log is stderr too (signals on stdout):
+    // then the line alone says it.
+    if (!printSignals) logger.fatal({ err, kind: failure.kind, exitCode: failure.exitCode }, failure.line);
     process.stderr.write(`ingest: ${failure.line}\n`);
     await app.close(5000).catch(() => undefined);
     await tracing.shutdown().catch(() => undefined);

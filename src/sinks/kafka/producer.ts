@@ -93,7 +93,10 @@ export class TopicProducer {
   close(): Promise<void> {
     this.closed ??= (async () => {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.lock, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+      await Promise.race([
+        this.lock,
+        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
+      ]);
       clearTimeout(timer);
       await this.dropProducer();
       await this.dropAdmin();
