@@ -524,6 +524,11 @@ export class App {
       : { ok: false, detail: `redis ${status}: influencers cannot be seeded or resumed` };
   }
 
+  /** Settings a sink refuses (see SinkSet.configErrors), for /ready. */
+  sinkConfigErrors(): readonly string[] {
+    return this.sinks?.configErrors() ?? [];
+  }
+
   private redis: RedisLike | null = null;
 
   private async connectRedis(): Promise<RedisLike> {

@@ -17,6 +17,7 @@ import { TypedEmitter } from '../../core/index.js';
 import type { AdminLike, KafkaClientFactory, KafkaMessageOut, ProducerLike } from './client.js';
 import { isFatalProducerError, isRecordRejectedError, kafkaErrorType } from './fatal.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
+import { topicCreationConfigError } from './topic-errors.js';
 
 /** How long close() waits for a send in flight before it disconnects. */
 const CLOSE_GRACE_MS = 1000;
@@ -55,6 +56,7 @@ export class TopicProducer {
   private lock: Promise<void> = Promise.resolve();
   private closed: Promise<void> | null = null;
   private readonly logger: Logger;
+  private configProblem: string | null = null;
 
   constructor(private readonly options: TopicProducerOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'sink.kafka', topic: options.topic });
@@ -113,6 +115,7 @@ export class TopicProducer {
       await this.ensureTopic();
       producer = await this.connected();
     } catch (cause) {
+      if (cause instanceof SinkError && cause.code === 'SINK_CONFIG') throw cause;
       throw new SinkError('SINK_UNAVAILABLE', `kafka unreachable for ${this.topic}: ${errorMessage(cause)}`, {
         cause,
         retriable: true,
@@ -226,9 +229,23 @@ export class TopicProducer {
         this.events.emit('topicCreated', { topic: this.topic, numPartitions: creation.numPartitions });
       } catch (err) {
         // Another instance may have created it between listTopics and createTopics.
-        if (kafkaErrorType(err) !== 'TOPIC_ALREADY_EXISTS') throw err;
+        if (kafkaErrorType(err) !== 'TOPIC_ALREADY_EXISTS') {
+          const config = topicCreationConfigError(err, creation);
+          if (config) {
+            if (this.configProblem !== config.message) this.logger.error({ err }, config.message);
+            this.configProblem = config.message;
+            throw config;
+          }
+          throw err;
+        }
       }
     }
+    this.configProblem = null;
     this.topicReady = true;
+  }
+
+  /** The configuration error that keeps this topic from being used, or null (for /ready). */
+  configError(): string | null {
+    return this.configProblem;
   }
 }
