@@ -11,7 +11,7 @@
  * drain, position settle, sinks flush (the rest stays fsync'd in the spool), clients.
  */
 import type { Clock, Decimal, FillEvent, Logger, TimerHandle } from '../core/index.js';
-import { dec, errorMessage, systemClock } from '../core/index.js';
+import { RepeatedWarnings, dec, errorMessage, systemClock } from '../core/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import type { DedupStore, FanInBatch } from '../fanin/index.js';
 import { FanIn, LayeredDedupStore, MemoryDedupStore } from '../fanin/index.js';
@@ -51,6 +51,8 @@ export interface AppOptions {
 const MAX_RECEIPT_TIMES = 200_000;
 /** Extra wait before a position-feed snapshot is compared, beyond reorder + settle windows. */
 const RECONCILE_MARGIN_MS = 2000;
+/** Unplaced listeners logged one by one before the rest are summarised. */
+const UNPLACED_DETAIL_LINES = 10;
 
 export class App {
   readonly config: ServiceConfig;
@@ -69,6 +71,8 @@ export class App {
   server: ObsServer | null = null;
   private cursors: AckGatedCursorStore | null = null;
   private readonly spans = new SignalSpans();
+  /** Per-influencer warnings that repeat by the thousand at scale, rate-limited. */
+  private readonly warnings: RepeatedWarnings;
   private readonly pendingReconciles = new Set<TimerHandle>();
   /** Samples state gauges now (tests call it before scraping /metrics). */
   sampleGauges: () => void = () => undefined;
@@ -87,6 +91,7 @@ export class App {
     this.rootLogger = options.logger;
     this.log = options.logger.child({ component: 'app' });
     this.clock = options.clock ?? systemClock;
+    this.warnings = new RepeatedWarnings({ logger: this.log, clock: this.clock });
     this.onSignalLine = options.onSignalLine;
     this.metrics =
       options.metrics ?? new Metrics({ perInfluencerLabels: options.config.metrics.perInfluencerLabels });
@@ -323,6 +328,7 @@ export class App {
     });
     await step('sinks', () => this.sinks?.close(timeoutMs) ?? Promise.resolve());
     this.spans.endAll();
+    this.warnings.close();
     for (const c of this.closers.filter((c) => ['redis', 'http'].includes(c.name)))
       await step(c.name, c.close);
     const counts = Object.fromEntries(this.signalCounts);
@@ -407,10 +413,20 @@ export class App {
   }
 
   private logPlan(plan: ListenerPlan): void {
-    for (const u of plan.unplaced) {
+    // One line per unplaced listener was 29 941 lines for 30 000 influencers: a few in full,
+    // then one summary by reason.
+    for (const u of plan.unplaced.slice(0, UNPLACED_DETAIL_LINES)) {
       this.log.warn(
         { influencer: u.influencerId, role: u.role, reason: u.reason },
         `listener not placed: ${u.detail}`,
+      );
+    }
+    if (plan.unplaced.length > UNPLACED_DETAIL_LINES) {
+      const byReason: Record<string, number> = {};
+      for (const u of plan.unplaced) byReason[u.reason] = (byReason[u.reason] ?? 0) + 1;
+      this.log.warn(
+        { unplaced: plan.unplaced.length, byReason },
+        `${plan.unplaced.length} listeners not placed in all (${UNPLACED_DETAIL_LINES} shown above)`,
       );
     }
     this.log.info(
@@ -470,8 +486,13 @@ export class App {
         .filter((i) => i.enabled)
         .map((i) =>
           engine.admit(i.id, i.address).catch((err: unknown) => {
+            if (this.closing) return; // cancelled by shutdown, not a failure
             // The engine buffers fills and admit() may be retried: keep the rest running.
-            this.log.error({ err, influencer: i.id }, `seeding positions failed: ${errorMessage(err)}`);
+            this.warnings.error('seeding positions failed', {
+              err,
+              influencer: i.id,
+              reason: errorMessage(err),
+            });
           }),
         ),
     );

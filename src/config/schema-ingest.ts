@@ -255,9 +255,10 @@ export const PositionsConfig = z
     cursorStore: z
       .enum(['redis', 'memory'])
       .default('redis')
-      .describe(
-        'Where per-(influencer, market) cursors live. redis: against an exchange, Redis must be reachable at start-up (else exit 5) and a restart resumes from the cursors. memory: runs without Redis; a restart re-seeds from exchange snapshots, so fills made while the service was down become one RECONCILE instead of their own signals.',
-      ),
+      // redis: against an exchange Redis must be reachable at start-up (else exit 5); a restart
+      // resumes from the cursors. memory: no Redis; a restart re-seeds positions from the
+      // exchange, so fills made while the service was down get no signals of their own.
+      .describe('Position cursors: redis (resume after restarts) or memory (run without Redis).'),
   })
   .strict();
 export type PositionsConfig = z.infer<typeof PositionsConfig>;

@@ -10,6 +10,7 @@ import type { Clock, Logger, RetryPolicy } from '../../core/index.js';
 import {
   AbortedError,
   DEFAULT_RETRY_POLICY,
+  RepeatedWarnings,
   SourceError,
   normalizeAddress,
   retry,
@@ -65,6 +66,8 @@ export class InfoClient {
   private readonly random: (() => number) | undefined;
   /** Aborted by close(): cancels every request in flight, its retries and its budget wait. */
   private readonly closed = new AbortController();
+  /** Thousands of influencers seeding against a slow exchange retry at once: one summary a minute. */
+  private readonly retryWarnings: RepeatedWarnings;
 
   constructor(options: InfoClientOptions = {}) {
     // Every request in flight listens on it; dozens at once (seeding) are normal, not a leak.
@@ -72,6 +75,7 @@ export class InfoClient {
     this.url = options.url ?? MAINNET_INFO_URL;
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ component: 'hl-info' });
+    this.retryWarnings = new RepeatedWarnings({ logger: this.log, clock: this.clock });
     this.policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.weightBudget = options.weightBudget ?? new InfoWeightBudget({ clock: this.clock });
     this.timeoutMs = options.timeoutMs ?? 15_000;
@@ -147,6 +151,7 @@ export class InfoClient {
    */
   close(): void {
     this.closed.abort();
+    this.retryWarnings.close();
   }
 
   /** Generic call: weight, retries, schema. Public for request types without a method. */
@@ -169,7 +174,7 @@ export class InfoClient {
         signal,
         ...(this.random ? { random: this.random } : {}),
         onRetry: ({ attempt, delayMs, error }) =>
-          this.log.warn({ err: error, attempt, delayMs, type }, 'info request failed; retrying'),
+          this.retryWarnings.warn('info request failed; retrying', { err: error, attempt, delayMs, type }),
       },
     );
     if (Array.isArray(json)) this.weightBudget.charge(itemWeight(type, json.length));
