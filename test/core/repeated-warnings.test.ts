@@ -27,7 +27,9 @@ function fakeClock(): Clock & { advance(ms: number): void; pending(): number } {
   };
 }
 
-function recordingLogger(): Logger & { lines: { level: string; msg: string; obj: Record<string, unknown> }[] } {
+function recordingLogger(): Logger & {
+  lines: { level: string; msg: string; obj: Record<string, unknown> }[];
+} {
   const lines: { level: string; msg: string; obj: Record<string, unknown> }[] = [];
   const at =
     (level: string) =>

@@ -4,7 +4,6 @@
  * via core/retry.ts (policy injected) and typed errors (INFO_HTTP, INFO_RATE_LIMITED,
  * INFO_BAD_RESPONSE). Pagination over `userFillsByTime` lives in ./pagination.ts.
  */
-import { setMaxListeners } from 'node:events';
 import type { z } from 'zod';
 import type { Clock, Logger, RetryPolicy } from '../../core/index.js';
 import {
@@ -65,13 +64,18 @@ export class InfoClient {
   private readonly fetchFn: FetchLike;
   private readonly random: (() => number) | undefined;
   /** Aborted by close(): cancels every request in flight, its retries and its budget wait. */
-  private readonly closed = new AbortController();
+  private closed = false;
+  /**
+   * One controller per request in flight; close() aborts each. Not one shared signal that every
+   * request listens on: EventTarget.addEventListener is linear in the listeners already there,
+   * and 30 000 influencers seeding at once made that quadratic (the event loop stalled for
+   * minutes, SIGTERM included).
+   */
+  private readonly inflight = new Set<AbortController>();
   /** Thousands of influencers seeding against a slow exchange retry at once: one summary a minute. */
   private readonly retryWarnings: RepeatedWarnings;
 
   constructor(options: InfoClientOptions = {}) {
-    // Every request in flight listens on it; dozens at once (seeding) are normal, not a leak.
-    setMaxListeners(0, this.closed.signal);
     this.url = options.url ?? MAINNET_INFO_URL;
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ component: 'hl-info' });
@@ -150,7 +154,9 @@ export class InfoClient {
    * ones with ABORTED. Shutdown calls it so no request or retry timer outlives the service.
    */
   close(): void {
-    this.closed.abort();
+    this.closed = true;
+    for (const ac of this.inflight) ac.abort();
+    this.inflight.clear();
     this.retryWarnings.close();
   }
 
@@ -161,22 +167,34 @@ export class InfoClient {
     opts: InfoCallOptions = {},
   ): Promise<z.output<S>> {
     const type = String(body['type']);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, this.closed.signal]) : this.closed.signal;
-    const json = await retry(
-      async () => {
-        await this.weightBudget.acquire(baseWeight(type), signal);
-        return this.once(body);
-      },
-      {
-        policy: this.policy,
-        label: `info ${type}`,
-        clock: this.clock,
-        signal,
-        ...(this.random ? { random: this.random } : {}),
-        onRetry: ({ attempt, delayMs, error }) =>
-          this.retryWarnings.warn('info request failed; retrying', { err: error, attempt, delayMs, type }),
-      },
-    );
+    if (this.closed) throw new AbortedError(`info ${type}: client closed`);
+    const request = new AbortController();
+    const signal = request.signal;
+    const onCallerAbort = (): void => request.abort();
+    if (opts.signal?.aborted) request.abort();
+    opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    this.inflight.add(request);
+    let json: unknown;
+    try {
+      json = await retry(
+        async () => {
+          await this.weightBudget.acquire(baseWeight(type), signal);
+          return this.once(body, signal);
+        },
+        {
+          policy: this.policy,
+          label: `info ${type}`,
+          clock: this.clock,
+          signal,
+          ...(this.random ? { random: this.random } : {}),
+          onRetry: ({ attempt, delayMs, error }) =>
+            this.retryWarnings.warn('info request failed; retrying', { err: error, attempt, delayMs, type }),
+        },
+      );
+    } finally {
+      this.inflight.delete(request);
+      opts.signal?.removeEventListener('abort', onCallerAbort);
+    }
     if (Array.isArray(json)) this.weightBudget.charge(itemWeight(type, json.length));
     const r = schema.safeParse(json);
     if (!r.success) {
@@ -194,12 +212,12 @@ export class InfoClient {
     return r.data;
   }
 
-  private async once(body: Record<string, unknown>): Promise<unknown> {
+  private async once(body: Record<string, unknown>, request: AbortSignal): Promise<unknown> {
     const type = String(body['type']);
     const ac = new AbortController();
     const timer = this.clock.setTimeout(() => ac.abort(), this.timeoutMs);
     const onClose = (): void => ac.abort();
-    this.closed.signal.addEventListener('abort', onClose, { once: true });
+    request.addEventListener('abort', onClose, { once: true });
     let res: Response;
     try {
       const init: RequestInit & { dispatcher?: unknown } = {
@@ -212,8 +230,8 @@ export class InfoClient {
       res = await this.fetchFn(this.url, init);
     } catch (e) {
       timer.cancel();
-      this.closed.signal.removeEventListener('abort', onClose);
-      if (this.closed.signal.aborted) throw new AbortedError(`info ${type}: client closed`, { cause: e });
+      request.removeEventListener('abort', onClose);
+      if (request.aborted) throw new AbortedError(`info ${type}: cancelled`, { cause: e });
       // fetch reports network failures as TypeError, which core retry treats as a bug: wrap it.
       throw new SourceError('INFO_HTTP', `info ${type}: request failed: ${(e as Error).message}`, {
         retriable: true,
@@ -226,7 +244,7 @@ export class InfoClient {
       text = await res.text();
     } finally {
       timer.cancel();
-      this.closed.signal.removeEventListener('abort', onClose);
+      request.removeEventListener('abort', onClose);
     }
     if (res.status === 429) {
       throw new SourceError('INFO_RATE_LIMITED', `info ${type}: HTTP 429 (server weight limit)`, {
