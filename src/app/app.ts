@@ -215,6 +215,7 @@ export class App {
     });
 
     const dedup = await this.buildDedup(redis);
+    if (this.closing) return;
     this.fanIn = new FanIn({
       clock,
       logger,
@@ -280,11 +281,18 @@ export class App {
       ),
     );
     this.coinCount = await this.coinUniverseSize(info);
+    // A SIGTERM during start-up (30 000 influencers take minutes to seed) has already run the
+    // ordered close: starting the watcher, the listeners or seeding now would leave timers and
+    // sockets behind that nothing closes.
+    if (this.closing) return;
     const initial = await this.watcher.start();
+    if (this.closing) return;
     for (const i of initial) this.influencers.set(i.id, i);
     await manager.start(this.plan());
+    if (this.closing) return;
     this.logPlan(manager.currentPlan());
     await this.admitAll([...this.influencers.values()]);
+    if (this.closing) return;
     this.closers.push({ name: 'influencers', close: () => this.watcher?.close() ?? Promise.resolve() });
     this.log.info(
       { influencers: this.influencers.size, http: this.server.url, source: config.source.kind },

@@ -235,6 +235,7 @@ export class ListenerManager {
     }
     if (next.connections.some((c) => c.kind === 'market-stream') && this.universe.list().length === 0) {
       await this.refreshUniverse();
+      if (this.closing) return; // closed while the universe loaded: open nothing now
     }
     const prev = this.plan;
     const diff = diffPlans(prev, next);
