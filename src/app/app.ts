@@ -34,6 +34,8 @@ import { SignalSpans } from './signal-spans.js';
 import { toSinkRecord } from './signal-record.js';
 import type { SinkSet } from './sinks.js';
 import { buildSinks } from './sinks.js';
+import type { RedisLike } from './redis-lifecycle.js';
+import { closeRedis } from './redis-lifecycle.js';
 import { StatusReporter } from './status.js';
 
 export interface AppOptions {
@@ -82,6 +84,9 @@ export class App {
   private coinCount = 1;
   private started = false;
   private closing: Promise<void> | null = null;
+  private fanInClosed = false;
+  /** Fills that arrived after the fan-in closed during shutdown (not processed). */
+  private lateFills = 0;
   private replanChain: Promise<void> = Promise.resolve();
   /** Signals published since start, by action (for the summary line at shutdown). */
   readonly signalCounts = new Map<string, number>();
@@ -328,6 +333,7 @@ export class App {
     await step('listeners', () => this.manager?.close() ?? Promise.resolve());
     await step('simulator', () => this.sim?.close() ?? Promise.resolve());
     // Drain: the fan-in releases held blocks, the engine closes open blocks and emits.
+    this.fanInClosed = true;
     await step('fan-in', () => this.fanIn?.close() ?? Promise.resolve());
     await step('positions', async () => {
       this.engine?.flush();
@@ -340,12 +346,18 @@ export class App {
     for (const c of this.closers.filter((c) => ['redis', 'http'].includes(c.name)))
       await step(c.name, c.close);
     const counts = Object.fromEntries(this.signalCounts);
-    this.log.info({ signals: counts }, 'stopped');
+    this.log.info({ signals: counts, lateFills: this.lateFills }, 'stopped');
   }
 
   // ---- pipeline glue -------------------------------------------------------------------
 
   private onFills(fills: readonly FillEvent[]): void {
+    if (this.fanInClosed) {
+      // A frame already read when the listeners closed: the fan-in has drained and takes no
+      // more. Counted in the `stopped` line; the next start backfills from the cursors.
+      this.lateFills += fills.length;
+      return;
+    }
     for (const f of fills) {
       if (this.receivedAt.size >= MAX_RECEIPT_TIMES) {
         const oldest = this.receivedAt.keys().next();
@@ -581,31 +593,6 @@ export class App {
     }
     return client as unknown as RedisLike;
   }
-}
-
-interface RedisLike {
-  readonly status: string;
-  quit(): Promise<unknown>;
-  disconnect(): void;
-}
-
-/** How long a graceful QUIT may take before the socket is simply closed. */
-const REDIS_QUIT_MS = 1000;
-
-/**
- * QUIT when connected (bounded), then always disconnect(): that also cancels ioredis's
- * reconnect timer, which otherwise keeps a stopped process alive while Redis is down.
- */
-async function closeRedis(redis: RedisLike): Promise<void> {
-  if (redis.status === 'ready') {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      redis.quit().catch(() => undefined),
-      new Promise((resolve) => (timer = setTimeout(resolve, REDIS_QUIT_MS))),
-    ]);
-    clearTimeout(timer);
-  }
-  redis.disconnect();
 }
 
 function redisConnection(config: ServiceConfig) {
