@@ -80,6 +80,14 @@ async function main(): Promise<void> {
     exit,
     exitMs,
     logBytes: run.stdout().length,
+    // run.ts names what still held the process after `stopped`, or hit the hard deadline.
+    lingered:
+      run
+        .stdout()
+        .split('\n')
+        .find((l) => l.includes('after stop: exiting'))
+        ?.slice(0, 600) ?? false,
+    hardDeadline: run.stdout().includes('shutdown timed out'),
     rssAtStopMb: Math.round(rssAtStopKb / 1024),
     rssPeakMb: Math.round(samples.reduce((a, b) => Math.max(a, b), 0) / 1024),
     topLogLines: [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8),
