@@ -11,7 +11,7 @@
  * drain, position settle, sinks flush (the rest stays fsync'd in the spool), clients.
  */
 import type { Clock, Decimal, FillEvent, Logger, TimerHandle } from '../core/index.js';
-import { dec, errorMessage, systemClock } from '../core/index.js';
+import { RepeatedWarnings, dec, errorMessage, systemClock } from '../core/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import type { DedupStore, FanInBatch } from '../fanin/index.js';
 import { FanIn, LayeredDedupStore, MemoryDedupStore } from '../fanin/index.js';
@@ -34,6 +34,8 @@ import { SignalStages } from './signal-stages.js';
 import { toSinkRecord } from './signal-record.js';
 import type { SinkSet } from './sinks.js';
 import { buildSinks } from './sinks.js';
+import type { RedisLike } from './redis-lifecycle.js';
+import { closeRedis } from './redis-lifecycle.js';
 import { StatusReporter } from './status.js';
 
 export interface AppOptions {
@@ -51,6 +53,8 @@ export interface AppOptions {
 const MAX_RECEIPT_TIMES = 200_000;
 /** Extra wait before a position-feed snapshot is compared, beyond reorder + settle windows. */
 const RECONCILE_MARGIN_MS = 2000;
+/** Unplaced listeners logged one by one before the rest are summarised. */
+const UNPLACED_DETAIL_LINES = 10;
 
 export class App {
   readonly config: ServiceConfig;
@@ -70,6 +74,8 @@ export class App {
   private cursors: AckGatedCursorStore | null = null;
   private readonly spans = new SignalSpans();
   private readonly stages = new SignalStages();
+  /** Per-influencer warnings that repeat by the thousand at scale, rate-limited. */
+  private readonly warnings: RepeatedWarnings;
   private readonly pendingReconciles = new Set<TimerHandle>();
   /** Samples state gauges now (tests call it before scraping /metrics). */
   sampleGauges: () => void = () => undefined;
@@ -79,6 +85,9 @@ export class App {
   private coinCount = 1;
   private started = false;
   private closing: Promise<void> | null = null;
+  private fanInClosed = false;
+  /** Fills that arrived after the fan-in closed during shutdown (not processed). */
+  private lateFills = 0;
   private replanChain: Promise<void> = Promise.resolve();
   /** Signals published since start, by action (for the summary line at shutdown). */
   readonly signalCounts = new Map<string, number>();
@@ -88,6 +97,7 @@ export class App {
     this.rootLogger = options.logger;
     this.log = options.logger.child({ component: 'app' });
     this.clock = options.clock ?? systemClock;
+    this.warnings = new RepeatedWarnings({ logger: this.log, clock: this.clock });
     this.onSignalLine = options.onSignalLine;
     this.metrics =
       options.metrics ?? new Metrics({ perInfluencerLabels: options.config.metrics.perInfluencerLabels });
@@ -147,10 +157,9 @@ export class App {
 
     // 4. Redis, when something needs it.
     const redisNeeded =
-      config.influencers.source === 'redis' ||
-      config.fanin.dedup.redis.enabled ||
-      config.source.kind !== 'simulator';
+      config.influencers.source === 'redis' || config.fanin.dedup.redis.enabled || this.cursorsInRedis();
     const redis = redisNeeded && config.influencers.source !== 'simulator' ? await this.connectRedis() : null;
+    if (redis) this.closers.push({ name: 'redis', close: () => closeRedis(redis) });
 
     // 5. Listeners, fan-in, positions.
     const manager = new ListenerManager({
@@ -188,7 +197,8 @@ export class App {
     this.closers.push({ name: 'listeners', close: () => manager.close() });
 
     const info = manager.infoClient();
-    const cursorStore: CursorStore = redis ? await redisCursorStore(redis, config) : new MemoryCursorStore();
+    const cursorStore: CursorStore =
+      redis && this.cursorsInRedis() ? await redisCursorStore(redis, config) : new MemoryCursorStore();
     this.cursors = new AckGatedCursorStore(cursorStore, logger);
     const adapterOpts = {
       info,
@@ -212,6 +222,7 @@ export class App {
     });
 
     const dedup = await this.buildDedup(redis);
+    if (this.closing) return;
     this.fanIn = new FanIn({
       clock,
       logger,
@@ -282,13 +293,19 @@ export class App {
       ),
     );
     this.coinCount = await this.coinUniverseSize(info);
+    // A SIGTERM during start-up (30 000 influencers take minutes to seed) has already run the
+    // ordered close: starting the watcher, the listeners or seeding now would leave timers and
+    // sockets behind that nothing closes.
+    if (this.closing) return;
     const initial = await this.watcher.start();
+    if (this.closing) return;
     for (const i of initial) this.influencers.set(i.id, i);
     await manager.start(this.plan());
+    if (this.closing) return;
     this.logPlan(manager.currentPlan());
     await this.admitAll([...this.influencers.values()]);
+    if (this.closing) return;
     this.closers.push({ name: 'influencers', close: () => this.watcher?.close() ?? Promise.resolve() });
-    if (redis) this.closers.push({ name: 'redis', close: () => redis.quit().catch(() => undefined) });
     this.log.info(
       { influencers: this.influencers.size, http: this.server.url, source: config.source.kind },
       'ingest started',
@@ -323,6 +340,7 @@ export class App {
     await step('listeners', () => this.manager?.close() ?? Promise.resolve());
     await step('simulator', () => this.sim?.close() ?? Promise.resolve());
     // Drain: the fan-in releases held blocks, the engine closes open blocks and emits.
+    this.fanInClosed = true;
     await step('fan-in', () => this.fanIn?.close() ?? Promise.resolve());
     await step('positions', async () => {
       this.engine?.flush();
@@ -331,15 +349,22 @@ export class App {
     });
     await step('sinks', () => this.sinks?.close(timeoutMs) ?? Promise.resolve());
     this.spans.endAll();
+    this.warnings.close();
     for (const c of this.closers.filter((c) => ['redis', 'http'].includes(c.name)))
       await step(c.name, c.close);
     const counts = Object.fromEntries(this.signalCounts);
-    this.log.info({ signals: counts }, 'stopped');
+    this.log.info({ signals: counts, lateFills: this.lateFills }, 'stopped');
   }
 
   // ---- pipeline glue -------------------------------------------------------------------
 
   private onFills(fills: readonly FillEvent[]): void {
+    if (this.fanInClosed) {
+      // A frame already read when the listeners closed: the fan-in has drained and takes no
+      // more. Counted in the `stopped` line; the next start backfills from the cursors.
+      this.lateFills += fills.length;
+      return;
+    }
     for (const f of fills) {
       if (this.receivedAt.size >= MAX_RECEIPT_TIMES) {
         const oldest = this.receivedAt.keys().next();
@@ -423,10 +448,20 @@ export class App {
   }
 
   private logPlan(plan: ListenerPlan): void {
-    for (const u of plan.unplaced) {
+    // One line per unplaced listener was 29 941 lines for 30 000 influencers: a few in full,
+    // then one summary by reason.
+    for (const u of plan.unplaced.slice(0, UNPLACED_DETAIL_LINES)) {
       this.log.warn(
         { influencer: u.influencerId, role: u.role, reason: u.reason },
         `listener not placed: ${u.detail}`,
+      );
+    }
+    if (plan.unplaced.length > UNPLACED_DETAIL_LINES) {
+      const byReason: Record<string, number> = {};
+      for (const u of plan.unplaced) byReason[u.reason] = (byReason[u.reason] ?? 0) + 1;
+      this.log.warn(
+        { unplaced: plan.unplaced.length, byReason },
+        `${plan.unplaced.length} listeners not placed in all (${UNPLACED_DETAIL_LINES} shown above)`,
       );
     }
     this.log.info(
@@ -486,8 +521,13 @@ export class App {
         .filter((i) => i.enabled)
         .map((i) =>
           engine.admit(i.id, i.address).catch((err: unknown) => {
+            if (this.closing) return; // cancelled by shutdown, not a failure
             // The engine buffers fills and admit() may be retried: keep the rest running.
-            this.log.error({ err, influencer: i.id }, `seeding positions failed: ${errorMessage(err)}`);
+            this.warnings.error('seeding positions failed', {
+              err,
+              influencer: i.id,
+              reason: errorMessage(err),
+            });
           }),
         ),
     );
@@ -520,22 +560,54 @@ export class App {
     });
   }
 
+  /**
+   * Against an exchange, positions are seeded and resumed from cursors in Redis unless the
+   * operator chose `positions.cursorStore: memory`; the simulator always runs from memory.
+   */
+  private cursorsInRedis(): boolean {
+    return this.config.source.kind !== 'simulator' && this.config.positions.cursorStore === 'redis';
+  }
+
+  /**
+   * Readiness of the cursor store: with cursors in Redis and Redis down, no influencer can be
+   * seeded (added, moved or re-enabled ones get no positions), so the service is not ready.
+   */
+  cursorStoreState(): { ok: boolean; detail: string } {
+    if (!this.cursorsInRedis()) return { ok: true, detail: 'in memory' };
+    const status = this.redis?.status ?? 'starting';
+    return status === 'ready'
+      ? { ok: true, detail: 'redis' }
+      : { ok: false, detail: `redis ${status}: influencers cannot be seeded or resumed` };
+  }
+
+  /** Settings a sink refuses (see SinkSet.configErrors), for /ready. */
+  sinkConfigErrors(): readonly string[] {
+    return this.sinks?.configErrors() ?? [];
+  }
+
+  private redis: RedisLike | null = null;
+
   private async connectRedis(): Promise<RedisLike> {
-    const { createRedis } = await import('../influencers/redis-adapter.js');
-    const client = createRedis(redisConnection(this.config), 'service');
-    // Unreachable at start-up is not fatal: ioredis keeps reconnecting and users degrade to memory.
-    await client.connect().catch((err: unknown) => {
+    const { createRedis, redisUnavailable } = await import('../influencers/redis-adapter.js');
+    const conn = redisConnection(this.config);
+    const client = createRedis(conn, 'service');
+    this.redis = client as unknown as RedisLike;
+    try {
+      await client.connect();
+    } catch (err) {
+      if (this.cursorsInRedis()) {
+        // Without cursors nothing can be seeded: the service would run and emit nothing.
+        client.disconnect();
+        throw redisUnavailable(err, conn.url, client);
+      }
+      // Only dedup or the influencer list use it: ioredis keeps reconnecting, users degrade to memory.
       this.log.warn(
         { err },
         `redis unreachable at start-up, retrying in the background: ${errorMessage(err)}`,
       );
-    });
+    }
     return client as unknown as RedisLike;
   }
-}
-
-interface RedisLike {
-  quit(): Promise<unknown>;
 }
 
 function redisConnection(config: ServiceConfig) {

@@ -5,7 +5,7 @@
  * raw store, so the audit trail holds every fill a signal was derived from.
  */
 import type { Clock, Decimal, Logger, RawEvent } from '../core/index.js';
-import { dec, errorMessage } from '../core/index.js';
+import { dec, errorMessage, isIngestError } from '../core/index.js';
 import type { FillHistory, FillHistoryResult, PositionSnapshot, PositionSource } from '../positions/index.js';
 import type { InfoClient } from '../protocol/index.js';
 import { backfillRawEvents } from '../listeners/index.js';
@@ -66,14 +66,26 @@ export class InfoPositionSource implements PositionSource {
     return { positions, time: Number.isFinite(time) && time > 0 ? time : this.o.clock.now() };
   }
 
-  private async dexList(): Promise<readonly string[]> {
+  /**
+   * One perpDexs request at a time however many influencers seed at once (30 000 seeding
+   * together sent 30 000 of them, and logged each failure).
+   */
+  private dexList(): Promise<readonly string[]> {
     const now = this.o.clock.now();
-    if (now - this.dexesAt < DEX_LIST_TTL_MS) return this.dexes;
+    if (now - this.dexesAt < DEX_LIST_TTL_MS) return Promise.resolve(this.dexes);
+    this.dexFetch ??= this.fetchDexList(now).finally(() => (this.dexFetch = null));
+    return this.dexFetch;
+  }
+
+  private dexFetch: Promise<readonly string[]> | null = null;
+
+  private async fetchDexList(now: number): Promise<readonly string[]> {
     try {
       const list = await this.o.info.perpDexs();
       this.dexes = ['', ...list.flatMap((d) => (d === null ? [] : [d.name]))];
       this.dexesAt = now;
     } catch (err) {
+      if (isIngestError(err) && err.code === 'ABORTED') throw err; // shutdown: stop seeding
       // Keep the last known list: seeding the main dex is better than not seeding at all.
       this.log.warn({ err }, `perpDexs failed, using ${this.dexes.length} known dexes: ${errorMessage(err)}`);
     }

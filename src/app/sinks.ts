@@ -42,6 +42,8 @@ export interface SinkSet {
   readonly probes: ReadonlyArray<{ readonly name: string; readonly probe: HealthProbe }>;
   /** Human description for the start-up log line. */
   readonly describe: string;
+  /** Settings a sink refuses (e.g. a topic Kafka will not create): /ready is 503 while any. */
+  configErrors(): string[];
   /** Flush and close queues, then the adapters. Idempotent. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -195,6 +197,8 @@ export async function buildSinks({
       { name: useKafka ? 'kafka-dlq' : 'local-dlq', probe: dlqSink },
     ],
     describe: parts.join('; '),
+    configErrors: () =>
+      [signalSink, dlqSink].map((sink) => configErrorOf(sink)).filter((e): e is string => e !== null),
     close(timeoutMs: number): Promise<void> {
       closing ??= (async () => {
         // Queues first (flush to the sinks, or leave the rest fsync'd in the spool), then adapters.
@@ -223,4 +227,10 @@ export async function buildSinks({
       return closing;
     },
   };
+}
+
+/** A Kafka publisher's topic configuration error; local sinks have none. */
+function configErrorOf(sink: object): string | null {
+  const producer = (sink as { producer?: { configError?: () => string | null } }).producer;
+  return producer?.configError?.() ?? null;
 }

@@ -24,6 +24,10 @@ export interface StatusSource {
   /** The influencer source watcher: `ok`, `unavailable` (keeping the last good set) or `suspect`. */
   readonly watcher: { sourceState(): string } | null;
   readonly config: { readonly source: { readonly kind: string } };
+  /** Whether positions can be seeded (cursor store reachable); see App.cursorStoreState. */
+  cursorStoreState?(): { ok: boolean; detail: string };
+  /** Sink configuration errors (e.g. a topic Kafka refuses to create): not ready until fixed. */
+  sinkConfigErrors?(): readonly string[];
 }
 
 export class StatusReporter implements StatusProvider, ReadinessProvider {
@@ -107,6 +111,11 @@ export class StatusReporter implements StatusProvider, ReadinessProvider {
             : `no live listener for ${dark.length}: ${dark.slice(0, 10).join(', ')}`,
       });
     }
+    const cursors = this.o.app.cursorStoreState?.();
+    if (cursors) checks.push({ name: 'cursors', ...cursors });
+    const configErrors = this.o.app.sinkConfigErrors?.() ?? [];
+    if (configErrors.length > 0)
+      checks.push({ name: 'sink-config', ok: false, detail: configErrors.join('; ') });
     return readinessFromChecks(checks);
   }
 

@@ -261,6 +261,13 @@ export const PositionsConfig = z
     gapBackfillMarginMs: ms()
       .default(5000)
       .describe('Extra time before a detected gap that the REST backfill re-reads.'),
+    cursorStore: z
+      .enum(['redis', 'memory'])
+      .default('redis')
+      // redis: against an exchange Redis must be reachable at start-up (else exit 5); a restart
+      // resumes from the cursors. memory: no Redis; a restart re-seeds positions from the
+      // exchange, so fills made while the service was down get no signals of their own.
+      .describe('Position cursors: redis (resume after restarts) or memory (run without Redis).'),
   })
   .strict();
 export type PositionsConfig = z.infer<typeof PositionsConfig>;

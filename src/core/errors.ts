@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   SINK_UNAVAILABLE: 'A sink (Kafka, ClickHouse, local file) is unreachable.',
   SINK_WRITE: 'A sink rejected a write.',
   SINK_FATAL_PRODUCER: 'The Kafka producer hit a non-retriable idempotence error and must be recreated.',
+  SINK_CONFIG: "A sink refuses the service's settings (e.g. a topic Kafka won't create): fix them.",
   SINK_RECORD_REJECTED: 'A sink refuses a record for good (too large, malformed): it is dead-lettered.',
   SPOOL_CORRUPT: 'A spool file on disk has a damaged record.',
   SPOOL_LOCKED: 'The spool directory is held by another live instance of the service.',

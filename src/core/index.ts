@@ -11,3 +11,4 @@ export * from './event-id.js';
 export * from './validate.js';
 export * from './emitter.js';
 export * from './redact-url.js';
+export * from './repeated-warnings.js';

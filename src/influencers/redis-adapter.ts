@@ -31,6 +31,7 @@ export interface RedisConnectionOptions {
 /** Reconnect delay cap for the service: Redis coming back is noticed within this. */
 const SERVICE_RECONNECT_MAX_MS = 2000;
 const CONNECT_TIMEOUT_MS = 3000;
+const DISCONNECT_TIMEOUT_MS = 200;
 
 /**
  * `service`: reconnect forever, fail commands fast while disconnected (the watcher keeps the
@@ -40,6 +41,9 @@ export function createRedis(opts: RedisConnectionOptions, mode: 'service' | 'cli
   const base: RedisOptions = {
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
+    // disconnect() ends the socket and destroys it after this if it did not close: ioredis's
+    // 2 s default held a stopping process whose Redis was unreachable.
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     enableOfflineQueue: mode === 'cli',
     maxRetriesPerRequest: mode === 'cli' ? 0 : 1,
     retryStrategy:

@@ -66,6 +66,16 @@ export interface ImportPlan {
 
 /** Optimistic-lock retries before giving up on a busy key set. */
 const MAX_COMMIT_ATTEMPTS = 5;
+/** Keys per WATCH / pipelined read: large imports go in slices, never as one argument spread. */
+const KEY_CHUNK = 1000;
+/** Changes per import transaction (see applyImport). */
+const IMPORT_BATCH = 1000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 const conflict = (message: string): IngestError => new IngestError('CONFLICT', message);
 
@@ -185,8 +195,30 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
     return { diff, changes };
   }
 
+  /**
+   * Up to IMPORT_BATCH changes commit as one transaction. A bigger import commits in batches:
+   * one transaction of 100 000 records held Redis for tens of seconds (WATCH cost grows with
+   * the keys watched times the keys written). First the removals and address moves together
+   * (they free addresses others may take), then the rest in slices. Every record was validated
+   * and the final set checked for unique addresses before anything is written; if a batch
+   * fails, the earlier ones stay and re-running the import finishes it (it diffs again).
+   */
   async applyImport(plan: ImportPlan, actor: string): Promise<void> {
-    if (plan.changes.length > 0) await this.commit(plan.changes, 'import', actor);
+    if (plan.changes.length === 0) return;
+    if (plan.changes.length <= IMPORT_BATCH) {
+      await this.commit(plan.changes, 'import', actor);
+      return;
+    }
+    const frees = (c: RecordChange): boolean =>
+      c.after === undefined || (c.before !== undefined && c.before.address !== c.after.address);
+    const first = plan.changes.filter(frees);
+    if (first.length > 0) await this.commit(first, 'import', actor);
+    for (const part of chunks(
+      plan.changes.filter((c) => !frees(c)),
+      IMPORT_BATCH,
+    )) {
+      await this.commit(part, 'import', actor);
+    }
   }
 
   /** Newest last. */
@@ -217,8 +249,16 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
     try {
       return await fn();
     } catch (e) {
+      // A bug on our side (RangeError, TypeError) with Redis up is not "Redis unreachable".
+      if ((e instanceof RangeError || e instanceof TypeError) && this.client.status === 'ready') throw e;
       throw redisUnavailable(e, this.url, this.client);
     }
+  }
+
+  private async mgetChunked(keys: readonly string[]): Promise<(string | null)[]> {
+    const out: (string | null)[] = [];
+    for (const part of chunks(keys, KEY_CHUNK)) out.push(...(await this.client.mget(part)));
+    return out;
   }
 
   /** The one write path. Returns the new global version. */
@@ -253,9 +293,19 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
       ...changes.map((c) => k.record(c.id)),
       ...[...addresses].map(k.address),
     ];
-    await this.client.watch(...watched);
+    // WATCH is cumulative on a connection: chunks keep an import of 100 000 records from
+    // spreading 200 000 arguments into one call (which overflowed the call stack).
+    for (const keys of chunks(watched, KEY_CHUNK)) await this.client.watch(keys);
     try {
-      const stored = await Promise.all(changes.map((c) => this.client.hget(k.record(c.id), RECORD_FIELD)));
+      const stored: (string | null)[] = [];
+      for (const part of chunks(changes, KEY_CHUNK)) {
+        const pipe = this.client.pipeline();
+        for (const c of part) pipe.hget(k.record(c.id), RECORD_FIELD);
+        for (const [err, value] of (await pipe.exec()) ?? []) {
+          if (err) throw err;
+          stored.push(typeof value === 'string' ? value : null);
+        }
+      }
       changes.forEach((c, i) => {
         const s = stored[i] ?? null;
         if (c.rawBefore !== undefined) {
@@ -271,13 +321,17 @@ export class RedisInfluencerStore extends RedisInfluencerSource {
       const leaving = new Set(
         changes.filter((c) => c.before && c.before.address !== c.after?.address).map((c) => c.id),
       );
-      for (const c of changes) {
-        if (c.after === undefined || c.after.address === c.before?.address) continue;
-        const owner = await this.client.get(k.address(c.after.address));
+      const claimed = changes.filter(
+        (c): c is RecordChange & { after: Influencer } =>
+          c.after !== undefined && c.after.address !== c.before?.address,
+      );
+      const owners = await this.mgetChunked(claimed.map((c) => k.address(c.after.address)));
+      claimed.forEach((c, i) => {
+        const owner = owners[i] ?? null;
         if (owner !== null && owner !== c.id && !leaving.has(owner)) {
           throw conflict(`address ${c.after.address} is already used by "${owner}"`);
         }
-      }
+      });
       const version = Number((await this.client.get(k.version)) ?? '0') + 1;
       const at = this.nowIso();
       const m = this.client.multi();

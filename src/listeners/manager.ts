@@ -235,6 +235,7 @@ export class ListenerManager {
     }
     if (next.connections.some((c) => c.kind === 'market-stream') && this.universe.list().length === 0) {
       await this.refreshUniverse();
+      if (this.closing) return; // closed while the universe loaded: open nothing now
     }
     const prev = this.plan;
     const diff = diffPlans(prev, next);
@@ -284,6 +285,9 @@ export class ListenerManager {
     this.closing ??= (async () => {
       for (const t of this.timers) t.cancel();
       this.timers = [];
+      // Requests in flight (coin universe, seeding, backfill) and their retries end now: a
+      // retry timer or a fetch to an unreachable exchange would keep the process alive.
+      for (const p of this.pools.values()) p.info.close();
       this.driver.close();
       this.gate.close();
       const all = [...this.conns.values()];
@@ -453,6 +457,7 @@ export class ListenerManager {
         for (const coin of added) c.mc.subscribe({ type: 'trades', coin });
       }
     } catch (err) {
+      if (this.closing) return; // cancelled by close()
       this.log.warn({ err }, 'coin universe refresh failed; keeping the last good one');
     }
   }

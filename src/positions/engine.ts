@@ -6,7 +6,16 @@
  * timer, runs gap repairs while holding later fills, and hands signals to the publisher
  * before advancing the cursor (at-least-once; deterministic ids make redelivery harmless).
  */
-import { ZERO, dec, dexOf, errorMessage, marketClass, silentLogger, systemClock } from '../core/index.js';
+import {
+  ZERO,
+  dec,
+  dexOf,
+  errorMessage,
+  isIngestError,
+  marketClass,
+  silentLogger,
+  systemClock,
+} from '../core/index.js';
 import type { Clock, Decimal, FillEvent, Logger, MarketClass, TimerHandle } from '../core/index.js';
 import { TypedEmitter } from '../core/index.js';
 import type { PositionEngineEvents } from './events.js';
@@ -135,7 +144,11 @@ export class PositionEngine {
     this.events.on('reconcile', (e) =>
       this.log.warn({ ...e, from: String(e.from), to: String(e.to) }, 'position reconciled'),
     );
-    this.events.on('error', (e) => this.log.error({ err: e.error, ...e.context }, 'positions error'));
+    this.events.on('error', (e) => {
+      // Shutdown cancels seeding and backfills in flight: 30 000 influencers logged 30 000 of these.
+      if (isIngestError(e.error) && e.error.code === 'ABORTED') return;
+      this.log.error({ err: e.error, ...e.context }, 'positions error');
+    });
   }
 
   /**

@@ -263,11 +263,7 @@ export class DurableQueue<T> {
       this.buf.push(w.record);
       w.resolve('accepted');
     }
-    try {
-      await this.flush(timeoutMs);
-    } catch (err) {
-      this.logger.warn({ err }, 'close: flush timed out; persisting the rest to the spool');
-    }
+    await this.flushWhileDelivering(timeoutMs);
     this.stop.abort();
     this.work.notify();
     this.space.notify();
@@ -293,6 +289,35 @@ export class DurableQueue<T> {
     }
     this.buf.length = 0;
     return { spooled, lost };
+  }
+
+  /**
+   * close()'s flush: waits for delivery only while the sink is taking records. A sink that is
+   * failing (the last attempt failed, or one fails now) will not recover within a shutdown, so
+   * waiting out the timeout would only hold the process: the spool takes the rest at once.
+   */
+  private async flushWhileDelivering(timeoutMs: number): Promise<void> {
+    if (this.isIdle()) return;
+    let why: string | null = this.attempt > 0 ? 'sink failing' : null;
+    let wake: () => void = () => undefined;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const timer = this.clock.setTimeout(() => {
+      why ??= `flush did not finish in ${timeoutMs} ms`;
+      wake();
+    }, timeoutMs);
+    const off = this.events.on('deliveryFailed', () => {
+      why ??= 'sink failing';
+      wake();
+    });
+    try {
+      while (why === null && !this.isIdle()) await Promise.race([this.idle.wait(), woken]);
+    } finally {
+      timer.cancel();
+      off();
+    }
+    if (why !== null && !this.isIdle()) {
+      this.logger.warn({ depth: this.depth, why }, `close: ${why}; persisting the rest to the spool`);
+    }
   }
 
   private begin(): void {

@@ -42,6 +42,34 @@ describe('InfoClient', () => {
     vi.useRealTimers();
   });
 
+  it('close() cancels requests in backoff and in flight, and refuses new ones', async () => {
+    let calls = 0;
+    const client = new InfoClient({
+      url: 'http://info.test/info',
+      clock: systemClock,
+      retryPolicy: { ...fast, maxAttempts: 100 },
+      fetch: (_url, init) => {
+        calls++;
+        // The second request hangs until its signal is aborted, like a fetch to a dead host.
+        if (calls > 1) {
+          return new Promise((_resolve, reject) =>
+            init.signal?.addEventListener('abort', () => reject(new Error('aborted'))),
+          );
+        }
+        return Promise.resolve(respond(502, 'bad gateway'));
+      },
+    });
+    const retrying = client.meta();
+    const hanging = client.meta();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toBe(2); // the first is in backoff, the second in flight
+    client.close();
+    await expect(retrying).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(hanging).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(client.meta()).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(vi.getTimerCount()).toBe(0); // no retry or timeout timer outlives close()
+  });
+
   it('retries 429 and 5xx with backoff, then returns the parsed response', async () => {
     const calls: { at: number; body: unknown }[] = [];
     const answers = [respond(429, 'rate'), respond(502, 'bad gateway'), respond(200, [fill(1, 5)])];

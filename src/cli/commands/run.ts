@@ -12,10 +12,13 @@ import { App } from '../../app/index.js';
 import { errorMessage } from '../../core/index.js';
 import { loadConfig, systemEnv } from '../../config/index.js';
 import { createLogger, initTracing } from '../../obs/index.js';
-import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { EXIT } from '../exit-codes.js';
+import { describeStartupFailure } from '../startup-errors.js';
 
 /** Longest graceful shutdown before a hard exit. */
 const SHUTDOWN_TIMEOUT_MS = 25_000;
+/** Grace after `stopped` before a process something still holds open exits anyway. */
+const LINGER_MS = 2000;
 
 export function registerRun(program: Command): void {
   program
@@ -83,14 +86,26 @@ async function runService(opts: { config?: string; duration?: number }): Promise
         process.exit(EXIT.FAILURE);
       }, SHUTDOWN_TIMEOUT_MS);
       hard.unref();
+      const finish = (code: number): void => {
+        // After `stopped` nothing should hold the event loop; if something still does, name it
+        // (so the leak can be fixed) and leave instead of waiting for the hard deadline.
+        setTimeout(() => {
+          logger.warn(
+            { resources: process.getActiveResourcesInfo() },
+            `still running ${LINGER_MS} ms after stop: exiting`,
+          );
+          process.exit(code);
+        }, LINGER_MS).unref();
+        resolve(code);
+      };
       app
         .close(SHUTDOWN_TIMEOUT_MS - 5000)
         .then(() => tracing.shutdown())
         .then(
-          () => resolve(EXIT.OK),
+          () => finish(EXIT.OK),
           (err: unknown) => {
             logger.error({ err }, `shutdown failed: ${errorMessage(err)}`);
-            resolve(EXIT.FAILURE);
+            finish(EXIT.FAILURE);
           },
         );
     };
@@ -108,9 +123,21 @@ async function runService(opts: { config?: string; duration?: number }): Promise
     await app.start();
     if (printSignals && app.httpUrl) process.stderr.write(`ingest: status page ${app.httpUrl}/status\n`);
   } catch (err) {
-    logger.fatal({ err }, `start-up failed: ${errorMessage(err)}`);
+    const failure = describeStartupFailure(err, {
+      httpHost: config.http.host,
+      httpPort: config.http.port,
+      simulatorPort: config.source.kind === 'simulator' ? config.source.simulator.port : null,
+      spoolDir: config.sinks.spool.dir,
+      redisUrl: config.redis.url,
+    });
+    // The operator's line on stderr: what is wrong and the setting that fixes it, no stack
+    // trace. The log keeps the full error, unless the log is stderr too (signals on stdout):
+    // then the line alone says it.
+    if (!printSignals) logger.fatal({ err, kind: failure.kind, exitCode: failure.exitCode }, failure.line);
+    process.stderr.write(`ingest: ${failure.line}\n`);
     await app.close(5000).catch(() => undefined);
-    return exitCodeFor(err);
+    await tracing.shutdown().catch(() => undefined);
+    return failure.exitCode;
   }
   return done;
 }

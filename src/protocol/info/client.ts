@@ -7,7 +7,9 @@
 import type { z } from 'zod';
 import type { Clock, Logger, RetryPolicy } from '../../core/index.js';
 import {
+  AbortedError,
   DEFAULT_RETRY_POLICY,
+  RepeatedWarnings,
   SourceError,
   normalizeAddress,
   retry,
@@ -61,11 +63,23 @@ export class InfoClient {
   private readonly dispatcher: unknown;
   private readonly fetchFn: FetchLike;
   private readonly random: (() => number) | undefined;
+  /** Aborted by close(): cancels every request in flight, its retries and its budget wait. */
+  private closed = false;
+  /**
+   * One controller per request in flight; close() aborts each. Not one shared signal that every
+   * request listens on: EventTarget.addEventListener is linear in the listeners already there,
+   * and 30 000 influencers seeding at once made that quadratic (the event loop stalled for
+   * minutes, SIGTERM included).
+   */
+  private readonly inflight = new Set<AbortController>();
+  /** Thousands of influencers seeding against a slow exchange retry at once: one summary a minute. */
+  private readonly retryWarnings: RepeatedWarnings;
 
   constructor(options: InfoClientOptions = {}) {
     this.url = options.url ?? MAINNET_INFO_URL;
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ component: 'hl-info' });
+    this.retryWarnings = new RepeatedWarnings({ logger: this.log, clock: this.clock });
     this.policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.weightBudget = options.weightBudget ?? new InfoWeightBudget({ clock: this.clock });
     this.timeoutMs = options.timeoutMs ?? 15_000;
@@ -135,6 +149,17 @@ export class InfoClient {
     return this.post({ type: 'spotMeta' }, SpotMetaResponse, opts);
   }
 
+  /**
+   * Cancels every request in flight (fetch, retry backoff, weight-budget wait) and refuses new
+   * ones with ABORTED. Shutdown calls it so no request or retry timer outlives the service.
+   */
+  close(): void {
+    this.closed = true;
+    for (const ac of this.inflight) ac.abort();
+    this.inflight.clear();
+    this.retryWarnings.close();
+  }
+
   /** Generic call: weight, retries, schema. Public for request types without a method. */
   async post<S extends z.ZodType>(
     body: Record<string, unknown>,
@@ -142,21 +167,34 @@ export class InfoClient {
     opts: InfoCallOptions = {},
   ): Promise<z.output<S>> {
     const type = String(body['type']);
-    const json = await retry(
-      async () => {
-        await this.weightBudget.acquire(baseWeight(type), opts.signal);
-        return this.once(body);
-      },
-      {
-        policy: this.policy,
-        label: `info ${type}`,
-        clock: this.clock,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(this.random ? { random: this.random } : {}),
-        onRetry: ({ attempt, delayMs, error }) =>
-          this.log.warn({ err: error, attempt, delayMs, type }, 'info request failed; retrying'),
-      },
-    );
+    if (this.closed) throw new AbortedError(`info ${type}: client closed`);
+    const request = new AbortController();
+    const signal = request.signal;
+    const onCallerAbort = (): void => request.abort();
+    if (opts.signal?.aborted) request.abort();
+    opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    this.inflight.add(request);
+    let json: unknown;
+    try {
+      json = await retry(
+        async () => {
+          await this.weightBudget.acquire(baseWeight(type), signal);
+          return this.once(body, signal);
+        },
+        {
+          policy: this.policy,
+          label: `info ${type}`,
+          clock: this.clock,
+          signal,
+          ...(this.random ? { random: this.random } : {}),
+          onRetry: ({ attempt, delayMs, error }) =>
+            this.retryWarnings.warn('info request failed; retrying', { err: error, attempt, delayMs, type }),
+        },
+      );
+    } finally {
+      this.inflight.delete(request);
+      opts.signal?.removeEventListener('abort', onCallerAbort);
+    }
     if (Array.isArray(json)) this.weightBudget.charge(itemWeight(type, json.length));
     const r = schema.safeParse(json);
     if (!r.success) {
@@ -174,10 +212,12 @@ export class InfoClient {
     return r.data;
   }
 
-  private async once(body: Record<string, unknown>): Promise<unknown> {
+  private async once(body: Record<string, unknown>, request: AbortSignal): Promise<unknown> {
     const type = String(body['type']);
     const ac = new AbortController();
     const timer = this.clock.setTimeout(() => ac.abort(), this.timeoutMs);
+    const onClose = (): void => ac.abort();
+    request.addEventListener('abort', onClose, { once: true });
     let res: Response;
     try {
       const init: RequestInit & { dispatcher?: unknown } = {
@@ -190,6 +230,8 @@ export class InfoClient {
       res = await this.fetchFn(this.url, init);
     } catch (e) {
       timer.cancel();
+      request.removeEventListener('abort', onClose);
+      if (request.aborted) throw new AbortedError(`info ${type}: cancelled`, { cause: e });
       // fetch reports network failures as TypeError, which core retry treats as a bug: wrap it.
       throw new SourceError('INFO_HTTP', `info ${type}: request failed: ${(e as Error).message}`, {
         retriable: true,
@@ -202,6 +244,7 @@ export class InfoClient {
       text = await res.text();
     } finally {
       timer.cancel();
+      request.removeEventListener('abort', onClose);
     }
     if (res.status === 429) {
       throw new SourceError('INFO_RATE_LIMITED', `info ${type}: HTTP 429 (server weight limit)`, {

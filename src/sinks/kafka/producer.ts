@@ -18,6 +18,10 @@ import type { AdminLike, KafkaClientFactory, KafkaMessageOut, ProducerLike } fro
 import { isFatalProducerError, isRecordRejectedError, kafkaErrorType } from './fatal.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
 import { TakenMemory, groupByPartition } from './partition-sends.js';
+import { topicCreationConfigError } from './topic-errors.js';
+
+/** How long close() waits for a send in flight before it disconnects. */
+const CLOSE_GRACE_MS = 1000;
 
 export interface TopicCreation {
   readonly numPartitions: number;
@@ -56,6 +60,7 @@ export class TopicProducer {
   private readonly taken = new TakenMemory();
   /** The topic's partition count (null: unknown, send as one request); refreshed after a failure. */
   private partitions: number | null = null;
+  private configProblem: string | null = null;
 
   constructor(private readonly options: TopicProducerOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'sink.kafka', topic: options.topic });
@@ -86,9 +91,19 @@ export class TopicProducer {
     }
   }
 
+  /**
+   * Waits briefly for a send in flight, then disconnects anyway: against a broker that is down
+   * the send would hold shutdown for kafkajs's whole retry schedule, and the DurableQueue in
+   * front has already spooled what was not acknowledged.
+   */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      await this.lock;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.lock,
+        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
       await this.dropProducer();
       await this.dropAdmin();
     })();
@@ -104,6 +119,7 @@ export class TopicProducer {
       await this.ensureTopic();
       producer = await this.connected();
     } catch (cause) {
+      if (cause instanceof SinkError && cause.code === 'SINK_CONFIG') throw cause;
       throw new SinkError('SINK_UNAVAILABLE', `kafka unreachable for ${this.topic}: ${errorMessage(cause)}`, {
         cause,
         retriable: true,
@@ -256,9 +272,23 @@ export class TopicProducer {
         this.events.emit('topicCreated', { topic: this.topic, numPartitions: creation.numPartitions });
       } catch (err) {
         // Another instance may have created it between listTopics and createTopics.
-        if (kafkaErrorType(err) !== 'TOPIC_ALREADY_EXISTS') throw err;
+        if (kafkaErrorType(err) !== 'TOPIC_ALREADY_EXISTS') {
+          const config = topicCreationConfigError(err, creation);
+          if (config) {
+            if (this.configProblem !== config.message) this.logger.error({ err }, config.message);
+            this.configProblem = config.message;
+            throw config;
+          }
+          throw err;
+        }
       }
     }
+    this.configProblem = null;
     this.topicReady = true;
+  }
+
+  /** The configuration error that keeps this topic from being used, or null (for /ready). */
+  configError(): string | null {
+    return this.configProblem;
   }
 }
