@@ -1,4 +1,4 @@
-/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts. */
+/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts, id set. */
 export * from './errors.js';
 export * from './retry.js';
 export * from './clock.js';
@@ -10,3 +10,4 @@ export * from './events.js';
 export * from './event-id.js';
 export * from './validate.js';
 export * from './emitter.js';
+export * from './id-set.js';
