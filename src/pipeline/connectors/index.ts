@@ -7,3 +7,4 @@ export { FixtureConnector, FixtureOptions, createFixtureConnector } from './fixt
 export { FixtureLine, FIXTURE_KINDS } from './fixture-records.js';
 export { SeededRandom } from './prng.js';
 export { BUILTIN_CONNECTOR_FACTORIES } from './builtin.js';
+export * from './lock.js';
