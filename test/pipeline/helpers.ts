@@ -1,6 +1,12 @@
 /** Shared test builders for the pipeline: manifests, a scripted connector, validator settings. */
 import { ConnectorManifest } from '../../src/pipeline/connectors/index.js';
-import type { Connector, ConnectorHealth, NormalizedDraft, NormalizeResult, RawRecord } from '../../src/pipeline/connectors/index.js';
+import type {
+  Connector,
+  ConnectorHealth,
+  NormalizedDraft,
+  NormalizeResult,
+  RawRecord,
+} from '../../src/pipeline/connectors/index.js';
 import type { ValidatorSettings } from '../../src/pipeline/validation/index.js';
 
 export function manifest(over: Record<string, unknown> = {}): ConnectorManifest {
@@ -10,7 +16,14 @@ export function manifest(over: Record<string, unknown> = {}): ConnectorManifest 
     kind: 'scripted',
     source: { id: 'test-source' },
     mode: 'streaming',
-    payloadTypes: ['TRADE_TICK_V1', 'CANDLE_V1', 'BOOK_TOP_V1', 'ASSET_CTX_V1', 'INFLUENCER_FILL_V1', 'INFLUENCER_SIGNAL_V1'],
+    payloadTypes: [
+      'TRADE_TICK_V1',
+      'CANDLE_V1',
+      'BOOK_TOP_V1',
+      'ASSET_CTX_V1',
+      'INFLUENCER_FILL_V1',
+      'INFLUENCER_SIGNAL_V1',
+    ],
     timeBounds: { maxSkewMs: 1000, maxStalenessMs: 60_000 },
     markets: [
       { native: 'BTC', marketId: 'm.BTC', domain: 'crypto.perp' },
@@ -29,7 +42,14 @@ export const SETTINGS: ValidatorSettings = {
 
 /** A connector whose normalize maps raw bytes (a JSON key) to a scripted result. */
 export class ScriptedConnector implements Connector {
-  readonly capabilities = { streaming: true, polling: false, expectedLatencyMs: 0, rateLimits: {}, domains: [], markets: [] };
+  readonly capabilities = {
+    streaming: true,
+    polling: false,
+    expectedLatencyMs: 0,
+    rateLimits: {},
+    domains: [],
+    markets: [],
+  };
   state: ConnectorHealth = { state: 'healthy', lastRecordAtMs: null, errors: 0 };
 
   constructor(

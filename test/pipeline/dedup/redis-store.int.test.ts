@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Dedup, RedisDedupStore } from '../../../src/pipeline/dedup/index.js';
 
 const url = process.env['TEST_REDIS_URL'];
-if (url === undefined) throw new Error('TEST_REDIS_URL is not set: the integration harness did not start Redis');
+if (url === undefined)
+  throw new Error('TEST_REDIS_URL is not set: the integration harness did not start Redis');
 const redis = new Redis(url);
 const prefix = `test:pipeline-dedup:${randomUUID()}:`;
 

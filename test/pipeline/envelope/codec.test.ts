@@ -49,22 +49,50 @@ describe('payload codec', () => {
 
   it('rejects trailing bytes, truncation, a bad enum index and a bad bool', () => {
     const b = Buffer.from(encodePayload('TRADE_TICK_V1', tick));
-    expect(() => decodePayload('TRADE_TICK_V1', Buffer.concat([b, Buffer.from([0])]))).toThrow('1 trailing bytes');
+    expect(() => decodePayload('TRADE_TICK_V1', Buffer.concat([b, Buffer.from([0])]))).toThrow(
+      '1 trailing bytes',
+    );
     expect(() => decodePayload('TRADE_TICK_V1', b.subarray(0, 20))).toThrow('truncated at tradeId');
     const badEnum = Buffer.from(b);
     badEnum[16] = 7;
     expect(() => decodePayload('TRADE_TICK_V1', badEnum)).toThrow('side: enum index 7 out of range');
-    const candle = Buffer.from(encodePayload('CANDLE_V1', { intervalMs: 1, openTimeMs: 0n, closeTimeMs: 0n, open: 1n, high: 1n, low: 1n, close: 1n, volume: 0n, trades: 0, final: true }));
+    const candle = Buffer.from(
+      encodePayload('CANDLE_V1', {
+        intervalMs: 1,
+        openTimeMs: 0n,
+        closeTimeMs: 0n,
+        open: 1n,
+        high: 1n,
+        low: 1n,
+        close: 1n,
+        volume: 0n,
+        trades: 0,
+        final: true,
+      }),
+    );
     candle[candle.length - 1] = 2;
     expect(() => decodePayload('CANDLE_V1', candle)).toThrow('final: bool byte 2');
   });
 
   it('names the field on bad values', () => {
-    expect(() => encodePayload('TRADE_TICK_V1', { ...tick, side: 'HOLD' as never })).toThrow('TRADE_TICK_V1.side: "HOLD" is not one of BUY|SELL');
+    expect(() => encodePayload('TRADE_TICK_V1', { ...tick, side: 'HOLD' as never })).toThrow(
+      'TRADE_TICK_V1.side: "HOLD" is not one of BUY|SELL',
+    );
     expect(() => encodePayload('TRADE_TICK_V1', { ...tick, tradeId: -1n })).toThrow('u64 out of range');
     expect(() => encodePayload('TRADE_TICK_V1', { px: 1n } as never)).toThrow('TRADE_TICK_V1.sz: missing');
     expect(() =>
-      encodePayload('INFLUENCER_FILL_V1', { user: '0xABC', px: 1n, sz: 1n, side: 'BUY', tradeId: 0n, orderId: 0n, hasAccountDetail: false, startPosition: 0n, fee: 0n, closedPnl: 0n }),
+      encodePayload('INFLUENCER_FILL_V1', {
+        user: '0xABC',
+        px: 1n,
+        sz: 1n,
+        side: 'BUY',
+        tradeId: 0n,
+        orderId: 0n,
+        hasAccountDetail: false,
+        startPosition: 0n,
+        fee: 0n,
+        closedPnl: 0n,
+      }),
     ).toThrow('INFLUENCER_FILL_V1.user: expected a lower-case 0x address');
   });
 });
@@ -78,7 +106,10 @@ describe('envelope codec', () => {
   });
 
   it('rejects bad magic, unknown version, unknown flag bits, truncation and trailing bytes', () => {
-    const bad = (mutate: (b: Buffer) => Buffer): (() => unknown) => () => decodeEnvelope(mutate(Buffer.from(bytes)));
+    const bad =
+      (mutate: (b: Buffer) => Buffer): (() => unknown) =>
+      () =>
+        decodeEnvelope(mutate(Buffer.from(bytes)));
     expect(bad((b) => ((b[0] = 0), b))).toThrow('bad magic');
     expect(bad((b) => ((b[3] = 2), b))).toThrow('unsupported schema_version 2');
     expect(bad((b) => b.subarray(0, b.length - 3))).toThrow('truncated');

@@ -46,9 +46,12 @@ interface Vector {
 const vectors = (JSON.parse(read(PIPELINE_CONTRACT_FILES.vectors)) as { vectors: Vector[] }).vectors;
 
 describe('pipeline contracts', () => {
-  it.each(renderPipelineContracts().map(([f, text]) => [f, text] as const))('%s is current (npm run contracts)', (file, text) => {
-    expect(read(file)).toBe(text);
-  });
+  it.each(renderPipelineContracts().map(([f, text]) => [f, text] as const))(
+    '%s is current (npm run contracts)',
+    (file, text) => {
+      expect(read(file)).toBe(text);
+    },
+  );
 
   it('has a vector for every payload type and both id forms', () => {
     expect(new Set(vectors.map((v) => v.input.payloadType)).size).toBe(6);
@@ -68,7 +71,9 @@ describe('pipeline contracts', () => {
       const input = { ...v.input, payload };
       expect(eventIdPreimage(input).toString('hex')).toBe(v.event_id_preimage_hex);
       // Independently of eventIdOf: the id is plain sha256 over the committed preimage.
-      expect(createHash('sha256').update(Buffer.from(v.event_id_preimage_hex, 'hex')).digest('hex')).toBe(v.event_id);
+      expect(createHash('sha256').update(Buffer.from(v.event_id_preimage_hex, 'hex')).digest('hex')).toBe(
+        v.event_id,
+      );
       expect(eventIdOf(input)).toBe(v.event_id);
       expect(partitionKeyOf(v.input.marketId, v.event_id, v.input.shards)).toBe(v.partition_key);
     });

@@ -6,14 +6,30 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONNECTORS_LOCK_FILE, ConnectorRegistry, lockBreaks, lockOf } from '../../../src/pipeline/connectors/index.js';
+import {
+  CONNECTORS_LOCK_FILE,
+  ConnectorRegistry,
+  lockBreaks,
+  lockOf,
+} from '../../../src/pipeline/connectors/index.js';
 import type { LockedConnector } from '../../../src/pipeline/connectors/index.js';
-import { layoutBreaks, PAYLOAD_LAYOUTS, PAYLOAD_TYPES, PIPELINE_CONTRACT_FILES } from '../../../src/pipeline/envelope/index.js';
+import {
+  layoutBreaks,
+  PAYLOAD_LAYOUTS,
+  PAYLOAD_TYPES,
+  PIPELINE_CONTRACT_FILES,
+} from '../../../src/pipeline/envelope/index.js';
 import type { PayloadLayout } from '../../../src/pipeline/envelope/index.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-const committedLayouts = (JSON.parse(readFileSync(resolve(root, PIPELINE_CONTRACT_FILES.layouts), 'utf8')) as { layouts: PayloadLayout[] }).layouts;
-const committedLock = (JSON.parse(readFileSync(resolve(root, CONNECTORS_LOCK_FILE), 'utf8')) as { connectors: LockedConnector[] }).connectors;
+const committedLayouts = (
+  JSON.parse(readFileSync(resolve(root, PIPELINE_CONTRACT_FILES.layouts), 'utf8')) as {
+    layouts: PayloadLayout[];
+  }
+).layouts;
+const committedLock = (
+  JSON.parse(readFileSync(resolve(root, CONNECTORS_LOCK_FILE), 'utf8')) as { connectors: LockedConnector[] }
+).connectors;
 const current = PAYLOAD_TYPES.map((t) => PAYLOAD_LAYOUTS[t]);
 const trade = PAYLOAD_LAYOUTS.TRADE_TICK_V1;
 
@@ -50,13 +66,21 @@ describe('payload layout versioning', () => {
   });
 
   it('a removed payload type or a reused code is breaking', () => {
-    const problems = layoutBreaks(committedLayouts, [...current.filter((l) => l.payloadType !== 'CANDLE_V1'), { ...trade, payloadType: 'TRADE_TICK_V2' }]);
-    expect(problems).toContain('CANDLE_V1: removed; published payload types stay (add a new version instead)');
+    const problems = layoutBreaks(committedLayouts, [
+      ...current.filter((l) => l.payloadType !== 'CANDLE_V1'),
+      { ...trade, payloadType: 'TRADE_TICK_V2' },
+    ]);
+    expect(problems).toContain(
+      'CANDLE_V1: removed; published payload types stay (add a new version instead)',
+    );
     expect(problems).toContain('TRADE_TICK_V2: code 1 already used by TRADE_TICK_V1');
   });
 
   it('an appended field and an appended enum value are compatible', () => {
-    const fields = [...trade.fields.map((f) => (f.name === 'side' ? { ...f, values: ['BUY', 'SELL', 'UNKNOWN'] } : f)), { name: 'venue', type: 'str', doc: 'x' } as const];
+    const fields = [
+      ...trade.fields.map((f) => (f.name === 'side' ? { ...f, values: ['BUY', 'SELL', 'UNKNOWN'] } : f)),
+      { name: 'venue', type: 'str', doc: 'x' } as const,
+    ];
     expect(layoutBreaks(committedLayouts, withTrade(fields))).toEqual([]);
   });
 });
@@ -69,19 +93,27 @@ describe('connector versioning', () => {
     expect(lockBreaks(committedLock, lockOf(manifests))).toEqual([]);
   });
 
-  const locked: LockedConnector[] = [{ name: 'x', version: '1.4.2', payloadTypes: ['BOOK_TOP_V1', 'TRADE_TICK_V1'] }];
+  const locked: LockedConnector[] = [
+    { name: 'x', version: '1.4.2', payloadTypes: ['BOOK_TOP_V1', 'TRADE_TICK_V1'] },
+  ];
 
   it('dropping a payload type (e.g. TRADE_TICK_V1 for a new TRADE_TICK_V2) needs a major bump', () => {
-    expect(lockBreaks(locked, [{ name: 'x', version: '1.5.0', payloadTypes: ['BOOK_TOP_V1', 'TRADE_TICK_V2'] }])).toEqual([
-      'x: drops TRADE_TICK_V1 without a major version bump (1.4.2 → 1.5.0)',
-    ]);
-    expect(lockBreaks(locked, [{ name: 'x', version: '2.0.0', payloadTypes: ['BOOK_TOP_V1', 'TRADE_TICK_V2'] }])).toEqual([]);
+    expect(
+      lockBreaks(locked, [{ name: 'x', version: '1.5.0', payloadTypes: ['BOOK_TOP_V1', 'TRADE_TICK_V2'] }]),
+    ).toEqual(['x: drops TRADE_TICK_V1 without a major version bump (1.4.2 → 1.5.0)']);
+    expect(
+      lockBreaks(locked, [{ name: 'x', version: '2.0.0', payloadTypes: ['BOOK_TOP_V1', 'TRADE_TICK_V2'] }]),
+    ).toEqual([]);
   });
 
   it('adding a payload type is a minor change; a lower version is refused', () => {
-    expect(lockBreaks(locked, [{ name: 'x', version: '1.5.0', payloadTypes: ['BOOK_TOP_V1', 'CANDLE_V1', 'TRADE_TICK_V1'] }])).toEqual([]);
-    expect(lockBreaks(locked, [{ name: 'x', version: '1.4.1', payloadTypes: ['BOOK_TOP_V1', 'TRADE_TICK_V1'] }])).toEqual([
-      'x: version 1.4.1 is lower than published 1.4.2',
-    ]);
+    expect(
+      lockBreaks(locked, [
+        { name: 'x', version: '1.5.0', payloadTypes: ['BOOK_TOP_V1', 'CANDLE_V1', 'TRADE_TICK_V1'] },
+      ]),
+    ).toEqual([]);
+    expect(
+      lockBreaks(locked, [{ name: 'x', version: '1.4.1', payloadTypes: ['BOOK_TOP_V1', 'TRADE_TICK_V1'] }]),
+    ).toEqual(['x: version 1.4.1 is lower than published 1.4.2']);
   });
 });

@@ -17,7 +17,8 @@ const rec = (partition: string, i: number, ts = 1000 + i): AppendRequest => ({
   timestampMs: ts,
   bytes: Buffer.from(`payload-${partition}-${i}`),
 });
-const open = (dir: string, segmentBytes = 1 << 20) => FileEventLog.open({ dir, segmentBytes, indexIntervalRecords: 4, fsync: 'flush' });
+const open = (dir: string, segmentBytes = 1 << 20) =>
+  FileEventLog.open({ dir, segmentBytes, indexIntervalRecords: 4, fsync: 'flush' });
 
 describe('FileEventLog', () => {
   it('assigns consecutive offsets per partition and reads them back in order', async () => {
@@ -42,12 +43,15 @@ describe('FileEventLog', () => {
   it('rolls segments, and reads from any offset across them through the sparse index', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'elog-'));
     const log = open(dir, 4096);
-    for (let i = 0; i < 500; i += 50) await log.append(Array.from({ length: 50 }, (_, k) => rec('p#1', i + k)));
+    for (let i = 0; i < 500; i += 50)
+      await log.append(Array.from({ length: 50 }, (_, k) => rec('p#1', i + k)));
     const segs = readdirSync(join(dir, 'p%231')).filter((f) => f.endsWith('.log'));
     expect(segs.length).toBeGreaterThan(3);
     for (const from of [0, 3, 4, 99, 250, 498]) {
       const got = await log.read('p#1', { fromOffset: from, maxRecords: 7 });
-      expect(got.map((r) => r.offset)).toEqual(Array.from({ length: Math.min(7, 500 - from) }, (_, k) => from + k));
+      expect(got.map((r) => r.offset)).toEqual(
+        Array.from({ length: Math.min(7, 500 - from) }, (_, k) => from + k),
+      );
       expect(Buffer.from(got[0]?.bytes ?? []).toString()).toBe(`payload-p#1-${from}`);
     }
     await log.close();
