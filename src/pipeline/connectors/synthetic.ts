@@ -1,7 +1,7 @@
 /**
  * The synthetic connector (M0 §3, §14): a seeded, deterministic generator of trades, book tops
  * and asset contexts on a random walk per market, in a compact binary native format that
- * normalize decodes (so the pipeline is exercised end to end, raw bytes included). With
+ * normalize decodes (market symbols by index into the manifest's table) (so the pipeline is exercised end to end, raw bytes included). With
  * `startTimeMs` set it is fully deterministic (event and receipt times derive from the seed);
  * without, it stamps the live clock. `anomalyEvery` injects a price spike or a crossed book.
  */
@@ -78,6 +78,12 @@ export class SyntheticConnector implements Connector {
     this.id = ctx.manifest.name;
     this.version = ctx.manifest.version;
     this.symbols = ctx.manifest.markets.map((m) => m.native).filter((s) => s !== '*');
+    if (this.symbols.length === 0 || this.symbols.length > 255) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `${ctx.manifest.name}: the synthetic connector needs 1..255 explicit markets`,
+      );
+    }
     this.capabilities = {
       streaming: true,
       polling: false,
@@ -98,7 +104,6 @@ export class SyntheticConnector implements Connector {
     const prices = this.symbols.map((s) => this.opts.basePrices[s] ?? defaultPrice(s));
     for (let i = 0; this.opts.count === 0 || i < this.opts.count; i++) {
       const m = i % this.symbols.length;
-      const sym = this.symbols[m] as string;
       const p = (prices[m] as number) * (1 + (rnd.next() - 0.5) * 0.0004);
       prices[m] = p;
       const live = this.opts.startTimeMs === undefined;
@@ -108,7 +113,7 @@ export class SyntheticConnector implements Connector {
       const slot = i % 10;
       const kind = slot < 6 ? KIND_TRADE : slot < 9 ? KIND_BBO : KIND_CTX;
       const px = anomaly && kind !== KIND_BBO ? p * 1.2 : p;
-      const w = new Writer(sym, kind, BigInt(i), eventTimeMs);
+      const w = new Writer(m, kind, i, eventTimeMs);
       if (kind === KIND_TRADE) {
         w.i64(px * PX)
           .i64((0.001 + rnd.next()) * SZ)
@@ -126,7 +131,7 @@ export class SyntheticConnector implements Connector {
           .i64((rnd.next() - 0.5) * 1e-4 * 1e12)
           .i64((1000 + rnd.next() * 10) * SZ);
       }
-      yield { bytes: w.done(), receivedAtMs, sourceUri: `synthetic://${this.id}/${i}` };
+      yield { bytes: w.done(), receivedAtMs };
     }
   }
 
@@ -157,56 +162,67 @@ export class SyntheticConnector implements Connector {
 
   normalize(raw: RawRecord): NormalizeResult {
     const b = raw.bytes;
-    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    const len = b[1] ?? 0;
-    const base = 2 + len + 16;
     const kind = b[0];
-    const need = kind === KIND_TRADE ? base + 17 : kind === KIND_BBO || kind === KIND_CTX ? base + 32 : -1;
+    const need =
+      kind === KIND_TRADE ? HEADER + 17 : kind === KIND_BBO || kind === KIND_CTX ? HEADER + 32 : -1;
     if (need < 0)
       return { ok: false, reason: 'UNSUPPORTED_RECORD', detail: `unknown synthetic kind ${kind}` };
-    if (b.length !== need)
+    if (b.length !== need) {
       return {
         ok: false,
         reason: 'PARSE_ERROR',
         detail: `synthetic record of kind ${kind} has ${b.length} bytes, expected ${need}`,
       };
-    const nativeMarket = Buffer.from(b.buffer, b.byteOffset + 2, len).toString('latin1');
-    const seq = v.getBigUint64(2 + len);
-    const eventTimeMs = Number(v.getBigUint64(2 + len + 8));
-    const at = (k: number): bigint => v.getBigInt64(base + k * 8);
-    const common = { nativeMarket, eventTimeMs, nativeId: seq.toString(), sourceSeq: seq };
+    }
+    const nativeMarket = this.symbols[b[1] ?? 0];
+    if (nativeMarket === undefined)
+      return { ok: false, reason: 'SCHEMA_INVALID', detail: `market index ${b[1]} out of range` };
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const seq = v.getBigUint64(2);
+    const eventTimeMs = v.getUint32(10) * 2 ** 32 + v.getUint32(14);
+    const nativeId = seq.toString();
     if (kind === KIND_TRADE) {
-      const side = b[base + 16] === 0 ? 'BUY' : 'SELL';
+      const payload = {
+        px: v.getBigInt64(HEADER),
+        sz: v.getBigInt64(HEADER + 8),
+        side: b[HEADER + 16] === 0 ? 'BUY' : 'SELL',
+        tradeId: seq,
+      } as const;
       return {
         ok: true,
         drafts: [
-          { ...common, payloadType: 'TRADE_TICK_V1', payload: { px: at(0), sz: at(1), side, tradeId: seq } },
+          { nativeMarket, eventTimeMs, nativeId, sourceSeq: seq, payloadType: 'TRADE_TICK_V1', payload },
         ],
       };
     }
     if (kind === KIND_BBO) {
+      const payload = {
+        bidPx: v.getBigInt64(HEADER),
+        bidSz: v.getBigInt64(HEADER + 8),
+        askPx: v.getBigInt64(HEADER + 16),
+        askSz: v.getBigInt64(HEADER + 24),
+      };
       return {
         ok: true,
         drafts: [
-          {
-            ...common,
-            payloadType: 'BOOK_TOP_V1',
-            payload: { bidPx: at(0), bidSz: at(1), askPx: at(2), askSz: at(3) },
-          },
+          { nativeMarket, eventTimeMs, nativeId, sourceSeq: seq, payloadType: 'BOOK_TOP_V1', payload },
         ],
       };
     }
     const payload = {
-      markPx: at(0),
-      oraclePx: at(1),
+      markPx: v.getBigInt64(HEADER),
+      oraclePx: v.getBigInt64(HEADER + 8),
       midPx: 0n,
-      funding: at(2),
+      funding: v.getBigInt64(HEADER + 16),
       premium: 0n,
-      openInterest: at(3),
+      openInterest: v.getBigInt64(HEADER + 24),
       dayNtlVlm: 0n,
       prevDayPx: 0n,
     };
-    return { ok: true, drafts: [{ ...common, payloadType: 'ASSET_CTX_V1', payload }] };
+    return {
+      ok: true,
+      drafts: [{ nativeMarket, eventTimeMs, nativeId, sourceSeq: seq, payloadType: 'ASSET_CTX_V1', payload }],
+    };
   }
 }
 
@@ -214,22 +230,31 @@ function defaultPrice(sym: string): number {
   return ({ BTC: 90_000, ETH: 3_000, SOL: 150 } as Record<string, number>)[sym] ?? 100;
 }
 
-/** The synthetic wire format: u8 kind · u8 symbol length · symbol · u64 seq · u64 time · i64/u8 fields. */
-class Writer {
-  private readonly buf = Buffer.allocUnsafe(96);
-  private pos: number;
+/** The synthetic wire format: u8 kind · u8 market index (into the manifest's symbols) · u64 seq · u64 time · i64 fields (· u8 side). */
+const HEADER = 18;
 
-  constructor(sym: string, kind: number, seq: bigint, timeMs: number) {
+class Writer {
+  private readonly buf = Buffer.allocUnsafe(HEADER + 32);
+  private pos = HEADER;
+
+  constructor(market: number, kind: number, seq: number, timeMs: number) {
     this.buf[0] = kind;
-    this.buf[1] = this.buf.write(sym, 2, 40, 'latin1');
-    this.pos = 2 + (this.buf[1] ?? 0);
-    this.buf.writeBigUInt64BE(seq, this.pos);
-    this.buf.writeBigUInt64BE(BigInt(timeMs), this.pos + 8);
-    this.pos += 16;
+    this.buf[1] = market;
+    this.u64(seq, 2);
+    this.u64(timeMs, 10);
   }
 
+  private u64(v: number, at: number): void {
+    this.buf.writeUInt32BE(Math.floor(v / 2 ** 32), at);
+    this.buf.writeUInt32BE(v >>> 0, at + 4);
+  }
+
+  /** A signed safe integer as i64 (two's complement across the two words). */
   i64(x: number): this {
-    this.buf.writeBigInt64BE(BigInt(Math.round(x)), this.pos);
+    const v = Math.round(x);
+    const hi = Math.floor(v / 2 ** 32);
+    this.buf.writeInt32BE(hi, this.pos);
+    this.buf.writeUInt32BE(v - hi * 2 ** 32, this.pos + 4);
     this.pos += 8;
     return this;
   }

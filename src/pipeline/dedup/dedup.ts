@@ -30,24 +30,24 @@ export class Dedup {
   async filter<T extends { readonly eventId: string }>(items: readonly T[]): Promise<DedupOutcome<T>> {
     const duplicates: T[] = [];
     const candidates: T[] = [];
-    const inBatch = new Set<string>();
     for (const it of items) {
-      if (this.lru.has(it.eventId) || inBatch.has(it.eventId)) {
-        this.touch(it.eventId);
-        duplicates.push(it);
-      } else {
-        inBatch.add(it.eventId);
-        candidates.push(it);
-      }
+      // Touching as we go makes a repeat later in the same batch an LRU hit.
+      if (this.lru.has(it.eventId)) duplicates.push(it);
+      else candidates.push(it);
+      this.touch(it.eventId);
     }
     const fresh: T[] = [];
     if (candidates.length > 0) {
       const seen = await this.store.seen(candidates.map((c) => c.eventId));
       candidates.forEach((c, i) => (seen[i] === true ? duplicates : fresh).push(c));
     }
-    for (const f of fresh) this.touch(f.eventId);
     this.hitCount += duplicates.length;
     return { fresh, duplicates };
+  }
+
+  /** The log refused these: drop them from the LRU so a retry is not mistaken for a duplicate. */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this.lru.delete(id);
   }
 
   /** After the log acknowledged: make the ids durable. */

@@ -8,27 +8,27 @@ import { ValidationError } from '../../core/index.js';
 const U64_MAX = 2n ** 64n - 1n;
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
-const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 export class ByteWriter {
-  private buf: Uint8Array;
+  private buf: Buffer;
   private view: DataView;
   private pos = 0;
 
   constructor(initial = 256) {
-    this.buf = new Uint8Array(initial);
-    this.view = new DataView(this.buf.buffer);
+    // Not from the shared pool: the writer is long-lived and reused.
+    this.buf = Buffer.allocUnsafeSlow(initial);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
+    const next = Buffer.allocUnsafeSlow(size);
+    this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
   u8(v: number): this {
@@ -91,11 +91,18 @@ export class ByteWriter {
     return this;
   }
 
-  /** u16 length + UTF-8. */
+  /** u16 length + UTF-8 (written in place: no intermediate array per string). */
   str(s: string): this {
-    const b = utf8.encode(s);
-    this.u16(b.length);
-    return this.raw(b);
+    this.u16(Buffer.byteLength(s, 'utf8'));
+    return this.utf8(s);
+  }
+
+  /** UTF-8 bytes, no length. */
+  utf8(s: string): this {
+    const n = Buffer.byteLength(s, 'utf8');
+    this.ensure(n);
+    this.pos += this.buf.write(s, this.pos, n, 'utf8');
+    return this;
   }
 
   /** u32 length + bytes. */
@@ -106,10 +113,13 @@ export class ByteWriter {
 
   /** Exactly `n` bytes from lower-case or upper-case hex, no 0x. */
   hex(h: string, n: number): this {
-    if (h.length !== n * 2 || !/^[0-9a-fA-F]*$/.test(h)) {
+    this.ensure(n);
+    // Buffer.write stops at the first non-hex pair, so a short count means bad input.
+    if (h.length !== n * 2 || this.buf.write(h, this.pos, n, 'hex') !== n) {
       throw new ValidationError(`expected ${n} bytes of hex, got "${h.slice(0, 80)}"`, [h]);
     }
-    return this.raw(Buffer.from(h, 'hex'));
+    this.pos += n;
+    return this;
   }
 
   get length(): number {
@@ -118,7 +128,12 @@ export class ByteWriter {
 
   /** A copy of what was written (the writer may be reused). */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return new Uint8Array(this.buf.subarray(0, this.pos));
+  }
+
+  /** A view of what was written, valid until the next write or reset (for hashing in place). */
+  view_(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
 
   reset(): void {

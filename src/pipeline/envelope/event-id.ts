@@ -6,7 +6,8 @@
  * payload layout bytes. The leading form byte keeps the two forms from ever colliding; the type
  * code keeps two payload types with equal bytes apart. Golden vectors: contracts/pipeline/.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { ByteWriter } from './bytes.js';
 import type { PayloadType } from './layouts.js';
 import { PAYLOAD_LAYOUTS } from './layouts.js';
 
@@ -20,41 +21,43 @@ export interface EventIdInput {
   readonly payload: Uint8Array;
 }
 
-const FORM_NATIVE = Buffer.from([0x01]);
-const FORM_FALLBACK = Buffer.from([0x02]);
+const FORM_NATIVE = 0x01;
+const FORM_FALLBACK = 0x02;
+const w = new ByteWriter(512);
 
-function lenPrefix(n: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(n);
-  return b;
+function writePreimage(e: EventIdInput): void {
+  w.reset();
+  if (e.nativeId !== undefined) {
+    w.u8(FORM_NATIVE);
+    lenStr(e.sourceId);
+    lenStr(e.nativeId);
+  } else {
+    w.u8(FORM_FALLBACK);
+    lenStr(e.sourceId);
+    lenStr(e.marketId);
+    w.u32(8).u64n(e.eventTimeMs);
+  }
+  w.u32(2 + e.payload.length)
+    .u16(PAYLOAD_LAYOUTS[e.payloadType].code)
+    .raw(e.payload);
 }
 
-function str(s: string): [Buffer, Buffer] {
-  const b = Buffer.from(s, 'utf8');
-  return [lenPrefix(b.length), b];
-}
-
-function u64(ms: number): Buffer {
-  const b = Buffer.allocUnsafe(8);
-  b.writeBigUInt64BE(BigInt(ms));
-  return b;
+/** A u32 byte length, then the UTF-8 bytes. */
+function lenStr(s: string): void {
+  w.u32(Buffer.byteLength(s, 'utf8'));
+  w.utf8(s);
 }
 
 /** The exact bytes hashed for an event id (exposed for the golden vectors and the docs). */
 export function eventIdPreimage(e: EventIdInput): Buffer {
-  const code = Buffer.allocUnsafe(2);
-  code.writeUInt16BE(PAYLOAD_LAYOUTS[e.payloadType].code);
-  const payload: Buffer[] = [lenPrefix(2 + e.payload.length), code, Buffer.from(e.payload)];
-  const parts: Buffer[] =
-    e.nativeId !== undefined
-      ? [FORM_NATIVE, ...str(e.sourceId), ...str(e.nativeId), ...payload]
-      : [FORM_FALLBACK, ...str(e.sourceId), ...str(e.marketId), lenPrefix(8), u64(e.eventTimeMs), ...payload];
-  return Buffer.concat(parts);
+  writePreimage(e);
+  return Buffer.from(w.finish());
 }
 
-/** 64 lower-case hex. */
+/** 64 lower-case hex. One-shot hash over a reused buffer: no allocation but the digest. */
 export function eventIdOf(e: EventIdInput): string {
-  return createHash('sha256').update(eventIdPreimage(e)).digest('hex');
+  writePreimage(e);
+  return hash('sha256', w.view_(), 'hex');
 }
 
 /** Partition key (M0 §6): market_id, or market_id#n with n from the event id's first 4 bytes. */

@@ -10,24 +10,26 @@ import { PAYLOAD_LAYOUTS } from './layouts.js';
 
 type Values = Readonly<Record<string, unknown>>;
 
+function mistyped(type: string, f: FieldSpec, v: unknown): never {
+  throw new ValidationError(`${type}.${f.name}: expected ${f.type}, got ${typeof v}`, [f.name]);
+}
+
 function writeField(w: ByteWriter, f: FieldSpec, v: unknown, type: string): void {
-  const bad = (): never => {
-    throw new ValidationError(`${type}.${f.name}: expected ${f.type}, got ${typeof v}`, [f.name]);
-  };
+  const bad = mistyped;
   switch (f.type) {
     case 'u8':
-      return void (typeof v === 'number' ? w.u8(v) : bad());
+      return void (typeof v === 'number' ? w.u8(v) : bad(type, f, v));
     case 'u16':
-      return void (typeof v === 'number' ? w.u16(v) : bad());
+      return void (typeof v === 'number' ? w.u16(v) : bad(type, f, v));
     case 'u32':
-      return void (typeof v === 'number' ? w.u32(v) : bad());
+      return void (typeof v === 'number' ? w.u32(v) : bad(type, f, v));
     case 'u64':
-      return void (typeof v === 'bigint' ? w.u64(v) : bad());
+      return void (typeof v === 'bigint' ? w.u64(v) : bad(type, f, v));
     case 'i64':
     case 'fixed':
-      return void (typeof v === 'bigint' ? w.i64(v) : bad());
+      return void (typeof v === 'bigint' ? w.i64(v) : bad(type, f, v));
     case 'bool':
-      return void (typeof v === 'boolean' ? w.u8(v ? 1 : 0) : bad());
+      return void (typeof v === 'boolean' ? w.u8(v ? 1 : 0) : bad(type, f, v));
     case 'enum': {
       const i = typeof v === 'string' ? (f.values ?? []).indexOf(v) : -1;
       if (i < 0)
@@ -38,7 +40,7 @@ function writeField(w: ByteWriter, f: FieldSpec, v: unknown, type: string): void
       return void w.u8(i);
     }
     case 'str':
-      return void (typeof v === 'string' ? w.str(v) : bad());
+      return void (typeof v === 'string' ? w.str(v) : bad(type, f, v));
     case 'addr':
       if (typeof v !== 'string' || !/^0x[0-9a-f]{40}$/.test(v)) {
         throw new ValidationError(`${type}.${f.name}: expected a lower-case 0x address`, [f.name]);

@@ -18,7 +18,7 @@ import {
 import { join } from 'node:path';
 import { SinkError } from '../../core/index.js';
 import type { LogRecord } from './port.js';
-import { decodeFrame, encodeFrame, encodeIndexEntry, segmentName } from './segment-format.js';
+import { decodeFrame, encodeIndexEntry, frameLength, segmentName, writeFrame } from './segment-format.js';
 import type { DecodedFrame, IndexEntry } from './segment-format.js';
 
 export interface FilePartitionOptions {
@@ -115,43 +115,48 @@ export class FilePartition {
     this.openActive();
   }
 
-  /** Appends records in order; returns the first offset used. */
+  /** Appends records in order; returns the first offset used. One buffer and one write() per segment touched. */
   append(records: readonly { eventId: string; timestampMs: number; bytes: Uint8Array }[]): number {
     const first = this.nextOffset;
-    let frames: Buffer[] = [];
-    let pending = 0;
-    const idx: Buffer[] = [];
-    const writeOut = (): void => {
-      if (frames.length > 0)
-        writeSync(
-          this.fd as number,
-          frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames, pending),
-        );
-      if (idx.length > 0) writeSync(this.idxFd as number, Buffer.concat(idx));
-      frames = [];
-      pending = 0;
-      idx.length = 0;
-    };
-    for (const r of records) {
-      const frame = encodeFrame(this.nextOffset, r.timestampMs, r.eventId, r.bytes);
-      if (this.active.records > 0 && this.active.size + frame.length > this.options.segmentBytes) {
-        writeOut();
+    let from = 0;
+    while (from < records.length) {
+      // How many fit in the active segment (at least one: an empty segment takes any record).
+      let seg = this.active;
+      let size = 0;
+      let to = from;
+      while (to < records.length) {
+        const len = frameLength((records[to] as { bytes: Uint8Array }).bytes.length);
+        if ((seg.records > 0 || to > from) && seg.size + size + len > this.options.segmentBytes) break;
+        size += len;
+        to++;
+      }
+      if (to === from) {
         this.roll();
+        continue;
       }
-      const seg = this.active;
-      this.maxTimestampMs = Math.max(this.maxTimestampMs, r.timestampMs);
-      if (seg.records % this.options.indexIntervalRecords === 0) {
-        const entry = { rel: seg.records, position: seg.size, maxTimestampMs: this.maxTimestampMs };
-        seg.index.push(entry);
-        idx.push(encodeIndexEntry(entry.rel, entry.position, entry.maxTimestampMs));
+      seg = this.active;
+      const buf = Buffer.allocUnsafe(size);
+      const idx: Buffer[] = [];
+      let pos = 0;
+      for (let k = from; k < to; k++) {
+        const r = records[k] as { eventId: string; timestampMs: number; bytes: Uint8Array };
+        this.maxTimestampMs = Math.max(this.maxTimestampMs, r.timestampMs);
+        if (seg.records % this.options.indexIntervalRecords === 0) {
+          const entry = { rel: seg.records, position: seg.size + pos, maxTimestampMs: this.maxTimestampMs };
+          seg.index.push(entry);
+          idx.push(encodeIndexEntry(entry.rel, entry.position, entry.maxTimestampMs));
+        }
+        writeFrame(buf, pos, this.nextOffset, r.timestampMs, r.eventId, r.bytes);
+        pos += frameLength(r.bytes.length);
+        seg.records++;
+        this.nextOffset++;
       }
-      frames.push(frame);
-      pending += frame.length;
-      seg.size += frame.length;
-      seg.records++;
-      this.nextOffset++;
+      writeSync(this.fd as number, buf);
+      if (idx.length > 0)
+        writeSync(this.idxFd as number, idx.length === 1 ? (idx[0] as Buffer) : Buffer.concat(idx));
+      seg.size += size;
+      from = to;
     }
-    writeOut();
     return first;
   }
 

@@ -25,15 +25,34 @@ export function partitionFromDirName(dir: string): string {
   return decodeURIComponent(dir);
 }
 
-export function encodeFrame(offset: number, timestampMs: number, eventId: string, bytes: Uint8Array): Buffer {
+export function frameLength(recordBytes: number): number {
+  return FRAME_HEADER + BODY_HEADER + recordBytes;
+}
+
+/** Writes one frame into `buf` at `pos` (exactly frameLength bytes). Times and offsets are safe integers. */
+export function writeFrame(
+  buf: Buffer,
+  pos: number,
+  offset: number,
+  timestampMs: number,
+  eventId: string,
+  bytes: Uint8Array,
+): void {
   const bodyLen = BODY_HEADER + bytes.length;
-  const buf = Buffer.allocUnsafe(FRAME_HEADER + bodyLen);
-  buf.writeUInt32BE(bodyLen, 0);
-  buf.writeBigUInt64BE(BigInt(offset), 8);
-  buf.writeBigUInt64BE(BigInt(timestampMs), 16);
-  buf.write(eventId, 24, 32, 'hex');
-  buf.set(bytes, FRAME_HEADER + BODY_HEADER);
-  buf.writeUInt32BE(crc32(buf.subarray(FRAME_HEADER)), 4);
+  buf.writeUInt32BE(bodyLen, pos);
+  const b = pos + FRAME_HEADER;
+  buf.writeUInt32BE(Math.floor(offset / 2 ** 32), b);
+  buf.writeUInt32BE(offset >>> 0, b + 4);
+  buf.writeUInt32BE(Math.floor(timestampMs / 2 ** 32), b + 8);
+  buf.writeUInt32BE(timestampMs >>> 0, b + 12);
+  buf.write(eventId, b + 16, 32, 'hex');
+  buf.set(bytes, b + BODY_HEADER);
+  buf.writeUInt32BE(crc32(buf.subarray(b, b + bodyLen)), pos + 4);
+}
+
+export function encodeFrame(offset: number, timestampMs: number, eventId: string, bytes: Uint8Array): Buffer {
+  const buf = Buffer.allocUnsafe(frameLength(bytes.length));
+  writeFrame(buf, 0, offset, timestampMs, eventId, bytes);
   return buf;
 }
 

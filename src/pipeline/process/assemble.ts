@@ -68,14 +68,13 @@ export class Assembler {
   }
 
   private one(raw: RawRecord, d: NormalizedDraft, degraded: boolean, out: Assembled): void {
-    const known = { nativeMarket: d.nativeMarket, payloadType: d.payloadType, eventTimeMs: d.eventTimeMs };
     if (!this.allowed.has(d.payloadType)) {
       out.quarantined.push(
         this.quarantine(
           raw,
           'UNDECLARED_PAYLOAD_TYPE',
           `${d.payloadType} is not in connector.yaml payloadTypes`,
-          known,
+          knownOf(d),
         ),
       );
       return;
@@ -87,15 +86,14 @@ export class Assembler {
           raw,
           'UNMAPPED_MARKET',
           `native market "${d.nativeMarket}" is not in the mapping table`,
-          known,
+          knownOf(d),
         ),
       );
       return;
     }
-    const at = { ...known, marketId: market.marketId };
     const problem = draftProblem(d);
     if (problem !== undefined) {
-      out.quarantined.push(this.quarantine(raw, 'SCHEMA_INVALID', problem, at));
+      out.quarantined.push(this.quarantine(raw, 'SCHEMA_INVALID', problem, knownOf(d, market.marketId)));
       return;
     }
     let payload: Uint8Array;
@@ -103,7 +101,7 @@ export class Assembler {
       payload = encodePayload(d.payloadType, d.payload as never);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
-      out.quarantined.push(this.quarantine(raw, 'SCHEMA_INVALID', e.message, at));
+      out.quarantined.push(this.quarantine(raw, 'SCHEMA_INVALID', e.message, knownOf(d, market.marketId)));
       return;
     }
     const eventId = eventIdOf({
@@ -121,7 +119,7 @@ export class Assembler {
           raw,
           verdict.reason,
           verdict.detail,
-          { ...at, eventId },
+          knownOf(d, market.marketId, eventId),
           verdict.flags | (d.flags ?? 0),
         ),
       );
@@ -152,7 +150,9 @@ export class Assembler {
       bytes = encodeEnvelope(event);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
-      out.quarantined.push(this.quarantine(raw, 'SCHEMA_INVALID', e.message, { ...at, eventId }));
+      out.quarantined.push(
+        this.quarantine(raw, 'SCHEMA_INVALID', e.message, knownOf(d, market.marketId, eventId)),
+      );
       return;
     }
     out.events.push(
@@ -183,6 +183,19 @@ export class Assembler {
   }
 }
 
+const U64_LIMIT = 2n ** 64n;
+
+/** What a quarantine record knows about a draft so far (built only on failure paths). */
+function knownOf(d: NormalizedDraft, marketId?: string, eventId?: string) {
+  return {
+    nativeMarket: d.nativeMarket,
+    payloadType: d.payloadType,
+    eventTimeMs: d.eventTimeMs,
+    ...(marketId !== undefined ? { marketId } : {}),
+    ...(eventId !== undefined ? { eventId } : {}),
+  };
+}
+
 /** Envelope-level facts a draft must get right (the payload's own fields are checked by the codec). */
 function draftProblem(d: NormalizedDraft): string | undefined {
   if (!Number.isSafeInteger(d.eventTimeMs) || d.eventTimeMs < 0)
@@ -195,7 +208,7 @@ function draftProblem(d: NormalizedDraft): string | undefined {
   }
   if (d.flags !== undefined && (d.flags & ~QUALITY_FLAGS_MASK) !== 0)
     return `flags 0x${d.flags.toString(16)} has undefined bits`;
-  if (d.sourceSeq !== undefined && (d.sourceSeq < 0n || d.sourceSeq >= 2n ** 64n))
+  if (d.sourceSeq !== undefined && (d.sourceSeq < 0n || d.sourceSeq >= U64_LIMIT))
     return `sourceSeq ${d.sourceSeq} is not a u64`;
   return undefined;
 }

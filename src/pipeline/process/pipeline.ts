@@ -41,6 +41,7 @@ export interface PipelineTotals {
 
 interface Pending {
   readonly connectorId: string;
+  readonly eventId: string;
   readonly a: AssembledEvent;
 }
 
@@ -81,7 +82,7 @@ export class Pipeline {
     const degraded = assembler.connector.health().state === 'degraded';
     const { events, quarantined } = assembler.assemble(raw, degraded);
     const id = assembler.manifest.name;
-    for (const a of events) this.pending.push({ connectorId: id, a });
+    for (const a of events) this.pending.push({ connectorId: id, eventId: a.event.eventId, a });
     for (const q of quarantined) this.pendingQ.push(q);
     if (this.pending.length + this.pendingQ.length >= this.o.batchRecords) return this.flush();
   }
@@ -100,21 +101,25 @@ export class Pipeline {
   private async write(batch: Pending[], qs: QuarantineRecord[]): Promise<void> {
     if (qs.length > 0) await this.writeQuarantine(qs);
     if (batch.length === 0) return;
-    const { fresh, duplicates } = await this.o.dedup.filter(
-      batch.map((p) => ({ eventId: p.a.event.eventId, p })),
-    );
-    for (const d of duplicates) this.duplicate(d.p);
-    const reqs: AppendRequest[] = fresh.map(({ p }) => ({
+    const { fresh, duplicates } = await this.o.dedup.filter(batch);
+    for (const d of duplicates) this.duplicate(d);
+    const reqs: AppendRequest[] = fresh.map((p) => ({
       partition: p.a.event.partitionKey,
       eventId: p.a.event.eventId,
       timestampMs: p.a.event.eventTimeMs,
       bytes: p.a.bytes,
     }));
-    const results = await this.o.log.append(reqs);
+    let results;
+    try {
+      results = await this.o.log.append(reqs);
+    } catch (e) {
+      this.o.dedup.forget(reqs.map((r) => r.eventId));
+      throw e;
+    }
     const written: string[] = [];
     const wantIngested = this.events.has('ingested');
     results.forEach((r, i) => {
-      const p = (fresh[i] as (typeof fresh)[number]).p;
+      const p = fresh[i] as Pending;
       if (r.duplicate) return this.duplicate(p);
       const e = p.a.event;
       written.push(e.eventId);

@@ -49,3 +49,13 @@ describe('FileDedupStore', () => {
     await b.close();
   });
 });
+
+describe('Dedup.forget', () => {
+  it('lets ids the log refused through again', async () => {
+    const d = new Dedup(new MemoryDedupStore(), 10);
+    expect((await d.filter([ev(1)])).fresh).toHaveLength(1);
+    expect((await d.filter([ev(1)])).duplicates).toHaveLength(1);
+    d.forget([id(1)]);
+    expect((await d.filter([ev(1)])).fresh).toHaveLength(1);
+  });
+});
