@@ -37,7 +37,8 @@ export const PipelineConfig = z
           ),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Local file event log (segments, sparse index, durability).'),
     dedup: z
       .object({
         store: z
@@ -61,7 +62,8 @@ export const PipelineConfig = z
           .describe('How long Redis remembers an id.'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Dedup: memory LRU in front of a durable store.'),
     validation: z
       .object({
         outlier: z
@@ -83,7 +85,8 @@ export const PipelineConfig = z
               .describe('... and at least this far from the mean (bps).'),
           })
           .strict()
-          .prefault({}),
+          .prefault({})
+          .describe('Outliers against rolling statistics per (market, payload type).'),
         divergence: z
           .object({
             thresholdBps: z
@@ -99,10 +102,12 @@ export const PipelineConfig = z
               .describe('Only compare prices at most this far apart in event time.'),
           })
           .strict()
-          .prefault({}),
+          .prefault({})
+          .describe('Cross-source divergence: trade price vs book mid vs mark.'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Thresholds of the anomaly stages (time bounds come from connector.yaml).'),
   })
   .strict();
 export type PipelineConfig = z.output<typeof PipelineConfig>;

@@ -2,8 +2,9 @@
  * The operations HTTP surface on its own port (node:http, no framework): /metrics for
  * Prometheus, /health and /ready for Kubernetes probes, /status (+ /status.json) and the HTML
  * status page for SREs, /connectors (the pipeline's connectors, health and version), and
- * /log-level to change verbosity without a restart. Everything it shows comes through the ports in ports.ts; a provider that throws or hangs turns into a
- * 503/500 with a reason, never into a hung probe.
+ * /log-level to change verbosity without a restart. Everything it shows comes through the
+ * ports in ports.ts; a provider that throws or hangs turns into a 503/500 with a reason, never
+ * into a hung probe.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
