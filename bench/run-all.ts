@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { FaninBenchResult } from './fanin.js';
 import type { ListenerE2eResult, TrackerFigures } from './listener-e2e.js';
 import type { MetricsOverheadResult } from './metrics-overhead.js';
+import type { PipelineBenchResult } from './pipeline-ingest.js';
 import type { PositionsBenchResult } from './positions.js';
 import type { E2eLatencyResult } from './e2e-latency.js';
 import type { SinksBenchResult } from './sinks.js';
@@ -112,6 +113,33 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         metric: 'signals',
         value: `${int(r.signalsPerSecond)} signals/s`,
         note: `${int(r.fillsPerSecond)} fills/s, ${int(r.fillsPerCpuSecond)} fills/CPU-s (target >= 200,000); ${int(r.fills)} fills -> ${int(r.signals)} signals, one core`,
+      },
+    ];
+  },
+
+  async 'pipeline-ingest'() {
+    const { runPipelineBench } = await import('./pipeline-ingest.js');
+    const r: PipelineBenchResult = await runPipelineBench();
+    const b = 'pipeline ingest (synthetic → validation → dedup → file log)';
+    const l = r.latencyMs;
+    return [
+      {
+        bench: b,
+        metric: 'normalized events, one core',
+        value: `${int(r.eventsPerCpuSecond)} events/s`,
+        note: `target >= 100,000; wall ${int(r.eventsPerWallSecond)}/s; floor (generate + normalize) ${int(r.floorEventsPerSecond)}/s`,
+      },
+      {
+        bench: b,
+        metric: 'push → log ack latency',
+        value: `p50 ${fixed(l.p50)} ms`,
+        note: `p90 ${fixed(l.p90)}, p99 ${fixed(l.p99)}, max ${fixed(l.max)} ms`,
+      },
+      {
+        bench: b,
+        metric: 'dedup + idempotency memory',
+        value: `${fixed(r.dedupBytesPerEvent, 1)} B/event`,
+        note: `heap growth ${fixed(r.heapBytesPerEvent, 1)} B/event over ${int(r.events)} events; ${r.growth.map((g) => `${int(g.events)}: ${fixed(g.dedupMiB, 1)} MiB`).join(', ')}`,
       },
     ];
   },

@@ -13,6 +13,8 @@ import { registerReplay } from './commands/replay.js';
 import { registerInfluencers } from './commands/influencers.js';
 import { registerConfig } from './commands/config.js';
 import { registerSignals } from './commands/signals.js';
+import { registerPipeline } from './commands/pipeline.js';
+import { registerConnectors } from './commands/connectors.js';
 
 export function buildProgram(): Command {
   const program = new Command('ingest')
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerInfluencers(program);
   registerConfig(program);
   registerSignals(program);
+  registerPipeline(program);
+  registerConnectors(program);
   return program;
 }
 

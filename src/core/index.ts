@@ -1,4 +1,4 @@
-/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts. */
+/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts, id set. */
 export * from './errors.js';
 export * from './retry.js';
 export * from './clock.js';
@@ -12,3 +12,4 @@ export * from './validate.js';
 export * from './emitter.js';
 export * from './redact-url.js';
 export * from './repeated-warnings.js';
+export * from './id-set.js';
