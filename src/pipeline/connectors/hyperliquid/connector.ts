@@ -10,7 +10,13 @@
 import type { Clock, Logger } from '../../../core/index.js';
 import { errorMessage, marketClass } from '../../../core/index.js';
 import type { Candle, CandleInterval, Subscription } from '../../../protocol/index.js';
-import { EgressBudget, HlWsConnection, InfoClient, InfoWeightBudget } from '../../../protocol/index.js';
+import {
+  EgressBudget,
+  HlWsConnection,
+  InfoClient,
+  InfoWeightBudget,
+  candleBucket,
+} from '../../../protocol/index.js';
 import type { SocketConstructor } from '../../../protocol/index.js';
 import type {
   Connector,
@@ -237,7 +243,8 @@ export class HlMarketConnector implements Connector {
 
   /**
    * Batch/hybrid mode: closed candles of every (coin, interval) since the cursor. The cursor is
-   * JSON `{ "<coin>|<interval>": lastClosedOpenTime }`; a new cursor starts at the current bucket.
+   * JSON `{ "<coin>|<interval>": lastClosedOpenTime }`; a new series starts at the bucket holding
+   * now − backfillMs.
    */
   async poll(cursor: string | null, signal: AbortSignal): Promise<PollResult> {
     const now = this.clock.now();
@@ -246,16 +253,18 @@ export class HlMarketConnector implements Connector {
     for (const coin of this.o.coins) {
       for (const interval of this.o.candles.intervals) {
         const key = seriesKey(coin, interval);
-        const from = last[key] !== undefined ? (last[key] as number) + 1 : now - this.o.candles.backfillMs;
+        // A new series owes candles from the bucket holding (now - backfill) on.
+        const done = last[key] ?? candleBucket(interval, now - this.o.candles.backfillMs).t - 1;
+        last[key] = done;
         let candles: readonly Candle[];
         try {
-          candles = await this.info.candleSnapshot(coin, interval, from, now, { signal });
+          candles = await this.info.candleSnapshot(coin, interval, done + 1, now, { signal });
         } catch (err) {
           this.errors++;
           throw err;
         }
         for (const c of candles) {
-          if (c.T + this.o.candles.closeGraceMs > now || (last[key] ?? -1) >= c.t) continue;
+          if (c.T + this.o.candles.closeGraceMs > now || c.t <= (last[key] as number)) continue;
           records.push(closedCandleRecord(c, 'candleSnapshot', now, this.o.infoUrl));
           last[key] = c.t;
         }
