@@ -10,3 +10,4 @@ export * from './events.js';
 export * from './event-id.js';
 export * from './validate.js';
 export * from './emitter.js';
+export * from './ingester-feed.js';
