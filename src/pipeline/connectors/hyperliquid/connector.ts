@@ -17,7 +17,7 @@ import {
   InfoWeightBudget,
   candleBucket,
 } from '../../../protocol/index.js';
-import type { SocketConstructor } from '../../../protocol/index.js';
+import type { FetchLike, SocketConstructor, SocketOptions } from '../../../protocol/index.js';
 import type {
   Connector,
   ConnectorCapabilities,
@@ -33,10 +33,18 @@ import { normalizeHlMarket } from './normalize.js';
 import type { HlMarketOptions } from './options.js';
 import { closedCandleRecord, frameRecord, type CandleVia } from './records.js';
 
-/** Shared per-egress-IP budgets; a private pair is made when none is given. */
+/**
+ * Shared per-egress-IP budgets and the egress route; private budgets and the default route are
+ * used when none is given. A process that also runs the ingester passes one egress pool's
+ * budgets, socket options and fetch here, so both halves are charged to the IP that pays.
+ */
 export interface HlMarketDeps {
   readonly egress?: EgressBudget;
   readonly infoBudget?: InfoWeightBudget;
+  /** Proxy agent / local address of the egress pool. */
+  readonly socket?: Pick<SocketOptions, 'agent' | 'localAddress'>;
+  /** fetch that leaves through the same egress (the pool's InfoClient transport). */
+  readonly fetch?: FetchLike;
   /** Socket implementation for tests; default `ws`. */
   readonly WebSocket?: SocketConstructor;
 }
@@ -91,6 +99,7 @@ export class HlMarketConnector implements Connector {
       clock: this.clock,
       logger: this.log,
       weightBudget: infoBudget,
+      ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}),
     });
     const perp = this.o.coins.some((c) => isPerp(c));
     this.capabilities = {
@@ -180,6 +189,8 @@ export class HlMarketConnector implements Connector {
       stall: { timeoutMs: this.o.stallTimeoutMs },
       reconnect: { policy: { ...this.o.reconnect, maxAttempts: Infinity } },
       ...(this.deps.WebSocket ? { WebSocket: this.deps.WebSocket } : {}),
+      ...(this.deps.socket?.agent ? { agent: this.deps.socket.agent } : {}),
+      ...(this.deps.socket?.localAddress ? { localAddress: this.deps.socket.localAddress } : {}),
       onRawFrame: (text) => {
         rawText = text;
         return false;
