@@ -50,8 +50,10 @@ export const PX_SCALE = 8;
 export const SZ_SCALE = 8;
 export const RATE_SCALE = 12;
 
-const px = <N extends string>(name: N, doc: string) => ({ name, type: 'fixed', scale: PX_SCALE, doc }) as const;
-const sz = <N extends string>(name: N, doc: string) => ({ name, type: 'fixed', scale: SZ_SCALE, doc }) as const;
+const px = <N extends string>(name: N, doc: string) =>
+  ({ name, type: 'fixed', scale: PX_SCALE, doc }) as const;
+const sz = <N extends string>(name: N, doc: string) =>
+  ({ name, type: 'fixed', scale: SZ_SCALE, doc }) as const;
 
 export const TRADE_TICK_V1 = {
   payloadType: 'TRADE_TICK_V1',

@@ -23,16 +23,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 type Drafts = NormalizedDraft[];
 
-/**
- * The one cast in this file. pipeline-core's `px()`/`sz()` layout helpers widen field names to
- * `string` (as of df3efd2), which turns PayloadOf into an index signature no real payload fits;
- * the values built here follow the layouts field for field (the codec checks them at encode).
- */
-function payload<T extends PayloadType>(
-  _type: T,
-  value: Record<string, bigint | number | boolean | string>,
-): PayloadOf<T> {
-  return value as unknown as PayloadOf<T>;
+/** Names the payload type at the literal, so the compiler checks it field for field. */
+function payload<T extends PayloadType>(_type: T, value: PayloadOf<T>): PayloadOf<T> {
+  return value;
 }
 
 function candleDraft(c: Candle, final: boolean, receivedAtMs: number): NormalizedDraft {

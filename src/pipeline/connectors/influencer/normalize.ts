@@ -46,12 +46,9 @@ const Envelope = z.object({ kind: z.enum(['fill', 'signal']), record: z.unknown(
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** One cast: see the same helper in ../hyperliquid/normalize.ts (PayloadOf is widened upstream). */
-function payload<T extends PayloadType>(
-  _type: T,
-  value: Record<string, bigint | number | boolean | string>,
-): PayloadOf<T> {
-  return value as unknown as PayloadOf<T>;
+/** Names the payload type at the literal, so the compiler checks it field for field. */
+function payload<T extends PayloadType>(_type: T, value: PayloadOf<T>): PayloadOf<T> {
+  return value;
 }
 
 const invalid = (what: string, e: z.ZodError): NormalizeResult => ({
@@ -74,7 +71,7 @@ function fill(record: unknown): NormalizeResult {
       detail: `raw event payload is not JSON: ${errorMessage(err)}`,
     };
   }
-  let value: Record<string, bigint | number | boolean | string>;
+  let value: PayloadOf<'INFLUENCER_FILL_V1'>;
   let time: number;
   if (e.eventType === 'fill') {
     const f = Fill.safeParse(body);
@@ -128,7 +125,7 @@ function fill(record: unknown): NormalizeResult {
     nativeMarket: e.market,
     eventTimeMs: time,
     nativeId: e.eventId,
-    payload: payload('INFLUENCER_FILL_V1', value),
+    payload: value,
   };
   return { ok: true, drafts: [draft] };
 }
