@@ -1,18 +1,61 @@
 /**
- * `npm run contracts`: regenerates the published JSON Schemas in contracts/ from their zod
- * sources, so the contract can never drift from the code (a unit test compares the committed
- * file with a fresh render). Run it after changing src/positions/signal.ts and commit the result.
+ * `npm run contracts`: regenerates the published contracts in contracts/ from their code
+ * sources, so they can never drift (unit tests compare the committed files with fresh
+ * renders): the Signal JSON Schema (src/positions/signal.ts) and the pipeline contracts
+ * (envelope schema, payload layouts, golden vectors, connectors lock). It refuses to write a
+ * payload layout or connector lock that breaks the versioning rules against the committed one.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIGNAL_SCHEMA_FILE, signalJsonSchemaText } from '../src/positions/index.js';
+import {
+  layoutBreaks,
+  PAYLOAD_LAYOUTS,
+  PAYLOAD_TYPES,
+  PIPELINE_CONTRACT_FILES,
+  renderPipelineContracts,
+} from '../src/pipeline/envelope/index.js';
+import type { PayloadLayout } from '../src/pipeline/envelope/index.js';
+import {
+  CONNECTORS_LOCK_FILE,
+  ConnectorRegistry,
+  lockBreaks,
+  lockOf,
+  renderConnectorsLock,
+} from '../src/pipeline/connectors/index.js';
+import type { LockedConnector } from '../src/pipeline/connectors/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const committed = <T>(file: string, fallback: T): T =>
+  existsSync(resolve(root, file)) ? (JSON.parse(readFileSync(resolve(root, file), 'utf8')) as T) : fallback;
 
-const outputs: ReadonlyArray<readonly [string, string]> = [[SIGNAL_SCHEMA_FILE, signalJsonSchemaText()]];
+const manifests = ConnectorRegistry.load(resolve(root, 'connectors')).valid.map((e) => e.manifest);
+const problems = [
+  ...layoutBreaks(
+    committed<{ layouts: PayloadLayout[] }>(PIPELINE_CONTRACT_FILES.layouts, { layouts: [] }).layouts,
+    PAYLOAD_TYPES.map((t) => PAYLOAD_LAYOUTS[t]),
+  ),
+  ...lockBreaks(
+    committed<{ connectors: LockedConnector[] }>(CONNECTORS_LOCK_FILE, { connectors: [] }).connectors,
+    lockOf(manifests),
+  ),
+];
+if (problems.length > 0) {
+  process.stderr.write(
+    `versioning rules broken; nothing written:\n${problems.map((p) => `  ${p}\n`).join('')}`,
+  );
+  process.exit(3);
+}
+
+const outputs: ReadonlyArray<readonly [string, string]> = [
+  [SIGNAL_SCHEMA_FILE, signalJsonSchemaText()],
+  ...renderPipelineContracts(),
+  [CONNECTORS_LOCK_FILE, renderConnectorsLock(manifests)],
+];
 
 for (const [file, text] of outputs) {
+  mkdirSync(dirname(resolve(root, file)), { recursive: true });
   writeFileSync(resolve(root, file), text);
   process.stdout.write(`wrote ${file}\n`);
 }

@@ -12,6 +12,8 @@ import { registerSim } from './commands/sim.js';
 import { registerReplay } from './commands/replay.js';
 import { registerInfluencers } from './commands/influencers.js';
 import { registerConfig } from './commands/config.js';
+import { registerPipeline } from './commands/pipeline.js';
+import { registerConnectors } from './commands/connectors.js';
 
 export function buildProgram(): Command {
   const program = new Command('ingest')
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerInfluencers(program);
   registerConfig(program);
+  registerPipeline(program);
+  registerConnectors(program);
   return program;
 }
 

@@ -28,6 +28,7 @@ export {
   TracingConfig,
   MetricsConfig,
 } from './schema-infra.js';
+export { PipelineConfig } from './schema-pipeline.js';
 export { loadConfig, parseServiceConfig, deepFreeze, formatConfigIssues } from './loader.js';
 export type { LoadConfigOptions, LoadedConfig } from './loader.js';
 export { ENV_VARS, CONFIG_PATH_ENV, systemEnv } from './env.js';

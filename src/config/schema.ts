@@ -22,6 +22,7 @@ import {
   SinksConfig,
   TracingConfig,
 } from './schema-infra.js';
+import { PipelineConfig } from './schema-pipeline.js';
 
 export const ServiceConfigInput = z
   .object({
@@ -37,6 +38,7 @@ export const ServiceConfigInput = z
     log: LogConfig.prefault({}).describe('Logging.'),
     tracing: TracingConfig.prefault({}).describe('Tracing.'),
     metrics: MetricsConfig.prefault({}).describe('Metrics.'),
+    pipeline: PipelineConfig.prefault({}).describe('The generic connector pipeline (`ingest pipeline run`).'),
   })
   .strict();
 

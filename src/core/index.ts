@@ -1,4 +1,4 @@
-/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts. */
+/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts, id set, the ingester → pipeline feed port. */
 export * from './errors.js';
 export * from './retry.js';
 export * from './clock.js';
@@ -10,4 +10,5 @@ export * from './events.js';
 export * from './event-id.js';
 export * from './validate.js';
 export * from './emitter.js';
+export * from './id-set.js';
 export * from './ingester-feed.js';

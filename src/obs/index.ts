@@ -21,7 +21,9 @@ export { LabelGuard, OVERFLOW_LABEL_VALUE } from './label-guard.js';
 export { DEFAULT_OBS_PORT, ObsServer } from './server.js';
 export type { MetricsSource, ObsServerOptions } from './server.js';
 export { LOG_LEVELS, READINESS_CHECKS, isLogLevel, readinessFromChecks } from './ports.js';
+export { PIPELINE_METRIC_NAMES, PIPELINE_MS_BUCKETS, PipelineMetrics } from './pipeline-metrics.js';
 export type {
+  ConnectorsProvider,
   InfluencerStatus,
   ListenerStatus,
   LogLevel,

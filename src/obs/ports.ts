@@ -89,3 +89,8 @@ export interface LogLevelControl {
 export function isLogLevel(v: unknown): v is LogLevel {
   return typeof v === 'string' && (LOG_LEVELS as readonly string[]).includes(v);
 }
+
+/** What /connectors shows: the pipeline's connector registry with run state, health and version. */
+export interface ConnectorsProvider {
+  connectors(): readonly object[] | Promise<readonly object[]>;
+}

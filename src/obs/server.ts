@@ -1,8 +1,8 @@
 /**
  * The operations HTTP surface on its own port (node:http, no framework): /metrics for
  * Prometheus, /health and /ready for Kubernetes probes, /status (+ /status.json) and the HTML
- * status page for SREs, and /log-level to change verbosity without a restart. Everything it
- * shows comes through the ports in ports.ts; a provider that throws or hangs turns into a
+ * status page for SREs, /connectors (the pipeline's connectors, health and version), and
+ * /log-level to change verbosity without a restart. Everything it shows comes through the ports in ports.ts; a provider that throws or hangs turns into a
  * 503/500 with a reason, never into a hung probe.
  */
 import { createServer } from 'node:http';
@@ -12,7 +12,13 @@ import { errorMessage, silentLogger, systemClock, TimeoutError } from '../core/i
 import type { Clock, Logger } from '../core/index.js';
 import { prefersHtml } from './negotiate.js';
 import { isLogLevel, LOG_LEVELS } from './ports.js';
-import type { LogLevelControl, Readiness, ReadinessProvider, StatusProvider } from './ports.js';
+import type {
+  ConnectorsProvider,
+  LogLevelControl,
+  Readiness,
+  ReadinessProvider,
+  StatusProvider,
+} from './ports.js';
 import { STATUS_PAGE_HTML } from './status-page.js';
 
 /** What /metrics needs: a Metrics instance satisfies it. */
@@ -30,6 +36,8 @@ export interface ObsServerOptions {
   readonly status?: StatusProvider;
   /** Absent: /ready answers 503, since nothing vouches for readiness. */
   readonly readiness?: ReadinessProvider;
+  /** Absent: /connectors answers 503 (the service runs no pipeline). */
+  readonly connectors?: ConnectorsProvider;
   /** Absent: /log-level answers 501. */
   readonly logLevel?: LogLevelControl;
   /** Deadline for one provider call; default 2000 ms (below the probe's 5 s timeout). */
@@ -130,6 +138,8 @@ export class ObsServer {
         return read ? this.status(res) : notAllowed(res, 'GET, HEAD');
       case '/log-level':
         return this.logLevel(req, res, url);
+      case '/connectors':
+        return read ? this.connectors(res) : notAllowed(res, 'GET, HEAD');
       default:
         return send(res, 404, JSON_TYPE, JSON.stringify({ error: `no such endpoint: ${url.pathname}` }));
     }
@@ -165,6 +175,13 @@ export class ObsServer {
     if (provider === undefined) throw new HttpError(503, 'no status provider wired');
     const snapshot = await this.withDeadline(() => provider.status(), 'status');
     send(res, 200, JSON_TYPE, JSON.stringify(snapshot));
+  }
+
+  private async connectors(res: ServerResponse): Promise<void> {
+    const provider = this.options.connectors;
+    if (provider === undefined) throw new HttpError(503, 'no connector pipeline wired');
+    const list = await this.withDeadline(() => provider.connectors(), 'connectors');
+    send(res, 200, JSON_TYPE, JSON.stringify({ connectors: list }));
   }
 
   private async logLevel(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

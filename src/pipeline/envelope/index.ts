@@ -6,3 +6,5 @@ export * from './payload-codec.js';
 export * from './envelope.js';
 export * from './envelope-codec.js';
 export * from './event-id.js';
+export * from './compat.js';
+export * from './contract-files.js';
