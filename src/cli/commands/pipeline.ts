@@ -22,6 +22,7 @@ interface RunOptions {
   readonly dataDir?: string;
   readonly httpPort?: number;
   readonly untilDone?: boolean;
+  readonly withIngester?: boolean;
 }
 
 export function registerPipeline(program: Command): void {
@@ -37,6 +38,7 @@ export function registerPipeline(program: Command): void {
     .option('--data-dir <dir>', 'override pipeline.dataDir')
     .option('--http-port <port>', 'override http.port (0 = any free port)', port)
     .option('--until-done', 'stop when every connector has finished (fixture replays)')
+    .option('--with-ingester', 'also run the influencer ingester in-process and ingest its fills and signals')
     .action(async (opts: RunOptions) => {
       process.exitCode = await run(opts);
     });
@@ -81,7 +83,9 @@ async function run(opts: RunOptions): Promise<number> {
   let runtime;
   let sources;
   try {
-    sources = await pipelineSources(config, logger, systemClock);
+    sources = await pipelineSources(config, logger, systemClock, {
+      withIngester: opts.withIngester === true,
+    });
     logger.info(sources.describe);
     runtime = await startPipelineRuntime({
       config: pc,
