@@ -76,7 +76,7 @@ export function decodeEnvelope(bytes: Uint8Array): NormalizedEvent {
   const payloadType = payloadTypeOfCode(code);
   if (payloadType === undefined)
     throw new ValidationError(`NormalizedEvent: unknown payload type code ${code}`, ['payload_type']);
-  const payload = r.bytes('payload').slice();
+  const payload = new Uint8Array(r.bytes('payload')); // a copy, and a plain Uint8Array even from a Buffer
   const qualityFlags = r.u32('quality_flags');
   if ((qualityFlags & ~QUALITY_FLAGS_MASK) !== 0) {
     throw new ValidationError(`NormalizedEvent: undefined quality flag bits 0x${qualityFlags.toString(16)}`, [

@@ -93,17 +93,14 @@ export class FileEventLog implements EventLog {
   }
 
   read(partition: string, options: ReadOptions = {}): Promise<readonly LogRecord[]> {
-    this.assertOpen();
-    const p = this.partitionsByName.get(partition);
-    return Promise.resolve(
-      p === undefined ? [] : p.read(options.fromOffset ?? 0, options.maxRecords ?? 1000),
+    return this.guard(
+      () =>
+        this.partitionsByName.get(partition)?.read(options.fromOffset ?? 0, options.maxRecords ?? 1000) ?? [],
     );
   }
 
   offsetForTime(partition: string, timestampMs: number): Promise<number> {
-    this.assertOpen();
-    const p = this.partitionsByName.get(partition);
-    return Promise.resolve(p === undefined ? 0 : p.offsetForTime(timestampMs));
+    return this.guard(() => this.partitionsByName.get(partition)?.offsetForTime(timestampMs) ?? 0);
   }
 
   partitions(): Promise<readonly string[]> {
@@ -115,9 +112,9 @@ export class FileEventLog implements EventLog {
   }
 
   flush(): Promise<void> {
-    this.assertOpen();
-    for (const p of this.partitionsByName.values()) p.sync();
-    return Promise.resolve();
+    return this.guard(() => {
+      for (const p of this.partitionsByName.values()) p.sync();
+    });
   }
 
   close(): Promise<void> {
@@ -125,6 +122,16 @@ export class FileEventLog implements EventLog {
     this.closed = true;
     for (const p of this.partitionsByName.values()) p.close();
     return Promise.resolve();
+  }
+
+  /** Runs synchronous work as a promise, so a closed log or an I/O error rejects instead of throwing. */
+  private guard<T>(fn: () => T): Promise<T> {
+    try {
+      this.assertOpen();
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   private assertOpen(): void {

@@ -27,7 +27,13 @@ export interface QuarantinedEvent {
 export interface PipelineEvents {
   ingested: IngestedEvent;
   quarantined: QuarantinedEvent;
-  duplicate: { readonly connectorId: string; readonly eventId: string };
+  /** flags include DUPLICATE_EVENT. */
+  duplicate: {
+    readonly connectorId: string;
+    readonly eventId: string;
+    readonly marketId: string;
+    readonly flags: number;
+  };
   divergence: Divergence & { readonly connectorId: string; readonly eventId: string };
   watermark: { readonly partition: string; readonly eventTimeMs: number };
   connectorError: { readonly connectorId: string; readonly error: unknown };

@@ -9,6 +9,7 @@ import { hash } from 'node:crypto';
 import type { Clock, Logger, TimerHandle } from '../../core/index.js';
 import { TypedEmitter } from '../../core/index.js';
 import type { Connector, ConnectorManifest, RawRecord, RawSink } from '../connectors/index.js';
+import { QUALITY_FLAGS } from '../envelope/index.js';
 import type { Dedup } from '../dedup/index.js';
 import type { AppendRequest, EventLog } from '../eventlog/index.js';
 import type { QuarantineRecord } from '../quarantine/index.js';
@@ -152,7 +153,27 @@ export class Pipeline {
 
   private duplicate(p: Pending): void {
     this.totals.duplicates++;
-    this.events.emit('duplicate', { connectorId: p.connectorId, eventId: p.a.event.eventId });
+    const e = p.a.event;
+    // A duplicate is dropped, not published; DUPLICATE_EVENT marks it in the event and the log line.
+    const flags = e.qualityFlags | QUALITY_FLAGS.DUPLICATE_EVENT;
+    this.events.emit('duplicate', {
+      connectorId: p.connectorId,
+      eventId: e.eventId,
+      marketId: e.marketId,
+      flags,
+    });
+    if (this.log.isLevelEnabled('debug')) {
+      this.log.debug(
+        {
+          connector: e.connectorId,
+          connectorVersion: e.connectorVersion,
+          market: e.marketId,
+          eventId: e.eventId,
+          flags,
+        },
+        'duplicate dropped',
+      );
+    }
   }
 
   private async writeQuarantine(qs: QuarantineRecord[]): Promise<void> {
