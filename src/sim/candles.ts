@@ -5,7 +5,7 @@
  * aligned to the Unix epoch (UTC calendar months for `1M`); the close time is the next open
  * minus one millisecond, as on the real server.
  */
-import { Decimal, dec } from '../core/index.js';
+import { dec, type Decimal } from '../core/index.js';
 import { wire } from './markets.js';
 import type { TapeTrade, WireCandle } from './types.js';
 
@@ -108,8 +108,9 @@ export class CandleBook {
       if (!bars) this.series.set(k, (bars = []));
       const last = bars[bars.length - 1];
       if (last && trade.time <= last.T) {
-        last.h = Decimal.max(last.h, px);
-        last.l = Decimal.min(last.l, px);
+        // Compare, don't construct: this runs once per trade per interval.
+        if (px.gt(last.h)) last.h = px;
+        if (px.lt(last.l)) last.l = px;
         last.c = px;
         last.v = last.v.plus(sz);
         last.n += 1;
