@@ -10,7 +10,7 @@
  * admit, remove). Shutdown is ordered and idempotent: influencer watch, listeners, fan-in
  * drain, position settle, sinks flush (the rest stays fsync'd in the spool), clients.
  */
-import type { Clock, Decimal, FillEvent, Logger, TimerHandle } from '../core/index.js';
+import type { Clock, Decimal, FillEvent, IngesterTap, Logger, TimerHandle } from '../core/index.js';
 import { RepeatedWarnings, dec, errorMessage, systemClock } from '../core/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import type { DedupStore, FanInBatch } from '../fanin/index.js';
@@ -47,6 +47,8 @@ export interface AppOptions {
   readonly onSignalLine?: (line: string) => void;
   /** Registry and server are created here unless a test passes its own metrics. */
   readonly metrics?: Metrics;
+  /** Raw fills and signals are also published here (the pipeline's influencer-ingester connector). */
+  readonly tap?: IngesterTap;
 }
 
 /** Upper bound on receipt times remembered for end-to-end latency (entries are dropped on use). */
@@ -63,6 +65,7 @@ export class App {
   private readonly rootLogger: Logger & { level: string };
   private readonly clock: Clock;
   private readonly onSignalLine: ((line: string) => void) | undefined;
+  private readonly tap: IngesterTap | undefined;
 
   sim: Simulator | null = null;
   sinks: SinkSet | null = null;
@@ -99,6 +102,7 @@ export class App {
     this.clock = options.clock ?? systemClock;
     this.warnings = new RepeatedWarnings({ logger: this.log, clock: this.clock });
     this.onSignalLine = options.onSignalLine;
+    this.tap = options.tap;
     this.metrics =
       options.metrics ?? new Metrics({ perInfluencerLabels: options.config.metrics.perInfluencerLabels });
   }
@@ -403,6 +407,7 @@ export class App {
     const receivedAt = Number.isFinite(first) ? first : this.clock.now();
     const traceId = this.spans.start(signal, receivedAt);
     const record = toSinkRecord(signal, receivedAt, traceId);
+    this.tap?.publish({ kind: 'signal', text: record.value, receivedAtMs: this.clock.now() });
     this.cursors?.signalEnqueued(signal.influencerId, signal.market, signal.signalId);
     this.stages.enqueued(signal.signalId);
     const outcome = await sinks.signals.enqueue(record);
@@ -435,6 +440,8 @@ export class App {
   }
 
   private enqueueRaw(e: Parameters<SinkSet['raw']['enqueue']>[0]): void {
+    if (this.tap && (e.eventType === 'fill' || e.eventType === 'trade'))
+      this.tap.publish({ kind: 'fill', text: JSON.stringify(e), receivedAtMs: e.ingestTime });
     this.sinks?.raw.enqueue(e).catch((err: unknown) => {
       this.log.warn({ err, eventId: e.eventId }, `raw event not stored: ${errorMessage(err)}`);
     });

@@ -1,4 +1,4 @@
-/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts, id set. */
+/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts, id set, the ingester → pipeline feed port. */
 export * from './errors.js';
 export * from './retry.js';
 export * from './clock.js';
@@ -13,3 +13,4 @@ export * from './emitter.js';
 export * from './redact-url.js';
 export * from './repeated-warnings.js';
 export * from './id-set.js';
+export * from './ingester-feed.js';

@@ -1,5 +1,6 @@
 /**
- * Public door of the Hyperliquid protocol layer: wire schemas, frame parsing + dead letters,
+ * Public door of the Hyperliquid protocol layer: wire schemas (user feeds, trades and the
+ * market-data feeds candle / bbo / activeAssetCtx / candleSnapshot), frame parsing + dead letters,
  * normalizers to FillEvent, the WebSocket connection, the per-egress-IP budget, the info
  * client with pagination, and the `trades` fast path. Nothing here knows about positions or
  * fan-in; everything else in src/protocol is internal.
@@ -8,6 +9,7 @@ export * from './schemas/common.js';
 export * from './schemas/fill.js';
 export * from './schemas/state.js';
 export * from './schemas/ws.js';
+export * from './schemas/market.js';
 export {
   UserFillsResponse,
   UserFillsByTimeResponse,
@@ -56,6 +58,7 @@ export {
   INFO_WEIGHT_PER_MINUTE,
   INFO_BASE_WEIGHTS,
   INFO_PER_ITEM_TYPES,
+  INFO_PER_60_ITEM_TYPES,
   DEFAULT_INFO_WEIGHT,
   baseWeight,
   itemWeight,

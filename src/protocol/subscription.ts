@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/index.js';
 import { WireAddress } from './schemas/common.js';
+import { CandleInterval } from './schemas/market.js';
 
 /** What callers subscribe to. Only the types this service uses are modelled. */
 export const Subscription = z.discriminatedUnion('type', [
@@ -17,6 +18,9 @@ export const Subscription = z.discriminatedUnion('type', [
   z.object({ type: z.literal('allDexsClearinghouseState'), user: z.string() }),
   z.object({ type: z.literal('userTwapSliceFills'), user: z.string() }),
   z.object({ type: z.literal('trades'), coin: z.string().min(1) }),
+  z.object({ type: z.literal('candle'), coin: z.string().min(1), interval: CandleInterval }),
+  z.object({ type: z.literal('bbo'), coin: z.string().min(1) }),
+  z.object({ type: z.literal('activeAssetCtx'), coin: z.string().min(1) }),
 ]);
 export type Subscription = z.infer<typeof Subscription>;
 

@@ -7,6 +7,7 @@ import { Decimal, normalizeAddress, type Address } from '../core/index.js';
 import { BlockBuilder, IdSource, type ExecContext } from './execution.js';
 import { GroundTruthStore } from './ground-truth.js';
 import { Ledger } from './ledger.js';
+import { MarketData } from './market-data.js';
 import { MARKETS, marketOf, round } from './markets.js';
 import { Prng } from './prng.js';
 import { noise, planRandomBlock, type PlanEnv } from './random-plan.js';
@@ -36,6 +37,8 @@ export function deriveAddresses(seed: number | string, label: string, n: number)
 export class Engine {
   readonly ledger = new Ledger();
   readonly truth: GroundTruthStore;
+  /** Candles, bbo and asset contexts derived from the trades (updated after every block). */
+  readonly market: MarketData;
   readonly background: readonly Address[];
   private readonly prng: Prng;
   private readonly markPrng: Prng;
@@ -55,8 +58,9 @@ export class Engine {
     this.ids = new IdSource(root.fork('ids'));
     this.tracked = new Set(opts.accounts);
     this.background = deriveAddresses(opts.seed, 'background', BACKGROUND_ACCOUNTS);
-    this.truth = new GroundTruthStore(opts.accounts, this.ledger);
     for (const m of MARKETS) this.marks.set(m.coin, new Decimal(m.startPx));
+    this.market = new MarketData(opts.seed, this.ledger, (c) => this.mark(c));
+    this.truth = new GroundTruthStore(opts.accounts, this.ledger, this.market);
     for (const s of opts.scenario?.steps ?? []) {
       const list = this.steps.get(s.at) ?? [];
       list.push(s);
@@ -111,6 +115,7 @@ export class Engine {
       });
     }
     this.truth.record(b.block);
+    this.market.record(b.block);
     return b.block;
   }
 

@@ -7,7 +7,16 @@ import { dec, marketClass } from '../core/index.js';
 import { dirOf } from './ledger.js';
 import { round, wire } from './markets.js';
 import type { NormalizedSub } from './subscriptions.js';
-import type { TapeTrade, TwapSliceFill, WireFill, WsLiquidationEvent, WsOrderUpdate } from './types.js';
+import type { CtxFrameData } from './market-data.js';
+import type {
+  TapeTrade,
+  TwapSliceFill,
+  WireBbo,
+  WireCandle,
+  WireFill,
+  WsLiquidationEvent,
+  WsOrderUpdate,
+} from './types.js';
 
 export interface Frame {
   channel: string;
@@ -39,6 +48,11 @@ export const orderUpdatesFrame = (updates: WsOrderUpdate[]): Frame => ({
   data: updates,
 });
 export const tradesFrame = (trades: TapeTrade[]): Frame => ({ channel: 'trades', data: trades });
+
+/** One candle object per push (the docs type `data` as an array; the wire carries one object). */
+export const candleFrame = (candle: WireCandle): Frame => ({ channel: 'candle', data: candle });
+export const bboFrame = (bbo: WireBbo): Frame => ({ channel: 'bbo', data: bbo });
+export const assetCtxFrame = (ctx: CtxFrameData): Frame => ({ channel: ctx.channel, data: ctx.data });
 
 export const twapSliceFrame = (user: string, twapSliceFills: TwapSliceFill[], snapshot: boolean): Frame => ({
   channel: 'userTwapSliceFills',

@@ -5,9 +5,11 @@
  * their history from it too, so what is served is exactly what was recorded.
  */
 import type { Address } from '../core/index.js';
+import type { CandleInterval } from './candles.js';
 import type { Ledger } from './ledger.js';
+import type { CtxFrameData, MarketData } from './market-data.js';
 import { wire } from './markets.js';
-import type { Block, TapeTrade, TwapSliceFill, WireFill } from './types.js';
+import type { Block, TapeTrade, TwapSliceFill, WireBbo, WireCandle, WireFill } from './types.js';
 
 /** Read-only view handed to tests (`sim.groundTruth`). */
 export interface GroundTruth {
@@ -23,6 +25,12 @@ export interface GroundTruth {
   positions(user: string): Record<string, string>;
   /** The trades tape of one coin (oldest first), or of every coin when omitted. */
   trades(coin?: string): readonly TapeTrade[];
+  /** Every kept candle of a coin and interval, oldest first (the newest may still be open). */
+  candles(coin: string, interval: CandleInterval): readonly WireCandle[];
+  /** The current best bid/offer of a coin. */
+  bbo(coin: string): WireBbo | undefined;
+  /** The current asset context frame (channel + data) of a coin. */
+  assetCtx(coin: string): CtxFrameData | undefined;
   /** A JSON-able dump (used by GET /_control/ground-truth). */
   toJSON(user?: string): unknown;
 }
@@ -39,6 +47,7 @@ export class GroundTruthStore implements GroundTruth {
   constructor(
     readonly accounts: readonly Address[],
     private readonly ledger: Ledger,
+    private readonly market: MarketData,
   ) {
     for (const a of accounts) {
       this.byUser.set(a, []);
@@ -83,6 +92,18 @@ export class GroundTruthStore implements GroundTruth {
   trades(coin?: string): readonly TapeTrade[] {
     if (coin !== undefined) return this.tape.get(coin) ?? [];
     return [...this.tape.values()].flat().sort((a, b) => a.time - b.time);
+  }
+
+  candles(coin: string, interval: CandleInterval): readonly WireCandle[] {
+    return this.market.candles.all(coin, interval);
+  }
+
+  bbo(coin: string): WireBbo | undefined {
+    return this.market.bbo(coin);
+  }
+
+  assetCtx(coin: string): CtxFrameData | undefined {
+    return this.market.assetCtx(coin);
   }
 
   /** The newest `n` fills, newest first (REST `userFills`, WS snapshots). */

@@ -13,6 +13,8 @@ export { DEFAULT_LIMITS } from './limits.js';
 export { MALFORM_KINDS, type MalformKind } from './malform.js';
 export { Scenario, ScenarioStep, STEP_KINDS, loadScenario, parseScenario } from './scenario.js';
 export { MARKETS, type Market } from './markets.js';
+export { CANDLE_INTERVALS, bucketOf, type CandleInterval } from './candles.js';
+export type { CtxFrameData } from './market-data.js';
 export { ZERO_HASH } from './types.js';
 export type {
   Block,
@@ -22,4 +24,9 @@ export type {
   WireLiquidation,
   WsLiquidationEvent,
   WsOrderUpdate,
+  WireCandle,
+  WireBbo,
+  WireLevel,
+  WirePerpCtx,
+  WireSpotCtx,
 } from './types.js';

@@ -1,10 +1,12 @@
 /**
  * `POST /info` (and WS `post` requests): userFills (newest first, capped), userFillsByTime
  * (inclusive bounds, oldest first or `reversed`, page cap, only the most recent `fillsHorizon`
- * fills reachable), userTwapSliceFills, clearinghouseState (per dex), meta, perpDexs, spotMeta.
+ * fills reachable), userTwapSliceFills, clearinghouseState (per dex), meta, perpDexs, spotMeta,
+ * candleSnapshot (candles overlapping [startTime, endTime], oldest first, most recent 5000 only).
  * Returns the weight each answer costs so the HTTP layer can charge the per-IP budget.
  */
 import { isAddress, type Address } from '../core/index.js';
+import { isCandleInterval } from './candles.js';
 import { clearinghouseState } from './clearinghouse.js';
 import type { Engine } from './engine.js';
 import { aggregateByTime } from './frames.js';
@@ -89,6 +91,16 @@ export class InfoHandler {
         const dex = body['dex'] ?? '';
         if (typeof dex !== 'string') return bad;
         return { status: 200, body: metaResponse(dex), weight: w };
+      }
+      case 'candleSnapshot': {
+        const req = body['req'];
+        if (!isRecord(req)) return bad;
+        const { coin, interval, startTime } = req;
+        const endTime = req['endTime'] ?? this.now();
+        if (typeof coin !== 'string' || !isCandleInterval(interval)) return bad;
+        if (typeof startTime !== 'number' || typeof endTime !== 'number') return bad;
+        const out = this.engine.market.candles.range(coin, interval, startTime, endTime, lim.candleHistory);
+        return { status: 200, body: out, weight: w + itemWeight(type, out.length) };
       }
       case 'perpDexs':
         return { status: 200, body: perpDexsResponse(), weight: w };

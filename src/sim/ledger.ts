@@ -52,6 +52,16 @@ export class Ledger {
     return out;
   }
 
+  /** Open interest of a coin: the sum of every account's long position (longs = shorts). */
+  openInterest(coin: string): Decimal {
+    let oi = ZERO;
+    for (const m of this.book.values()) {
+      const p = m.get(coin);
+      if (p?.szi.isPositive()) oi = oi.plus(p.szi);
+    }
+    return oi;
+  }
+
   /** What a fill would do, without applying it. */
   preview(
     user: Address,

@@ -31,6 +31,8 @@ export interface SimLimits {
   fillsByTimePageSize: number;
   /** Only this many most recent fills are reachable by userFillsByTime (10 000). */
   fillsHorizon: number;
+  /** Only this many most recent candles per coin and interval are served by candleSnapshot (5000). */
+  candleHistory: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<SimLimits> = Object.freeze({
@@ -46,6 +48,7 @@ export const DEFAULT_LIMITS: Readonly<SimLimits> = Object.freeze({
   userFillsMax: 2000,
   fillsByTimePageSize: 2000,
   fillsHorizon: 10_000,
+  candleHistory: 5000,
 });
 
 /** A sliding-window sum of weights keyed by IP. */
@@ -89,7 +92,10 @@ export class SlidingWindow {
   }
 }
 
-/** Info request weights (docs §5.2): 2 for the light ones, 20 otherwise, +1 per 20 items returned. */
+/**
+ * Info request weights (docs §5.2): 2 for the light ones, 20 otherwise, +1 per 20 items returned
+ * for the listed history requests, +1 per 60 candles for candleSnapshot.
+ */
 const LIGHT = new Set([
   'l2Book',
   'allMids',
@@ -116,7 +122,11 @@ export function baseWeight(type: string): number {
   return LIGHT.has(type) ? 2 : 20;
 }
 
+/** Request types that cost one extra weight per 60 items returned (docs: `candleSnapshot`). */
+const PER_60_ITEMS = new Set(['candleSnapshot']);
+
 export function itemWeight(type: string, items: number): number {
+  if (PER_60_ITEMS.has(type)) return Math.ceil(items / 60);
   return PER_ITEM.has(type) ? Math.ceil(items / 20) : 0;
 }
 

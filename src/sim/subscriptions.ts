@@ -2,9 +2,12 @@
  * Subscription requests as the server understands them: validation, the normalized form the
  * ack echoes (user lower-cased, defaults such as `aggregateByTime:false` and `dex:""` added),
  * a stable key for duplicate detection, and the user a subscription counts against the
- * per-IP unique-user cap. Unknown or removed types (e.g. `webData2`) are parse errors.
+ * per-IP unique-user cap. Unknown or removed types (e.g. `webData2`) are parse errors. The
+ * market feeds (`trades`, `candle`, `bbo`, `activeAssetCtx`) take a coin and count against the
+ * subscription cap only.
  */
 import { isAddress } from '../core/index.js';
+import { isCandleInterval, type CandleInterval } from './candles.js';
 
 export type NormalizedSub =
   | { type: 'userFills'; user: string; aggregateByTime: boolean }
@@ -13,7 +16,10 @@ export type NormalizedSub =
   | { type: 'clearinghouseState'; user: string; dex: string }
   | { type: 'allDexsClearinghouseState'; user: string }
   | { type: 'userTwapSliceFills'; user: string }
-  | { type: 'trades'; coin: string };
+  | { type: 'trades'; coin: string }
+  | { type: 'candle'; coin: string; interval: CandleInterval }
+  | { type: 'bbo'; coin: string }
+  | { type: 'activeAssetCtx'; coin: string };
 
 export type SubParse =
   { ok: true; sub: NormalizedSub; key: string } | { ok: false; error: 'parse' | 'invalid' };
@@ -69,10 +75,15 @@ export function normalizeSub(raw: unknown): SubParse {
       default:
         sub = { type: type as 'userEvents', user };
     }
-  } else if (type === 'trades') {
+  } else if (type === 'trades' || type === 'bbo' || type === 'activeAssetCtx' || type === 'candle') {
     const coin = raw['coin'];
     if (typeof coin !== 'string' || coin.length === 0) return { ok: false, error: 'parse' };
-    sub = { type, coin };
+    if (type === 'candle') {
+      // An interval outside the server's enum does not deserialize: a parse error, like a bad type.
+      const interval = raw['interval'];
+      if (!isCandleInterval(interval)) return { ok: false, error: 'parse' };
+      sub = { type, coin, interval };
+    } else sub = { type, coin };
   } else {
     return { ok: false, error: 'parse' };
   }

@@ -83,3 +83,60 @@ export interface Block {
   /** Users whose position changed, with the perp dexes touched ('' main, 'xyz', ...). */
   changed: Map<Address, Set<string>>;
 }
+
+/** One OHLCV candle as `candle` pushes and `candleSnapshot` returns it (decimals as strings). */
+export interface WireCandle {
+  /** Open time (ms, inclusive). */
+  t: number;
+  /** Close time (ms, inclusive: next open - 1). */
+  T: number;
+  s: string;
+  i: string;
+  o: string;
+  c: string;
+  h: string;
+  l: string;
+  /** Base-unit volume. */
+  v: string;
+  /** Number of trades. */
+  n: number;
+}
+
+export interface WireLevel {
+  px: string;
+  sz: string;
+  n: number;
+}
+
+/** `bbo` data: best bid then best ask; a side is null when the book side is empty. */
+export interface WireBbo {
+  coin: string;
+  time: number;
+  bbo: [WireLevel | null, WireLevel | null];
+}
+
+/** `activeAssetCtx` ctx of a perp (field order of the recorded samples). */
+export interface WirePerpCtx {
+  funding: string;
+  openInterest: string;
+  prevDayPx: string;
+  dayNtlVlm: string;
+  premium: string;
+  oraclePx: string;
+  markPx: string;
+  midPx: string;
+  impactPxs: [string, string];
+  dayBaseVlm: string;
+}
+
+/** `activeSpotAssetCtx` ctx (spot pairs and outcome markets). */
+export interface WireSpotCtx {
+  prevDayPx: string;
+  dayNtlVlm: string;
+  markPx: string;
+  midPx: string;
+  circulatingSupply: string;
+  coin: string;
+  totalSupply: string;
+  dayBaseVlm: string;
+}

@@ -1,8 +1,9 @@
 /**
  * The WebSocket side of the simulator: accepts upgrades on /ws under the per-IP connection
  * limits, handles ping / subscribe / unsubscribe / post with the real server's acks and error
- * strings, sends snapshots on every (re)subscribe, and fans each produced block out to the
- * matching subscriptions.
+ * strings, sends snapshots on every (re)subscribe (the current bbo / asset context for those
+ * state feeds), and fans each produced block out to the matching subscriptions: user feeds,
+ * trades, the candle each trade updated, the bbo after a coin traded, the asset context.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -234,8 +235,19 @@ export class WsHub {
             PERP_DEXES.map((d) => [d, this.stateOf(sub.user, d)]),
           ),
         );
+      case 'bbo': {
+        // State feeds push the current state at once; the time series (trades, candle) do not.
+        const b = this.deps.engine.market.bbo(sub.coin);
+        if (b) conn.send(F.bboFrame(b));
+        return;
+      }
+      case 'activeAssetCtx': {
+        const c = this.deps.engine.market.assetCtx(sub.coin);
+        if (c) conn.send(F.assetCtxFrame(c));
+        return;
+      }
       default:
-        return; // userEvents, orderUpdates and trades replay nothing on (re)subscribe
+        return; // userEvents, orderUpdates, trades and candle replay nothing on (re)subscribe
     }
   }
 
@@ -246,6 +258,12 @@ export class WsHub {
       (fillsBy.get(user) ?? fillsBy.set(user, []).get(user))?.push(fill);
     const tradesBy = new Map<string, Block['trades']>();
     for (const t of block.trades) (tradesBy.get(t.coin) ?? tradesBy.set(t.coin, []).get(t.coin))?.push(t);
+    const market = this.deps.engine.market;
+    const ctxs = new Map<string, ReturnType<typeof market.assetCtx>>();
+    const ctxOf = (coin: string): ReturnType<typeof market.assetCtx> => {
+      if (!ctxs.has(coin)) ctxs.set(coin, market.assetCtx(coin));
+      return ctxs.get(coin);
+    };
     const states = new Map<string, unknown>();
     const state = (user: string, dex: string): unknown => {
       const k = `${user}|${dex}`;
@@ -295,6 +313,23 @@ export class WsHub {
           case 'trades': {
             const t = tradesBy.get(sub.coin);
             if (t?.length) conn.send(F.tradesFrame(t));
+            break;
+          }
+          case 'candle': {
+            // The candle the block's trades updated (a block's trades share one time, one bucket).
+            const c = tradesBy.has(sub.coin) ? market.candles.latest(sub.coin, sub.interval) : undefined;
+            if (c) conn.send(F.candleFrame(c));
+            break;
+          }
+          case 'bbo': {
+            const b = tradesBy.has(sub.coin) ? market.bbo(sub.coin) : undefined;
+            if (b) conn.send(F.bboFrame(b));
+            break;
+          }
+          case 'activeAssetCtx': {
+            // The mark walks every block, so the context changes every block.
+            const c = ctxOf(sub.coin);
+            if (c) conn.send(F.assetCtxFrame(c));
             break;
           }
         }

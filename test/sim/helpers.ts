@@ -5,6 +5,7 @@
  */
 import WebSocket from 'ws';
 import { afterEach } from 'vitest';
+import { systemClock, type Clock, type TimerHandle } from '../../src/core/index.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
 
 export interface RecvFrame {
@@ -171,4 +172,36 @@ export function simFixture(defaults: SimulatorOptions): {
       return c;
     },
   };
+}
+
+/**
+ * Real timers, but `now()` can jump forward: lets a test put simulated blocks minutes apart
+ * (candle buckets) without waiting, while sockets, heartbeats and idle timers run normally.
+ */
+export class JumpClock implements Clock {
+  private offset = 0;
+
+  constructor(start?: number) {
+    if (start !== undefined) this.offset = start - Date.now();
+  }
+
+  now(): number {
+    return Date.now() + this.offset;
+  }
+
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return systemClock.setTimeout(fn, ms);
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    return systemClock.setInterval(fn, ms);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return systemClock.sleep(ms, signal);
+  }
 }

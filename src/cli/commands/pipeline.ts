@@ -1,6 +1,7 @@
 /**
  * `ingest pipeline run`: the generic connector pipeline in local mode. On the embedded default
- * it runs every enabled connector in connectors/ (synthetic and fixture) into the file event
+ * it runs every enabled connector in connectors/ (synthetic, fixture, and Hyperliquid market data
+ * from an embedded simulator — see pipeline-sources.ts) into the file event
  * log under pipeline.dataDir, prints one summary line per second on stdout (logs on stderr)
  * and serves /metrics, /health and /connectors on the ops port. Stops on SIGINT/SIGTERM,
  * after --duration, or (with --until-done) when every connector finished.
@@ -12,6 +13,7 @@ import { loadConfig, systemEnv } from '../../config/index.js';
 import { createLogger, ObsServer } from '../../obs/index.js';
 import { startPipelineRuntime, Summary } from '../../pipeline/runtime/index.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { pipelineSources } from './pipeline-sources.js';
 
 interface RunOptions {
   readonly config?: string;
@@ -20,6 +22,7 @@ interface RunOptions {
   readonly dataDir?: string;
   readonly httpPort?: number;
   readonly untilDone?: boolean;
+  readonly withIngester?: boolean;
 }
 
 export function registerPipeline(program: Command): void {
@@ -35,6 +38,7 @@ export function registerPipeline(program: Command): void {
     .option('--data-dir <dir>', 'override pipeline.dataDir')
     .option('--http-port <port>', 'override http.port (0 = any free port)', port)
     .option('--until-done', 'stop when every connector has finished (fixture replays)')
+    .option('--with-ingester', 'also run the influencer ingester in-process and ingest its fills and signals')
     .action(async (opts: RunOptions) => {
       process.exitCode = await run(opts);
     });
@@ -77,18 +81,26 @@ async function run(opts: RunOptions): Promise<number> {
   };
   const registry = new Registry();
   let runtime;
+  let sources;
   try {
+    sources = await pipelineSources(config, logger, systemClock, {
+      withIngester: opts.withIngester === true,
+    });
+    logger.info(sources.describe);
     runtime = await startPipelineRuntime({
       config: pc,
       redisUrl: config.redis.url,
       logger,
       clock: systemClock,
       registry,
+      factories: sources.factories,
     });
   } catch (err) {
     logger.fatal({ err }, `pipeline start-up failed: ${errorMessage(err)}`);
+    await sources?.close();
     return exitCodeFor(err);
   }
+  const src = sources;
   const rt = runtime;
   const http = new ObsServer({
     host: config.http.host,
@@ -121,6 +133,7 @@ async function run(opts: RunOptions): Promise<number> {
       logger.info({ why }, 'stopping pipeline');
       clearInterval(ticker);
       rt.stop()
+        .then(() => src.close())
         .then(() => http.close())
         .then(
           () => {

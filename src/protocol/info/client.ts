@@ -17,7 +17,9 @@ import {
   systemClock,
 } from '../../core/index.js';
 import { formatIssues } from '../../core/index.js';
+import type { CandleInterval } from '../schemas/market.js';
 import {
+  CandleSnapshotResponse,
   ClearinghouseState,
   MetaResponse,
   PerpDexsResponse,
@@ -131,6 +133,22 @@ export class InfoClient {
     opts: BackfillOptions = {},
   ): Promise<BackfillResult> {
     return userFillsByTimeAll(this, user, startTime, endTime, { now: () => this.clock.now(), ...opts });
+  }
+
+  /**
+   * Candles of one coin and interval overlapping [startTime, endTime] (inclusive), oldest first;
+   * only the most recent 5000 exist. Weight 20 + 1 per 60 candles.
+   */
+  candleSnapshot(
+    coin: string,
+    interval: CandleInterval,
+    startTime: number,
+    endTime?: number,
+    opts: InfoCallOptions = {},
+  ): Promise<CandleSnapshotResponse> {
+    const req: Record<string, unknown> = { coin, interval, startTime };
+    if (endTime !== undefined) req['endTime'] = endTime;
+    return this.post({ type: 'candleSnapshot', req }, CandleSnapshotResponse, opts);
   }
 
   meta(dex?: string, opts: InfoCallOptions = {}): Promise<MetaResponse> {

@@ -43,7 +43,11 @@ export function baseWeight(type: string): number {
   return INFO_BASE_WEIGHTS[type] ?? DEFAULT_INFO_WEIGHT;
 }
 
+/** Request types that cost one extra weight per 60 items returned (docs: candleSnapshot). */
+export const INFO_PER_60_ITEM_TYPES: ReadonlySet<string> = new Set(['candleSnapshot']);
+
 export function itemWeight(type: string, items: number): number {
+  if (INFO_PER_60_ITEM_TYPES.has(type)) return Math.ceil(items / 60);
   return INFO_PER_ITEM_TYPES.has(type) ? Math.ceil(items / 20) : 0;
 }
 

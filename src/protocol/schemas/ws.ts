@@ -1,5 +1,6 @@
 /**
- * Schemas of every WebSocket frame we consume (protocol reference §1–§2, §13), keyed by
+ * Schemas of every WebSocket frame we consume (protocol reference §1–§2, §13; the market-data
+ * channels in ./market.ts), keyed by
  * channel. The envelope is `{channel, data}`; `pong` has no `data` (§1.5), so each channel
  * schema validates the whole frame, not just `data`. Loose objects everywhere: Hyperliquid
  * adds fields over time and that must not dead-letter live traffic.
@@ -7,6 +8,7 @@
 import { z } from 'zod';
 import { Coin, DecimalString, WireAddress, WireId, WireSide, WireTime } from './common.js';
 import { Fill, Trade, TwapSliceFill } from './fill.js';
+import { ActiveAssetCtxFrame, ActiveSpotAssetCtxFrame, BboFrame, CandleFrame } from './market.js';
 import { ClearinghouseState } from './state.js';
 
 /** Echoed subscription: always has `type`; the rest depends on it (normalized by the server). */
@@ -139,6 +141,10 @@ export const FRAME_SCHEMAS = {
   allDexsClearinghouseState: AllDexsClearinghouseStateFrame,
   userTwapSliceFills: UserTwapSliceFillsFrame,
   trades: TradesFrame,
+  candle: CandleFrame,
+  bbo: BboFrame,
+  activeAssetCtx: ActiveAssetCtxFrame,
+  activeSpotAssetCtx: ActiveSpotAssetCtxFrame,
 } as const;
 
 export type Channel = keyof typeof FRAME_SCHEMAS;
