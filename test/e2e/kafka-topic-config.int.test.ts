@@ -26,7 +26,7 @@ function dirBytes(path: string): number {
 }
 
 function httpUrl(run: CliRun): string | null {
-  const m = /"port":(\d+)[^\n]*"msg":"obs http listening"/.exec(run.stdout());
+  const m = /"port":(\d+)[^\n]*"msg":"obs http listening"/.exec(run.stderr());
   return m ? `http://127.0.0.1:${m[1]}` : null;
 }
 
@@ -62,18 +62,18 @@ describe('ingest run: Kafka topic creation refused by the cluster', () => {
     const topic = uniqueName('e2e_rf');
     const run = start(topic, { INGEST_KAFKA_REPLICATION_FACTOR: '3' });
     await until(
-      () => run.stdout().includes('INVALID_REPLICATION_FACTOR') || run.child.exitCode !== null,
+      () => run.stderr().includes('INVALID_REPLICATION_FACTOR') || run.child.exitCode !== null,
       60_000,
       'the broker refusal in the log',
     );
     const line = run
-      .stdout()
+      .stderr()
       .split('\n')
       .find((l) => l.includes('INVALID_REPLICATION_FACTOR'));
     expect(line).toContain(`kafka refuses to create topic ${topic}: INVALID_REPLICATION_FACTOR`);
     expect(line).toContain('set sinks.kafka.replicationFactor (INGEST_KAFKA_REPLICATION_FACTOR)');
     // Not reported as an outage.
-    expect(run.stdout()).not.toContain(`kafka unreachable for ${topic}`);
+    expect(run.stderr()).not.toContain(`kafka unreachable for ${topic}`);
     const url = httpUrl(run);
     expect(url).not.toBeNull();
     let body = '';
@@ -89,7 +89,7 @@ describe('ingest run: Kafka topic creation refused by the cluster', () => {
     expect(body).toContain('sinks.kafka.replicationFactor');
     await until(() => dirBytes(join(dir, 'spool', 'signals')) > 0, 30_000, 'signals in the spool');
     run.child.kill('SIGTERM');
-    expect(await run.exited, run.stdout().slice(-3000)).toBe(0);
+    expect(await run.exited, run.stderr().slice(-3000)).toBe(0);
     expect(dirBytes(join(dir, 'spool', 'signals'))).toBeGreaterThan(0);
   });
 

@@ -37,7 +37,7 @@ function influencersYaml(accounts: readonly string[]): string {
 
 function logLines(run: CliRun): { msg: string; level: number }[] {
   return run
-    .stdout()
+    .stderr()
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { msg: string; level: number });
@@ -101,11 +101,11 @@ describe('ingest run: SIGTERM exits well inside the deadline with a dependency d
     });
     runs.push(run);
     await until(
-      () => run.stdout().includes('"msg":"ingest started"') || run.child.exitCode !== null,
+      () => run.stderr().includes('"msg":"ingest started"') || run.child.exitCode !== null,
       30_000,
       'ingest started',
     );
-    expect(run.child.exitCode, run.stdout().slice(-3000) + run.stderr()).toBeNull();
+    expect(run.child.exitCode, run.stderr().slice(-3000) + run.stderr()).toBeNull();
     return run;
   }
 
@@ -116,10 +116,10 @@ describe('ingest run: SIGTERM exits well inside the deadline with a dependency d
     const ms = Date.now() - at;
     const msgs = logLines(run).map((l) => l.msg);
     // Something was running to be stopped: the pipeline logged its ordered stop.
-    expect(code, run.stdout().slice(-4000)).toBe(0);
+    expect(code, run.stderr().slice(-4000)).toBe(0);
     expect(msgs).toContain('stopped');
     const lingering = run
-      .stdout()
+      .stderr()
       .split('\n')
       .filter((l) => l.includes('shutdown timed out') || l.includes('after stop'));
     expect(lingering).toEqual([]);
@@ -155,7 +155,7 @@ describe('ingest run: SIGTERM exits well inside the deadline with a dependency d
     await sim?.close();
     sim = null;
     await until(
-      () => run.stdout().includes('info request failed; retrying'),
+      () => run.stderr().includes('info request failed; retrying'),
       15_000,
       'an info request retrying against the gone exchange',
     );
@@ -172,7 +172,7 @@ describe('ingest run: SIGTERM exits well inside the deadline with a dependency d
       },
       services().redis.url,
     );
-    await until(() => run.stdout().includes('kafka unreachable'), 30_000, 'a failed Kafka delivery');
+    await until(() => run.stderr().includes('kafka unreachable'), 30_000, 'a failed Kafka delivery');
     await stopAndMeasure(run);
     expect(dirBytes(join(dir, 'spool', 'signals'))).toBeGreaterThan(0);
   });

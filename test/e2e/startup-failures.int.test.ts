@@ -157,7 +157,7 @@ describe('ingest run: start-up failures are one line and a documented exit code'
     });
     runs.push(run);
     await until(
-      () => /"msg":"signal published"|"action":"OPEN/.test(run.stdout()) || existsSignals(dir),
+      () => /"msg":"signal published"|"action":"OPEN/.test(run.stdout() + run.stderr()) || existsSignals(dir),
       30_000,
       'a signal without Redis',
     );

@@ -53,13 +53,8 @@ async function runService(opts: { config?: string; duration?: number }): Promise
   const config = loaded.config;
   const local = config.sinks.kafka.brokers.length === 0;
   const printSignals = config.sinks.local.printSignals || (local && config.source.kind === 'simulator');
-  // With signals on stdout, logs go to stderr so the two streams stay separable.
-  const { default: pino } = await import('pino');
-  const logger = createLogger({
-    level: config.log.level,
-    pretty: config.log.pretty,
-    ...(printSignals ? { destination: pino.destination({ fd: 2, sync: true }) } : {}),
-  });
+  // The logger writes to stderr (always), so stdout carries only the signal lines.
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
   const tracing = await initTracing({
     exporter: config.tracing.exporter,
     ...(config.tracing.endpoint === undefined ? {} : { endpoint: config.tracing.endpoint }),
@@ -131,9 +126,9 @@ async function runService(opts: { config?: string; duration?: number }): Promise
       redisUrl: config.redis.url,
     });
     // The operator's line on stderr: what is wrong and the setting that fixes it, no stack
-    // trace. The log keeps the full error, unless the log is stderr too (signals on stdout):
-    // then the line alone says it.
-    if (!printSignals) logger.fatal({ err, kind: failure.kind, exitCode: failure.exitCode }, failure.line);
+    // trace. The log is stderr too, so this line alone says it (a JSON fatal record with the
+    // stack beside it would bury the line); the cause is logged at debug for whoever needs it.
+    logger.debug({ err, kind: failure.kind, exitCode: failure.exitCode }, failure.line);
     process.stderr.write(`ingest: ${failure.line}\n`);
     await app.close(5000).catch(() => undefined);
     await tracing.shutdown().catch(() => undefined);

@@ -1,14 +1,11 @@
-/** The Redis dedup store against the real Redis the harness provides (TEST_REDIS_URL). */
-import { randomUUID } from 'node:crypto';
+/** The Redis dedup store against the real Redis the harness provides (started or reused). */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Dedup, RedisDedupStore } from '../../../src/pipeline/dedup/index.js';
+import { services, uniqueName } from '../../harness/index.js';
 
-const url = process.env['TEST_REDIS_URL'];
-if (url === undefined)
-  throw new Error('TEST_REDIS_URL is not set: the integration harness did not start Redis');
-const redis = new Redis(url);
-const prefix = `test:pipeline-dedup:${randomUUID()}:`;
+const redis = new Redis(services().redis.url);
+const prefix = `${uniqueName('pipeline_dedup')}:`;
 
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}*`);
