@@ -160,7 +160,9 @@ export class App {
       sink: { push: (fills) => this.onFills(fills) },
       onRawEvent: (e) => this.enqueueRaw(e),
       onDeadLetter: (d) => void this.sinks?.deadLetters.record(d),
+      maxFutureSkewMs: config.hyperliquid.maxFutureSkewMs,
       connection: {
+        maxFrameBytes: config.hyperliquid.maxFrameBytes,
         heartbeat: {
           intervalMs: config.hyperliquid.heartbeat.pingIntervalMs,
           timeoutMs: config.hyperliquid.heartbeat.pongTimeoutMs,

@@ -5,7 +5,8 @@
  * INFO_BAD_RESPONSE). Pagination over `userFillsByTime` lives in ./pagination.ts.
  */
 import type { z } from 'zod';
-import type { Clock, Logger, RetryPolicy } from '../../core/index.js';
+import type { Clock, DeadLetter, Logger, RetryPolicy } from '../../core/index.js';
+import type { FillGuard } from '../fill-guard.js';
 import {
   DEFAULT_RETRY_POLICY,
   SourceError,
@@ -47,6 +48,10 @@ export interface InfoClientOptions {
   /** Default global fetch. */
   readonly fetch?: FetchLike;
   readonly random?: () => number;
+  /** The boundary validator for backfilled fills (shared with the WebSocket paths). */
+  readonly fillGuard?: FillGuard;
+  /** Where backfilled fills the guard refuses go. */
+  readonly onDeadLetter?: (dl: DeadLetter) => void;
 }
 
 export type { InfoCallOptions } from './pagination.js';
@@ -61,6 +66,8 @@ export class InfoClient {
   private readonly dispatcher: unknown;
   private readonly fetchFn: FetchLike;
   private readonly random: (() => number) | undefined;
+  private readonly fillGuard: FillGuard | undefined;
+  private readonly onDeadLetter: ((dl: DeadLetter) => void) | undefined;
 
   constructor(options: InfoClientOptions = {}) {
     this.url = options.url ?? MAINNET_INFO_URL;
@@ -72,6 +79,8 @@ export class InfoClient {
     this.dispatcher = options.dispatcher;
     this.fetchFn = options.fetch ?? (globalThis.fetch as FetchLike);
     this.random = options.random;
+    this.fillGuard = options.fillGuard;
+    this.onDeadLetter = options.onDeadLetter;
   }
 
   /** Most recent fills (≤2000), newest first as the server sends them. */
@@ -116,7 +125,12 @@ export class InfoClient {
     endTime: number,
     opts: BackfillOptions = {},
   ): Promise<BackfillResult> {
-    return userFillsByTimeAll(this, user, startTime, endTime, { now: () => this.clock.now(), ...opts });
+    return userFillsByTimeAll(this, user, startTime, endTime, {
+      now: () => this.clock.now(),
+      ...(this.fillGuard ? { guard: this.fillGuard } : {}),
+      ...(this.onDeadLetter ? { onDeadLetter: this.onDeadLetter } : {}),
+      ...opts,
+    });
   }
 
   meta(dex?: string, opts: InfoCallOptions = {}): Promise<MetaResponse> {
