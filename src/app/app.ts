@@ -35,6 +35,7 @@ import { toSinkRecord } from './signal-record.js';
 import type { SinkSet } from './sinks.js';
 import { buildSinks } from './sinks.js';
 import { StatusReporter } from './status.js';
+import { TimeGuardedCursorStore } from './time-guarded-cursors.js';
 
 export interface AppOptions {
   readonly config: ServiceConfig;
@@ -189,7 +190,15 @@ export class App {
 
     const info = manager.infoClient();
     const cursorStore: CursorStore = redis ? await redisCursorStore(redis, config) : new MemoryCursorStore();
-    this.cursors = new AckGatedCursorStore(cursorStore, logger);
+    // A cursor dated in the future is never written nor resumed from (it would blind its stream).
+    for (const op of ['write', 'read'] as const) this.metrics.cursorRefused({ op }, 0);
+    const timeGuarded = new TimeGuardedCursorStore(cursorStore, {
+      clock,
+      logger,
+      maxFutureSkewMs: config.hyperliquid.maxFutureSkewMs,
+      onRefused: (e) => this.metrics.cursorRefused({ op: e.op }),
+    });
+    this.cursors = new AckGatedCursorStore(timeGuarded, logger);
     const adapterOpts = {
       info,
       clock,

@@ -128,6 +128,19 @@ export class PositionEngine {
       this.log.warn({ ...e, from: String(e.from), to: String(e.to) }, 'position reconciled'),
     );
     this.events.on('error', (e) => this.log.error({ err: e.error, ...e.context }, 'positions error'));
+    // Every fill dropped without a signal is logged (and counted, app/metrics-wiring.ts). A live
+    // fill older than the stream is abnormal (it is how a future-dated fill blinded a stream),
+    // as are the other non-dedup reasons; snapshot/backfill history older than the seed and
+    // duplicates are the normal overlap and stay at debug.
+    this.events.on('absorbed', (e) => {
+      const normal =
+        e.reason === 'duplicate' ||
+        e.reason === 'seed-overlap' ||
+        e.reason === 'reconciled' ||
+        (e.reason === 'stale' && e.delivery !== 'live');
+      if (normal) this.log.debug({ ...e }, `fill dropped: ${e.reason}`);
+      else this.log.warn({ ...e }, `fill dropped: ${e.reason}`);
+    });
   }
 
   /**
@@ -227,6 +240,8 @@ export class PositionEngine {
         market: fill.coin,
         eventId: fill.eventId,
         reason: 'unknown-influencer',
+        time: fill.time,
+        delivery: fill.source.delivery,
       });
       return;
     }
@@ -239,6 +254,8 @@ export class PositionEngine {
             market: dropped.coin,
             eventId: dropped.eventId,
             reason: 'buffer-overflow',
+            time: dropped.time,
+            delivery: dropped.source.delivery,
           });
       }
       inf.buffer.push(fill);

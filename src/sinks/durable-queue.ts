@@ -45,6 +45,7 @@ import type {
   EnqueueOutcome,
   QueueMode,
   QueueStats,
+  ShedSpoolState,
 } from './durable-queue-options.js';
 
 export type {
@@ -55,6 +56,7 @@ export type {
   OverflowPolicy,
   QueueMode,
   QueueStats,
+  ShedSpoolState,
 } from './durable-queue-options.js';
 import { Spool } from './spool/spool.js';
 import type { SpoolPosition } from './spool/spool.js';
@@ -82,6 +84,9 @@ export class DurableQueue<T> {
   private closing = false;
   private closed: Promise<CloseReport> | null = null;
   private counters = { delivered: 0, shed: 0, spilled: 0, corrupt: 0, failures: 0, poisoned: 0 };
+  private spoolFailing = false;
+  private shedReportedAt = -Infinity;
+  private shedSinceReport = 0;
   private readonly o: Required<
     Omit<
       DurableQueueOptions<T>,
@@ -171,7 +176,9 @@ export class DurableQueue<T> {
     }
     if (this.o.overflow === 'shed') {
       this.counters.shed++;
-      this.events.emit('shed', { count: 1 });
+      const spool = this.spoolState();
+      this.events.emit('shed', { count: 1, record, spool });
+      this.reportShed(spool);
       return Promise.resolve('shed');
     }
     return new Promise((resolve) => this.roomWaiters.push({ record, resolve }));
@@ -268,6 +275,34 @@ export class DurableQueue<T> {
     this.pump = this.runPump().catch((err: unknown) => {
       this.logger.fatal({ err }, 'delivery loop crashed');
     });
+  }
+
+  /** Why memory is full although a spool exists, for the shed metric and log. */
+  private spoolState(): ShedSpoolState {
+    if (!this.spool) return 'none';
+    if (this.spoolFailing) return 'failing';
+    if (this.spool.bytes >= this.o.maxSpoolBytes) return 'full';
+    return this.mode === 'spill' ? 'behind' : 'idle';
+  }
+
+  /** One warning per 10 s at most while shedding: how many, and what the spool did. */
+  private reportShed(spool: ShedSpoolState): void {
+    const now = this.clock.now();
+    this.shedSinceReport++;
+    if (now - this.shedReportedAt < 10_000) return;
+    this.logger.warn(
+      {
+        shed: this.shedSinceReport,
+        shedTotal: this.counters.shed,
+        spool,
+        spoolBytes: this.spool?.bytes ?? 0,
+        spoolRecords: this.spool?.records ?? 0,
+        maxSpoolBytes: this.o.maxSpoolBytes,
+      },
+      `queue full: shed ${this.shedSinceReport} records (spool ${spool})`,
+    );
+    this.shedReportedAt = now;
+    this.shedSinceReport = 0;
   }
 
   private accept(record: T): void {
@@ -504,8 +539,10 @@ export class DurableQueue<T> {
       try {
         await spool.append(this.buf.slice(0, n).map(this.encode));
         failures = 0;
+        this.spoolFailing = false;
       } catch (error) {
         failures++;
+        this.spoolFailing = true;
         this.events.emit('spoolError', { error });
         this.logger.error({ err: error }, 'spool write failed; records stay in memory');
         const delayMs = backoffDelay(this.o.retryPolicy, failures, this.random);

@@ -22,6 +22,7 @@ export type {
   OverflowPolicy,
   QueueMode,
   QueueStats,
+  ShedSpoolState,
 } from './durable-queue.js';
 export { DeadLetterRecorder } from './dead-letters.js';
 export type { DeadLetterEvents, DeadLetterRecorderOptions } from './dead-letters.js';
