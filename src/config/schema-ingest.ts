@@ -125,7 +125,7 @@ export const HyperliquidConfig = z
       .max(256 * 1024 * 1024)
       .default(16 * 1024 * 1024)
       .describe(
-        'Largest inbound WebSocket frame: ws refuses a longer one while it arrives (the connection closes with 1009 and reconnects) and it is dead-lettered as oversized_frame.',
+        'Largest inbound WebSocket frame; ws refuses a longer one as it arrives (closes 1009, reconnects): dead letter oversized_frame.',
       ),
     reconnect: z
       .object({

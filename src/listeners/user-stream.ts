@@ -10,7 +10,12 @@
 import type { DeadLetter, EventSource, FillEvent, RawEvent } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
 import type { ClearinghouseState, ConnectionEvents, Fill, FillGuard } from '../protocol/index.js';
-import { DEFAULT_MAX_DEAD_LETTER_PAYLOAD, fillToEvent, truncatePayload } from '../protocol/index.js';
+import {
+  DEFAULT_MAX_DEAD_LETTER_PAYLOAD,
+  fillToEvent,
+  safePayload,
+  truncatePayload,
+} from '../protocol/index.js';
 import type { BackfillGate } from './backfill.js';
 import type { ListenerRef } from './directory.js';
 
@@ -31,17 +36,48 @@ export interface UserStreamContext {
 
 type Frame = ConnectionEvents['frame'];
 
+/**
+ * A position snapshot is as-of its `time`, and reconciling to it moves the streams to that
+ * time: one stamped in the future would make every real fill after it look stale. Such a
+ * frame is dead-lettered whole (a snapshot is one unit). True when it was.
+ */
+function futureSnapshot(
+  times: readonly number[],
+  frame: Frame['frame'],
+  user: string,
+  listeners: readonly ListenerRef[],
+  receivedAt: number,
+  ctx: UserStreamContext,
+): boolean {
+  for (const t of times) {
+    const bad = ctx.guard.checkTime(t);
+    if (!bad) continue;
+    ctx.onDeadLetter?.(
+      fillDeadLetter(
+        { ...bad, detail: `${frame.channel}: ${bad.detail}`, payload: safePayload(frame) },
+        user,
+        listeners,
+        receivedAt,
+        frame.channel,
+      ),
+    );
+    return true;
+  }
+  return false;
+}
+
 function fillDeadLetter(
   r: { readonly reason: DeadLetter['reason']; readonly detail: string; readonly payload: string },
   user: string,
   listeners: readonly ListenerRef[],
   receivedAt: number,
+  channel = 'userFills',
 ): DeadLetter {
   return {
     reason: r.reason,
     detail: `${r.detail} (user ${user})`,
     listenerId: listeners[0]?.id ?? '',
-    channel: 'userFills',
+    channel,
     receivedAt,
     payload: truncatePayload(r.payload, DEFAULT_MAX_DEAD_LETTER_PAYLOAD),
   };
@@ -114,6 +150,8 @@ export function handleUserStreamFrame(
       const user = frame.data.user.toLowerCase();
       const listeners = listenersByUser.get(user);
       if (!listeners?.length) return;
+      if (futureSnapshot([frame.data.clearinghouseState.time], frame, user, listeners, f.receivedAt, ctx))
+        return;
       ctx.onPositions({
         user,
         listeners,
@@ -126,6 +164,8 @@ export function handleUserStreamFrame(
       const user = frame.data.user.toLowerCase();
       const listeners = listenersByUser.get(user);
       if (!listeners?.length) return;
+      const times = frame.data.clearinghouseStates.map(([, st]) => st.time);
+      if (futureSnapshot(times, frame, user, listeners, f.receivedAt, ctx)) return;
       ctx.onPositions({ user, listeners, receivedAt: f.receivedAt, states: frame.data.clearinghouseStates });
       return;
     }

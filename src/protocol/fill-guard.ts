@@ -124,15 +124,20 @@ export class FillGuard {
     return this.clock.now() + this.maxFutureSkewMs;
   }
 
+  /** Any exchange time (a fill's, a position snapshot's): at most now + the allowed skew. */
+  checkTime(time: number): Rejection | null {
+    const now = this.clock.now();
+    if (time <= now + this.maxFutureSkewMs) return null;
+    return {
+      reason: 'future_time',
+      detail: `time ${time} is ${time - now} ms ahead of now (allowed skew ${this.maxFutureSkewMs} ms)`,
+    };
+  }
+
   /** The value checks on a schema-valid fill or trade; null when it may go on. */
   check(v: GuardedValues): Rejection | null {
-    const limit = this.maxTime();
-    if (v.time > limit) {
-      return {
-        reason: 'future_time',
-        detail: `time ${v.time} is ${v.time - this.clock.now()} ms ahead of now (allowed skew ${this.maxFutureSkewMs} ms)`,
-      };
-    }
+    const late = this.checkTime(v.time);
+    if (late) return late;
     if (!isPositiveDecimal(v.sz)) return { reason: 'impossible_value', detail: `sz ${v.sz} is not > 0` };
     if (!isPositiveDecimal(v.px)) return { reason: 'impossible_value', detail: `px ${v.px} is not > 0` };
     return this.checkCoin(v.coin);

@@ -18,7 +18,13 @@ const USER = `0x${'ab'.repeat(20)}`;
 const fill = (tid: number, over: string = ''): string =>
   `{"coin":"ETH","px":"3000","sz":"1","side":"B","time":${NOW - 1000 + tid},"crossed":true,"fee":"0","tid":${tid},"oid":${tid}${over}}`;
 
-function route(text: string): { pushed: FillEvent[]; dead: DeadLetter[]; raw: RawEvent[] } {
+function route(text: string): {
+  pushed: FillEvent[];
+  dead: DeadLetter[];
+  raw: RawEvent[];
+  positions: number[];
+} {
+  const positions: number[] = [];
   const pushed: FillEvent[] = [];
   const dead: DeadLetter[] = [];
   const raw: RawEvent[] = [];
@@ -48,10 +54,10 @@ function route(text: string): { pushed: FillEvent[]; dead: DeadLetter[]; raw: Ra
     guard: new FillGuard({ clock: { now: () => NOW } }),
     onRawEvent: (e) => raw.push(e),
     onDeadLetter: (d) => dead.push(d),
-    onPositions: () => undefined,
+    onPositions: (e) => positions.push(...e.states.map(([, st]) => st.time)),
     now: () => NOW,
   });
-  return { pushed, dead, raw };
+  return { pushed, dead, raw, positions };
 }
 
 describe('userFills routing', () => {
@@ -83,5 +89,17 @@ describe('userFills routing', () => {
     expect(dead.every((d) => d.channel === 'userFills' && d.listenerId === 'inf-1/primary')).toBe(true);
     expect(dead[0]?.detail).toContain('userFills.data.fills.1');
     expect(dead[0]?.detail).toContain(USER);
+  });
+
+  it('dead-letters a position snapshot stamped in the future instead of reconciling to it', () => {
+    const state = (time: number): string =>
+      `{"marginSummary":{"accountValue":"1","totalNtlPos":"0","totalRawUsd":"1","totalMarginUsed":"0"},"crossMarginSummary":{"accountValue":"1","totalNtlPos":"0","totalRawUsd":"1","totalMarginUsed":"0"},"crossMaintenanceMarginUsed":"0","withdrawable":"1","assetPositions":[],"time":${time}}`;
+    const frame = (time: number): string =>
+      `{"channel":"clearinghouseState","data":{"dex":"","user":"${USER}","clearinghouseState":${state(time)}}}`;
+    const good = route(frame(NOW - 10));
+    expect(good.positions).toEqual([NOW - 10]);
+    const bad = route(frame(2 ** 53 - 1));
+    expect(bad.positions).toEqual([]);
+    expect(bad.dead).toMatchObject([{ reason: 'future_time', channel: 'clearinghouseState' }]);
   });
 });

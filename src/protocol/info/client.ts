@@ -7,6 +7,8 @@
 import type { z } from 'zod';
 import type { Clock, DeadLetter, Logger, RetryPolicy } from '../../core/index.js';
 import type { FillGuard } from '../fill-guard.js';
+import { safePayload } from '../fill-guard.js';
+import { DEFAULT_MAX_DEAD_LETTER_PAYLOAD, truncatePayload } from '../frame-parser.js';
 import {
   DEFAULT_RETRY_POLICY,
   SourceError,
@@ -110,12 +112,30 @@ export class InfoClient {
   }
 
   /** Positions of one perp dex ('' = main dex; HIP-3 dexes need their own call, §4). */
-  clearinghouseState(user: string, dex = '', opts: InfoCallOptions = {}): Promise<ClearinghouseState> {
-    return this.post(
+  async clearinghouseState(user: string, dex = '', opts: InfoCallOptions = {}): Promise<ClearinghouseState> {
+    const state = await this.post(
       { type: 'clearinghouseState', user: normalizeAddress(user), dex },
       ClearinghouseState,
       opts,
     );
+    // Seeding and reconciliation move a stream to the snapshot's time: a future one would
+    // make every real fill after it look stale. Refused (and dead-lettered) like a future fill.
+    const bad = this.fillGuard?.checkTime(state.time);
+    if (bad) {
+      this.onDeadLetter?.({
+        reason: bad.reason,
+        detail: `clearinghouseState of ${user} (dex ${JSON.stringify(dex)}): ${bad.detail}`,
+        listenerId: 'info',
+        channel: 'clearinghouseState',
+        receivedAt: this.clock.now(),
+        payload: truncatePayload(safePayload(state), DEFAULT_MAX_DEAD_LETTER_PAYLOAD),
+      });
+      throw new SourceError('INFO_BAD_RESPONSE', `info clearinghouseState: ${bad.detail}`, {
+        retriable: false,
+        context: { user, dex },
+      });
+    }
+    return state;
   }
 
   /** Every reachable fill in [startTime, endTime] across pages; see ./pagination.ts. */
