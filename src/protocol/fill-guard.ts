@@ -62,6 +62,9 @@ export interface FillGuardOptions {
 const COIN_RE =
   /^(?:[a-z0-9]{1,16}:)?[A-Za-z0-9][A-Za-z0-9._-]{0,31}$|^@\d{1,6}$|^[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20}$|^[#+]\d{1,12}$/;
 
+/** Distinct unknown coins reported per universe version. */
+const MAX_REPORTED_UNKNOWN = 1000;
+
 export function isWellFormedCoin(coin: string): boolean {
   return coin.length <= 64 && COIN_RE.test(coin);
 }
@@ -149,7 +152,8 @@ export class FillGuard {
     }
     const known = this.known;
     if (known !== null && !known.has(coin) && this.covered.has(marketClass(coin))) {
-      if (!this.reportedUnknown.has(coin)) {
+      // Bounded: a flood of made-up names must not grow this set (or the log) without limit.
+      if (!this.reportedUnknown.has(coin) && this.reportedUnknown.size < MAX_REPORTED_UNKNOWN) {
         this.reportedUnknown.add(coin);
         this.onUnknownCoin?.(coin);
       }
