@@ -132,6 +132,11 @@ export class PositionEngine {
     // fill older than the stream is abnormal (it is how a future-dated fill blinded a stream),
     // as are the other non-dedup reasons; snapshot/backfill history older than the seed and
     // duplicates are the normal overlap and stay at debug.
+    this.events.on('reconcileSkipped', (e) =>
+      e.reason === 'resume-after-snapshot'
+        ? this.log.info({ ...e }, 'resumed market not verified: its fills continue past the snapshot')
+        : this.log.debug({ ...e }, `reconcile skipped: ${e.reason}`),
+    );
     this.events.on('absorbed', (e) => {
       const normal =
         e.reason === 'duplicate' ||

@@ -50,7 +50,7 @@ export interface PositionEngineEvents {
     truncated: boolean;
   };
   reconcile: MarketRef & { from: Decimal; to: Decimal; reason: ReconcileReason; changed: boolean };
-  reconcileSkipped: MarketRef & { reason: 'repairing' | 'stale-snapshot' };
+  reconcileSkipped: MarketRef & { reason: 'repairing' | 'stale-snapshot' | 'resume-after-snapshot' };
   resumed: { influencerId: string; fills: number; truncated: boolean };
   publishFailed: MarketRef & { signalId: string; error: unknown };
   error: { error: unknown; context: Record<string, unknown> };
