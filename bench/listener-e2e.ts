@@ -32,7 +32,7 @@ import type { FillEvent } from '../src/core/index.js';
 import { silentLogger, systemClock } from '../src/core/index.js';
 import { BackfillGate, MarketStreamRouter } from '../src/listeners/index.js';
 import type { ListenerRef } from '../src/listeners/index.js';
-import { EgressBudget, HlWsConnection } from '../src/protocol/index.js';
+import { EgressBudget, FillGuard, HlWsConnection } from '../src/protocol/index.js';
 import { makeTape } from './trades-fastpath.js';
 
 export type TrackerName = 'listener' | 'sdk' | 'ws-floor';
@@ -201,6 +201,7 @@ async function runListener(
   const router = new MarketStreamRouter(connectionId, {
     gate,
     clock: systemClock,
+    guard: new FillGuard({ clock: systemClock }),
     onRawEvent: undefined,
     onDeadLetter: undefined,
   });

@@ -37,6 +37,7 @@ import { buildSinks } from './sinks.js';
 import type { RedisLike } from './redis-lifecycle.js';
 import { closeRedis } from './redis-lifecycle.js';
 import { StatusReporter } from './status.js';
+import { TimeGuardedCursorStore } from './time-guarded-cursors.js';
 
 export interface AppOptions {
   readonly config: ServiceConfig;
@@ -175,7 +176,9 @@ export class App {
       sink: { push: (fills) => this.onFills(fills) },
       onRawEvent: (e) => this.enqueueRaw(e),
       onDeadLetter: (d) => void this.sinks?.deadLetters.record(d),
+      maxFutureSkewMs: config.hyperliquid.maxFutureSkewMs,
       connection: {
+        maxFrameBytes: config.hyperliquid.maxFrameBytes,
         heartbeat: {
           intervalMs: config.hyperliquid.heartbeat.pingIntervalMs,
           timeoutMs: config.hyperliquid.heartbeat.pongTimeoutMs,
@@ -203,7 +206,15 @@ export class App {
     const info = manager.infoClient();
     const cursorStore: CursorStore =
       redis && this.cursorsInRedis() ? await redisCursorStore(redis, config) : new MemoryCursorStore();
-    this.cursors = new AckGatedCursorStore(cursorStore, logger);
+    // A cursor dated in the future is never written nor resumed from (it would blind its stream).
+    for (const op of ['write', 'read'] as const) this.metrics.cursorRefused({ op }, 0);
+    const timeGuarded = new TimeGuardedCursorStore(cursorStore, {
+      clock,
+      logger,
+      maxFutureSkewMs: config.hyperliquid.maxFutureSkewMs,
+      onRefused: (e) => this.metrics.cursorRefused({ op: e.op }),
+    });
+    this.cursors = new AckGatedCursorStore(timeGuarded, logger);
     const adapterOpts = {
       info,
       clock,

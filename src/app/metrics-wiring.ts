@@ -10,6 +10,7 @@ import type { FanIn } from '../fanin/index.js';
 import type { ListenerManager } from '../listeners/index.js';
 import type { Metrics } from '../obs/index.js';
 import type { PositionEngine } from '../positions/index.js';
+import { ABSORB_REASONS } from '../positions/index.js';
 import { LISTENER_KINDS, marketClass } from '../core/index.js';
 import type { SinkSet } from './sinks.js';
 
@@ -29,6 +30,18 @@ export const GAUGE_SAMPLE_MS = 1000;
 export interface MetricsWiring {
   /** Sample every state gauge now (tests call it before scraping). */
   sample(): void;
+}
+
+/**
+ * The reason label of a shed record: a dead letter's reason code (also for a dead letter's
+ * raw-store row), a raw event's type, or `signal`.
+ */
+export function shedReason(record: unknown): string {
+  if (typeof record !== 'object' || record === null) return 'unknown';
+  const r = record as { reason?: unknown; eventType?: unknown };
+  if (typeof r.reason === 'string') return r.reason;
+  if (typeof r.eventType === 'string') return r.eventType;
+  return 'signal';
 }
 
 export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
@@ -117,6 +130,9 @@ export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
     m.signalEmitted({ action: s.action, marketClass: marketClass(s.market) }),
   );
   engine.events.on('gap', () => m.gapDetected());
+  // Every fill dropped without a signal, by reason (the engine logs each one too).
+  for (const reason of ABSORB_REASONS) m.fillDropped({ reason }, 0);
+  engine.events.on('absorbed', (e) => m.fillDropped({ reason: e.reason }));
   engine.events.on('backfill', (e) => m.gapBackfilled({ outcome: e.truncated ? 'truncated' : 'backfilled' }));
   engine.events.on('reconcile', (e) => {
     if (e.changed) m.gapBackfilled({ outcome: 'reconciled' });
@@ -135,7 +151,18 @@ export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
   ] as const) {
     m.sinkPoisoned({ sink }, 0);
     q.events.on('poisoned', () => m.sinkPoisoned({ sink }));
+    // Every shed record, by what it was and what the spool did (the queue also logs a summary).
+    q.events.on('shed', (e) => m.recordShed({ sink, reason: shedReason(e.record), spool: e.spool }));
   }
+  // Dead letters a closed queue refused (sheds are counted by the queue events above).
+  sinks.deadLetters.events.on('lost', (e) => {
+    if (e.error !== 'shed')
+      m.recordShed({
+        sink: e.target === 'dlq' ? 'dead-letters' : 'raw-events',
+        reason: e.reason,
+        spool: 'closed',
+      });
+  });
 
   const degraded = new Map<string, boolean>();
   const sample = (): void => {

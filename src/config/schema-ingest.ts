@@ -113,6 +113,20 @@ export const HyperliquidConfig = z
       .min(1000)
       .default(45_000)
       .describe('No frame at all (pongs included) for this long marks a listener stalled.'),
+    maxFutureSkewMs: int()
+      .min(0)
+      .max(3_600_000)
+      .default(60_000)
+      .describe(
+        'Fills and trades stamped later than now + this are dead-lettered (future_time) and never reach positions or cursors.',
+      ),
+    maxFrameBytes: int()
+      .min(65_536)
+      .max(256 * 1024 * 1024)
+      .default(16 * 1024 * 1024)
+      .describe(
+        'Largest inbound WebSocket frame; ws refuses a longer one as it arrives (closes 1009, reconnects): dead letter oversized_frame.',
+      ),
     reconnect: z
       .object({
         initialDelayMs: ms().default(500).describe('First reconnect delay.'),

@@ -87,6 +87,16 @@ export const DEAD_LETTER_REASONS = [
   'oversized_frame',
   /** A sink refused a record for good (SINK_RECORD_REJECTED); the payload is that record. */
   'sink_rejected',
+  /** An event time beyond now + the allowed clock skew (hyperliquid.maxFutureSkewMs). */
+  'future_time',
+  /** A value no fill can have: a size or price of zero or below. */
+  'impossible_value',
+  /** A market name that fails the coin pattern, or is outside the known coin universe. */
+  'bad_coin',
+  /** A binary WebSocket frame (Hyperliquid sends text); the payload is its bytes in base64. */
+  'binary_frame',
+  /** A value JSON.stringify cannot write (nested too deep): the one record is refused, not its frame. */
+  'unserializable',
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 

@@ -11,9 +11,9 @@ import type { Agent } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { SocksProxyAgent } from 'socks-proxy-agent';
-import type { Clock, Logger, RetryPolicy } from '../core/index.js';
+import type { Clock, DeadLetter, Logger, RetryPolicy } from '../core/index.js';
 import { ConfigError, redactUrl } from '../core/index.js';
-import type { EgressLimits, FetchLike, SocketOptions } from '../protocol/index.js';
+import type { EgressLimits, FetchLike, FillGuard, SocketOptions } from '../protocol/index.js';
 import { EgressBudget, InfoClient, InfoWeightBudget } from '../protocol/index.js';
 
 export interface EgressPoolConfig {
@@ -88,7 +88,15 @@ export function agentFetch(agent: Agent | undefined, localAddress: string | unde
 
 export function createEgressPool(
   cfg: EgressPoolConfig,
-  deps: { clock: Clock; logger: Logger; infoUrl: string; retryPolicy?: RetryPolicy },
+  deps: {
+    clock: Clock;
+    logger: Logger;
+    infoUrl: string;
+    retryPolicy?: RetryPolicy;
+    /** The boundary validator REST backfill shares with the WebSocket paths. */
+    fillGuard?: FillGuard;
+    onDeadLetter?: (dl: DeadLetter) => void;
+  },
 ): EgressPool {
   if (cfg.proxyUrl && cfg.localAddress) {
     throw new ConfigError(
@@ -112,6 +120,8 @@ export function createEgressPool(
     clock: deps.clock,
     logger: deps.logger.child({ pool: cfg.name }),
     weightBudget,
+    ...(deps.fillGuard ? { fillGuard: deps.fillGuard } : {}),
+    ...(deps.onDeadLetter ? { onDeadLetter: deps.onDeadLetter } : {}),
     ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}),
     ...(agent || cfg.localAddress ? { fetch: agentFetch(agent, cfg.localAddress) } : {}),
   });

@@ -260,6 +260,7 @@ export class ManagedConnection {
       ...(t.ackTimeoutMs !== undefined ? { ackTimeoutMs: t.ackTimeoutMs } : {}),
       ...(t.subscribeRatePerSec !== undefined ? { subscribeRatePerSec: t.subscribeRatePerSec } : {}),
       ...(t.connectTimeoutMs !== undefined ? { connectTimeoutMs: t.connectTimeoutMs } : {}),
+      ...(t.maxFrameBytes !== undefined ? { maxFrameBytes: t.maxFrameBytes } : {}),
       ...(t.WebSocket ? { WebSocket: t.WebSocket } : {}),
       ...(this.o.onRawFrame ? { onRawFrame: this.wrapRaw(this.o.onRawFrame) } : {}),
     });

@@ -15,7 +15,7 @@ import { ListenerHealth, RotationCoordinator, defaultIsExpectedFrom } from '../f
 import type { ExpectedListener } from '../fanin/index.js';
 import type { ConnectionState as HealthState } from '../fanin/index.js';
 import type { BackfillResult, InfoClient, Subscription } from '../protocol/index.js';
-import { subscriptionKey } from '../protocol/index.js';
+import { FillGuard, subscriptionKey } from '../protocol/index.js';
 import { TypedEmitter } from '../core/index.js';
 import { BackfillGate, backfillRawEvents } from './backfill.js';
 import { CoinUniverse } from './coin-universe.js';
@@ -85,6 +85,9 @@ export class ListenerManager {
   private readonly failovers = new Map<string, { count: number; lastReason: string | null }>();
   private readonly gate: BackfillGate;
   private readonly universe: CoinUniverse;
+  /** The one boundary validator of fills and trades: WS user-stream, market-stream and REST. */
+  readonly fillGuard: FillGuard;
+  private unknownCoinRefreshAt = -Infinity;
   private readonly driver: RotationDriver;
   private readonly ownHealth: boolean;
   private readonly ownRotation: boolean;
@@ -102,6 +105,11 @@ export class ListenerManager {
     );
     if (options.pools.length === 0)
       throw new ValidationError('ListenerManager: no egress pool configured', []);
+    this.fillGuard = new FillGuard({
+      clock: this.clock,
+      ...(options.maxFutureSkewMs !== undefined ? { maxFutureSkewMs: options.maxFutureSkewMs } : {}),
+      onUnknownCoin: (coin) => this.onUnknownCoin(coin),
+    });
     for (const p of options.pools) {
       if (this.pools.has(p.name)) throw new ValidationError(`ListenerManager: duplicate pool ${p.name}`, []);
       this.pools.set(
@@ -110,6 +118,8 @@ export class ListenerManager {
           clock: this.clock,
           logger: this.log,
           infoUrl: options.infoUrl,
+          fillGuard: this.fillGuard,
+          ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}),
           ...(options.infoRetryPolicy ? { retryPolicy: options.infoRetryPolicy } : {}),
         }),
       );
@@ -308,6 +318,7 @@ export class ListenerManager {
         ? new MarketStreamRouter(pc.id, {
             gate: this.gate,
             clock: this.clock,
+            guard: this.fillGuard,
             onRawEvent: this.o.onRawEvent,
             onDeadLetter: this.o.onDeadLetter,
           })
@@ -341,6 +352,7 @@ export class ListenerManager {
       if (pc.kind !== 'user-stream') return;
       handleUserStreamFrame(f, this.directory.onConnection(pc.id), {
         gate: this.gate,
+        guard: this.fillGuard,
         onRawEvent: this.o.onRawEvent,
         onDeadLetter: this.o.onDeadLetter,
         now: () => this.clock.now(),
@@ -446,9 +458,29 @@ export class ListenerManager {
     return pool.info;
   }
 
+  /**
+   * A well-formed coin outside the universe may be a new listing: refresh (at most once a
+   * minute). Its first fills are dead-lettered meanwhile; the position chain's gap repair
+   * fetches them again over REST once the universe knows the coin.
+   */
+  private onUnknownCoin(coin: string): void {
+    const now = this.clock.now();
+    this.log.warn(
+      { coin },
+      'fill on a coin outside the known universe: dead-lettered; refreshing the universe',
+    );
+    if (now - this.unknownCoinRefreshAt < 60_000) return;
+    this.unknownCoinRefreshAt = now;
+    void this.refreshUniverse();
+  }
+
   private async refreshUniverse(): Promise<void> {
     try {
       const { added, removed } = await this.universe.refresh();
+      this.fillGuard.setUniverse(
+        this.universe.list(),
+        this.o.universe?.includeSpot ? ['perp', 'hip3', 'spot'] : ['perp', 'hip3'],
+      );
       if (added.length === 0 && removed.length === 0) return;
       this.events.emit('universe', { added, removed, size: this.universe.list().length });
       for (const c of this.conns.values()) {

@@ -7,6 +7,7 @@
  * RawEvent each, and go through the backfill gate into the FanIn.
  */
 import type { DeadLetter, EventSource, FillEvent, RawEvent } from '../core/index.js';
+import type { FillGuard } from '../protocol/index.js';
 import { TradesFastPath, tradeToEvents } from '../protocol/index.js';
 import type { Clock } from '../core/index.js';
 import type { BackfillGate } from './backfill.js';
@@ -15,6 +16,8 @@ import type { ListenerRef } from './directory.js';
 export interface MarketStreamContext {
   readonly gate: BackfillGate;
   readonly clock: Clock;
+  /** The boundary validator shared with userFills and REST backfill. */
+  readonly guard: FillGuard;
   readonly onRawEvent: ((e: RawEvent) => void) | undefined;
   readonly onDeadLetter: ((d: DeadLetter) => void) | undefined;
 }
@@ -30,6 +33,7 @@ export class MarketStreamRouter {
     this.fastPath = new TradesFastPath({
       listenerId: connectionId,
       clock: ctx.clock,
+      guard: ctx.guard,
       ...(ctx.onDeadLetter ? { onDeadLetter: ctx.onDeadLetter } : {}),
     });
   }
@@ -48,7 +52,6 @@ export class MarketStreamRouter {
     const perUser = new Map<string, FillEvent[]>();
     const ingestTime = this.ctx.clock.now();
     for (const m of r.trades) {
-      let payload: string | null = null;
       for (const user of m.tracked) {
         const listeners = this.byUser.get(user);
         if (!listeners) continue;
@@ -65,7 +68,6 @@ export class MarketStreamRouter {
           for (const e of events) {
             list.push(e);
             if (this.ctx.onRawEvent) {
-              payload ??= JSON.stringify(m.trade);
               this.ctx.onRawEvent({
                 influencerId: l.influencerId,
                 user,
@@ -75,7 +77,7 @@ export class MarketStreamRouter {
                 listenerId: l.id,
                 eventTime: m.trade.time,
                 ingestTime,
-                payload,
+                payload: m.payload,
               });
             }
           }

@@ -47,6 +47,8 @@ export interface ConnectionTuning {
   /** Subscribe messages per second per connection. Default 10 (protocol default). */
   readonly subscribeRatePerSec?: number;
   readonly connectTimeoutMs?: number;
+  /** Largest inbound frame in bytes (config hyperliquid.maxFrameBytes). */
+  readonly maxFrameBytes?: number;
   /** Test seam: socket implementation. */
   readonly WebSocket?: SocketConstructor;
 }
@@ -99,6 +101,8 @@ export interface ListenerManagerOptions {
   readonly sink: FillSink;
   readonly onRawEvent?: (e: RawEvent) => void;
   readonly onDeadLetter?: (d: DeadLetter) => void;
+  /** Fill/trade times beyond now + this are dead-lettered (config hyperliquid.maxFutureSkewMs). */
+  readonly maxFutureSkewMs?: number;
   /** Injected health (the fan-in's observer); created from `healthOptions` when absent. */
   readonly health?: ListenerHealth;
   readonly healthOptions?: Omit<ListenerHealthOptions, 'clock' | 'logger' | 'requestReconnect'>;

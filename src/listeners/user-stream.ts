@@ -3,18 +3,26 @@
  * frames carry `data.user`, so several users share a socket and each frame is routed by the
  * lower-cased user to the listeners on this connection. Every fill becomes one FillEvent per
  * listener (source = that listener, delivery 'snapshot' when `isSnapshot === true`, else
- * 'live') plus one RawEvent; snapshots go through the backfill gate's gap check, then the same
- * dedup as live fills. Position-feed frames are handed on for reconciliation.
+ * 'live') plus one RawEvent. Each fill is first judged by the shared FillGuard, and a bad one
+ * is dead-lettered on its own (its frame's good fills go on). Snapshots go through the
+ * backfill gate's gap check, then the same dedup as live fills. Position-feed frames are handed on for reconciliation.
  */
 import type { DeadLetter, EventSource, FillEvent, RawEvent } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
-import type { ClearinghouseState, ConnectionEvents } from '../protocol/index.js';
-import { DEFAULT_MAX_DEAD_LETTER_PAYLOAD, fillToEvent, truncatePayload } from '../protocol/index.js';
+import type { ClearinghouseState, ConnectionEvents, Fill, FillGuard } from '../protocol/index.js';
+import {
+  DEFAULT_MAX_DEAD_LETTER_PAYLOAD,
+  fillToEvent,
+  safePayload,
+  truncatePayload,
+} from '../protocol/index.js';
 import type { BackfillGate } from './backfill.js';
 import type { ListenerRef } from './directory.js';
 
 export interface UserStreamContext {
   readonly gate: BackfillGate;
+  /** The boundary validator shared with the trades fast path and REST backfill. */
+  readonly guard: FillGuard;
   readonly onRawEvent: ((e: RawEvent) => void) | undefined;
   readonly onDeadLetter: ((d: DeadLetter) => void) | undefined;
   readonly onPositions: (e: {
@@ -28,6 +36,53 @@ export interface UserStreamContext {
 
 type Frame = ConnectionEvents['frame'];
 
+/**
+ * A position snapshot is as-of its `time`, and reconciling to it moves the streams to that
+ * time: one stamped in the future would make every real fill after it look stale. Such a
+ * frame is dead-lettered whole (a snapshot is one unit). True when it was.
+ */
+function futureSnapshot(
+  times: readonly number[],
+  frame: Frame['frame'],
+  user: string,
+  listeners: readonly ListenerRef[],
+  receivedAt: number,
+  ctx: UserStreamContext,
+): boolean {
+  for (const t of times) {
+    const bad = ctx.guard.checkTime(t);
+    if (!bad) continue;
+    ctx.onDeadLetter?.(
+      fillDeadLetter(
+        { ...bad, detail: `${frame.channel}: ${bad.detail}`, payload: safePayload(frame) },
+        user,
+        listeners,
+        receivedAt,
+        frame.channel,
+      ),
+    );
+    return true;
+  }
+  return false;
+}
+
+function fillDeadLetter(
+  r: { readonly reason: DeadLetter['reason']; readonly detail: string; readonly payload: string },
+  user: string,
+  listeners: readonly ListenerRef[],
+  receivedAt: number,
+  channel = 'userFills',
+): DeadLetter {
+  return {
+    reason: r.reason,
+    detail: `${r.detail} (user ${user})`,
+    listenerId: listeners[0]?.id ?? '',
+    channel,
+    receivedAt,
+    payload: truncatePayload(r.payload, DEFAULT_MAX_DEAD_LETTER_PAYLOAD),
+  };
+}
+
 export function handleUserStreamFrame(
   f: Frame,
   listenersByUser: ReadonlyMap<string, readonly ListenerRef[]>,
@@ -40,6 +95,14 @@ export function handleUserStreamFrame(
       const listeners = listenersByUser.get(user);
       if (!listeners || listeners.length === 0) return; // a stale subscription: nobody tracks it here
       const snapshot = frame.data.isSnapshot === true;
+      // Each fill is judged once (not once per listener): a bad one is dead-lettered, the rest go on.
+      const fills: { fill: Fill; payload: string }[] = [];
+      const raw = frame.data.fills;
+      for (let i = 0; i < raw.length; i++) {
+        const r = ctx.guard.fill(raw[i], `userFills.data.fills.${i}`);
+        if (r.ok) fills.push({ fill: r.value, payload: r.payload });
+        else ctx.onDeadLetter?.(fillDeadLetter(r, user, listeners, f.receivedAt));
+      }
       for (const l of listeners) {
         const source: EventSource = {
           listenerId: l.id,
@@ -48,7 +111,7 @@ export function handleUserStreamFrame(
           receivedAt: f.receivedAt,
         };
         const events: FillEvent[] = [];
-        for (const fill of frame.data.fills) {
+        for (const { fill, payload } of fills) {
           let e: FillEvent;
           try {
             e = fillToEvent(user, fill, source);
@@ -59,7 +122,7 @@ export function handleUserStreamFrame(
               listenerId: l.id,
               channel: 'userFills',
               receivedAt: f.receivedAt,
-              payload: truncatePayload(JSON.stringify(fill), DEFAULT_MAX_DEAD_LETTER_PAYLOAD),
+              payload: truncatePayload(payload, DEFAULT_MAX_DEAD_LETTER_PAYLOAD),
             });
             continue;
           }
@@ -74,7 +137,7 @@ export function handleUserStreamFrame(
               listenerId: l.id,
               eventTime: fill.time,
               ingestTime: ctx.now(),
-              payload: JSON.stringify(fill),
+              payload,
             });
           }
         }
@@ -87,6 +150,8 @@ export function handleUserStreamFrame(
       const user = frame.data.user.toLowerCase();
       const listeners = listenersByUser.get(user);
       if (!listeners?.length) return;
+      if (futureSnapshot([frame.data.clearinghouseState.time], frame, user, listeners, f.receivedAt, ctx))
+        return;
       ctx.onPositions({
         user,
         listeners,
@@ -99,6 +164,8 @@ export function handleUserStreamFrame(
       const user = frame.data.user.toLowerCase();
       const listeners = listenersByUser.get(user);
       if (!listeners?.length) return;
+      const times = frame.data.clearinghouseStates.map(([, st]) => st.time);
+      if (futureSnapshot(times, frame, user, listeners, f.receivedAt, ctx)) return;
       ctx.onPositions({ user, listeners, receivedAt: f.receivedAt, states: frame.data.clearinghouseStates });
       return;
     }

@@ -191,6 +191,21 @@ export class Metrics {
         'Records a sink refused for good, isolated and sent to the dead-letter path.',
         ['sink'],
       ),
+      recordsShed: counter(
+        N.recordsShed,
+        'Records a sink queue dropped because memory was full, by sink, record reason and what the spool was doing.',
+        ['sink', 'reason', 'spool'],
+      ),
+      fillsDropped: counter(
+        N.fillsDropped,
+        'Fills the position engine absorbed without a signal (stale, duplicate, seed overlap, ...), by reason.',
+        ['reason'],
+      ),
+      cursorsRefused: counter(
+        N.cursorsRefused,
+        'Cursors with a time beyond now + the allowed skew, refused on write or ignored on read.',
+        ['op'],
+      ),
       sinkPublishDuration: fastHistogram(
         N.sinkPublishDuration,
         'Time to publish one batch to a sink.',
@@ -508,6 +523,29 @@ export class Metrics {
   /** `n = 0` creates the series, so `increase()` in the alert sees the first poisoned record. */
   readonly sinkPoisoned = (e: E.BySink, n = 1): void =>
     this.safe('sinkPoisoned', () => this.m.sinkPoisoned.inc({ sink: this.sink(e) }, count(n)));
+
+  /** One record a sink queue shed; `spool` says what the spool did (none, full, behind, ...). */
+  readonly recordShed = (e: E.BySink & E.ByReason & { readonly spool: string }, n = 1): void =>
+    this.safe('recordShed', () =>
+      this.m.recordsShed.inc(
+        {
+          sink: this.sink(e),
+          reason: this.g(N.recordsShed, 'reason', e.reason),
+          spool: this.g(N.recordsShed, 'spool', e.spool),
+        },
+        count(n),
+      ),
+    );
+
+  /** `n = 0` creates the series. */
+  readonly fillDropped = (e: E.ByReason, n = 1): void =>
+    this.safe('fillDropped', () =>
+      this.m.fillsDropped.inc({ reason: this.g(N.fillsDropped, 'reason', e.reason) }, count(n)),
+    );
+
+  /** `n = 0` creates the series. */
+  readonly cursorRefused = (e: { readonly op: 'write' | 'read' }, n = 1): void =>
+    this.safe('cursorRefused', () => this.m.cursorsRefused.inc({ op: e.op }, count(n)));
 
   readonly endToEndLatency = (seconds: number): void => {
     try {

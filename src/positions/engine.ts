@@ -149,6 +149,24 @@ export class PositionEngine {
       if (isIngestError(e.error) && e.error.code === 'ABORTED') return;
       this.log.error({ err: e.error, ...e.context }, 'positions error');
     });
+    // Every fill dropped without a signal is logged (and counted, app/metrics-wiring.ts). A live
+    // fill older than the stream is abnormal (it is how a future-dated fill blinded a stream),
+    // as are the other non-dedup reasons; snapshot/backfill history older than the seed and
+    // duplicates are the normal overlap and stay at debug.
+    this.events.on('reconcileSkipped', (e) =>
+      e.reason === 'resume-after-snapshot'
+        ? this.log.info({ ...e }, 'resumed market not verified: its fills continue past the snapshot')
+        : this.log.debug({ ...e }, `reconcile skipped: ${e.reason}`),
+    );
+    this.events.on('absorbed', (e) => {
+      const normal =
+        e.reason === 'duplicate' ||
+        e.reason === 'seed-overlap' ||
+        e.reason === 'reconciled' ||
+        (e.reason === 'stale' && e.delivery !== 'live');
+      if (normal) this.log.debug({ ...e }, `fill dropped: ${e.reason}`);
+      else this.log.warn({ ...e }, `fill dropped: ${e.reason}`);
+    });
   }
 
   /**
@@ -248,6 +266,8 @@ export class PositionEngine {
         market: fill.coin,
         eventId: fill.eventId,
         reason: 'unknown-influencer',
+        time: fill.time,
+        delivery: fill.source.delivery,
       });
       return;
     }
@@ -260,6 +280,8 @@ export class PositionEngine {
             market: dropped.coin,
             eventId: dropped.eventId,
             reason: 'buffer-overflow',
+            time: dropped.time,
+            delivery: dropped.source.delivery,
           });
       }
       inf.buffer.push(fill);

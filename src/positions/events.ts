@@ -2,7 +2,7 @@
  * The typed events the position engine emits. Metrics (counters per kind) and logs hang off
  * these; nothing in the engine depends on who listens.
  */
-import type { Decimal, MarketClass } from '../core/index.js';
+import type { Decimal, DeliveryKind, MarketClass } from '../core/index.js';
 import type { ReconcileReason, Signal } from './signal.js';
 import type { PositionAction, PositionState } from './transitions.js';
 
@@ -34,7 +34,8 @@ export interface PositionEngineEvents {
   netZeroBlock: MarketRef & { time: number; fillCount: number };
   dirMismatch: MarketRef & { eventId: string; dir: string; expected: string };
   unknownDir: MarketRef & { eventId: string; dir: string };
-  absorbed: MarketRef & { eventId: string; reason: AbsorbReason };
+  /** A fill that produced no signal. `time` and `delivery` say which fill, for the drop log. */
+  absorbed: MarketRef & { eventId: string; reason: AbsorbReason; time: number; delivery: DeliveryKind };
   /** Position changed in a market class configured not to emit signals. */
   suppressed: MarketRef & { marketClass: MarketClass; time: number };
   seeded: { influencerId: string; markets: number; fromCursor: number };
@@ -49,7 +50,7 @@ export interface PositionEngineEvents {
     truncated: boolean;
   };
   reconcile: MarketRef & { from: Decimal; to: Decimal; reason: ReconcileReason; changed: boolean };
-  reconcileSkipped: MarketRef & { reason: 'repairing' | 'stale-snapshot' };
+  reconcileSkipped: MarketRef & { reason: 'repairing' | 'stale-snapshot' | 'resume-after-snapshot' };
   resumed: { influencerId: string; fills: number; truncated: boolean };
   publishFailed: MarketRef & { signalId: string; error: unknown };
   error: { error: unknown; context: Record<string, unknown> };

@@ -48,7 +48,18 @@ export async function resumeInfluencer(d: ResumeDeps): Promise<void> {
     // A fill stamped in the snapshot's own millisecond may or may not be in it (the simulator
     // and, per the protocol notes, possibly the exchange stamp both with the server clock):
     // only a snapshot strictly later than the last fill can verify the market.
-    if (!d.covered(t.cls) || t.held || !snapshotCovers(snap.time, t.lastTime)) continue;
+    if (!d.covered(t.cls) || t.held) continue;
+    if (!snapshotCovers(snap.time, t.lastTime)) {
+      // Fills after the snapshot were replayed: it cannot verify this market. Said, not silent;
+      // the next position push verifies it. (A cursor dated in the future, which used to land
+      // here for good, is never loaded: app/time-guarded-cursors.ts.)
+      d.emit('reconcileSkipped', {
+        influencerId: d.influencerId,
+        market: t.market,
+        reason: 'resume-after-snapshot',
+      });
+      continue;
+    }
     const target = snap.positions.get(t.market) ?? ZERO;
     if (!target.eq(t.position))
       t.reconcileTo(target, snap.time, truncated ? 'resume-truncated' : 'resume-verify', []);

@@ -134,6 +134,8 @@ export class MarketTracker {
       market: this.market,
       eventId: f.eventId,
       reason,
+      time: f.time,
+      delivery: f.source.delivery,
     });
   }
 

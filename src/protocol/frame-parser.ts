@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import type { Clock, DeadLetter, DeadLetterReason } from '../core/index.js';
 import { DEAD_LETTER_REASONS, systemClock } from '../core/index.js';
-import { ADDRESS_ISSUE, DECIMAL_ISSUE } from './schemas/common.js';
+import { ADDRESS_ISSUE, DECIMAL_BOUNDS_ISSUE, DECIMAL_ISSUE } from './schemas/common.js';
 import type { AnyFrame, Channel } from './schemas/ws.js';
 import { FRAME_SCHEMAS } from './schemas/ws.js';
 
@@ -39,16 +39,15 @@ export function classifyIssues(
   error: z.ZodError,
 ): { reason: DeadLetterReason; detail: string } {
   const issues = error.issues;
-  const first =
-    issues.find((i) => i.message === DECIMAL_ISSUE) ?? issues.find((i) => i.message === ADDRESS_ISSUE);
+  const isDecimal = (m: string | undefined): boolean => m === DECIMAL_ISSUE || m === DECIMAL_BOUNDS_ISSUE;
+  const first = issues.find((i) => isDecimal(i.message)) ?? issues.find((i) => i.message === ADDRESS_ISSUE);
   const shown = first ?? issues[0];
   const path = shown && shown.path.length > 0 ? shown.path.join('.') : '(root)';
-  const reason: DeadLetterReason =
-    first?.message === DECIMAL_ISSUE
-      ? 'bad_decimal'
-      : first?.message === ADDRESS_ISSUE
-        ? 'bad_address'
-        : 'schema_mismatch';
+  const reason: DeadLetterReason = isDecimal(first?.message)
+    ? 'bad_decimal'
+    : first?.message === ADDRESS_ISSUE
+      ? 'bad_address'
+      : 'schema_mismatch';
   const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
   return { reason, detail: `${channel}: field ${path}: ${shown?.message ?? 'invalid'}${more}` };
 }

@@ -32,6 +32,8 @@ export {
 } from './frame-parser.js';
 export type { FrameParserOptions, ParseResult, ParsedFrame } from './frame-parser.js';
 export { fillToEvent, tradeToEvents } from './normalize.js';
+export { FillGuard, DEFAULT_MAX_FUTURE_SKEW_MS, isWellFormedCoin, safePayload } from './fill-guard.js';
+export type { FillGuardOptions, GuardResult, GuardedValues, Rejection } from './fill-guard.js';
 export { RollingWindow } from './rolling-window.js';
 export { EgressBudget, DEFAULT_EGRESS_LIMITS } from './egress-budget.js';
 export type { EgressLimits, EgressUsage, EgressBudgetOptions, BudgetCheck } from './egress-budget.js';

@@ -9,19 +9,23 @@
  * Correctness (never miss a tracked trade): the scan over-approximates. JSON can spell an
  * address with escapes (`\u0030x…`) or an upper-case `0X`, which the scan cannot see; any frame
  * containing a backslash or `0X` therefore takes the slow path. Malformed frames that contain
- * a tracked address are dead-lettered; the rest are dropped cheaply and counted.
+ * a tracked address are dead-lettered; the rest are dropped cheaply and counted. A trade row
+ * naming a tracked address is judged by the shared FillGuard; a bad row is dead-lettered on
+ * its own and the frame's good rows go on.
  */
 import type { Clock, DeadLetter, EventSource, FillEvent } from '../core/index.js';
 import { InternalError, systemClock } from '../core/index.js';
-import { FrameParser, classifyIssues } from './frame-parser.js';
+import { FillGuard } from './fill-guard.js';
+import { FrameParser } from './frame-parser.js';
 import { tradeToEvents } from './normalize.js';
 import type { Trade } from './schemas/fill.js';
-import { Trade as TradeSchema } from './schemas/fill.js';
 
 export interface MatchedTrade {
   readonly trade: Trade;
   /** Tracked addresses (lower-case) on this trade: one, or two for a trade between tracked accounts. */
   readonly tracked: readonly string[];
+  /** The row as JSON, for the raw store (written by the guard, so a row that cannot be is refused). */
+  readonly payload: string;
 }
 
 export type TradesResult =
@@ -45,6 +49,8 @@ export interface TradesFastPathOptions {
   readonly clock?: Clock;
   readonly onDeadLetter?: (dl: DeadLetter) => void;
   readonly maxDeadLetterPayload?: number;
+  /** The boundary validator shared with userFills and REST backfill; default: one on `clock`. */
+  readonly guard?: FillGuard;
 }
 
 const SKIPPED: TradesResult = Object.freeze({ kind: 'skipped' });
@@ -77,6 +83,7 @@ export class TradesFastPath {
   private tracked = new Set<string>();
   private bits = new Uint8Array(1 << (PREFIX_BITS - 3));
   private readonly parser: FrameParser;
+  private readonly guard: FillGuard;
   private frames = 0;
   private skipped = 0;
   private parsed = 0;
@@ -92,6 +99,7 @@ export class TradesFastPath {
         : {}),
       ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}),
     });
+    this.guard = options.guard ?? new FillGuard({ clock: options.clock ?? systemClock });
     if (options.tracked) this.setTracked(options.tracked);
   }
 
@@ -183,12 +191,14 @@ export class TradesFastPath {
         }
       }
       if (hits.length === 0) continue;
-      const r = TradeSchema.safeParse(row);
-      if (!r.success) {
-        const { reason, detail } = classifyIssues(`trades.data.${i}`, r.error);
-        return this.dead(this.parser.reject(reason, detail, 'trades', text));
+      // A bad row is dead-lettered on its own (payload: that row); the frame's other rows go on.
+      const r = this.guard.trade(row, `trades.data.${i}`);
+      if (!r.ok) {
+        this.deadLetters++;
+        this.parser.reject(r.reason, r.detail, 'trades', r.payload);
+        continue;
       }
-      out.push({ trade: r.data, tracked: hits });
+      out.push({ trade: r.value, tracked: hits, payload: r.payload });
     }
     this.matchedTrades += out.length;
     return { kind: 'matched', trades: out };

@@ -119,6 +119,14 @@ export class SimConnection {
     this.releaseHeld();
   }
 
+  /** Sends raw text (in order with queued frames) or a binary frame: the hostile-input tests. */
+  sendRaw(data: string | Uint8Array): void {
+    if (this.closed) return;
+    if (typeof data === 'string') return this.enqueue(data);
+    this.framesSent++;
+    this.ws.send(data, { binary: true });
+  }
+
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.flushTimers();

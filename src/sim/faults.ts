@@ -82,6 +82,8 @@ export interface SimFaults {
   /** Hold the next data frame and send it after the one that follows (count times). */
   reorder(selector?: ConnSelector, count?: number): number;
   malform(selector: ConnSelector, kind: MalformKind, count?: number): number;
+  /** Send raw frames (text as is, bytes as a binary frame) on the selected connections now. */
+  inject(selector: ConnSelector, frames: readonly (string | Uint8Array)[]): number;
   /** Clear every connection fault of the selected connections. */
   clear(selector?: ConnSelector): number;
   /** The next `count` info requests (or all within `durationMs`) answer `status` (default 500). */
@@ -146,6 +148,12 @@ export class FaultController implements SimFaults {
 
   malform(selector: ConnSelector, kind: MalformKind, count = 1): number {
     return this.each(selector, (c) => (c.faults.malform = { kind, count }));
+  }
+
+  inject(selector: ConnSelector, frames: readonly (string | Uint8Array)[]): number {
+    return this.each(selector, (c) => {
+      for (const f of frames) c.sendRaw(f);
+    });
   }
 
   clear(selector?: ConnSelector): number {

@@ -11,6 +11,7 @@ export type { GroundTruth } from './ground-truth.js';
 export type { SimLimits } from './limits.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export { MALFORM_KINDS, type MalformKind } from './malform.js';
+export { hostileFrames, HOSTILE_TID_BASE, type HostileFrame } from './hostile.js';
 export { Scenario, ScenarioStep, STEP_KINDS, loadScenario, parseScenario } from './scenario.js';
 export { MARKETS, type Market } from './markets.js';
 export { CANDLE_INTERVALS, bucketOf, type CandleInterval } from './candles.js';

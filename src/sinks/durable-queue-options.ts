@@ -7,6 +7,13 @@ import type { Clock, Logger, RetryPolicy } from '../core/index.js';
 export type QueueMode = 'memory' | 'spill';
 export type OverflowPolicy = 'block' | 'shed';
 export type EnqueueOutcome = 'accepted' | 'shed';
+/**
+ * What the spool did when a record was shed: `none` (the queue has no spool), `full`
+ * (maxSpoolBytes reached), `failing` (its last write failed), `behind` (spilling, but the
+ * writer had not yet moved enough of memory to disk), `idle` (not spilling: the spill
+ * threshold is at or above the memory bound).
+ */
+export type ShedSpoolState = 'none' | 'full' | 'failing' | 'behind' | 'idle';
 
 export interface DurableQueueOptions<T> {
   /** Used in logs, events and error messages (e.g. `signals`, `raw-events`, `dead-letters`). */
@@ -59,7 +66,7 @@ export interface DurableQueueOptions<T> {
 export interface DurableQueueEvents<T> {
   delivered: { readonly records: readonly T[]; readonly fromSpool: boolean };
   spilled: { readonly count: number };
-  shed: { readonly count: number };
+  shed: { readonly count: number; readonly record: T; readonly spool: ShedSpoolState };
   deliveryFailed: { readonly attempt: number; readonly delayMs: number; readonly error: unknown };
   stalled: { readonly attempts: number; readonly error: unknown };
   /** A record the sink refuses for good was handed to onPoison (and is not delivered). */

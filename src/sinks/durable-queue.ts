@@ -46,6 +46,7 @@ import type {
   QueueHealth,
   QueueMode,
   QueueStats,
+  ShedSpoolState,
 } from './durable-queue-options.js';
 
 export type {
@@ -57,6 +58,7 @@ export type {
   QueueHealth,
   QueueMode,
   QueueStats,
+  ShedSpoolState,
 } from './durable-queue-options.js';
 import { Spool } from './spool/spool.js';
 import type { SpoolPosition } from './spool/spool.js';
@@ -90,6 +92,8 @@ export class DurableQueue<T> {
   private writerError: string | null = null;
   /** Why the last delivery-loop step failed on the spool (read, commit, reset); null once one completes. */
   private pumpError: string | null = null;
+  private shedReportedAt = -Infinity;
+  private shedSinceReport = 0;
   private readonly o: Required<
     Omit<
       DurableQueueOptions<T>,
@@ -209,7 +213,9 @@ export class DurableQueue<T> {
     }
     if (this.o.overflow === 'shed') {
       this.counters.shed++;
-      this.events.emit('shed', { count: 1 });
+      const spool = this.spoolState();
+      this.events.emit('shed', { count: 1, record, spool });
+      this.reportShed(spool);
       return Promise.resolve('shed');
     }
     return new Promise((resolve) => this.roomWaiters.push({ record, resolve }));
@@ -329,6 +335,34 @@ export class DurableQueue<T> {
       this.events.emit('mode', { mode: 'spill', reason: 'recovered' });
     }
     this.pump = this.runPump();
+  }
+
+  /** Why memory is full although a spool exists, for the shed metric and log. */
+  private spoolState(): ShedSpoolState {
+    if (!this.spool) return 'none';
+    if (this.writerError !== null) return 'failing';
+    if (this.spool.bytes >= this.o.maxSpoolBytes) return 'full';
+    return this.mode === 'spill' ? 'behind' : 'idle';
+  }
+
+  /** One warning per 10 s at most while shedding: how many, and what the spool did. */
+  private reportShed(spool: ShedSpoolState): void {
+    const now = this.clock.now();
+    this.shedSinceReport++;
+    if (now - this.shedReportedAt < 10_000) return;
+    this.logger.warn(
+      {
+        shed: this.shedSinceReport,
+        shedTotal: this.counters.shed,
+        spool,
+        spoolBytes: this.spool?.bytes ?? 0,
+        spoolRecords: this.spool?.records ?? 0,
+        maxSpoolBytes: this.o.maxSpoolBytes,
+      },
+      `queue full: shed ${this.shedSinceReport} records (spool ${spool})`,
+    );
+    this.shedReportedAt = now;
+    this.shedSinceReport = 0;
   }
 
   private accept(record: T): void {

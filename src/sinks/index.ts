@@ -23,6 +23,7 @@ export type {
   QueueMode,
   QueueHealth,
   QueueStats,
+  ShedSpoolState,
 } from './durable-queue.js';
 export { DeadLetterRecorder } from './dead-letters.js';
 export type { DeadLetterEvents, DeadLetterRecorderOptions } from './dead-letters.js';

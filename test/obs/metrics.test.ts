@@ -66,6 +66,9 @@ function exercise(m: Metrics): void {
   m.publishLatency({ sink: 'kafka' }, 0.004);
   m.publishLatency({ sink: 'kafka' }, 0.02);
   m.publishLatency({ sink: 'clickhouse' }, 0.3);
+  m.recordShed({ sink: 'dead-letters', reason: 'future_time', spool: 'behind' });
+  m.fillDropped({ reason: 'stale' });
+  m.cursorRefused({ op: 'write' });
   m.endToEndLatency(0.012);
   m.endToEndLatency(0.03);
   m.endToEndLatency(1.5);

@@ -4,6 +4,7 @@ import { must } from './must.js';
 import {
   ClearinghouseState,
   Fill,
+  FillGuard,
   FrameParser,
   MetaResponse,
   PerpDexsResponse,
@@ -51,7 +52,9 @@ describe('WS frame schemas accept every recorded sample', () => {
     if (live.kind !== 'frame' || live.frame.channel !== 'userFills') throw new Error('expected userFills');
     expect(snap.frame.data.isSnapshot).toBe(true);
     expect(live.frame.data.isSnapshot).toBeUndefined();
-    expect(snap.frame.data.fills[0]?.startPosition).toBe('-3695042.8999999999');
+    expect((snap.frame.data.fills[0] as { startPosition?: string }).startPosition).toBe(
+      '-3695042.8999999999',
+    );
   });
 
   it('accepts a pong without data but rejects an error frame without its string', () => {
@@ -94,32 +97,40 @@ describe('fill and info schemas accept every recorded sample', () => {
 
 describe('corruptions go to the dead-letter path with a reason and the field named', () => {
   const userFills = must(wsFrames[4]).text;
+  /** The frame parser checks the envelope; each fill is judged by the FillGuard where it is routed. */
+  function guardFills(text: string): { reason: string; detail: string }[] {
+    const { p } = parser();
+    const r = p.parse(text);
+    if (r.kind !== 'frame' || r.frame.channel !== 'userFills') throw new Error('expected a userFills frame');
+    const guard = new FillGuard({ clock: { now: () => Date.parse('2030-01-01') } });
+    return r.frame.data.fills.flatMap((f, i) => {
+      const g = guard.fill(f, `userFills.data.fills.${i}`);
+      return g.ok ? [] : [{ reason: g.reason, detail: g.detail }];
+    });
+  }
 
   it('float amount -> bad_decimal naming the field', () => {
-    const { p, dead } = parser();
-    const r = p.parse(userFills.replace('"px":"0.01152"', '"px":0.01152'));
-    expect(r.kind).toBe('deadLetter');
+    const dead = guardFills(userFills.replace('"px":"0.01152"', '"px":0.01152'));
     expect(dead[0]?.reason).toBe('bad_decimal');
-    expect(dead[0]?.detail).toContain('data.fills.0.px');
+    expect(dead[0]?.detail).toContain('data.fills.0: field px');
   });
 
   it('exponent / NaN strings -> bad_decimal', () => {
-    const { p, dead } = parser();
-    p.parse(userFills.replace('"sz":"1052.9"', '"sz":"1e3"'));
-    p.parse(userFills.replace('"sz":"1052.9"', '"sz":"NaN"'));
+    const dead = [
+      ...guardFills(userFills.replace('"sz":"1052.9"', '"sz":"1e3"')),
+      ...guardFills(userFills.replace('"sz":"1052.9"', '"sz":"NaN"')),
+    ];
     expect(dead.map((d) => d.reason)).toEqual(['bad_decimal', 'bad_decimal']);
   });
 
   it('missing coin -> schema_mismatch naming coin', () => {
-    const { p, dead } = parser();
-    p.parse(userFills.replace('"coin":"USUAL",', ''));
+    const dead = guardFills(userFills.replace('"coin":"USUAL",', ''));
     expect(dead[0]?.reason).toBe('schema_mismatch');
     expect(dead[0]?.detail).toContain('coin');
   });
 
   it('bad side -> schema_mismatch naming side', () => {
-    const { p, dead } = parser();
-    p.parse(userFills.replace('"side":"A"', '"side":"S"'));
+    const dead = guardFills(userFills.replace('"side":"A"', '"side":"S"'));
     expect(dead[0]?.reason).toBe('schema_mismatch');
     expect(dead[0]?.detail).toContain('side');
   });

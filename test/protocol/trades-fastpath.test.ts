@@ -119,13 +119,31 @@ describe('TradesFastPath', () => {
     const fp = new TradesFastPath({ listenerId: 'x', tracked: [u], onDeadLetter: (d) => dead.push(d) });
     const good = `{"channel":"trades","data":[{"coin":"BTC","side":"B","px":"1.0","sz":"2","time":1,"hash":"0x0","tid":5,"users":["${u}","0x${'b'.repeat(40)}"]}]}`;
     expect(fp.process(good).kind).toBe('matched');
-    expect(fp.process(good.replace('"px":"1.0"', '"px":1.0')).kind).toBe('deadLetter');
+    // A bad row naming a tracked address is dead-lettered on its own; the frame's other rows go on.
+    const bad = fp.process(good.replace('"px":"1.0"', '"px":1.0'));
+    expect(bad).toEqual({ kind: 'matched', trades: [] });
     expect(dead[0]?.reason).toBe('bad_decimal');
+    expect(dead[0]?.payload).toContain('"px":1');
     expect(fp.process(good.slice(0, -3)).kind).toBe('deadLetter');
     expect(dead[1]?.reason).toBe('invalid_json');
     const untracked = good.replaceAll(u, `0x${'c'.repeat(40)}`);
     expect(fp.process(untracked.slice(0, -3)).kind).toBe('skipped');
     expect(fp.stats()).toMatchObject({ frames: 4, skipped: 1, parsed: 3, deadLetters: 2, matchedTrades: 1 });
+  });
+
+  it('keeps the good rows of a frame when one tracked row is bad', () => {
+    const dead: DeadLetter[] = [];
+    const u = `0x${'a'.repeat(40)}`;
+    const fp = new TradesFastPath({ listenerId: 'x', tracked: [u], onDeadLetter: (d) => dead.push(d) });
+    const row = (tid: number, px: string, sz: string, coin = 'BTC'): string =>
+      `{"coin":"${coin}","side":"B","px":"${px}","sz":"${sz}","time":1,"hash":"0x0","tid":${tid},"users":["${u}","0x${'b'.repeat(40)}"]}`;
+    const r = fp.process(
+      `{"channel":"trades","data":[${row(1, '1.0', '2')},${row(2, '1.0', '-5')},${row(3, '0', '1')},${row(4, '1', '1', '__proto__')},${row(5, '2.5', '1')}]}`,
+    );
+    if (r.kind !== 'matched') throw new Error(`expected matched, got ${r.kind}`);
+    expect(r.trades.map((t) => t.trade.tid)).toEqual([1, 5]);
+    expect(dead.map((d) => d.reason)).toEqual(['impossible_value', 'impossible_value', 'bad_coin']);
+    expect(dead[0]?.detail).toContain('trades.data.1');
   });
 
   it('produces FillEvents for each tracked side', () => {

@@ -70,6 +70,8 @@ export interface StackOptions {
   /** FanIn: how long a listener may lag its peer on a fill before it counts as missed. */
   readonly missGraceMs?: number;
   readonly extraCoins?: readonly string[];
+  /** Where the listeners' dead letters go (default: dropped). */
+  readonly onDeadLetter?: ListenerManagerOptions['onDeadLetter'];
 }
 
 export interface Stack {
@@ -147,6 +149,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       ...o.connection,
     },
     ...(o.subscribeRetryOverrides ? { subscribeRetryOverrides: o.subscribeRetryOverrides } : {}),
+    ...(o.onDeadLetter ? { onDeadLetter: o.onDeadLetter } : {}),
     rotationTuning: { maxAgeMs: 0, replacementTimeoutMs: 5000, ...o.rotation },
     healthOptions: { evaluateEveryMs: 200 * k, reconnectCooldownMs: 2000, staleAfterMs: 10_000, ...o.health },
     universe: { refreshMs: 0, extraCoins: o.extraCoins ?? ['#118440'], includeSpot: true },

@@ -6,6 +6,7 @@ import { DurableQueue } from '../../src/sinks/durable-queue.js';
 import type { DurableQueueOptions } from '../../src/sinks/durable-queue.js';
 import { advanceUntil, FakeSink, FAST_POLICY, ManualClock, ns, range, rec, settle } from './fakes.js';
 import type { Rec } from './fakes.js';
+import { captureLogger } from '../core/capture-logger.js';
 
 let dir: string;
 let clock: ManualClock;
@@ -82,6 +83,46 @@ describe('DurableQueue backpressure and shedding', () => {
     sink.open();
     await q.flush(1000);
     expect(ns(sink.received)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('DurableQueue shedding is visible', () => {
+  it('says with every shed record what the spool did, and logs one summary per 10 s', async () => {
+    const log = captureLogger();
+    const none = await open({ spoolDir: null, maxMemoryRecords: 2, overflow: 'shed', logger: log });
+    const full = await open({
+      spoolDir: join(dir, 'full'),
+      maxMemoryRecords: 2,
+      spillThreshold: 1,
+      maxSpoolBytes: 1,
+      overflow: 'shed',
+      logger: log,
+    });
+    const seen: string[] = [];
+    none.events.on('shed', (e) => seen.push(`none-queue:${e.record.n}:${e.spool}`));
+    full.events.on('shed', (e) => seen.push(`spool-queue:${e.record.n}:${e.spool}`));
+    sink.gate();
+    for (const n of range(0, 5)) await none.enqueue(rec(n));
+    // Fill the spool past its bound first, then memory.
+    for (const n of range(0, 2)) await full.enqueue(rec(n));
+    await until(() => full.stats().spoolBytes > 0);
+    for (const n of range(2, 8)) await full.enqueue(rec(n));
+    expect(seen.some((s) => s.startsWith('spool-queue'))).toBe(true);
+    expect(seen.filter((s) => s.startsWith('none-queue'))).toEqual([
+      'none-queue:2:none',
+      'none-queue:3:none',
+      'none-queue:4:none',
+    ]);
+    expect(seen.filter((s) => s.startsWith('spool-queue')).every((s) => s.endsWith(':full'))).toBe(true);
+    const warnings = log.lines.filter((l) => l.level === 'warn' && l.msg.startsWith('queue full: shed'));
+    // One line per queue within the 10 s window, naming what the spool did.
+    expect(warnings.map((w) => w.fields['spool'])).toEqual(['none', 'full']);
+    clock.advance(10_000);
+    await none.enqueue(rec(99));
+    const after = log.lines.filter((l) => l.level === 'warn' && l.msg.startsWith('queue full: shed'));
+    expect(after).toHaveLength(3);
+    // The two shed silently within the window are in the next line's count.
+    expect(after[2]?.fields).toMatchObject({ shed: 3, shedTotal: 4, spool: 'none' });
   });
 });
 

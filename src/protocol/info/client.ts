@@ -5,7 +5,10 @@
  * INFO_BAD_RESPONSE). Pagination over `userFillsByTime` lives in ./pagination.ts.
  */
 import type { z } from 'zod';
-import type { Clock, Logger, RetryPolicy } from '../../core/index.js';
+import type { Clock, DeadLetter, Logger, RetryPolicy } from '../../core/index.js';
+import type { FillGuard } from '../fill-guard.js';
+import { safePayload } from '../fill-guard.js';
+import { DEFAULT_MAX_DEAD_LETTER_PAYLOAD, truncatePayload } from '../frame-parser.js';
 import {
   AbortedError,
   DEFAULT_RETRY_POLICY,
@@ -51,6 +54,10 @@ export interface InfoClientOptions {
   /** Default global fetch. */
   readonly fetch?: FetchLike;
   readonly random?: () => number;
+  /** The boundary validator for backfilled fills (shared with the WebSocket paths). */
+  readonly fillGuard?: FillGuard;
+  /** Where backfilled fills the guard refuses go. */
+  readonly onDeadLetter?: (dl: DeadLetter) => void;
 }
 
 export type { InfoCallOptions } from './pagination.js';
@@ -76,6 +83,8 @@ export class InfoClient {
   private readonly inflight = new Set<AbortController>();
   /** Thousands of influencers seeding against a slow exchange retry at once: one summary a minute. */
   private readonly retryWarnings: RepeatedWarnings;
+  private readonly fillGuard: FillGuard | undefined;
+  private readonly onDeadLetter: ((dl: DeadLetter) => void) | undefined;
 
   constructor(options: InfoClientOptions = {}) {
     this.url = options.url ?? MAINNET_INFO_URL;
@@ -88,6 +97,8 @@ export class InfoClient {
     this.dispatcher = options.dispatcher;
     this.fetchFn = options.fetch ?? (globalThis.fetch as FetchLike);
     this.random = options.random;
+    this.fillGuard = options.fillGuard;
+    this.onDeadLetter = options.onDeadLetter;
   }
 
   /** Most recent fills (≤2000), newest first as the server sends them. */
@@ -117,12 +128,30 @@ export class InfoClient {
   }
 
   /** Positions of one perp dex ('' = main dex; HIP-3 dexes need their own call, §4). */
-  clearinghouseState(user: string, dex = '', opts: InfoCallOptions = {}): Promise<ClearinghouseState> {
-    return this.post(
+  async clearinghouseState(user: string, dex = '', opts: InfoCallOptions = {}): Promise<ClearinghouseState> {
+    const state = await this.post(
       { type: 'clearinghouseState', user: normalizeAddress(user), dex },
       ClearinghouseState,
       opts,
     );
+    // Seeding and reconciliation move a stream to the snapshot's time: a future one would
+    // make every real fill after it look stale. Refused (and dead-lettered) like a future fill.
+    const bad = this.fillGuard?.checkTime(state.time);
+    if (bad) {
+      this.onDeadLetter?.({
+        reason: bad.reason,
+        detail: `clearinghouseState of ${user} (dex ${JSON.stringify(dex)}): ${bad.detail}`,
+        listenerId: 'info',
+        channel: 'clearinghouseState',
+        receivedAt: this.clock.now(),
+        payload: truncatePayload(safePayload(state), DEFAULT_MAX_DEAD_LETTER_PAYLOAD),
+      });
+      throw new SourceError('INFO_BAD_RESPONSE', `info clearinghouseState: ${bad.detail}`, {
+        retriable: false,
+        context: { user, dex },
+      });
+    }
+    return state;
   }
 
   /** Every reachable fill in [startTime, endTime] across pages; see ./pagination.ts. */
@@ -132,7 +161,12 @@ export class InfoClient {
     endTime: number,
     opts: BackfillOptions = {},
   ): Promise<BackfillResult> {
-    return userFillsByTimeAll(this, user, startTime, endTime, { now: () => this.clock.now(), ...opts });
+    return userFillsByTimeAll(this, user, startTime, endTime, {
+      now: () => this.clock.now(),
+      ...(this.fillGuard ? { guard: this.fillGuard } : {}),
+      ...(this.onDeadLetter ? { onDeadLetter: this.onDeadLetter } : {}),
+      ...opts,
+    });
   }
 
   /**

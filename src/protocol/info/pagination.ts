@@ -3,10 +3,13 @@
  * only the 10 000 most recent fills reachable. Boundaries are inclusive, so the next page
  * starts at the last returned time and the boundary millisecond comes back twice: dedupe on
  * eventId. Server ordering is unconfirmed (§3.4), so each page is sorted ascending here.
- * `truncated` tells the caller the backfill may not explain everything.
+ * `truncated` tells the caller the backfill may not explain everything. Every row is judged by
+ * the same FillGuard as live fills; a bad row is dead-lettered and the rest of its page kept.
  */
-import type { EventSource, FillEvent } from '../../core/index.js';
+import type { DeadLetter, EventSource, FillEvent } from '../../core/index.js';
 import { normalizeAddress } from '../../core/index.js';
+import { FillGuard } from '../fill-guard.js';
+import { DEFAULT_MAX_DEAD_LETTER_PAYLOAD, truncatePayload } from '../frame-parser.js';
 import { fillToEvent } from '../normalize.js';
 import type { Fill } from '../schemas/fill.js';
 
@@ -16,7 +19,12 @@ export interface InfoCallOptions {
 
 /** The one call pagination needs (InfoClient satisfies it; tests pass a fake). */
 export interface FillsByTimeSource {
-  userFillsByTime(user: string, startTime: number, endTime?: number, opts?: InfoCallOptions): Promise<Fill[]>;
+  userFillsByTime(
+    user: string,
+    startTime: number,
+    endTime?: number,
+    opts?: InfoCallOptions,
+  ): Promise<readonly unknown[]>;
 }
 
 export const FILLS_PAGE_SIZE = 2000;
@@ -39,6 +47,10 @@ export interface BackfillOptions extends InfoCallOptions {
   /** Stamped on every event; default `{listenerId:'backfill', listenerKind:'rest', delivery:'backfill'}`. */
   readonly listenerId?: string;
   readonly now?: () => number;
+  /** The boundary validator shared with the WebSocket paths; default: one on `now`'s clock. */
+  readonly guard?: FillGuard;
+  /** Where refused rows go (the dead-letter path). */
+  readonly onDeadLetter?: (dl: DeadLetter) => void;
 }
 
 export async function userFillsByTimeAll(
@@ -52,6 +64,7 @@ export async function userFillsByTimeAll(
   const pageSize = opts.pageSize ?? FILLS_PAGE_SIZE;
   const horizon = opts.horizon ?? FILLS_HORIZON;
   const now = opts.now ?? Date.now;
+  const guard = opts.guard ?? new FillGuard({ clock: { now } });
   const byId = new Map<string, { event: FillEvent; raw: Fill; order: number }>();
   let order = 0;
   let pages = 0;
@@ -73,7 +86,24 @@ export async function userFillsByTimeAll(
       receivedAt: now(),
     };
     let maxTime = -Infinity;
-    for (const f of [...page].sort((a, b) => a.time - b.time)) {
+    const valid: Fill[] = [];
+    for (let i = 0; i < page.length; i++) {
+      const r = guard.fill(page[i], `userFillsByTime[${i}]`);
+      if (r.ok) {
+        valid.push(r.value);
+        continue;
+      }
+      opts.onDeadLetter?.({
+        reason: r.reason,
+        detail: `${r.detail} (user ${addr})`,
+        listenerId: source.listenerId,
+        channel: 'userFillsByTime',
+        receivedAt: source.receivedAt,
+        payload: truncatePayload(r.payload, DEFAULT_MAX_DEAD_LETTER_PAYLOAD),
+      });
+    }
+    // Paging advances by accepted rows only: a refused future time never moves the page cursor.
+    for (const f of valid.sort((a, b) => a.time - b.time)) {
       maxTime = Math.max(maxTime, f.time);
       const event = fillToEvent(addr, f, source);
       if (!byId.has(event.eventId)) byId.set(event.eventId, { event, raw: f, order: order++ });

@@ -12,7 +12,8 @@ export { CandleSnapshotResponse } from './market.js';
 export const UserFillsResponse = z.array(Fill);
 export type UserFillsResponse = z.infer<typeof UserFillsResponse>;
 
-export const UserFillsByTimeResponse = z.array(Fill);
+/** Rows are validated one by one by FillGuard in ../info/pagination.ts: one bad fill does not sink a page. */
+export const UserFillsByTimeResponse = z.array(z.unknown());
 export type UserFillsByTimeResponse = z.infer<typeof UserFillsByTimeResponse>;
 
 export const PerpAsset = z.looseObject({

@@ -36,7 +36,11 @@ export const UserFillsFrame = z.looseObject({
     /** true on the (re)subscribe snapshot; omitted on live pushes (§2.2). */
     isSnapshot: z.boolean().optional(),
     user: WireAddress,
-    fills: z.array(Fill),
+    /**
+     * Each fill is validated on its own by FillGuard (../fill-guard.ts) where the frame is
+     * routed: one bad fill is dead-lettered and the good fills beside it are kept.
+     */
+    fills: z.array(z.unknown()),
   }),
 });
 export type UserFillsFrame = z.infer<typeof UserFillsFrame>;

@@ -19,7 +19,7 @@ import {
 import type { EgressBudget } from '../egress-budget.js';
 import { TypedEmitter } from '../../core/index.js';
 import type { ParsedFrame } from '../frame-parser.js';
-import { FrameParser } from '../frame-parser.js';
+import { DEFAULT_MAX_FRAME_CHARS, FrameParser } from '../frame-parser.js';
 import type { EchoedSubscription } from '../schemas/ws.js';
 import { Subscription, ackMatches, normalizeSubscription, subscriptionKey, userOf } from '../subscription.js';
 import { classifyServerError, serverErrorToSourceError } from './error-frames.js';
@@ -117,6 +117,11 @@ export interface HlWsConnectionOptions extends SocketOptions {
   readonly WebSocket?: SocketConstructor;
   readonly maxDeadLetterPayload?: number;
   /**
+   * Largest inbound frame in bytes: ws's maxPayload (refused while it arrives) and the parser's
+   * size guard. Default DEFAULT_MAX_FRAME_CHARS (config hyperliquid.maxFrameBytes in the service).
+   */
+  readonly maxFrameBytes?: number;
+  /**
    * Hot-path hook called with every raw inbound text before parsing; return true when it
    * consumed the frame (the trades fast path), false to continue with the normal parser.
    */
@@ -180,6 +185,7 @@ export class HlWsConnection {
       ...(options.maxDeadLetterPayload !== undefined
         ? { maxPayloadChars: options.maxDeadLetterPayload }
         : {}),
+      ...(options.maxFrameBytes !== undefined ? { maxFrameChars: options.maxFrameBytes } : {}),
       onDeadLetter: (dl) => this.events.emit('deadLetter', dl),
     });
     this.heartbeat =
@@ -202,9 +208,10 @@ export class HlWsConnection {
         ...(options.agent ? { agent: options.agent } : {}),
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
         handshakeTimeout: options.connectTimeoutMs ?? 10_000,
+        maxPayload: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_CHARS,
       },
       options.WebSocket,
-      (data) => this.onMessage(data),
+      (data, isBinary) => this.onMessage(data, isBinary),
     );
   }
 
@@ -242,7 +249,7 @@ export class HlWsConnection {
     });
     this.rws.addEventListener('open', () => this.onOpen());
     // Real `ws` sockets deliver messages directly (bindSocketClass); this path serves the rest.
-    this.rws.addEventListener('message', (ev: { data: unknown }) => this.onMessage(ev.data));
+    this.rws.addEventListener('message', (ev: { data: unknown }) => this.onMessage(ev.data, undefined));
     this.rws.addEventListener('close', (ev: { code?: number; reason?: string }) =>
       this.onClose(ev.code ?? 1005, ev.reason ?? ''),
     );
@@ -475,6 +482,16 @@ export class HlWsConnection {
 
   private onSocketError(message: string | undefined): void {
     if (this._state === 'closed') return;
+    // ws refused a frame over maxPayload while it arrived (and closes with 1009): nothing of
+    // it was kept, but it is still a rejected frame and is counted and dead-lettered as one.
+    if (message !== undefined && /max payload size exceeded/i.test(message)) {
+      this.parser.reject(
+        'oversized_frame',
+        `frame exceeds ${this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_CHARS} bytes: refused while it arrived (${message})`,
+        null,
+        '',
+      );
+    }
     this.pendingReason = message === 'TIMEOUT' ? 'connect_timeout' : 'socket_error';
     this.log.warn({ message }, 'websocket error');
   }
@@ -564,10 +581,42 @@ export class HlWsConnection {
 
   // ---- inbound ---------------------------------------------------------------------------
 
-  private onMessage(data: unknown): void {
+  /** Hyperliquid sends text frames only: a binary one is dead-lettered with its bytes in base64. */
+  private rejectBinary(data: unknown): void {
+    const reject = (bytes: Buffer): void => {
+      this.parser.reject(
+        'binary_frame',
+        `binary frame of ${bytes.length} bytes (payload: base64)`,
+        null,
+        bytes.toString('base64'),
+      );
+    };
+    if (Buffer.isBuffer(data)) return reject(data);
+    if (data instanceof ArrayBuffer) return reject(Buffer.from(data));
+    if (ArrayBuffer.isView(data)) return reject(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    if (Array.isArray(data) && data.every((d) => Buffer.isBuffer(d))) return reject(Buffer.concat(data));
+    if (data instanceof Blob) {
+      data.arrayBuffer().then(
+        (ab) => reject(Buffer.from(ab)),
+        (err: unknown) => this.log.warn({ err }, 'could not read a binary frame'),
+      );
+      return;
+    }
+    this.parser.reject('binary_frame', `frame of type ${typeof data}`, null, String(data));
+  }
+
+  private onMessage(data: unknown, isBinary?: boolean): void {
     const receivedAt = this.clock.now();
-    const text =
-      typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
+    let text: string;
+    if (typeof data === 'string') text = data;
+    // ws's own 'message' says whether a frame was binary; through the WHATWG path (isBinary
+    // undefined) a text frame is a string, so anything else is binary.
+    else if (Buffer.isBuffer(data) && isBinary === false) text = data.toString('utf8');
+    else {
+      this.watchdog?.touch();
+      this.rejectBinary(data);
+      return;
+    }
     if (this.opts.onRawFrame?.(text, receivedAt)) {
       this.watchdog?.touch();
       return;

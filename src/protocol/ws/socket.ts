@@ -26,6 +26,11 @@ export interface SocketOptions {
   readonly localAddress?: string;
   /** ws handshake timeout in ms. */
   readonly handshakeTimeout?: number;
+  /**
+   * Largest inbound message ws accepts, in bytes (its default is 100 MiB). ws refuses a longer
+   * one while it arrives, before buffering it, and closes the socket with 1009.
+   */
+  readonly maxPayload?: number;
 }
 
 export type SocketConstructor = new (
@@ -41,8 +46,11 @@ export interface BoundSocketClass {
 
 const noop = (): void => undefined;
 
-/** Inbound message straight from the socket: a Buffer (ws) or a string (WHATWG-shaped fakes). */
-export type DirectMessageHandler = (data: unknown) => void;
+/**
+ * Inbound message straight from the socket: a Buffer and ws's isBinary flag, or a string
+ * (WHATWG-shaped fakes, isBinary undefined).
+ */
+export type DirectMessageHandler = (data: unknown, isBinary?: boolean) => void;
 
 /**
  * A constructor with our ws options bound; remembers the most recently created socket.
@@ -65,6 +73,7 @@ export function bindSocketClass(
   if (options.agent) wsOptions['agent'] = options.agent;
   if (options.localAddress) wsOptions['localAddress'] = options.localAddress;
   if (options.handshakeTimeout !== undefined) wsOptions['handshakeTimeout'] = options.handshakeTimeout;
+  if (options.maxPayload !== undefined) wsOptions['maxPayload'] = options.maxPayload;
   let current: SocketLike | null = null;
   class Bound extends (Base as unknown as new (...args: unknown[]) => SocketLike) {
     static readonly CLOSING = 2;
@@ -77,10 +86,20 @@ export function bindSocketClass(
       // reconnecting-websocket detaches its listeners before closing a socket; a later 'error'
       // from ws's EventEmitter with no listener would throw, so keep one no-op listener.
       if (hasOn) emitter.on?.('error', noop);
+      if (hasOn) {
+        // reconnecting-websocket sets binaryType 'blob', which makes ws hand binary frames over
+        // as Blobs (only readable asynchronously, and dead-lettered as "[object Blob]" before).
+        // Keep ws's Buffers: the bytes are dead-lettered base64-encoded, synchronously.
+        Object.defineProperty(this, 'binaryType', {
+          get: () => 'nodebuffer',
+          set: noop,
+          configurable: true,
+        });
+      }
       this.direct = hasOn && onMessage !== undefined;
       if (this.direct && onMessage) {
-        emitter.on?.('message', (data: unknown) => {
-          if (this.attached) onMessage(data);
+        emitter.on?.('message', (data: unknown, isBinary: boolean) => {
+          if (this.attached) onMessage(data, isBinary);
         });
       }
       // eslint-disable-next-line @typescript-eslint/no-this-alias
