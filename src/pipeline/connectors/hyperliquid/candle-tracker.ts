@@ -104,6 +104,8 @@ export class CandleTracker {
           this.d.onCatchUp?.({ start, closed });
         },
         (err: unknown) => {
+          // Stopping aborts the request in flight (InfoClient cancels it): our own doing, not a failure.
+          if (this.stopped) return;
           this.failing = true;
           this.again = false;
           this.d.logger.warn(
