@@ -35,9 +35,14 @@ export const PipelineConfig = z
           .describe(
             'batch: fsync every append; flush: on flush/close (a process crash loses nothing, a power cut may).',
           ),
+        backfillAdvancesWatermarks: z
+          .boolean()
+          .default(false)
+          .describe('May backfilled records advance per-partition watermarks (false keeps live lag honest).'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Local file event log: segments, sparse index and fsync policy; watermark policy.'),
     dedup: z
       .object({
         store: z
@@ -61,7 +66,8 @@ export const PipelineConfig = z
           .describe('How long Redis remembers an id.'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Durable event-id dedup in front of the event log.'),
     validation: z
       .object({
         outlier: z
@@ -83,7 +89,8 @@ export const PipelineConfig = z
               .describe('... and at least this far from the mean (bps).'),
           })
           .strict()
-          .prefault({}),
+          .prefault({})
+          .describe('Price outlier stage: rolling z-score against recent prices.'),
         divergence: z
           .object({
             thresholdBps: z
@@ -99,10 +106,12 @@ export const PipelineConfig = z
               .describe('Only compare prices at most this far apart in event time.'),
           })
           .strict()
-          .prefault({}),
+          .prefault({})
+          .describe('Cross-source divergence stage.'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Anomaly-stage thresholds.'),
   })
   .strict();
 export type PipelineConfig = z.output<typeof PipelineConfig>;
