@@ -35,10 +35,14 @@ export const PipelineConfig = z
           .describe(
             'batch: fsync every append; flush: on flush/close (a process crash loses nothing, a power cut may).',
           ),
+        backfillAdvancesWatermarks: z
+          .boolean()
+          .default(false)
+          .describe('May backfilled records advance per-partition watermarks (false keeps live lag honest).'),
       })
       .strict()
       .prefault({})
-      .describe('Local file event log (segments, sparse index, durability).'),
+      .describe('Local file event log: segments, sparse index and fsync policy; watermark policy.'),
     dedup: z
       .object({
         store: z
