@@ -14,25 +14,10 @@ export {
   isLegal,
 } from './transitions.js';
 export type { PositionState, PositionAction, TransitionEvent } from './transitions.js';
-export {
-  Signal,
-  SignalAction,
-  SignalSide,
-  SignalMode,
-  SignalQuality,
-  SignalMetadata,
-  ReconcileReason,
-  RECONCILE_REASONS,
-  SIGNAL_MODES,
-  SIGNAL_SCHEMA_VERSION,
-  SIGNAL_TOPIC,
-  SIGNAL_CONTENT_TYPE,
-  signalKey,
-  signalIdOf,
-  signalHeaders,
-} from './signal.js';
+// The contract door's names (Signal schema, keys, the human line), then what only the ingester needs.
+export * from './signal-contract.js';
+export { signalIdOf, signalHeaders } from './signal.js';
 export type { SignalIdInput } from './signal.js';
-export { signalLine } from './signal-line.js';
 export { signalJsonSchema, signalJsonSchemaText, SIGNAL_SCHEMA_ID, SIGNAL_SCHEMA_FILE } from './contract.js';
 export { PositionEngine } from './engine.js';
 export type { PositionEngineOptions } from './engine.js';
