@@ -86,7 +86,7 @@ async function runService(opts: { config?: string; duration?: number }): Promise
         // (so the leak can be fixed) and leave instead of waiting for the hard deadline.
         setTimeout(() => {
           logger.warn(
-            { resources: process.getActiveResourcesInfo() },
+            { resources: process.getActiveResourcesInfo(), timers: pendingTimerSources() },
             `still running ${LINGER_MS} ms after stop: exiting`,
           );
           process.exit(code);
@@ -135,4 +135,16 @@ async function runService(opts: { config?: string; duration?: number }): Promise
     return failure.exitCode;
   }
   return done;
+}
+
+/**
+ * The first characters of each pending timer's callback, so a leak named in the "still running
+ * after stop" warning can be traced to its owner (getActiveResourcesInfo only says "Timeout").
+ * Reads Node's internal handle list, which is fine for a diagnostic that runs once at exit.
+ */
+function pendingTimerSources(): string[] {
+  const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
+  return handles
+    .filter((h): h is { _onTimeout: unknown } => typeof h === 'object' && h !== null && '_onTimeout' in h)
+    .map((h) => String(h._onTimeout).replace(/\s+/g, ' ').slice(0, 160));
 }
