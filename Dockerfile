@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1.7
 # hl-influencer-ingest image: TypeScript compiled in a build stage, then a slim runtime with
 # production dependencies only, running as the unprivileged `node` user.
-# The image uses the current Node LTS (22); the service also supports Node >= 20.19, which is
-# what the development machines run.
-ARG NODE_IMAGE=node:22-bookworm-slim
+# The base is an ARG: production builds on node:20-bookworm-slim (Node 20, what development and CI
+# run); `npm run test:image` passes a local Debian bookworm + Node 20 base made with debootstrap
+# (scripts/image/make-base.sh), since registry images cannot be pulled on the build machines.
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 # --- build: all dependencies (TypeScript, types), compile src/ to dist/ ----------------------
 FROM ${NODE_IMAGE} AS build
