@@ -168,7 +168,7 @@ describe('Dockerfile', () => {
   const text = read('Dockerfile');
   it('is multi-stage, non-root, production deps only, with a fetch-based HEALTHCHECK', () => {
     expect(text.match(/^FROM /gm)?.length).toBe(2);
-    expect(text).toMatch(/ARG NODE_IMAGE=node:(22|24)-bookworm-slim/);
+    expect(text).toMatch(/ARG NODE_IMAGE=node:20-bookworm-slim/);
     expect(text).toMatch(/npm ci --omit=dev/);
     expect(text).toMatch(/^USER node$/m);
     expect(text).toMatch(/^EXPOSE 9464$/m);
