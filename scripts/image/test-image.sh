@@ -78,7 +78,8 @@ phase "HEALTHCHECK passed"
 # buildah run passes that status on.
 node_pid=$(node -e '
   const fs = require("fs");
-  const kids = (p) => { try { return fs.readFileSync(`/proc/${p}/task/${p}/children`, "utf8").split(" ").filter(Boolean); } catch { return []; } };
+  // buildah is a Go program: any of its threads may fork, so read the children list of every task.
+  const kids = (p) => { try { return fs.readdirSync(`/proc/${p}/task`).flatMap((t) => fs.readFileSync(`/proc/${p}/task/${t}/children`, "utf8").split(" ").filter(Boolean)); } catch { return []; } };
   const queue = [process.argv[1]];
   while (queue.length) { const p = queue.shift();
     if (p !== process.argv[1] && fs.readFileSync(`/proc/${p}/comm`, "utf8").trim() === "node") { console.log(p); break; }
