@@ -169,6 +169,7 @@ export class HlMarketConnector implements Connector {
               'trades lost while the socket was down: recentTrades does not reach back to the last trade seen',
             );
           this.observer.onTradesCatchUp?.({ coin, recovered: missed.length, complete });
+          sink.catchUp?.({ channel: 'trades', recovered: missed.length, complete });
         },
         (err: unknown) => {
           if (!signal.aborted) this.fail(sink, err);
@@ -196,7 +197,10 @@ export class HlMarketConnector implements Connector {
                 this.observer.onFinal?.({ coin, interval, openTime: c.t, via });
               },
               onError: (err) => this.fail(sink, err),
-              onCatchUp: (i) => this.observer.onCatchUp?.({ coin, interval, ...i }),
+              onCatchUp: (i) => {
+                this.observer.onCatchUp?.({ coin, interval, ...i });
+                sink.catchUp?.({ channel: 'candle', recovered: i.closed, complete: true });
+              },
             },
             startAt,
           ),

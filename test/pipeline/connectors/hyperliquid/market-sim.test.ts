@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../src/core/index.js';
 import { PX_SCALE, SZ_SCALE, toFixed } from '../../../../src/pipeline/envelope/index.js';
-import type { NormalizedDraft, RawRecord } from '../../../../src/pipeline/connectors/index.js';
+import type { CatchUpReport, NormalizedDraft, RawRecord } from '../../../../src/pipeline/connectors/index.js';
 import {
   HlMarketConnector,
   HlMarketOptions,
@@ -54,6 +54,8 @@ interface Harness {
   finals: { coin: string; openTime: number; via: CandleVia }[];
   catchUps: { start: number; closed: number }[];
   tradeCatchUps: { coin: string; recovered: number; complete: boolean }[];
+  /** What the connector reported to its sink (the pipeline turns these into metrics). */
+  sinkCatchUps: CatchUpReport[];
   subscribes: number;
   cond: Conditions;
   stop(): Promise<void>;
@@ -102,6 +104,7 @@ async function start(coins: string[], recentTrades?: number): Promise<Harness> {
     finals: [],
     catchUps: [],
     tradeCatchUps: [],
+    sinkCatchUps: [],
     subscribes: 0,
     cond,
     stop: async () => {
@@ -141,6 +144,7 @@ async function start(coins: string[], recentTrades?: number): Promise<Harness> {
       error: (err) => {
         throw err instanceof Error ? err : new Error(String(err));
       },
+      catchUp: (r) => h.sinkCatchUps.push(r),
     },
     ac.signal,
   );
@@ -278,6 +282,10 @@ describe('Hyperliquid market-data connector against the simulator', () => {
     expect(missedBuckets.size).toBeGreaterThanOrEqual(3);
     for (const b of [...missedBuckets].slice(1, -1)) expect(viaRest.has(b)).toBe(true);
     expect(h.finals.some((f) => f.via === 'ws')).toBe(true);
+    // Each candle catch-up was reported to the sink with what it recovered (the metrics' source).
+    const candleReports = h.sinkCatchUps.filter((r) => r.channel === 'candle');
+    expect(candleReports.map((r) => r.recovered)).toEqual(h.catchUps.map((c) => c.closed));
+    expect(candleReports.reduce((s, r) => s + r.recovered, 0)).toBeGreaterThanOrEqual(3);
   });
 
   it('poll() returns each closed candle once, across calls, from its cursor', async () => {
@@ -321,6 +329,9 @@ describe('Hyperliquid market-data connector against the simulator', () => {
     const gap = await dropAndTrade(h, 6);
     expect(gap.length).toBeGreaterThan(0);
     expect(h.tradeCatchUps).toEqual([{ coin: 'BTC', recovered: gap.length, complete: true }]);
+    expect(h.sinkCatchUps.filter((r) => r.channel === 'trades')).toEqual([
+      { channel: 'trades', recovered: gap.length, complete: true },
+    ]);
     blocks(h, 3, 10_000); // live again
     const tape = h.sim.groundTruth.trades('BTC');
     const want = tape.map((t) => `trade:BTC:${t.time}:${t.tid}`);
@@ -339,6 +350,9 @@ describe('Hyperliquid market-data connector against the simulator', () => {
     const gap = await dropAndTrade(h, 12);
     expect(gap.length).toBeGreaterThan(10);
     expect(h.tradeCatchUps).toEqual([{ coin: 'BTC', recovered: 10, complete: false }]);
+    expect(h.sinkCatchUps.filter((r) => r.channel === 'trades')).toEqual([
+      { channel: 'trades', recovered: 10, complete: false },
+    ]);
     const ids = new Set(tradeIds(h));
     for (const t of gap.slice(-10)) expect(ids.has(`trade:BTC:${t.time}:${t.tid}`)).toBe(true);
     expect(ids.has(`trade:BTC:${gap[0]?.time}:${gap[0]?.tid}`)).toBe(false);
