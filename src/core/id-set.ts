@@ -2,7 +2,8 @@
  * A compact set of sha256 ids for dedup and idempotent appends: the first 128 bits of each id
  * in an open-addressing table of u32 words (16 bytes per slot, load ≤ 0.5), so millions of ids
  * cost tens of MB instead of the ~150 bytes a JS string key in a Set costs. 128 bits make a
- * false "seen" practically impossible (≈ n²/2^129).
+ * false "seen" practically impossible (≈ n²/2^129). `delete` shifts the probe run back
+ * (linear probing needs no tombstones), so a set can serve as one generation of an LRU.
  */
 const WORDS = 4;
 
@@ -48,6 +49,44 @@ export class IdSet {
     this.insert(a, b, c, d);
     this.count++;
     return true;
+  }
+
+  /** Removes the id; false when it was not present. */
+  delete(idHex: string): boolean {
+    const [a, b, c, d] = words(idHex);
+    if ((a | b | c | d) === 0) {
+      const was = this.hasZero;
+      this.hasZero = false;
+      if (was) this.count--;
+      return was;
+    }
+    let i = this.find(a, b, c, d);
+    if (i < 0) return false;
+    // Backward-shift deletion: move later entries of the run into the hole when their home
+    // slot does not lie cyclically in (hole, j], so every remaining id stays reachable.
+    const t = this.table;
+    const m = this.mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & m;
+      const o = j * WORDS;
+      const w0 = t[o] ?? 0;
+      if ((w0 | (t[o + 1] ?? 0) | (t[o + 2] ?? 0) | (t[o + 3] ?? 0)) === 0) break;
+      const home = w0 & m;
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      t.copyWithin(i * WORDS, o, o + WORDS);
+      i = j;
+    }
+    t.fill(0, i * WORDS, i * WORDS + WORDS);
+    this.count--;
+    return true;
+  }
+
+  /** Empties the set, keeping its table (no reallocation). */
+  clear(): void {
+    this.table.fill(0);
+    this.count = 0;
+    this.hasZero = false;
   }
 
   private find(a: number, b: number, c: number, d: number): number {

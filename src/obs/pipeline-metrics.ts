@@ -16,6 +16,8 @@ export const PIPELINE_METRIC_NAMES = Object.freeze({
   connectorPollLatency: 'pipeline_connector_poll_latency_ms',
   watermark: 'pipeline_watermark_event_time_ms',
   sourceDivergence: 'pipeline_source_divergence_count',
+  catchUps: 'pipeline_connector_catchups_total',
+  catchUpRecovered: 'pipeline_connector_catchup_recovered_total',
 } as const);
 
 /** ms: 1 ms .. 10 min, roughly 2.5x apart (lag can be minutes for a replay or backfill). */
@@ -32,6 +34,8 @@ export class PipelineMetrics {
   private readonly pollH: Histogram<'connector'>;
   private readonly watermarkG: Gauge<'partition'>;
   private readonly divergenceC: Counter<'market' | 'kind' | 'against'>;
+  private readonly catchUpC: Counter<'connector' | 'channel' | 'complete'>;
+  private readonly recoveredC: Counter<'connector' | 'channel'>;
   private readonly children = new Map<string, { inc(): void }>();
   private readonly lagChildren = new Map<string, { observe(v: number): void }>();
 
@@ -88,6 +92,18 @@ export class PipelineMetrics {
       labelNames: ['market', 'kind', 'against'],
       registers,
     });
+    this.catchUpC = new Counter({
+      name: N.catchUps,
+      help: 'Connector catch-ups after a broken stream (complete=false: the source could not give back the whole gap).',
+      labelNames: ['connector', 'channel', 'complete'],
+      registers,
+    });
+    this.recoveredC = new Counter({
+      name: N.catchUpRecovered,
+      help: 'Events recovered by connector catch-ups.',
+      labelNames: ['connector', 'channel'],
+      registers,
+    });
   }
 
   readonly ingested = (e: { connectorId: string; payloadType: string; lagMs: number }): void => {
@@ -122,5 +138,15 @@ export class PipelineMetrics {
 
   readonly divergence = (e: { marketId: string; kind: string; against: string }): void => {
     this.divergenceC.labels(e.marketId, e.kind, e.against).inc();
+  };
+
+  readonly catchUp = (e: {
+    connectorId: string;
+    channel: string;
+    recovered: number;
+    complete: boolean;
+  }): void => {
+    this.catchUpC.labels(e.connectorId, e.channel, String(e.complete)).inc();
+    this.recoveredC.labels(e.connectorId, e.channel).inc(e.recovered);
   };
 }

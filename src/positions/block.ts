@@ -45,15 +45,22 @@ function sortedUnique<T>(xs: Iterable<T>, cmp?: (a: T, b: T) => number): T[] {
   return [...new Set(xs)].sort(cmp);
 }
 
-function vwap(fills: readonly FillEvent[]): Decimal | null {
+/** The priced fills' volume, and their VWAP (null without volume). One pass: both go in the signal. */
+function vwap(fills: readonly FillEvent[]): { price: Decimal | null; volume: Decimal } {
+  if (fills.length === 0) return { price: null, volume: ZERO };
   let notional = ZERO;
   let volume = ZERO;
   for (const f of fills) {
     notional = notional.plus(f.px.times(f.sz));
     volume = volume.plus(f.sz);
   }
-  if (volume.isZero()) return null;
-  return notional.div(volume).toDecimalPlaces(PRICE_DECIMALS, Decimal.ROUND_HALF_EVEN);
+  if (volume.isZero()) return { price: null, volume };
+  return { price: notional.div(volume).toDecimalPlaces(PRICE_DECIMALS, Decimal.ROUND_HALF_EVEN), volume };
+}
+
+/** decStr(d.abs()) from decStr(d): the same text without a second Decimal and toFixed. */
+function absStr(s: string): string {
+  return s.charCodeAt(0) === 45 /* - */ ? s.slice(1) : s;
 }
 
 interface SignalParts {
@@ -77,7 +84,10 @@ export function makeSignal(ctx: BlockContext, p: SignalParts): Signal {
   for (const f of p.fills)
     if (first === undefined || f.source.receivedAt < first.source.receivedAt) first = f;
   const own = p.fills.find(isOwnLiquidation);
-  const price = p.action === 'RECONCILE' ? null : vwap(p.priced);
+  const priced = vwap(p.priced);
+  const price = p.action === 'RECONCILE' ? null : priced.price;
+  const position = decStr(p.after);
+  const previousPosition = decStr(p.before);
   return {
     schemaVersion: SIGNAL_SCHEMA_VERSION,
     signalId: signalIdOf({
@@ -93,13 +103,13 @@ export function makeSignal(ctx: BlockContext, p: SignalParts): Signal {
     marketClass: marketClass(ctx.market),
     action: p.action,
     side: stateOf(p.after),
-    size: decStr(p.after.abs()),
-    position: decStr(p.after),
+    size: absStr(position),
+    position,
     deltaSize: decStr(p.after.minus(p.before)),
     price: price === null ? null : decStr(price),
     previousSide: stateOf(p.before),
-    previousSize: decStr(p.before.abs()),
-    previousPosition: decStr(p.before),
+    previousSize: absStr(previousPosition),
+    previousPosition,
     timestamp: p.timestamp,
     emittedAt: ctx.emittedAt,
     sourceEventIds: ids,
@@ -117,7 +127,7 @@ export function makeSignal(ctx: BlockContext, p: SignalParts): Signal {
       oid: p.oid,
       fillCount: p.fills.length,
       selfTradeFillCount: p.selfTradeFillCount,
-      volume: decStr(p.priced.reduce((s, f) => s.plus(f.sz), ZERO)),
+      volume: decStr(priced.volume),
       liquidation: own
         ? {
             liquidatedUser: own.liquidation?.liquidatedUser ?? null,

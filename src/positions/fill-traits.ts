@@ -37,14 +37,18 @@ export type DirCheck =
   | { readonly kind: 'unknown'; readonly dir: string }
   | { readonly kind: 'mismatch'; readonly dir: string; readonly expected: string };
 
+// Shared results: checkDir runs per fill and these two carry no data.
+const SKIPPED: DirCheck = Object.freeze({ kind: 'skipped' });
+const OK: DirCheck = Object.freeze({ kind: 'ok' });
+
 /**
  * The `dir` a fill from `start` to `end` should carry. Special dirs (liquidation, ADL,
  * settlement, dust, vault netting) are known but not checked against the move.
  */
 export function checkDir(f: FillEvent, start: Decimal, end: Decimal, cls: MarketClass): DirCheck {
   const dir = f.dir;
-  if (dir === null || dir === '') return { kind: 'skipped' };
-  if (SPECIAL_DIRS.has(dir) || LIQUIDATED_DIRS.has(dir)) return { kind: 'skipped' };
+  if (dir === null || dir === '') return SKIPPED;
+  if (SPECIAL_DIRS.has(dir) || LIQUIDATED_DIRS.has(dir)) return SKIPPED;
   let expected: string;
   if (cls === 'spot' || cls === 'outcome') {
     expected = f.side === 'B' ? 'Buy' : 'Sell';
@@ -55,7 +59,7 @@ export function checkDir(f: FillEvent, start: Decimal, end: Decimal, cls: Market
     else if (end.abs().gt(start.abs())) expected = s1 > 0 ? 'Open Long' : 'Open Short';
     else expected = s0 > 0 ? 'Close Long' : 'Close Short';
   }
-  if (dir === expected) return { kind: 'ok' };
+  if (dir === expected) return OK;
   const known = KNOWN_DIRS.has(dir);
   return known ? { kind: 'mismatch', dir, expected } : { kind: 'unknown', dir };
 }

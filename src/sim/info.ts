@@ -2,7 +2,8 @@
  * `POST /info` (and WS `post` requests): userFills (newest first, capped), userFillsByTime
  * (inclusive bounds, oldest first or `reversed`, page cap, only the most recent `fillsHorizon`
  * fills reachable), userTwapSliceFills, clearinghouseState (per dex), meta, perpDexs, spotMeta,
- * candleSnapshot (candles overlapping [startTime, endTime], oldest first, most recent 5000 only).
+ * candleSnapshot (candles overlapping [startTime, endTime], oldest first, most recent 5000 only),
+ * recentTrades (a coin's newest trades as `trades` pushed them, newest first).
  * Returns the weight each answer costs so the HTTP layer can charge the per-IP budget.
  */
 import { isAddress, type Address } from '../core/index.js';
@@ -100,6 +101,12 @@ export class InfoHandler {
         if (typeof coin !== 'string' || !isCandleInterval(interval)) return bad;
         if (typeof startTime !== 'number' || typeof endTime !== 'number') return bad;
         const out = this.engine.market.candles.range(coin, interval, startTime, endTime, lim.candleHistory);
+        return { status: 200, body: out, weight: w + itemWeight(type, out.length) };
+      }
+      case 'recentTrades': {
+        const coin = body['coin'];
+        if (typeof coin !== 'string') return bad;
+        const out = this.engine.market.recentTrades(coin, lim.recentTrades);
         return { status: 200, body: out, weight: w + itemWeight(type, out.length) };
       }
       case 'perpDexs':

@@ -33,6 +33,8 @@ export interface SimLimits {
   fillsHorizon: number;
   /** Only this many most recent candles per coin and interval are served by candleSnapshot (5000). */
   candleHistory: number;
+  /** Trades per coin answered by recentTrades (newest only, no time range; [UNCONFIRMED] count). */
+  recentTrades: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<SimLimits> = Object.freeze({
@@ -49,6 +51,7 @@ export const DEFAULT_LIMITS: Readonly<SimLimits> = Object.freeze({
   fillsByTimePageSize: 2000,
   fillsHorizon: 10_000,
   candleHistory: 5000,
+  recentTrades: 10,
 });
 
 /** A sliding-window sum of weights keyed by IP. */

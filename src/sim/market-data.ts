@@ -12,7 +12,7 @@ import { CandleBook } from './candles.js';
 import type { Ledger } from './ledger.js';
 import { MARKETS, isPerpClass, marketOf, round, wire, type Market } from './markets.js';
 import { Prng } from './prng.js';
-import type { Block, WireBbo, WireLevel, WirePerpCtx, WireSpotCtx } from './types.js';
+import type { Block, TapeTrade, WireBbo, WireLevel, WirePerpCtx, WireSpotCtx } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Hourly funding is clamped like the real 4 %/h cap. */
@@ -22,6 +22,8 @@ const FUNDING_INTEREST = new Decimal('0.0000125');
 /** Oracle offset from the mark: uniform in ±5 bps. */
 const ORACLE_BPS = 5;
 const SPOT_SUPPLY = '1000000000.0';
+/** recentTrades never serves more than this per coin. */
+const RECENT_KEPT = 1000;
 
 interface DayWindow {
   trades: { time: number; px: Decimal; sz: Decimal }[];
@@ -40,6 +42,8 @@ export class MarketData {
   private readonly prng: Prng;
   private readonly bbos = new Map<string, WireBbo>();
   private readonly day = new Map<string, DayWindow>();
+  /** Each coin's newest trades (at most 2 × RECENT_KEPT), for `recentTrades`. */
+  private readonly recent = new Map<string, TapeTrade[]>();
   private height = 0;
   private time = 0;
 
@@ -62,6 +66,7 @@ export class MarketData {
     const last = new Map<string, Decimal>();
     for (const t of block.trades) {
       this.candles.add(t);
+      this.keepRecent(t);
       const px = dec(t.px);
       last.set(t.coin, px);
       const w = this.window(t.coin);
@@ -140,6 +145,19 @@ export class MarketData {
         },
       },
     };
+  }
+
+  /** `recentTrades`: the coin's newest `n` trades as the `trades` channel pushed them, newest first. */
+  recentTrades(coin: string, n: number): TapeTrade[] {
+    const r = this.recent.get(coin) ?? [];
+    return r.slice(Math.max(0, r.length - n)).reverse();
+  }
+
+  private keepRecent(t: TapeTrade): void {
+    let r = this.recent.get(t.coin);
+    if (!r) this.recent.set(t.coin, (r = []));
+    r.push(t);
+    if (r.length > 2 * RECENT_KEPT) r.splice(0, r.length - RECENT_KEPT);
   }
 
   /** Block time of the last recorded block (0 before the first). */

@@ -93,6 +93,17 @@ export interface ConnectorHealth {
 export interface RawSink {
   push(raw: RawRecord): void | Promise<void>;
   error(err: unknown): void;
+  /** A connector recovered what a broken stream missed (its records were pushed as usual). */
+  catchUp?(report: CatchUpReport): void;
+}
+
+export interface CatchUpReport {
+  /** The source channel recovered: `candle`, `trades`, … */
+  readonly channel: string;
+  /** Records of events recovered by this catch-up. */
+  readonly recovered: number;
+  /** False when the source could not give back everything the gap lost. */
+  readonly complete: boolean;
 }
 
 export interface PollResult {

@@ -44,8 +44,7 @@ function writePreimage(e: EventIdInput): void {
 
 /** A u32 byte length, then the UTF-8 bytes. */
 function lenStr(s: string): void {
-  w.u32(Buffer.byteLength(s, 'utf8'));
-  w.utf8(s);
+  w.str32(s);
 }
 
 /** The exact bytes hashed for an event id (exposed for the golden vectors and the docs). */

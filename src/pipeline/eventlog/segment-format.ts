@@ -45,9 +45,27 @@ export function writeFrame(
   buf.writeUInt32BE(offset >>> 0, b + 4);
   buf.writeUInt32BE(Math.floor(timestampMs / 2 ** 32), b + 8);
   buf.writeUInt32BE(timestampMs >>> 0, b + 12);
-  buf.write(eventId, b + 16, 32, 'hex');
+  writeId(buf, b + 16, eventId);
   buf.set(bytes, b + BODY_HEADER);
   buf.writeUInt32BE(crc32(buf.subarray(b, b + bodyLen)), pos + 4);
+}
+
+/** Hex digit values by char code (-1: not a hex digit). */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[97 + i] = HEX_VALUE[65 + i] = 10 + i;
+
+/** The 32-byte id from its hex, in JS (a native Buffer.write per frame cost more than the loop). */
+function writeId(buf: Buffer, at: number, eventId: string): void {
+  for (let i = 0; i < 32; i++) {
+    const hi = HEX_VALUE[eventId.charCodeAt(2 * i)] ?? -1;
+    const lo = HEX_VALUE[eventId.charCodeAt(2 * i + 1)] ?? -1;
+    if ((hi | lo) < 0) {
+      buf.write(eventId, at, 32, 'hex'); // not a 64-hex id: exactly what Buffer.write made of it before
+      return;
+    }
+    buf[at + i] = (hi << 4) | lo;
+  }
 }
 
 export function encodeFrame(offset: number, timestampMs: number, eventId: string, bytes: Uint8Array): Buffer {

@@ -38,4 +38,10 @@ export interface PipelineEvents {
   watermark: { readonly partition: string; readonly eventTimeMs: number };
   connectorError: { readonly connectorId: string; readonly error: unknown };
   pollLatency: { readonly connectorId: string; readonly ms: number };
+  catchUp: {
+    readonly connectorId: string;
+    readonly channel: string;
+    readonly recovered: number;
+    readonly complete: boolean;
+  };
 }

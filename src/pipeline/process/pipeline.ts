@@ -74,6 +74,7 @@ export class Pipeline {
     return {
       push: (raw) => this.push(assembler, raw),
       error: (error) => this.events.emit('connectorError', { connectorId: manifest.name, error }),
+      catchUp: (report) => this.events.emit('catchUp', { connectorId: manifest.name, ...report }),
     };
   }
 

@@ -91,6 +91,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
     pipeline.events.on('pollLatency', m.pollLatency);
     pipeline.events.on('watermark', m.watermark);
     pipeline.events.on('divergence', m.divergence);
+    pipeline.events.on('catchUp', m.catchUp);
   }
   for (const bad of registry.invalid)
     o.logger.warn({ connector: bad.name, problems: bad.problems }, 'connector.yaml invalid: not run');

@@ -24,6 +24,7 @@ import type { CandleInterval } from '../schemas/market.js';
 import {
   CandleSnapshotResponse,
   ClearinghouseState,
+  RecentTradesResponse,
   MetaResponse,
   PerpDexsResponse,
   SpotMetaResponse,
@@ -183,6 +184,11 @@ export class InfoClient {
     const req: Record<string, unknown> = { coin, interval, startTime };
     if (endTime !== undefined) req['endTime'] = endTime;
     return this.post({ type: 'candleSnapshot', req }, CandleSnapshotResponse, opts);
+  }
+
+  /** The coin's newest trades (a bounded window: what a dropped `trades` socket can get back). */
+  recentTrades(coin: string, opts: InfoCallOptions = {}): Promise<RecentTradesResponse> {
+    return this.post({ type: 'recentTrades', coin }, RecentTradesResponse, opts);
   }
 
   meta(dex?: string, opts: InfoCallOptions = {}): Promise<MetaResponse> {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Fill } from './fill.js';
 
 export { ClearinghouseState } from './state.js';
-export { CandleSnapshotResponse } from './market.js';
+export { CandleSnapshotResponse, RecentTradesResponse } from './market.js';
 
 export const UserFillsResponse = z.array(Fill);
 export type UserFillsResponse = z.infer<typeof UserFillsResponse>;

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { Coin, DecimalString, WireTime } from './common.js';
+import { Trade } from './fill.js';
 
 export const CANDLE_INTERVALS = [
   '1m',
@@ -136,6 +137,10 @@ export const ActiveSpotAssetCtxFrame = z.looseObject({
   data: z.looseObject({ coin: Coin, ctx: SpotAssetCtx }),
 });
 export type ActiveSpotAssetCtxFrame = z.infer<typeof ActiveSpotAssetCtxFrame>;
+
+/** `POST /info {"type":"recentTrades","coin"}`: the coin's newest trades (no time range, no paging). */
+export const RecentTradesResponse = z.array(Trade);
+export type RecentTradesResponse = z.infer<typeof RecentTradesResponse>;
 
 /** `POST /info {"type":"candleSnapshot","req":{coin, interval, startTime, endTime?}}`: oldest first. */
 export const CandleSnapshotResponse = z.array(Candle);

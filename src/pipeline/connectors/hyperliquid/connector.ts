@@ -31,7 +31,8 @@ import type {
 import { CandleTracker } from './candle-tracker.js';
 import { normalizeHlMarket } from './normalize.js';
 import type { HlMarketOptions } from './options.js';
-import { closedCandleRecord, frameRecord, type CandleVia } from './records.js';
+import { closedCandleRecord, frameRecord, recoveredTradesRecord, type CandleVia } from './records.js';
+import { TradeGap, tradesAfter } from './trade-gap.js';
 
 /**
  * Shared per-egress-IP budgets and the egress route; private budgets and the default route are
@@ -62,6 +63,8 @@ export interface HlMarketConnectorInit {
 export interface HlMarketObserver {
   onCatchUp?(info: { coin: string; interval: CandleInterval; start: number; closed: number }): void;
   onFinal?(info: { coin: string; interval: CandleInterval; openTime: number; via: CandleVia }): void;
+  /** A `trades` catch-up after a reconnect: trades recovered, and whether the gap is fully covered. */
+  onTradesCatchUp?(info: { coin: string; recovered: number; complete: boolean }): void;
 }
 
 const DATA_CHANNELS = new Set(['trades', 'candle', 'bbo', 'activeAssetCtx', 'activeSpotAssetCtx']);
@@ -151,6 +154,30 @@ export class HlMarketConnector implements Connector {
       chain = chain.then(() => sink.push(raw)).catch((err: unknown) => this.fail(sink, err));
     };
     const startAt = this.clock.now() - this.o.candles.backfillMs;
+    const tradeGap = new TradeGap();
+    const tradeCatchUps = new Set<Promise<void>>();
+    const recoverTrades = (coin: string): void => {
+      const mark = tradeGap.mark(coin);
+      if (mark === undefined) return;
+      const p = this.info.recentTrades(coin, { signal }).then(
+        (fetched) => {
+          const { missed, complete } = tradesAfter(mark, fetched);
+          if (missed.length > 0) push(recoveredTradesRecord(missed, this.clock.now(), this.o.infoUrl));
+          if (!complete)
+            this.log.warn(
+              { coin, recovered: missed.length, since: mark.time },
+              'trades lost while the socket was down: recentTrades does not reach back to the last trade seen',
+            );
+          this.observer.onTradesCatchUp?.({ coin, recovered: missed.length, complete });
+          sink.catchUp?.({ channel: 'trades', recovered: missed.length, complete });
+        },
+        (err: unknown) => {
+          if (!signal.aborted) this.fail(sink, err);
+        },
+      );
+      tradeCatchUps.add(p);
+      void p.finally(() => tradeCatchUps.delete(p));
+    };
     for (const coin of this.o.coins)
       for (const interval of this.o.candles.intervals)
         this.trackers.set(
@@ -170,7 +197,10 @@ export class HlMarketConnector implements Connector {
                 this.observer.onFinal?.({ coin, interval, openTime: c.t, via });
               },
               onError: (err) => this.fail(sink, err),
-              onCatchUp: (i) => this.observer.onCatchUp?.({ coin, interval, ...i }),
+              onCatchUp: (i) => {
+                this.observer.onCatchUp?.({ coin, interval, ...i });
+                sink.catchUp?.({ channel: 'candle', recovered: i.closed, complete: true });
+              },
             },
             startAt,
           ),
@@ -198,6 +228,7 @@ export class HlMarketConnector implements Connector {
     });
     conn.on('frame', (f) => {
       if (!DATA_CHANNELS.has(f.channel)) return;
+      if (f.frame.channel === 'trades') tradeGap.seen(f.frame.data);
       if (f.frame.channel === 'candle') {
         for (const c of f.frame.data) this.trackers.get(seriesKey(c.s, c.i))?.onPush(c);
         if (!this.o.candles.forming) return;
@@ -220,6 +251,8 @@ export class HlMarketConnector implements Connector {
       // After a reconnect the candles missed while down exist only over REST.
       if (e.resubscribe && e.subscription.type === 'candle')
         this.trackers.get(seriesKey(e.subscription.coin, e.subscription.interval))?.catchUp();
+      // Trades missed while down: what recentTrades still holds (see trade-gap.ts).
+      if (e.resubscribe && e.subscription.type === 'trades') recoverTrades(e.subscription.coin);
     });
     conn.on('subscribeFailed', (e) => this.fail(sink, e.error));
 
@@ -234,6 +267,7 @@ export class HlMarketConnector implements Connector {
             conn.subscribe(s).then(
               () => {
                 if (s.type === 'candle') this.trackers.get(seriesKey(s.coin, s.interval))?.catchUp();
+                if (s.type === 'trades') tradeGap.follow(s.coin, this.clock.now());
               },
               (err: unknown) => this.fail(sink, err),
             ),
@@ -246,6 +280,7 @@ export class HlMarketConnector implements Connector {
       for (const t of this.trackers.values()) t.stop();
       await conn.close();
       await Promise.all([...this.trackers.values()].map((t) => t.settled()));
+      await Promise.all(tradeCatchUps);
       await chain;
       this.trackers.clear();
       this.setState('stopped');

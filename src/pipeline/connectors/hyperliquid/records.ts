@@ -18,6 +18,19 @@ export function frameRecord(text: string, receivedAtMs: number, sourceUri: strin
   return { bytes: utf8.encode(text), receivedAtMs, sourceUri };
 }
 
+/**
+ * Trades recovered over REST `recentTrades` after a reconnect, as a `trades` frame (so they
+ * normalize exactly like live ones) marked `"via":"recentTrades"`.
+ */
+export function recoveredTradesRecord(
+  trades: readonly unknown[],
+  receivedAtMs: number,
+  sourceUri: string,
+): RawRecord {
+  const text = `{"channel":"trades","via":"recentTrades","data":${JSON.stringify(trades)}}`;
+  return { bytes: utf8.encode(text), receivedAtMs, sourceUri };
+}
+
 export function closedCandleRecord(
   candle: Candle,
   via: CandleVia,

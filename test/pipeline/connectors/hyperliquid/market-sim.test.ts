@@ -3,13 +3,14 @@
  * closed candles, bbo and asset contexts normalized to TRADE_TICK_V1 / CANDLE_V1 / BOOK_TOP_V1 /
  * ASSET_CTX_V1 and equal to the simulator's ground truth; a socket dropped (and kept down)
  * across several candle buckets loses no candle, the missed ones arriving over candleSnapshot;
- * poll() returns closed candles once each. Blocks are minutes apart on a jumping clock; every
+ * poll() returns closed candles once each; trades missed while the socket was down come back
+ * over recentTrades, and a gap longer than its window is reported as incomplete. Blocks are minutes apart on a jumping clock; every
  * wait is on a condition re-checked when a record or event arrives (no sleeps).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../src/core/index.js';
 import { PX_SCALE, SZ_SCALE, toFixed } from '../../../../src/pipeline/envelope/index.js';
-import type { NormalizedDraft, RawRecord } from '../../../../src/pipeline/connectors/index.js';
+import type { CatchUpReport, NormalizedDraft, RawRecord } from '../../../../src/pipeline/connectors/index.js';
 import {
   HlMarketConnector,
   HlMarketOptions,
@@ -52,6 +53,9 @@ interface Harness {
   drafts: NormalizedDraft[];
   finals: { coin: string; openTime: number; via: CandleVia }[];
   catchUps: { start: number; closed: number }[];
+  tradeCatchUps: { coin: string; recovered: number; complete: boolean }[];
+  /** What the connector reported to its sink (the pipeline turns these into metrics). */
+  sinkCatchUps: CatchUpReport[];
   subscribes: number;
   cond: Conditions;
   stop(): Promise<void>;
@@ -63,10 +67,19 @@ afterEach(async () => {
   current = undefined;
 });
 
-async function start(coins: string[]): Promise<Harness> {
+async function start(coins: string[], recentTrades?: number): Promise<Harness> {
   // Start a third into a minute, so `now` after whole-minute runs is never near a bucket edge.
   const clock = new JumpClock(T0 + 20_000);
-  const sim = await startSimulator({ seed: 21, accounts: 1, tickMs: 0, noisePerBlock: 10 }, { clock });
+  const sim = await startSimulator(
+    {
+      seed: 21,
+      accounts: 1,
+      tickMs: 0,
+      noisePerBlock: 10,
+      ...(recentTrades !== undefined ? { limits: { recentTrades } } : {}),
+    },
+    { clock },
+  );
   const conn = new HlMarketConnector({
     id: 'hyperliquid-market',
     version: '1.0.0',
@@ -90,6 +103,8 @@ async function start(coins: string[]): Promise<Harness> {
     drafts: [],
     finals: [],
     catchUps: [],
+    tradeCatchUps: [],
+    sinkCatchUps: [],
     subscribes: 0,
     cond,
     stop: async () => {
@@ -105,6 +120,10 @@ async function start(coins: string[]): Promise<Harness> {
     },
     onCatchUp: (c) => {
       h.catchUps.push(c);
+      cond.poke();
+    },
+    onTradesCatchUp: (c) => {
+      h.tradeCatchUps.push(c);
       cond.poke();
     },
   };
@@ -125,6 +144,7 @@ async function start(coins: string[]): Promise<Harness> {
       error: (err) => {
         throw err instanceof Error ? err : new Error(String(err));
       },
+      catchUp: (r) => h.sinkCatchUps.push(r),
     },
     ac.signal,
   );
@@ -262,6 +282,10 @@ describe('Hyperliquid market-data connector against the simulator', () => {
     expect(missedBuckets.size).toBeGreaterThanOrEqual(3);
     for (const b of [...missedBuckets].slice(1, -1)) expect(viaRest.has(b)).toBe(true);
     expect(h.finals.some((f) => f.via === 'ws')).toBe(true);
+    // Each candle catch-up was reported to the sink with what it recovered (the metrics' source).
+    const candleReports = h.sinkCatchUps.filter((r) => r.channel === 'candle');
+    expect(candleReports.map((r) => r.recovered)).toEqual(h.catchUps.map((c) => c.closed));
+    expect(candleReports.reduce((s, r) => s + r.recovered, 0)).toBeGreaterThanOrEqual(3);
   });
 
   it('poll() returns each closed candle once, across calls, from its cursor', async () => {
@@ -280,5 +304,57 @@ describe('Hyperliquid market-data connector against the simulator', () => {
     const third = await h.conn.poll(second.cursor, ac.signal);
     expect(third.records).toEqual([]);
     expect(third.caughtUp).toBe(true);
+  });
+
+  /** Drops the socket, trades `n` blocks while it is down, reconnects; returns the tape's BTC trades of the gap. */
+  async function dropAndTrade(h: Harness, n: number): Promise<{ tid: number; time: number }[]> {
+    h.sim.faults.refuseConnections();
+    expect(h.sim.faults.drop({ all: true })).toBe(1);
+    await h.cond.until(() => h.conn.health().state === 'degraded', 'the connector to notice the drop');
+    const from = h.clock.now();
+    blocks(h, n, 10_000);
+    const gap = h.sim.groundTruth.trades('BTC').filter((t) => t.time > from);
+    h.sim.faults.acceptConnections();
+    await h.cond.until(() => h.tradeCatchUps.length === 1, 'the trades catch-up after the reconnect');
+    return gap;
+  }
+
+  const tradeIds = (h: Harness): string[] => of(h, 'TRADE_TICK_V1', 'BTC').map((d) => d.nativeId ?? '');
+
+  it('a short socket drop loses no trade: the gap comes back over recentTrades, once per trade id', async () => {
+    const h = await start(['BTC'], 1000);
+    blocks(h, 6, 10_000);
+    const live = h.sim.groundTruth.trades('BTC').length;
+    await h.cond.until(() => of(h, 'TRADE_TICK_V1', 'BTC').length === live, 'the live trades');
+    const gap = await dropAndTrade(h, 6);
+    expect(gap.length).toBeGreaterThan(0);
+    expect(h.tradeCatchUps).toEqual([{ coin: 'BTC', recovered: gap.length, complete: true }]);
+    expect(h.sinkCatchUps.filter((r) => r.channel === 'trades')).toEqual([
+      { channel: 'trades', recovered: gap.length, complete: true },
+    ]);
+    blocks(h, 3, 10_000); // live again
+    const tape = h.sim.groundTruth.trades('BTC');
+    const want = tape.map((t) => `trade:BTC:${t.time}:${t.tid}`);
+    await h.cond.until(() => new Set(tradeIds(h)).size === want.length, `${want.length} distinct trades`);
+    // Every trade of the tape, none invented; in the pipeline dedup drops a trade that came both ways.
+    expect([...new Set(tradeIds(h))].sort()).toEqual([...want].sort());
+    const recovered = h.records.filter((r) => h.conn.normalize(r).ok && r.sourceUri === h.sim.infoUrl);
+    expect(recovered.length).toBe(1);
+  });
+
+  it('a drop longer than the recentTrades window is reported incomplete, with what the window still had', async () => {
+    const h = await start(['BTC']); // the simulator's default window: the newest 10 trades
+    blocks(h, 3, 10_000);
+    const live = h.sim.groundTruth.trades('BTC').length;
+    await h.cond.until(() => of(h, 'TRADE_TICK_V1', 'BTC').length === live, 'the live trades');
+    const gap = await dropAndTrade(h, 12);
+    expect(gap.length).toBeGreaterThan(10);
+    expect(h.tradeCatchUps).toEqual([{ coin: 'BTC', recovered: 10, complete: false }]);
+    expect(h.sinkCatchUps.filter((r) => r.channel === 'trades')).toEqual([
+      { channel: 'trades', recovered: 10, complete: false },
+    ]);
+    const ids = new Set(tradeIds(h));
+    for (const t of gap.slice(-10)) expect(ids.has(`trade:BTC:${t.time}:${t.tid}`)).toBe(true);
+    expect(ids.has(`trade:BTC:${gap[0]?.time}:${gap[0]?.tid}`)).toBe(false);
   });
 });
