@@ -7,3 +7,4 @@ export * from './schema.js';
 export * from './vector.js';
 export * from './agg.js';
 export * from './engine.js';
+export * from './contract-files.js';
