@@ -8,3 +8,4 @@ export * from './vector.js';
 export * from './agg.js';
 export * from './engine.js';
 export * from './contract-files.js';
+export * from './consumer.js';
