@@ -80,6 +80,7 @@ async function run(opts: RunOptions): Promise<number> {
       : {}),
   };
   const registry = new Registry();
+  const summary = new Summary(systemClock.now());
   let runtime;
   let sources;
   try {
@@ -94,6 +95,7 @@ async function run(opts: RunOptions): Promise<number> {
       clock: systemClock,
       registry,
       factories: sources.factories,
+      onVectors: (vs) => summary.observeVectors(vs),
     });
   } catch (err) {
     logger.fatal({ err }, `pipeline start-up failed: ${errorMessage(err)}`);
@@ -119,7 +121,6 @@ async function run(opts: RunOptions): Promise<number> {
       (addr !== undefined ? `; ops http://127.0.0.1:${addr.port}/connectors` : '') +
       '\n',
   );
-  const summary = new Summary(systemClock.now());
   rt.pipeline.events.on('ingested', (e) => summary.observe(e.partition, e.lagMs));
   const print = (): void =>
     void process.stdout.write(summary.line(systemClock.now(), rt.pipeline.totals, rt.status()) + '\n');

@@ -9,3 +9,5 @@ export * from './agg.js';
 export * from './engine.js';
 export * from './contract-files.js';
 export * from './consumer.js';
+export * from './registry.js';
+export * from './outputs.js';
