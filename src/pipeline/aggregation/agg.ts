@@ -104,6 +104,8 @@ export interface Agg {
   readonly sources: Set<string>;
   flags: number;
   stale: number;
+  /** The last source added to `sources` (most runs come from one source: skips the Set). */
+  lastSource: string | undefined;
 }
 
 export function emptyAgg(): Agg {
@@ -129,6 +131,7 @@ export function emptyAgg(): Agg {
     sources: new Set(),
     flags: 0,
     stale: 0,
+    lastSource: undefined,
   };
 }
 
@@ -140,7 +143,10 @@ const returnTerm = (a: bigint, b: bigint): bigint => (a === 0n ? 0n : (abs(b - a
 export function addEvent(g: Agg, e: AggEvent, maxStalenessMs: number): void {
   g.events += 1;
   g.flags |= e.qualityFlags;
-  g.sources.add(e.sourceId);
+  if (e.sourceId !== g.lastSource) {
+    g.sources.add(e.sourceId);
+    g.lastSource = e.sourceId;
+  }
   if (e.eventTimeMs > g.lastEventMs) g.lastEventMs = e.eventTimeMs;
   const lag = Math.max(0, e.ingestTimeMs - e.eventTimeMs);
   if (lag > g.latencyMax) g.latencyMax = lag;

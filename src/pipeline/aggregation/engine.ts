@@ -8,7 +8,8 @@
  */
 import { QUALITY_FLAGS } from '../envelope/index.js';
 import type { Agg, AggEvent } from './agg.js';
-import { addEvent, cloneAgg, compareEvents, emptyAgg, featuresOf, mergeInto, prependInto } from './agg.js';
+import { addEvent, compareEvents, emptyAgg, featuresOf, mergeInto } from './agg.js';
+import { SlidingAgg } from './sliding.js';
 import type { FeatureSchema } from './schema.js';
 import { FEATURE_SCHEMA } from './schema.js';
 import type { FeatureVector, WindowKind } from './vector.js';
@@ -17,6 +18,9 @@ import type { TickWindow, WindowSettings } from './windows.js';
 import { checkSettings, epochOf, tickOf, windowKeyOf } from './windows.js';
 
 export type LatePolicy = 'drop' | 'correction';
+
+/** What add() returns when nothing closed: no allocation per event on the hot path. */
+const NONE: readonly FeatureVector[] = Object.freeze([]);
 
 /** Everything the engine needs to know about one market (from the aggregation registry config). */
 export interface MarketSettings extends WindowSettings {
@@ -42,14 +46,18 @@ export interface EngineStats {
   emitted: number;
 }
 
+/**
+ * An open tick: `agg` holds the fold of every event older than watermark − lateness (no later
+ * arrival can precede those), `buf` the newer ones, which an arrival may still come before.
+ * Only `buf` is kept, so memory is bounded by the lateness, not by the tick length.
+ */
 interface OpenTick {
   readonly w: TickWindow;
-  /** Every event, for a re-fold in order when one arrived out of order. */
-  readonly events: AggEvent[];
-  /** Folded on arrival while arrivals are in (event_time_ms, event_id) order (the common case). */
   readonly agg: Agg;
-  last: AggEvent | undefined;
-  inOrder: boolean;
+  buf: AggEvent[];
+  head: number;
+  sorted: boolean;
+  lastFolded: string | undefined;
 }
 
 interface ClosedTick {
@@ -61,7 +69,6 @@ interface ClosedTick {
 interface MarketState {
   readonly marketId: string;
   readonly s: MarketSettings;
-  readonly maxRollingMs: number;
   watermarkMs: number;
   /** Too-late drops since this market's last emit: reported in the next vector's coverage. */
   lateSinceEmit: number;
@@ -69,8 +76,10 @@ interface MarketState {
   readonly open: Map<number, OpenTick>;
   /** The earliest end + lateness of an open tick: below it a watermark advance closes nothing. */
   nextCloseMs: number;
-  /** Closed ticks in start order, pruned once no rolling or epoch window needs them. */
+  /** Closed ticks in start order, pruned once their epoch window is emitted. */
   closed: ClosedTick[];
+  /** One sliding aggregator per rolling size, in configuration order. */
+  readonly rolling: SlidingAgg[];
   lastEpochEmitted: number;
 }
 
@@ -102,13 +111,13 @@ export class WindowEngine {
       m = {
         marketId,
         s,
-        maxRollingMs: Math.max(0, ...s.rollingWindowsMs),
         watermarkMs: Number.MIN_SAFE_INTEGER,
         lateSinceEmit: 0,
         futureFlags: 0,
         open: new Map(),
         nextCloseMs: Number.MAX_SAFE_INTEGER,
         closed: [],
+        rolling: s.rollingWindowsMs.map(() => new SlidingAgg()),
         lastEpochEmitted: Number.MIN_SAFE_INTEGER,
       };
       this.markets.set(marketId, m);
@@ -116,13 +125,13 @@ export class WindowEngine {
     return m;
   }
 
-  /** Adds an event; returns the vectors its watermark advance closed. */
-  add(e: AggEvent): FeatureVector[] {
+  /** Adds an event; returns the vectors its watermark advance closed (usually none: a shared empty array). */
+  add(e: AggEvent): readonly FeatureVector[] {
     const m = this.state(e.marketId);
     if (e.eventTimeMs > e.ingestTimeMs + m.s.maxSkewMs) {
       this.stats.futureRefused += 1;
       m.futureFlags |= QUALITY_FLAGS.FUTURE_EVENT_TIME;
-      return [];
+      return NONE;
     }
     if (e.eventTimeMs < m.watermarkMs - m.s.allowedLatenessMs) {
       if (this.o.latePolicy === 'correction') {
@@ -132,26 +141,27 @@ export class WindowEngine {
         this.stats.lateDropped += 1;
       }
       m.lateSinceEmit += 1;
-      return [];
+      return NONE;
     }
-    const t = tickOf(m.s, e.eventTimeMs);
-    let w = m.open.get(t.startMs);
+    // Ticks tile epochs exactly, so the tick start is one floor away; objects only for a new tick.
+    const c = m.s.publishCadenceMs;
+    const start = m.s.originMs + Math.floor((e.eventTimeMs - m.s.originMs) / c) * c;
+    let w = m.open.get(start);
     if (w === undefined) {
-      w = { w: t, events: [], agg: emptyAgg(), last: undefined, inOrder: true };
+      const t = tickOf(m.s, e.eventTimeMs);
+      w = { w: t, agg: emptyAgg(), buf: [], head: 0, sorted: true, lastFolded: undefined };
       m.open.set(t.startMs, w);
       m.nextCloseMs = Math.min(m.nextCloseMs, t.endMs + m.s.allowedLatenessMs);
     }
-    w.events.push(e);
-    if (w.inOrder) {
-      const c = w.last === undefined ? -1 : compareEvents(w.last, e);
-      if (c < 0) addEvent(w.agg, e, m.s.maxStalenessMs);
-      // An equal id is an at-least-once repeat: it counts once, and order is kept.
-      if (c > 0) w.inOrder = false;
-      else w.last = e;
-    }
-    if (e.eventTimeMs <= m.watermarkMs) return [];
+    const tail = w.buf[w.buf.length - 1];
+    if (w.sorted && tail !== undefined && compareEvents(tail, e) > 0) w.sorted = false;
+    w.buf.push(e);
+    if (e.eventTimeMs <= m.watermarkMs) return NONE;
     m.watermarkMs = e.eventTimeMs;
-    return m.watermarkMs >= m.nextCloseMs ? this.close(m, false) : [];
+    if (m.watermarkMs >= m.nextCloseMs) return this.close(m, false);
+    // Older open ticks settle at close; their buffers hold at most the lateness' worth of events.
+    this.settle(w, m.watermarkMs - m.s.allowedLatenessMs, m.s.maxStalenessMs);
+    return NONE;
   }
 
   /** Early emit of everything open (end of input, shutdown): flagged PARTIAL_COVERAGE, revision 0. */
@@ -170,7 +180,10 @@ export class WindowEngine {
 
   openWindowCount(): number {
     let n = 0;
-    for (const m of this.markets.values()) n += m.open.size + m.closed.length;
+    for (const m of this.markets.values()) {
+      n += m.open.size + m.closed.length;
+      for (const r of m.rolling) n += r.size;
+    }
     return n;
   }
 
@@ -189,13 +202,14 @@ export class WindowEngine {
     for (const w of ready) {
       m.open.delete(w.w.startMs);
       const partial = m.watermarkMs < w.w.endMs + m.s.allowedLatenessMs;
-      const agg = w.inOrder ? w.agg : this.refold(w.events, m.s.maxStalenessMs);
+      this.settle(w, Number.MAX_SAFE_INTEGER, m.s.maxStalenessMs);
+      const agg = w.agg;
       // Epochs that ended before this tick are complete: emit them first (time order).
       out.push(...this.closeEpochs(m, force, w.w.epochId));
       const closed: ClosedTick = { w: w.w, agg, partial };
       m.closed.push(closed);
       out.push(this.vector(m, 'tick', w.w.epochId, w.w.tickIndex, w.w.startMs, w.w.endMs, [closed]));
-      out.push(...this.rolling(m, closed));
+      out.push(...this.rollingVectors(m, closed));
     }
     out.push(...this.closeEpochs(m, force));
     this.prune(m);
@@ -205,42 +219,39 @@ export class WindowEngine {
     return out;
   }
 
-  /**
-   * Rolling windows ending at `tick`'s end, smallest first: one copy of the newest tick grows
-   * backwards (prependInto) through the held ticks, so all sizes together cost one pass.
-   */
-  private rolling(m: MarketState, tick: ClosedTick): FeatureVector[] {
-    const out: FeatureVector[] = [];
-    if (m.s.rollingWindowsMs.length === 0) return out;
-    const sizes = [...m.s.rollingWindowsMs].sort((a, b) => a - b);
-    const acc = cloneAgg(tick.agg);
-    let partial = tick.partial;
-    let i = m.closed.length - 2; // m.closed ends with `tick`
-    for (const r of sizes) {
+  /** Rolling windows ending at `tick`'s end, in configuration order (see sliding.ts). */
+  private rollingVectors(m: MarketState, tick: ClosedTick): FeatureVector[] {
+    return m.s.rollingWindowsMs.map((r, i) => {
+      const sw = m.rolling[i] as SlidingAgg;
       const start = tick.w.endMs - r;
-      for (; i >= 0; i--) {
-        const c = m.closed[i];
-        if (c === undefined || c.w.startMs < start) break;
-        prependInto(acc, c.agg);
-        partial ||= c.partial;
-      }
-      out.push(this.seal(m, 'rolling', tick.w.epochId, tick.w.tickIndex, start, tick.w.endMs, acc, partial));
-    }
-    // Emitted in configuration order.
-    return m.s.rollingWindowsMs.map((r) => out[sizes.indexOf(r)] as FeatureVector);
+      sw.push({ startMs: tick.w.startMs, agg: tick.agg, partial: tick.partial });
+      sw.evictBefore(start);
+      const q = sw.query();
+      return this.seal(m, 'rolling', tick.w.epochId, tick.w.tickIndex, start, tick.w.endMs, q.agg, q.partial);
+    });
   }
 
-  /** Folds a tick's events in (event_time_ms, event_id) order; a repeated event id counts once. */
-  private refold(events: AggEvent[], maxStalenessMs: number): Agg {
-    const agg = emptyAgg();
-    events.sort(compareEvents);
-    let prev: string | undefined;
-    for (const e of events) {
-      if (e.eventId === prev) continue;
-      prev = e.eventId;
-      addEvent(agg, e, maxStalenessMs);
+  /** Folds, in (event_time_ms, event_id) order, every buffered event older than `beforeMs`; a repeated id counts once. */
+  private settle(w: OpenTick, beforeMs: number, maxStalenessMs: number): void {
+    if (w.head >= w.buf.length || (w.buf[w.head]?.eventTimeMs ?? beforeMs) >= beforeMs) return;
+    if (!w.sorted) {
+      w.buf = w.buf.slice(w.head).sort(compareEvents);
+      w.head = 0;
+      w.sorted = true;
     }
-    return agg;
+    while (w.head < w.buf.length) {
+      const e = w.buf[w.head] as AggEvent;
+      if (e.eventTimeMs >= beforeMs) break;
+      w.head += 1;
+      if (e.eventId === w.lastFolded) continue;
+      w.lastFolded = e.eventId;
+      addEvent(w.agg, e, maxStalenessMs);
+    }
+    // Drop the folded head now and then, so the buffer holds only the unsettled events.
+    if (w.head > 256 && w.head * 2 > w.buf.length) {
+      w.buf = w.buf.slice(w.head);
+      w.head = 0;
+    }
   }
 
   /**
@@ -263,10 +274,8 @@ export class WindowEngine {
   }
 
   private prune(m: MarketState): void {
-    const last = m.closed[m.closed.length - 1];
-    if (last === undefined) return;
-    const keepFrom = last.w.endMs - m.maxRollingMs;
-    m.closed = m.closed.filter((c) => c.w.startMs >= keepFrom || c.w.epochId > m.lastEpochEmitted);
+    if ((m.closed[0]?.w.epochId ?? Infinity) <= m.lastEpochEmitted)
+      m.closed = m.closed.filter((c) => c.w.epochId > m.lastEpochEmitted);
   }
 
   private vector(
