@@ -89,8 +89,8 @@ export interface Agg {
   volume: bigint;
   /** Σ price·size at scale 16 (exact). */
   notional: bigint;
-  /** Σ |Δp| / p_prev in bps × 100, each term truncated (in order, so deterministic). */
-  absReturnSum: bigint;
+  /** Σ |Δp| / p_prev in bps × 100, each term truncated (in order, so deterministic); an integer. */
+  absReturnSum: number;
   returns: number;
   /** Last reference price per (source, payload type) stream. */
   readonly streams: Map<string, bigint>;
@@ -118,7 +118,7 @@ export function emptyAgg(): Agg {
     close: undefined,
     volume: 0n,
     notional: 0n,
-    absReturnSum: 0n,
+    absReturnSum: 0,
     returns: 0,
     streams: new Map(),
     divergent: 0,
@@ -136,8 +136,18 @@ export function emptyAgg(): Agg {
 }
 
 const abs = (x: bigint): bigint => (x < 0n ? -x : x);
-/** |b − a| / a in bps × 100. */
-const returnTerm = (a: bigint, b: bigint): bigint => (a === 0n ? 0n : (abs(b - a) * 1_000_000n) / a);
+/**
+ * |b − a| / a in bps × 100, truncated. In doubles while every operand is a safe integer (then
+ * floor(n / d) is exact, so no BigInt is allocated on the hot path), else in BigInt.
+ */
+function returnTerm(a: bigint, b: bigint): number {
+  if (a <= 0n) return 0;
+  const an = Number(a);
+  const n = Math.abs(Number(b) - an) * 1_000_000;
+  if (Number.isSafeInteger(an) && Number.isSafeInteger(Number(b)) && Number.isSafeInteger(n))
+    return Math.floor(n / an);
+  return Number((abs(b - a) * 1_000_000n) / a);
+}
 
 /** Folds one event; callers feed events in compareEvents order. */
 export function addEvent(g: Agg, e: AggEvent, maxStalenessMs: number): void {
@@ -294,7 +304,7 @@ export function featuresOf(g: Agg, endMs: number): FeatureValues {
     out['close'] = g.close;
   }
   if (g.volume > 0n) out['vwap'] = g.notional / g.volume;
-  if (g.returns > 0) out['volatility_bps'] = Number(g.absReturnSum / BigInt(g.returns));
+  if (g.returns > 0) out['volatility_bps'] = Math.min(0xffffffff, Math.floor(g.absReturnSum / g.returns));
   if (g.streams.size >= 2) {
     let min: bigint | undefined;
     let max: bigint | undefined;
