@@ -14,6 +14,7 @@ import { createLogger, ObsServer } from '../../obs/index.js';
 import { startPipelineRuntime, Summary } from '../../pipeline/runtime/index.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { pipelineSources } from './pipeline-sources.js';
+import { aggregationOutputs } from './pipeline-outputs.js';
 
 interface RunOptions {
   readonly config?: string;
@@ -88,7 +89,12 @@ async function run(opts: RunOptions): Promise<number> {
       withIngester: opts.withIngester === true,
     });
     logger.info(sources.describe);
+    const aggOut = pc.aggregation.enabled
+      ? await aggregationOutputs(config, logger)
+      : { outputs: [], describe: [] };
+    for (const d of aggOut.describe) logger.info(d);
     runtime = await startPipelineRuntime({
+      aggregationOutputs: aggOut.outputs,
       config: pc,
       redisUrl: config.redis.url,
       logger,
