@@ -22,6 +22,12 @@ export const AGGREGATION_TOPICS = {
   vectors: 'features.vectors.v1',
 } as const;
 
+export interface AggregationTopics {
+  readonly bars: string;
+  readonly rolling: string;
+  readonly vectors: string;
+}
+
 export interface AggregationOutput {
   write(vectors: readonly FeatureVector[]): Promise<void>;
   close(): Promise<void>;
@@ -67,13 +73,12 @@ export function vectorMessage(v: FeatureVector): Record<string, unknown> {
 }
 
 /** What one vector becomes on the topics. */
-export function route(v: FeatureVector): OutRecord[] {
+export function route(v: FeatureVector, topics: AggregationTopics = AGGREGATION_TOPICS): OutRecord[] {
   const out: OutRecord[] = [];
-  if (v.kind === 'tick')
-    out.push({ topic: AGGREGATION_TOPICS.bars, key: v.windowKey, value: JSON.stringify(barOf(v)) });
+  if (v.kind === 'tick') out.push({ topic: topics.bars, key: v.windowKey, value: JSON.stringify(barOf(v)) });
   if (v.kind === 'rolling')
-    out.push({ topic: AGGREGATION_TOPICS.rolling, key: v.windowKey, value: JSON.stringify(vectorToJson(v)) });
-  out.push({ topic: AGGREGATION_TOPICS.vectors, key: v.windowKey, value: JSON.stringify(vectorMessage(v)) });
+    out.push({ topic: topics.rolling, key: v.windowKey, value: JSON.stringify(vectorToJson(v)) });
+  out.push({ topic: topics.vectors, key: v.windowKey, value: JSON.stringify(vectorMessage(v)) });
   return out;
 }
 
@@ -100,11 +105,15 @@ export class FileAggregationOutput implements AggregationOutput {
 }
 
 export class KafkaAggregationOutput implements AggregationOutput {
-  constructor(private readonly producer: ProducerLike) {}
+  constructor(
+    private readonly producer: ProducerLike,
+    private readonly topics: AggregationTopics = AGGREGATION_TOPICS,
+  ) {}
 
   async write(vectors: readonly FeatureVector[]): Promise<void> {
     const byTopic = new Map<string, OutRecord[]>();
-    for (const r of vectors.flatMap(route)) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+    for (const r of vectors.flatMap((v) => route(v, this.topics)))
+      byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
     for (const [topic, rs] of byTopic) {
       await this.producer.send({
         topic,
