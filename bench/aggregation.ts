@@ -5,7 +5,7 @@
  * Heap is measured after GC before the run and while windows are open, to show memory is bounded
  * by the open windows. Alone: `node --expose-gc --import tsx bench/aggregation.ts`.
  */
-import { tickOf, WindowEngine } from '../src/pipeline/aggregation/index.js';
+import { makeAggEvent, tickOf, WindowEngine } from '../src/pipeline/aggregation/index.js';
 import type { AggEvent, MarketSettings } from '../src/pipeline/aggregation/index.js';
 
 export interface AggregationBenchResult {
@@ -56,22 +56,24 @@ export function runAggregationBench(n = 1_000_000, markets = 1_000): Aggregation
       qualityFlags: 0,
     };
     return i % 10 === 9
-      ? {
-          ...base,
-          payloadType: 'INFLUENCER_SIGNAL_V1',
-          signal: {
-            influencerId: `w${i % 13}`,
-            side: i % 20 === 9 ? 'LONG' : 'SHORT',
-            deltaSize: BigInt((i % 7) - 3),
+      ? makeAggEvent(
+          { ...base, payloadType: 'INFLUENCER_SIGNAL_V1' },
+          {
+            signal: {
+              influencerId: `w${i % 13}`,
+              side: i % 20 === 9 ? 'LONG' : 'SHORT',
+              deltaSize: BigInt((i % 7) - 3),
+            },
           },
-        }
-      : {
-          ...base,
-          payloadType: 'TRADE_TICK_V1',
-          trade: { price, size: BigInt(1 + (i % 5)) * 1_000_000n },
-          refPrice: price,
-          streamKey: 'hyperliquid|TRADE_TICK_V1',
-        };
+        )
+      : makeAggEvent(
+          { ...base, payloadType: 'TRADE_TICK_V1' },
+          {
+            trade: { price, size: BigInt(1 + (i % 5)) * 1_000_000n },
+            refPrice: price,
+            streamKey: 'hyperliquid|TRADE_TICK_V1',
+          },
+        );
   };
   const engine = new WindowEngine({ settingsFor: () => settings, latePolicy: 'drop' });
   const heapBeforeMb = heapMb();

@@ -18,53 +18,75 @@ export interface AggEvent {
   readonly payloadType: PayloadType;
   readonly qualityFlags: number;
   /** Trade price and size (TRADE_TICK_V1), scale 8. */
-  readonly trade?: { readonly price: bigint; readonly size: bigint };
+  readonly trade?: { readonly price: bigint; readonly size: bigint } | undefined;
   /** A reference price for divergence: trade px, book mid, mark, candle close. */
-  readonly refPrice?: bigint;
+  readonly refPrice?: bigint | undefined;
   /** The reference price's stream, `source_id|payload_type` (built once here, not per fold). */
-  readonly streamKey?: string;
-  readonly signal?: {
-    readonly influencerId: string;
-    readonly side: 'FLAT' | 'LONG' | 'SHORT';
-    readonly deltaSize: bigint;
+  readonly streamKey?: string | undefined;
+  readonly signal?:
+    | {
+        readonly influencerId: string;
+        readonly side: 'FLAT' | 'LONG' | 'SHORT';
+        readonly deltaSize: bigint;
+      }
+    | undefined;
+}
+
+/**
+ * Every AggEvent built with all fields in one order (absent ones undefined), so the engine's hot
+ * path sees one object shape instead of going megamorphic over trade/signal/reference variants.
+ */
+export function makeAggEvent(
+  base: Pick<
+    AggEvent,
+    'marketId' | 'eventId' | 'eventTimeMs' | 'ingestTimeMs' | 'sourceId' | 'payloadType' | 'qualityFlags'
+  >,
+  parts: Pick<AggEvent, 'trade' | 'refPrice' | 'streamKey' | 'signal'>,
+): AggEvent {
+  return {
+    marketId: base.marketId,
+    eventId: base.eventId,
+    eventTimeMs: base.eventTimeMs,
+    ingestTimeMs: base.ingestTimeMs,
+    sourceId: base.sourceId,
+    payloadType: base.payloadType,
+    qualityFlags: base.qualityFlags,
+    trade: parts.trade,
+    refPrice: parts.refPrice,
+    streamKey: parts.refPrice === undefined ? undefined : parts.streamKey,
+    signal: parts.signal,
   };
 }
 
 export function aggEventOf(e: NormalizedEvent): AggEvent {
-  const base = {
-    marketId: e.marketId,
-    eventId: e.eventId,
-    eventTimeMs: e.eventTimeMs,
-    ingestTimeMs: e.ingestTimeMs,
-    sourceId: e.sourceId,
-    payloadType: e.payloadType,
-    qualityFlags: e.qualityFlags,
-  };
-  const ref = (refPrice: bigint) => ({ refPrice, streamKey: `${e.sourceId}|${e.payloadType}` });
+  const streamKey = `${e.sourceId}|${e.payloadType}`;
   switch (e.payloadType) {
     case 'TRADE_TICK_V1': {
       const p = decodePayload('TRADE_TICK_V1', e.payload);
-      return { ...base, trade: { price: p.px, size: p.sz }, ...ref(p.px) };
+      return makeAggEvent(e, { trade: { price: p.px, size: p.sz }, refPrice: p.px, streamKey });
     }
     case 'BOOK_TOP_V1': {
       const p = decodePayload('BOOK_TOP_V1', e.payload);
       // A one-sided book has no mid: it takes no part in divergence.
-      return p.bidPx > 0n && p.askPx > 0n ? { ...base, ...ref((p.bidPx + p.askPx) / 2n) } : base;
+      const mid = p.bidPx > 0n && p.askPx > 0n ? (p.bidPx + p.askPx) / 2n : undefined;
+      return makeAggEvent(e, { refPrice: mid, streamKey });
     }
     case 'ASSET_CTX_V1': {
       const p = decodePayload('ASSET_CTX_V1', e.payload);
-      return p.markPx > 0n ? { ...base, ...ref(p.markPx) } : base;
+      return makeAggEvent(e, { refPrice: p.markPx > 0n ? p.markPx : undefined, streamKey });
     }
     case 'CANDLE_V1': {
       const p = decodePayload('CANDLE_V1', e.payload);
-      return p.final ? { ...base, ...ref(p.close) } : base;
+      return makeAggEvent(e, { refPrice: p.final ? p.close : undefined, streamKey });
     }
     case 'INFLUENCER_SIGNAL_V1': {
       const p = decodePayload('INFLUENCER_SIGNAL_V1', e.payload);
-      return { ...base, signal: { influencerId: p.influencerId, side: p.side, deltaSize: p.deltaSize } };
+      return makeAggEvent(e, {
+        signal: { influencerId: p.influencerId, side: p.side, deltaSize: p.deltaSize },
+      });
     }
     case 'INFLUENCER_FILL_V1':
-      return base;
+      return makeAggEvent(e, {});
   }
 }
 

@@ -7,6 +7,7 @@
  * hashes changed, which must never happen silently.
  */
 import type { AggEvent } from './agg.js';
+import { makeAggEvent } from './agg.js';
 import { WindowEngine } from './engine.js';
 import type { MarketSettings } from './engine.js';
 import type { FeatureSchema } from './schema.js';
@@ -154,24 +155,30 @@ export const VECTOR_GOLDEN_INPUTS: readonly GoldenInput[] = [
 ];
 
 export function goldenAggEvents(marketId = 'hl.perp.BTC'): AggEvent[] {
-  return VECTOR_GOLDEN_INPUTS.map((g) => ({
-    marketId,
-    eventId: g.eventId,
-    eventTimeMs: g.t,
-    ingestTimeMs: g.t + g.lag,
-    sourceId: g.source,
-    payloadType: g.signal !== undefined ? 'INFLUENCER_SIGNAL_V1' : (g.refType ?? 'TRADE_TICK_V1'),
-    qualityFlags: g.flags ?? 0,
-    ...(g.trade !== undefined
-      ? {
-          trade: { price: BigInt(g.trade.price), size: BigInt(g.trade.size) },
-          refPrice: BigInt(g.trade.price),
-          streamKey: `${g.source}|TRADE_TICK_V1`,
-        }
-      : {}),
-    ...(g.ref !== undefined ? { refPrice: BigInt(g.ref), streamKey: `${g.source}|${g.refType ?? ''}` } : {}),
-    ...(g.signal !== undefined ? { signal: { ...g.signal, deltaSize: BigInt(g.signal.deltaSize) } } : {}),
-  }));
+  return VECTOR_GOLDEN_INPUTS.map((g) =>
+    makeAggEvent(
+      {
+        marketId,
+        eventId: g.eventId,
+        eventTimeMs: g.t,
+        ingestTimeMs: g.t + g.lag,
+        sourceId: g.source,
+        payloadType: g.signal !== undefined ? 'INFLUENCER_SIGNAL_V1' : (g.refType ?? 'TRADE_TICK_V1'),
+        qualityFlags: g.flags ?? 0,
+      },
+      g.trade !== undefined
+        ? {
+            trade: { price: BigInt(g.trade.price), size: BigInt(g.trade.size) },
+            refPrice: BigInt(g.trade.price),
+            streamKey: `${g.source}|TRADE_TICK_V1`,
+          }
+        : g.ref !== undefined
+          ? { refPrice: BigInt(g.ref), streamKey: `${g.source}|${g.refType ?? ''}` }
+          : g.signal !== undefined
+            ? { signal: { ...g.signal, deltaSize: BigInt(g.signal.deltaSize) } }
+            : {},
+    ),
+  );
 }
 
 /** Feeds the inputs in order, then flushes: complete tick 0 vectors, then early (partial) ones. */

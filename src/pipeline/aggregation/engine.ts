@@ -248,7 +248,7 @@ export class WindowEngine {
       addEvent(w.agg, e, maxStalenessMs);
     }
     // Drop the folded head now and then, so the buffer holds only the unsettled events.
-    if (w.head > 256 && w.head * 2 > w.buf.length) {
+    if (w.head > 32 && w.head * 2 > w.buf.length) {
       w.buf = w.buf.slice(w.head);
       w.head = 0;
     }
