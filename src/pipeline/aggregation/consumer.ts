@@ -21,6 +21,11 @@ export interface LogAggregatorOptions {
   readonly emit: (vectors: readonly FeatureVector[]) => Promise<void> | void;
   /** Records read per partition per poll. */
   readonly batchRecords: number;
+  /**
+   * Too-late events under the correction policy, after each batch (the correction path). Without
+   * it they are still taken from the engine (and only counted), so they never pile up in memory.
+   */
+  readonly onCorrections?: (events: readonly AggEvent[]) => Promise<void> | void;
   /** Called for every record that is not a decodable envelope. */
   readonly onUndecodable?: (partition: string, offset: number, error: unknown) => void;
 }
@@ -61,7 +66,13 @@ export class LogAggregator {
     for (let i = 0; i < n; i++) for (const v of this.o.engine.add(batch[i] as AggEvent)) out.push(v);
     this.consumed += n;
     if (out.length > 0) await this.o.emit(out);
+    await this.corrections();
     return n;
+  }
+
+  private async corrections(): Promise<void> {
+    const c = this.o.engine.takeCorrections();
+    if (c.length > 0) await this.o.onCorrections?.(c);
   }
 
   /** Polls until the log has nothing new (replay). */
@@ -76,6 +87,7 @@ export class LogAggregator {
     this.consumed += this.pending.length;
     this.pending = [];
     out.push(...this.o.engine.flush());
+    await this.corrections();
     if (out.length > 0) await this.o.emit(out);
   }
 }

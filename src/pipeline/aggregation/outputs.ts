@@ -12,6 +12,7 @@ import type { ClickHouseLike } from '../../sinks/clickhouse/index.js';
 import { applyMigrations, defaultMigrationsDir, loadMigrations } from '../../sinks/clickhouse/index.js';
 import type { ProducerLike } from '../../sinks/kafka/index.js';
 import type { Logger } from '../../core/index.js';
+import type { AggEvent } from './agg.js';
 import { FEATURE_SCHEMA } from './schema.js';
 import type { FeatureVector } from './vector.js';
 import { encodeVector, vectorToJson } from './vector.js';
@@ -21,6 +22,20 @@ export const AGGREGATION_TOPICS = {
   rolling: 'aggregation.rolling.metrics.v1',
   vectors: 'features.vectors.v1',
 } as const;
+
+/** The correction path's records: too-late inputs, for a reprocess of their window. */
+export const CORRECTIONS_TOPIC = 'aggregation.corrections.v1';
+
+export function correctionJson(e: AggEvent): string {
+  return JSON.stringify({
+    market_id: e.marketId,
+    event_id: e.eventId,
+    event_time_ms: e.eventTimeMs,
+    ingest_time_ms: e.ingestTimeMs,
+    source_id: e.sourceId,
+    payload_type: e.payloadType,
+  });
+}
 
 export interface AggregationTopics {
   readonly bars: string;
@@ -85,6 +100,18 @@ export function route(v: FeatureVector, topics: AggregationTopics = AGGREGATION_
 /** Local mode: every record in a file event log, partition `<topic>|<market>`, idempotent per (key, revision). */
 export class FileAggregationOutput implements AggregationOutput {
   constructor(private readonly log: EventLog) {}
+
+  /** The correction path in local mode: one record per too-late input, idempotent by event id. */
+  async writeCorrections(events: readonly AggEvent[]): Promise<void> {
+    await this.log.append(
+      events.map((e) => ({
+        partition: `${CORRECTIONS_TOPIC}|${e.marketId}`,
+        eventId: e.eventId,
+        timestampMs: e.eventTimeMs,
+        bytes: Buffer.from(correctionJson(e)),
+      })),
+    );
+  }
 
   async write(vectors: readonly FeatureVector[]): Promise<void> {
     await this.log.append(

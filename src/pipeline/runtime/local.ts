@@ -159,17 +159,15 @@ function startAggregation(
     settingsFor: settingsResolver({ defaults: a.defaults, markets: a.markets }),
     latePolicy: a.latePolicy,
   });
-  const outputs: AggregationOutput[] = [
-    new FileAggregationOutput(
-      FileEventLog.open({
-        dir: outDir,
-        segmentBytes: c.segmentBytes,
-        indexIntervalRecords: c.indexIntervalRecords,
-        fsync: c.fsync,
-      }),
-    ),
-    ...(o.aggregationOutputs ?? []),
-  ];
+  const fileOut = new FileAggregationOutput(
+    FileEventLog.open({
+      dir: outDir,
+      segmentBytes: c.segmentBytes,
+      indexIntervalRecords: c.indexIntervalRecords,
+      fsync: c.fsync,
+    }),
+  );
+  const outputs: AggregationOutput[] = [fileOut, ...(o.aggregationOutputs ?? [])];
   const log = o.logger.child({ component: 'pipeline.aggregation' });
   const aggregator = new LogAggregator({
     log: eventLog,
@@ -178,6 +176,10 @@ function startAggregation(
     emit: async (vs) => {
       for (const out of outputs) await out.write(vs);
       o.onVectors?.(vs);
+    },
+    onCorrections: async (events) => {
+      await fileOut.writeCorrections(events);
+      log.warn({ count: events.length }, 'too-late events routed to the correction path');
     },
     onUndecodable: (partition, offset, err) =>
       log.warn({ partition, offset, err }, 'event-log record is not an envelope: skipped by aggregation'),

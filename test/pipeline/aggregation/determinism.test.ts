@@ -164,3 +164,41 @@ describe('late data', () => {
     expect(ticks.reduce((n, v) => n + Number(v.features['trade_count']), 0)).toBe(4);
   });
 });
+
+describe('correction path through the log consumer', () => {
+  it('hands each too-late event to onCorrections once, and keeps none in the engine', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agg-corr-'));
+    dirs.push(dir);
+    const log = FileEventLog.open({ dir, segmentBytes: 1 << 20, indexIntervalRecords: 16, fsync: 'flush' });
+    const B = 60_000 * 300;
+    const append = (xs: NormalizedEvent[]) =>
+      log.append(
+        xs.map((x) => ({
+          partition: x.marketId,
+          eventId: x.eventId,
+          timestampMs: x.eventTimeMs,
+          bytes: encodeEnvelope(x),
+        })),
+      );
+    const corrected: string[] = [];
+    const engine = new WindowEngine({ settingsFor: () => S, latePolicy: 'correction' });
+    const agg = new LogAggregator({
+      log,
+      engine,
+      emit: () => undefined,
+      onCorrections: (es) => void corrected.push(...es.map((e) => e.eventId)),
+      batchRecords: 100,
+    });
+    await append([trade(B + 100, PX, PX, 1n), trade(B + 20_000, PX, PX, 2n)]);
+    await agg.drain();
+    expect(engine.watermarkOf('m.BTC')).toBe(B + 20_000);
+    const late = trade(B + 200, PX, PX, 3n);
+    await append([late]);
+    await agg.drain();
+    await agg.flush();
+    expect(agg.consumed).toBe(3);
+    expect(corrected).toEqual([late.eventId]);
+    expect(engine.takeCorrections()).toEqual([]);
+    await log.close();
+  });
+});
