@@ -134,7 +134,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
         await runner.stop();
         await pipeline.stop();
         // After the pipeline's last write: the aggregator reads it all, emits early, then closes.
-        await agg?.stop();
+        await agg?.stop().catch((err: unknown) => o.logger.error({ err }, 'aggregation stop failed'));
         await eventLog.close();
         await quarantineLog.close();
         await store.close();
@@ -173,8 +173,16 @@ function startAggregation(
     log: eventLog,
     engine,
     batchRecords: a.batchRecords,
+    // Each output on its own: one that fails (ClickHouse down) neither blocks nor loses the others'.
+    // Not yet behind a DurableQueue: what a failed output missed is logged, not retried.
     emit: async (vs) => {
-      for (const out of outputs) await out.write(vs);
+      for (const out of outputs) {
+        await out
+          .write(vs)
+          .catch((err: unknown) =>
+            log.error({ err, output: out.constructor.name, vectors: vs.length }, 'aggregation output failed'),
+          );
+      }
       o.onVectors?.(vs);
     },
     onCorrections: async (events) => {
@@ -202,7 +210,8 @@ function startAggregation(
       await eventLog.flush();
       await aggregator.drain();
       await aggregator.flush();
-      for (const out of outputs) await out.close();
+      for (const out of outputs)
+        await out.close().catch((err: unknown) => log.warn({ err }, 'aggregation output close failed'));
     },
   };
 }
