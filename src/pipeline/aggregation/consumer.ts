@@ -7,6 +7,7 @@
  * tailing (poll on a timer) and replay (drain from offset 0), which is why a replay gives the
  * same vectors as the live run. A record that cannot be decoded is counted and skipped.
  */
+import { TypedEmitter } from '../../core/index.js';
 import type { EventLog } from '../eventlog/index.js';
 import { decodeEnvelope } from '../envelope/index.js';
 import type { AggEvent } from './agg.js';
@@ -30,7 +31,16 @@ export interface LogAggregatorOptions {
   readonly onUndecodable?: (partition: string, offset: number, error: unknown) => void;
 }
 
+/** What the aggregator tells metrics: facts per batch, never per event. */
+export interface AggregationEvents {
+  emitted: { readonly kind: string; readonly revision: number; readonly count: number };
+  late: { readonly policy: 'drop' | 'correction'; readonly count: number };
+  undecodable: { readonly partition: string; readonly offset: number };
+}
+
 export class LogAggregator {
+  readonly events = new TypedEmitter<AggregationEvents>();
+  private lateSeen = { drop: 0, correction: 0 };
   private readonly offsets = new Map<string, number>();
   private pending: AggEvent[] = [];
   undecodable = 0;
@@ -51,6 +61,7 @@ export class LogAggregator {
         } catch (err) {
           this.undecodable += 1;
           this.o.onUndecodable?.(p, r.offset, err);
+          this.events.emit('undecodable', { partition: p, offset: r.offset });
         }
       }
       const last = recs[recs.length - 1];
@@ -65,12 +76,25 @@ export class LogAggregator {
     const out: FeatureVector[] = [];
     for (let i = 0; i < n; i++) for (const v of this.o.engine.add(batch[i] as AggEvent)) out.push(v);
     this.consumed += n;
-    if (out.length > 0) await this.o.emit(out);
-    await this.corrections();
+    await this.publish(out);
     return n;
   }
 
-  private async corrections(): Promise<void> {
+  private async publish(out: readonly FeatureVector[]): Promise<void> {
+    if (out.length > 0) await this.o.emit(out);
+    const counts = new Map<string, number>();
+    for (const v of out)
+      counts.set(`${v.kind}|${v.revision}`, (counts.get(`${v.kind}|${v.revision}`) ?? 0) + 1);
+    for (const [k, count] of counts) {
+      const [kind = '', revision = '0'] = k.split('|');
+      this.events.emit('emitted', { kind, revision: Number(revision), count });
+    }
+    const s = this.o.engine.stats;
+    if (s.lateDropped > this.lateSeen.drop)
+      this.events.emit('late', { policy: 'drop', count: s.lateDropped - this.lateSeen.drop });
+    if (s.corrected > this.lateSeen.correction)
+      this.events.emit('late', { policy: 'correction', count: s.corrected - this.lateSeen.correction });
+    this.lateSeen = { drop: s.lateDropped, correction: s.corrected };
     const c = this.o.engine.takeCorrections();
     if (c.length > 0) await this.o.onCorrections?.(c);
   }
@@ -87,7 +111,6 @@ export class LogAggregator {
     this.consumed += this.pending.length;
     this.pending = [];
     out.push(...this.o.engine.flush());
-    await this.corrections();
-    if (out.length > 0) await this.o.emit(out);
+    await this.publish(out);
   }
 }

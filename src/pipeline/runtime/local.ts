@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '../../core/index.js';
 import type { DeepReadonly, PipelineConfig } from '../../config/index.js';
-import { PipelineMetrics } from '../../obs/index.js';
+import { AggregationMetrics, PipelineMetrics } from '../../obs/index.js';
 import type { ConnectorFactories } from '../connectors/index.js';
 import { ConnectorRegistry } from '../connectors/index.js';
 import type { DedupStore } from '../dedup/index.js';
@@ -192,6 +192,12 @@ function startAggregation(
     onUndecodable: (partition, offset, err) =>
       log.warn({ partition, offset, err }, 'event-log record is not an envelope: skipped by aggregation'),
   });
+  if (o.registry !== undefined) {
+    const m = new AggregationMetrics(o.registry);
+    aggregator.events.on('emitted', m.emitted);
+    aggregator.events.on('late', m.late);
+    aggregator.events.on('undecodable', m.undecodable);
+  }
   let running: Promise<void> = Promise.resolve();
   const tick = (): void => {
     running = running

@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { Registry } from 'prom-client';
+import { AGGREGATION_METRIC_NAMES, AggregationMetrics } from '../../../src/obs/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   aggEventOf,
@@ -189,6 +191,10 @@ describe('correction path through the log consumer', () => {
       onCorrections: (es) => void corrected.push(...es.map((e) => e.eventId)),
       batchRecords: 100,
     });
+    const registry = new Registry();
+    const m = new AggregationMetrics(registry);
+    agg.events.on('emitted', m.emitted);
+    agg.events.on('late', m.late);
     await append([trade(B + 100, PX, PX, 1n), trade(B + 20_000, PX, PX, 2n)]);
     await agg.drain();
     expect(engine.watermarkOf('m.BTC')).toBe(B + 20_000);
@@ -199,6 +205,14 @@ describe('correction path through the log consumer', () => {
     expect(agg.consumed).toBe(3);
     expect(corrected).toEqual([late.eventId]);
     expect(engine.takeCorrections()).toEqual([]);
+    const metrics = await registry.getMetricsAsJSON();
+    const values = (name: string) => metrics.find((x) => x.name === name)?.values ?? [];
+    expect(values(AGGREGATION_METRIC_NAMES.lateEvents)).toEqual([
+      expect.objectContaining({ labels: { policy: 'correction' }, value: 1 }),
+    ]);
+    const vectors = values(AGGREGATION_METRIC_NAMES.vectors);
+    expect(vectors).toContainEqual(expect.objectContaining({ labels: { kind: 'tick', revision: '1' } }));
+    expect(vectors).toContainEqual(expect.objectContaining({ labels: { kind: 'tick', revision: '0' } }));
     await log.close();
   });
 });
