@@ -15,6 +15,7 @@ import type { FaninBenchResult } from './fanin.js';
 import type { ListenerE2eResult, TrackerFigures } from './listener-e2e.js';
 import type { MetricsOverheadResult } from './metrics-overhead.js';
 import type { PipelineBenchResult } from './pipeline-ingest.js';
+import type { AggregationBenchResult } from './aggregation.js';
 import type { PositionsBenchResult } from './positions.js';
 import type { E2eLatencyResult } from './e2e-latency.js';
 import type { SinksBenchResult } from './sinks.js';
@@ -140,6 +141,26 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         metric: 'dedup + idempotency memory',
         value: `${fixed(r.dedupBytesPerEvent, 1)} B/event`,
         note: `heap growth ${fixed(r.heapBytesPerEvent, 1)} B/event over ${int(r.events)} events; ${r.growth.map((g) => `${int(g.events)}: ${fixed(g.dedupMiB, 1)} MiB`).join(', ')}`,
+      },
+    ];
+  },
+
+  async aggregation() {
+    const { runAggregationBench } = await import('./aggregation.js');
+    const r: AggregationBenchResult = runAggregationBench();
+    const b = `aggregation (${int(r.markets)} markets × tick + ${r.rollingSizes} rolling + epoch)`;
+    return [
+      {
+        bench: b,
+        metric: 'events into windows, one core',
+        value: `${int(r.eventsPerCpuSec)} events/s`,
+        note: `target >= 200,000 per CPU-second; wall ${int(r.eventsPerSec)}/s; floor (alignment only) ${int(r.floorEventsPerSec)}/s`,
+      },
+      {
+        bench: b,
+        metric: 'heap before → with windows open',
+        value: `${fixed(r.heapBeforeMb, 1)} → ${fixed(r.heapAfterMb, 1)} MB`,
+        note: `${int(r.heldWindows)} windows held (open ticks + ticks kept for rolling/epoch); ${int(r.vectors)} vectors`,
       },
     ];
   },

@@ -2,7 +2,8 @@
  * `npm run contracts`: regenerates the published contracts in contracts/ from their code
  * sources, so they can never drift (unit tests compare the committed files with fresh
  * renders): the Signal JSON Schema (src/positions/signal.ts) and the pipeline contracts
- * (envelope schema, payload layouts, golden vectors, connectors lock). It refuses to write a
+ * (envelope schema, payload layouts, golden vectors, connectors lock) and the aggregation
+ * contracts (FeatureSchema, window-key and feature-vector golden vectors). It refuses to write a
  * payload layout or connector lock that breaks the versioning rules against the committed one.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import {
   renderConnectorsLock,
 } from '../src/pipeline/connectors/index.js';
 import type { LockedConnector } from '../src/pipeline/connectors/index.js';
+import { renderAggregationContracts } from '../src/pipeline/aggregation/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const committed = <T>(file: string, fallback: T): T =>
@@ -51,6 +53,7 @@ if (problems.length > 0) {
 const outputs: ReadonlyArray<readonly [string, string]> = [
   [SIGNAL_SCHEMA_FILE, signalJsonSchemaText()],
   ...renderPipelineContracts(),
+  ...renderAggregationContracts(),
   [CONNECTORS_LOCK_FILE, renderConnectorsLock(manifests)],
 ];
 

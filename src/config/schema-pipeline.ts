@@ -1,12 +1,66 @@
 /**
  * Config section for the generic connector pipeline (`ingest pipeline run`): where connector
  * manifests and fixtures live, the local event log and quarantine, dedup, and the thresholds
- * of the anomaly stages. Per-market time bounds are not here: they live in each connector.yaml.
+ * of the anomaly stages, and the aggregation registry (per-market windows, lateness, skew and
+ * staleness bounds). The ingest-side time bounds are not here: they live in each connector.yaml.
  */
 import { z } from 'zod';
 
 const int = (): z.ZodNumber => z.number().int();
 const path = (): z.ZodString => z.string().min(1);
+
+/** Per-market window settings (M0 aggregation spec); every field can be overridden per market. */
+const MarketWindowSettings = z
+  .object({
+    originMs: int().min(0).describe('Windows align to this time (ms UTC).'),
+    epochWindowMs: int().min(1).describe('Epoch length; a multiple of publishCadenceMs.'),
+    publishCadenceMs: int().min(1).describe('Tick window length: bars and vectors are published per tick.'),
+    allowedLatenessMs: int()
+      .min(0)
+      .describe('Out-of-order events this far behind the watermark are accepted.'),
+    rollingWindowsMs: z
+      .array(int().min(1))
+      .describe('Rolling window sizes ending at each tick end; multiples of the cadence larger than it.'),
+    sourcesExpected: int().min(0).describe('Sources a complete window has; fewer flags PARTIAL_COVERAGE.'),
+    maxSkewMs: int()
+      .min(0)
+      .describe('An event time this far past its ingest time is refused (FUTURE_EVENT_TIME).'),
+    maxStalenessMs: int().min(1).describe('An event ingested this long after its time counts as stale.'),
+  })
+  .strict();
+
+const AggregationConfig = z
+  .object({
+    enabled: z.boolean().default(true).describe('Aggregate the event log into bars and feature vectors.'),
+    defaults: z
+      .object({
+        originMs: MarketWindowSettings.shape.originMs.default(0),
+        epochWindowMs: MarketWindowSettings.shape.epochWindowMs.default(3_600_000),
+        publishCadenceMs: MarketWindowSettings.shape.publishCadenceMs.default(60_000),
+        allowedLatenessMs: MarketWindowSettings.shape.allowedLatenessMs.default(5_000),
+        rollingWindowsMs: MarketWindowSettings.shape.rollingWindowsMs.default([300_000, 900_000, 3_600_000]),
+        sourcesExpected: MarketWindowSettings.shape.sourcesExpected.default(1),
+        maxSkewMs: MarketWindowSettings.shape.maxSkewMs.default(5_000),
+        maxStalenessMs: MarketWindowSettings.shape.maxStalenessMs.default(60_000),
+      })
+      .strict()
+      .prefault({})
+      .describe('Window settings of every market not listed in `markets`.'),
+    markets: z
+      .record(z.string().min(1), MarketWindowSettings.partial())
+      .default({})
+      .describe('Per-market overrides of `defaults`, by market_id.'),
+    latePolicy: z
+      .enum(['drop', 'correction'])
+      .default('drop')
+      .describe('Too-late events: drop and count, or route to the correction path (counted too).'),
+    pollIntervalMs: int()
+      .min(1)
+      .default(250)
+      .describe('How often the aggregator reads new event-log records.'),
+    batchRecords: int().min(1).default(4096).describe('Records read per partition per poll.'),
+  })
+  .strict();
 
 export const PipelineConfig = z
   .object({
@@ -68,6 +122,9 @@ export const PipelineConfig = z
       .strict()
       .prefault({})
       .describe('Dedup: memory LRU in front of a durable store.'),
+    aggregation: AggregationConfig.prefault({}).describe(
+      'Aggregation (issue #16): tick/rolling/epoch windows, FeatureVectors, outputs next to the event log.',
+    ),
     validation: z
       .object({
         outlier: z

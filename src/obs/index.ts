@@ -42,3 +42,4 @@ export { REDACTED, REDACT_PATHS, createLogger } from './logger.js';
 export type { CreateLoggerOptions } from './logger.js';
 export { TRACER_NAME, TRACE_EXPORTERS, initTracing, otlpTracesUrl, tracer, withSpan } from './tracing.js';
 export type { TraceExporter, TracingHandle, TracingOptions } from './tracing.js';
+export { AGGREGATION_METRIC_NAMES, AggregationMetrics } from './aggregation-metrics.js';

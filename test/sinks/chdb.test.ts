@@ -151,3 +151,30 @@ describe('ClickHouse DDL on current ClickHouse (chdb)', () => {
     expect(() => replaySql({ influencerId: 'x', fromMs: -1 })).toThrow(/fromMs/);
   });
 });
+
+describe('aggregation gold DDL on current ClickHouse (chdb)', () => {
+  it('applies, stores golden vectors, and keeps the complete revision over a partial one', async () => {
+    const agg = await import('../../src/pipeline/aggregation/index.js');
+    const gold = await loadMigrations(agg.goldMigrationsDir());
+    expect(gold.map((m) => m.version)).toEqual([1001]);
+    expect((await applyMigrations(exec, gold)).applied).toEqual([1001]);
+    const vectors = agg.goldenVectors();
+    const body = (rs: Record<string, unknown>[]): string => rs.map((r) => JSON.stringify(r)).join('\n');
+    session.query(`INSERT INTO gold_feature_vectors FORMAT JSONEachRow ${body(vectors.map(agg.goldRowOf))}`);
+    // The same window again as an early (partial) emit: revision 0 must lose to revision 1.
+    const complete = vectors.find((v) => v.revision === 1);
+    if (complete === undefined) throw new Error('no complete golden vector');
+    session.query(
+      `INSERT INTO gold_feature_vectors FORMAT JSONEachRow ${body([{ ...agg.goldRowOf(complete), revision: 0, features_hash: 'stale' }])}`,
+    );
+    const got = rows(
+      session.query(
+        `SELECT window_key, revision, features_hash FROM gold_feature_vectors FINAL WHERE window_key = '${complete.windowKey}'`,
+        'JSONEachRow',
+      ),
+    );
+    expect(got.map((r) => [r['revision'], r['features_hash']])).toEqual([[1, complete.featuresHash]]);
+    const n = rows(session.query('SELECT count() AS n FROM gold_feature_vectors FINAL', 'JSONEachRow'));
+    expect(Number(n[0]?.['n'])).toBe(vectors.length);
+  });
+});

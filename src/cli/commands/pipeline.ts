@@ -14,6 +14,7 @@ import { createLogger, ObsServer } from '../../obs/index.js';
 import { startPipelineRuntime, Summary } from '../../pipeline/runtime/index.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { pipelineSources } from './pipeline-sources.js';
+import { aggregationOutputs } from './pipeline-outputs.js';
 
 interface RunOptions {
   readonly config?: string;
@@ -80,6 +81,7 @@ async function run(opts: RunOptions): Promise<number> {
       : {}),
   };
   const registry = new Registry();
+  const summary = new Summary(systemClock.now());
   let runtime;
   let sources;
   try {
@@ -87,13 +89,19 @@ async function run(opts: RunOptions): Promise<number> {
       withIngester: opts.withIngester === true,
     });
     logger.info(sources.describe);
+    const aggOut = pc.aggregation.enabled
+      ? await aggregationOutputs(config, logger)
+      : { outputs: [], describe: [] };
+    for (const d of aggOut.describe) logger.info(d);
     runtime = await startPipelineRuntime({
+      aggregationOutputs: aggOut.outputs,
       config: pc,
       redisUrl: config.redis.url,
       logger,
       clock: systemClock,
       registry,
       factories: sources.factories,
+      onVectors: (vs) => summary.observeVectors(vs),
     });
   } catch (err) {
     logger.fatal({ err }, `pipeline start-up failed: ${errorMessage(err)}`);
@@ -119,7 +127,6 @@ async function run(opts: RunOptions): Promise<number> {
       (addr !== undefined ? `; ops http://127.0.0.1:${addr.port}/connectors` : '') +
       '\n',
   );
-  const summary = new Summary(systemClock.now());
   rt.pipeline.events.on('ingested', (e) => summary.observe(e.partition, e.lagMs));
   const print = (): void =>
     void process.stdout.write(summary.line(systemClock.now(), rt.pipeline.totals, rt.status()) + '\n');

@@ -3,7 +3,8 @@
  * epochs of epoch_window_ms, tick windows of publish_cadence_ms inside an epoch, rolling
  * windows of size R ending at a tick end. An event belongs to [start, end).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { ByteWriter, frameI64, frameStr } from '../envelope/index.js';
 
 export interface WindowSettings {
   readonly originMs: number;
@@ -57,18 +58,6 @@ export function rollingWindow(tickEndMs: number, sizeMs: number): { startMs: num
   return { startMs: tickEndMs - sizeMs, endMs: tickEndMs };
 }
 
-function framed(b: Buffer): Buffer[] {
-  const len = Buffer.allocUnsafe(4);
-  len.writeUInt32BE(b.length);
-  return [len, b];
-}
-
-function i64(n: number): Buffer {
-  const b = Buffer.allocUnsafe(8);
-  b.writeBigInt64BE(BigInt(n));
-  return b;
-}
-
 export interface WindowKeyInput {
   readonly marketId: string;
   readonly epochId: number;
@@ -80,21 +69,28 @@ export interface WindowKeyInput {
 }
 
 /**
- * Preimage: market ‖ epoch_id ‖ tick_index ‖ start ‖ end ‖ schema_version, each framed as a
- * u32 BE length then bytes, the same framing event_id uses (src/pipeline/envelope/event-id.ts);
- * numbers are i64 BE so negative epochs (before origin) and tick −1 stay unambiguous.
+ * Preimage: market ‖ epoch_id ‖ tick_index ‖ start ‖ end ‖ schema_version, framed exactly as
+ * event_id frames its components (envelope frameStr/frameI64: u32 BE length then bytes); numbers
+ * are i64 BE so negative epochs (before origin) and tick −1 stay unambiguous.
  */
+const kw = new ByteWriter(128);
+
+function writeKey(k: WindowKeyInput): void {
+  kw.reset();
+  frameStr(kw, k.marketId);
+  frameI64(kw, k.epochId);
+  frameI64(kw, k.tickIndex);
+  frameI64(kw, k.startMs);
+  frameI64(kw, k.endMs);
+  frameI64(kw, k.featureSchemaVersion);
+}
+
 export function windowKeyPreimage(k: WindowKeyInput): Buffer {
-  return Buffer.concat([
-    ...framed(Buffer.from(k.marketId, 'utf8')),
-    ...framed(i64(k.epochId)),
-    ...framed(i64(k.tickIndex)),
-    ...framed(i64(k.startMs)),
-    ...framed(i64(k.endMs)),
-    ...framed(i64(k.featureSchemaVersion)),
-  ]);
+  writeKey(k);
+  return Buffer.from(kw.finish());
 }
 
 export function windowKeyOf(k: WindowKeyInput): string {
-  return createHash('sha256').update(windowKeyPreimage(k)).digest('hex');
+  writeKey(k);
+  return hash('sha256', kw.view_(), 'hex');
 }

@@ -29,12 +29,12 @@ function writePreimage(e: EventIdInput): void {
   w.reset();
   if (e.nativeId !== undefined) {
     w.u8(FORM_NATIVE);
-    lenStr(e.sourceId);
-    lenStr(e.nativeId);
+    frameStr(w, e.sourceId);
+    frameStr(w, e.nativeId);
   } else {
     w.u8(FORM_FALLBACK);
-    lenStr(e.sourceId);
-    lenStr(e.marketId);
+    frameStr(w, e.sourceId);
+    frameStr(w, e.marketId);
     w.u32(8).u64n(e.eventTimeMs);
   }
   w.u32(2 + e.payload.length)
@@ -42,9 +42,22 @@ function writePreimage(e: EventIdInput): void {
     .raw(e.payload);
 }
 
-/** A u32 byte length, then the UTF-8 bytes. */
+/** A u32 byte length, then the UTF-8 bytes (the same framing as frameStr, on the shared writer). */
 function lenStr(s: string): void {
   w.str32(s);
+}
+
+/**
+ * The ‖ framing of every hashed preimage (event_id here, window_key in aggregation): a u32
+ * big-endian byte length, then the bytes. One definition so the two can never frame differently.
+ */
+export function frameStr(out: ByteWriter, s: string): ByteWriter {
+  return out.str32(s);
+}
+
+/** A signed integer component framed as length 8 + i64 big-endian (negative epochs stay unambiguous). */
+export function frameI64(out: ByteWriter, v: number): ByteWriter {
+  return out.u32(8).i64(BigInt(v));
 }
 
 /** The exact bytes hashed for an event id (exposed for the golden vectors and the docs). */

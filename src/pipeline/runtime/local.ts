@@ -9,12 +9,19 @@ import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Clock, Logger } from '../../core/index.js';
 import type { DeepReadonly, PipelineConfig } from '../../config/index.js';
-import { PipelineMetrics } from '../../obs/index.js';
+import { AggregationMetrics, PipelineMetrics } from '../../obs/index.js';
 import type { ConnectorFactories } from '../connectors/index.js';
 import { ConnectorRegistry } from '../connectors/index.js';
 import type { DedupStore } from '../dedup/index.js';
 import { Dedup, FileDedupStore, MemoryDedupStore, RedisDedupStore } from '../dedup/index.js';
 import { FileEventLog } from '../eventlog/index.js';
+import type { AggregationOutput, FeatureVector } from '../aggregation/index.js';
+import {
+  FileAggregationOutput,
+  LogAggregator,
+  settingsResolver,
+  WindowEngine,
+} from '../aggregation/index.js';
 import { Pipeline } from '../process/index.js';
 import { Validator } from '../validation/index.js';
 import { pipelineConnectorFactories } from './factories.js';
@@ -31,6 +38,10 @@ export interface PipelineRuntimeOptions {
   readonly registry?: Registry;
   /** Extra connector kinds (see factories.ts). */
   readonly factories?: ConnectorFactories;
+  /** Aggregation outputs besides the local file log (Kafka, ClickHouse gold), built by the caller. */
+  readonly aggregationOutputs?: readonly AggregationOutput[];
+  /** Sees every vector after the outputs took it (the live summary). */
+  readonly onVectors?: (vectors: readonly FeatureVector[]) => void;
 }
 
 export interface PipelineRuntime {
@@ -39,6 +50,8 @@ export interface PipelineRuntime {
   readonly eventLog: FileEventLog;
   readonly quarantineLog: FileEventLog;
   readonly dedup: Dedup;
+  /** Undefined when pipeline.aggregation.enabled is false. */
+  readonly aggregator: LogAggregator | undefined;
   /** Connector names started. */
   readonly started: readonly string[];
   status(): ConnectorStatus[];
@@ -103,6 +116,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
     o.clock,
     o.logger,
   );
+  const agg = c.aggregation.enabled ? startAggregation(o, eventLog, join(dataDir, 'aggregation')) : undefined;
   pipeline.start();
   const started = runner.start();
   let stopping: Promise<void> | undefined;
@@ -112,6 +126,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
     eventLog,
     quarantineLog,
     dedup,
+    aggregator: agg?.aggregator,
     started,
     status: () => runner.status(),
     finished: () => runner.finished(),
@@ -119,10 +134,91 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
       (stopping ??= (async () => {
         await runner.stop();
         await pipeline.stop();
+        // After the pipeline's last write: the aggregator reads it all, emits early, then closes.
+        await agg?.stop().catch((err: unknown) => o.logger.error({ err }, 'aggregation stop failed'));
         await eventLog.close();
         await quarantineLog.close();
         await store.close();
         if (redis !== undefined) await redis.quit().catch(() => undefined);
       })()),
+  };
+}
+
+/**
+ * The aggregation stage: tails the event log on a timer into the window engine and writes every
+ * vector to the local file log (dataDir/aggregation) and the caller's outputs. Polls never
+ * overlap; stop() drains what is left, early-emits the open windows and closes the outputs.
+ */
+function startAggregation(
+  o: PipelineRuntimeOptions,
+  eventLog: FileEventLog,
+  outDir: string,
+): { aggregator: LogAggregator; stop(): Promise<void> } {
+  const a = o.config.aggregation;
+  const c = o.config.eventLog;
+  const engine = new WindowEngine({
+    settingsFor: settingsResolver({ defaults: a.defaults, markets: a.markets }),
+    latePolicy: a.latePolicy,
+  });
+  const fileOut = new FileAggregationOutput(
+    FileEventLog.open({
+      dir: outDir,
+      segmentBytes: c.segmentBytes,
+      indexIntervalRecords: c.indexIntervalRecords,
+      fsync: c.fsync,
+    }),
+  );
+  const outputs: AggregationOutput[] = [fileOut, ...(o.aggregationOutputs ?? [])];
+  const log = o.logger.child({ component: 'pipeline.aggregation' });
+  const aggregator = new LogAggregator({
+    log: eventLog,
+    engine,
+    batchRecords: a.batchRecords,
+    // Each output on its own: one that fails (ClickHouse down) neither blocks nor loses the others'.
+    // Not yet behind a DurableQueue: what a failed output missed is logged, not retried.
+    emit: async (vs) => {
+      for (const out of outputs) {
+        await out
+          .write(vs)
+          .catch((err: unknown) =>
+            log.error({ err, output: out.constructor.name, vectors: vs.length }, 'aggregation output failed'),
+          );
+      }
+      o.onVectors?.(vs);
+    },
+    onCorrections: async (events) => {
+      await fileOut.writeCorrections(events);
+      log.warn({ count: events.length }, 'too-late events routed to the correction path');
+    },
+    onUndecodable: (partition, offset, err) =>
+      log.warn({ partition, offset, err }, 'event-log record is not an envelope: skipped by aggregation'),
+  });
+  if (o.registry !== undefined) {
+    const m = new AggregationMetrics(o.registry);
+    aggregator.events.on('emitted', m.emitted);
+    aggregator.events.on('late', m.late);
+    aggregator.events.on('undecodable', m.undecodable);
+  }
+  let running: Promise<void> = Promise.resolve();
+  const tick = (): void => {
+    running = running
+      .then(() => aggregator.poll())
+      .then(
+        () => undefined,
+        (err: unknown) => log.error({ err }, 'aggregation poll failed; retried next period'),
+      );
+  };
+  const timer = setInterval(tick, a.pollIntervalMs);
+  return {
+    aggregator,
+    async stop() {
+      clearInterval(timer);
+      await running;
+      await eventLog.flush();
+      await aggregator.drain();
+      await aggregator.flush();
+      for (const out of outputs)
+        await out.close().catch((err: unknown) => log.warn({ err }, 'aggregation output close failed'));
+    },
   };
 }
