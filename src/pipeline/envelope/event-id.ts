@@ -42,11 +42,6 @@ function writePreimage(e: EventIdInput): void {
     .raw(e.payload);
 }
 
-/** A u32 byte length, then the UTF-8 bytes (the same framing as frameStr, on the shared writer). */
-function lenStr(s: string): void {
-  w.str32(s);
-}
-
 /**
  * The ‖ framing of every hashed preimage (event_id here, window_key in aggregation): a u32
  * big-endian byte length, then the bytes. One definition so the two can never frame differently.
