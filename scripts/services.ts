@@ -31,6 +31,8 @@ function exportLines(saved: SavedState): string {
     `export TEST_REDIS_URL=${p.redis.url}`,
     `export TEST_CLICKHOUSE_URL=${p.clickhouse.url}`,
     `export TEST_KAFKA_BROKERS=${p.kafka.brokers.join(',')}`,
+    `export TEST_NATS_URL=${p.nats.url}`,
+    `export TEST_POSTGRES_URL=${p.postgres.url}`,
   ].join('\n');
 }
 
