@@ -1,7 +1,8 @@
 // PostgreSQL 15 for tests: Debian's binaries (/usr/lib/postgresql/15/bin), a fresh cluster made by
 // initdb in the run's temp dir (trust auth, superuser `postgres`), listening on 127.0.0.1 only
 // with its socket in the same dir. initdb and postgres refuse to run as root, so as root both run
-// as the `postgres` system user the package creates (runuser). Ready when `select 1` answers
+// as the `postgres` system user the package creates, through setpriv (it execs, so the pid we
+// signal is the postmaster itself; runuser would fork and orphan it). Ready when `select 1` answers
 // through `pg` (the product's client).
 import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdir } from 'node:fs/promises';
@@ -16,9 +17,14 @@ const BIN_DIR = '/usr/lib/postgresql/15/bin';
 export function postgresService(opts: { binDir?: string } = {}): ServiceDef {
   const binDir = opts.binDir ?? BIN_DIR;
   const asRoot = process.getuid?.() === 0;
-  /** As root: run as `postgres` through runuser; otherwise as ourselves. */
+  /** As root: run as `postgres` through setpriv; otherwise as ourselves. */
   const cmd = (bin: string, args: string[]): [string, string[]] =>
-    asRoot ? [which('runuser') ?? 'runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+    asRoot
+      ? [
+          which('setpriv') ?? 'setpriv',
+          ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', bin, ...args],
+        ]
+      : [bin, args];
   return {
     name: 'postgres',
     portNames: ['port'],
@@ -88,7 +94,7 @@ export function postgresService(opts: { binDir?: string } = {}): ServiceDef {
     },
     hint(log) {
       if (/must not be run as root|cannot be run as root/i.test(log)) {
-        return 'postgres refuses root: the harness runs it through runuser -u postgres; check runuser exists';
+        return 'postgres refuses root: the harness runs it through setpriv as the postgres user; check setpriv (util-linux) exists';
       }
       if (/could not create lock file|Permission denied/i.test(log)) {
         return `the postgres user cannot write the run dir: check it owns the service dir`;
