@@ -6,3 +6,5 @@ export { Watermark, WatermarkStore } from './watermarks.js';
 export type { WatermarkObservation, WatermarkStoreOptions } from './watermarks.js';
 export { PostgresEventLog } from './postgres-log.js';
 export type { PostgresEventLogOptions } from './postgres-log.js';
+export { NatsEventLog, natsToken, fromNatsToken } from './nats-log.js';
+export type { NatsEventLogOptions } from './nats-log.js';
