@@ -99,7 +99,10 @@ export class NatsEventLog implements EventLog {
     const cfg = {
       name,
       subjects: [this.subject(partition)],
-      duplicate_window: nanos(this.o.duplicateWindowMs),
+      // The server rejects a duplicate window longer than max_age.
+      duplicate_window: nanos(
+        this.o.maxAgeMs > 0 ? Math.min(this.o.duplicateWindowMs, this.o.maxAgeMs) : this.o.duplicateWindowMs,
+      ),
       max_age: this.o.maxAgeMs > 0 ? nanos(this.o.maxAgeMs) : 0,
       max_bytes: this.o.maxBytes > 0 ? this.o.maxBytes : -1,
     };
