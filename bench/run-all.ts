@@ -4,7 +4,8 @@
  * and GC debt do not colour the next one's numbers and heap figures are exact (--expose-gc).
  * Ends with one summary table.
  *
- * The sinks and e2e-latency benches need Kafka and ClickHouse (e2e-latency: Kafka and Redis): they use TEST_KAFKA_BROKERS / TEST_CLICKHOUSE_URL / TEST_REDIS_URL
+ * The sinks and e2e-latency benches need Kafka and ClickHouse (e2e-latency: Kafka and Redis;
+ * eventlog: Postgres and NATS for those rows, TEST_POSTGRES_URL / TEST_NATS_URL): they use TEST_KAFKA_BROKERS / TEST_CLICKHOUSE_URL / TEST_REDIS_URL
  * when set (e.g. `eval "$(npm run -s services -- env)"`), otherwise it starts its own throw-away
  * services with the integration-test harness and stops them afterwards. `--no-services` skips
  * that part instead; `--only a,b` runs a subset (names: see BENCHES).
@@ -18,6 +19,7 @@ import type { PipelineBenchResult } from './pipeline-ingest.js';
 import type { AggregationBenchResult } from './aggregation.js';
 import type { PositionsBenchResult } from './positions.js';
 import type { E2eLatencyResult } from './e2e-latency.js';
+import type { EventLogBenchRow } from './eventlog.js';
 import type { SinksBenchResult } from './sinks.js';
 import type { TradesBenchResult } from './trades-fastpath.js';
 
@@ -222,6 +224,30 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
     });
   },
 
+  async eventlog() {
+    const { runEventLogBench } = await import('./eventlog.js');
+    const postgresUrl = process.env['TEST_POSTGRES_URL'];
+    const natsUrl = process.env['TEST_NATS_URL'];
+    const r: EventLogBenchRow[] = await runEventLogBench({
+      ...(postgresUrl ? { postgresUrl } : {}),
+      ...(natsUrl ? { natsUrl } : {}),
+    });
+    const rows: Row[] = r.map((x) => ({
+      bench: `event log: ${x.backend}`,
+      metric: 'append / publish → consume',
+      value: `${int(x.eventsPerSecond)} events/s`,
+      note: `p50 ${fixed(x.p50Ms)} ms, p99 ${fixed(x.p99Ms)} ms (${int(x.events)} events, ${x.latencySamples} latency samples)`,
+    }));
+    if (!postgresUrl || !natsUrl)
+      rows.push({
+        bench: 'event log',
+        metric: 'postgres / nats',
+        value: 'skipped',
+        note: 'set TEST_POSTGRES_URL and TEST_NATS_URL',
+      });
+    return rows;
+  },
+
   async sinks() {
     const brokers = process.env['TEST_KAFKA_BROKERS']?.split(',').filter(Boolean);
     const clickhouseUrl = process.env['TEST_CLICKHOUSE_URL'];
@@ -333,6 +359,8 @@ async function sinkServices(
         TEST_KAFKA_BROKERS: s.kafka.brokers.join(','),
         TEST_CLICKHOUSE_URL: s.clickhouse.url,
         TEST_REDIS_URL: s.redis.url,
+        TEST_NATS_URL: s.nats.url,
+        TEST_POSTGRES_URL: s.postgres.url,
       },
       stop: async () => {
         await stack.stop();
@@ -390,7 +418,7 @@ async function main(args: readonly string[]): Promise<number> {
     let env: NodeJS.ProcessEnv = process.env;
     let stop = async (): Promise<void> => undefined;
     let note: string | undefined;
-    if (name === 'sinks' || name === 'e2e-latency') {
+    if (name === 'sinks' || name === 'e2e-latency' || name === 'eventlog') {
       ({ env, stop, note } = await sinkServices(!args.includes('--no-services')));
       if (note) console.log(`[bench] sinks: ${note}`);
     }

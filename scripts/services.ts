@@ -1,6 +1,7 @@
 // `npm run services -- start|stop|status|env`: the integration-test services (Redis, ClickHouse,
-// Kafka) started by hand for development, so test runs can reuse them through TEST_REDIS_URL,
-// TEST_CLICKHOUSE_URL and TEST_KAFKA_BROKERS instead of starting their own each time.
+// Kafka, NATS, Postgres) started by hand for development, so test runs can reuse them through
+// TEST_REDIS_URL, TEST_CLICKHOUSE_URL, TEST_KAFKA_BROKERS, TEST_NATS_URL and TEST_POSTGRES_URL
+// instead of starting their own each time.
 // State lives in /tmp/hl-ingest-services/state.json; the services keep running after this exits.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ function exportLines(saved: SavedState): string {
     `export TEST_REDIS_URL=${p.redis.url}`,
     `export TEST_CLICKHOUSE_URL=${p.clickhouse.url}`,
     `export TEST_KAFKA_BROKERS=${p.kafka.brokers.join(',')}`,
+    `export TEST_NATS_URL=${p.nats.url}`,
+    `export TEST_POSTGRES_URL=${p.postgres.url}`,
   ].join('\n');
 }
 

@@ -75,6 +75,74 @@ export const PipelineConfig = z
     flushIntervalMs: int().min(1).default(50).describe('A partial batch is written after this long.'),
     eventLog: z
       .object({
+        backend: z
+          .enum(['file', 'postgres', 'nats'])
+          .default('file')
+          .describe('Event log backend: file (local, under dataDir), postgres, nats (JetStream).'),
+        retention: z
+          .object({
+            maxAgeMs: int()
+              .min(0)
+              .default(0)
+              .describe('Delete records older than this in event time; 0 = keep.'),
+            maxBytes: int()
+              .min(0)
+              .default(0)
+              .describe('Keep at most this many payload bytes per partition; 0 = no cap.'),
+            intervalMs: int()
+              .min(1000)
+              .default(60_000)
+              .describe('How often retention runs (when a limit is set).'),
+          })
+          .strict()
+          .prefault({})
+          .describe('Retention by time and size, applied by the runtime on every backend.'),
+        postgres: z
+          .object({
+            url: z
+              .string()
+              .min(1)
+              .default('postgres://postgres@127.0.0.1:5432/postgres')
+              .describe('Connection URL.'),
+            table: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]{0,40}$/)
+              .default('pipeline_events')
+              .describe('Append table; the quarantine log uses <table>_quarantine.'),
+            poolSize: int().min(1).max(64).default(4).describe('Connections in the pool.'),
+          })
+          .strict()
+          .prefault({})
+          .describe('backend: postgres.'),
+        nats: z
+          .object({
+            servers: z
+              .string()
+              .min(1)
+              .default('nats://127.0.0.1:4222')
+              .describe('Comma-separated server URLs.'),
+            streamPrefix: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]+$/)
+              .default('PIPELINE')
+              .describe(
+                'One stream per partition: <prefix>_<partition> (quarantine: <prefix>_Q_<partition>).',
+              ),
+            subjectPrefix: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
+              .default('pipeline.events')
+              .describe('Subjects: <prefix>.<partition> (quarantine: <prefix>.q.<partition>).'),
+            duplicateWindowMs: int().min(1000).default(120_000).describe('Nats-Msg-Id dedup window.'),
+            maxAgeMs: int()
+              .min(0)
+              .default(0)
+              .describe('Server-enforced stream max_age (store time); 0 = none.'),
+            maxBytes: int().min(0).default(0).describe('Server-enforced stream max_bytes; 0 = none.'),
+          })
+          .strict()
+          .prefault({})
+          .describe('backend: nats (JetStream).'),
         segmentBytes: int()
           .min(4096)
           .default(64 * 1024 * 1024)
@@ -96,7 +164,9 @@ export const PipelineConfig = z
       })
       .strict()
       .prefault({})
-      .describe('Local file event log: segments, sparse index and fsync policy; watermark policy.'),
+      .describe(
+        'Event log: backend choice and settings, retention, file segments and fsync; watermark policy.',
+      ),
     dedup: z
       .object({
         store: z

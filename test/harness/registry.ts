@@ -2,6 +2,8 @@
 // a service from nothing but its serialized state.
 import { clickhouseService } from './clickhouse.js';
 import { kafkaService } from './kafka.js';
+import { natsService } from './nats.js';
+import { postgresService } from './postgres.js';
 import { redisService } from './redis.js';
 import type { ServiceDef } from './service.js';
 import type { ServiceName } from './types.js';
@@ -14,5 +16,9 @@ export function serviceDef(name: ServiceName): ServiceDef {
       return clickhouseService();
     case 'kafka':
       return kafkaService();
+    case 'nats':
+      return natsService();
+    case 'postgres':
+      return postgresService();
   }
 }

@@ -9,7 +9,15 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { IdSet, SinkError } from '../../core/index.js';
 import { FilePartition } from './file-partition.js';
-import type { AppendRequest, AppendResult, EventLog, LogRecord, ReadOptions } from './port.js';
+import type {
+  AppendRequest,
+  AppendResult,
+  EventLog,
+  LogRecord,
+  ReadOptions,
+  RetentionPolicy,
+} from './port.js';
+import { retentionCutoff } from './retention.js';
 import { partitionDirName, partitionFromDirName } from './segment-format.js';
 
 export interface FileEventLogOptions {
@@ -109,6 +117,17 @@ export class FileEventLog implements EventLog {
 
   endOffset(partition: string): Promise<number> {
     return Promise.resolve(this.partitionsByName.get(partition)?.endOffset ?? 0);
+  }
+
+  startOffset(partition: string): Promise<number> {
+    return Promise.resolve(this.partitionsByName.get(partition)?.startOffset ?? 0);
+  }
+
+  /** Deletes whole segments below each partition's cut (ids of deleted records stay in the id set until restart). */
+  async applyRetention(policy: RetentionPolicy, nowMs: number): Promise<void> {
+    this.assertOpen();
+    for (const [name, p] of this.partitionsByName)
+      p.deleteBefore(await retentionCutoff(this, name, policy, nowMs));
   }
 
   flush(): Promise<void> {

@@ -12,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  rmSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -233,6 +234,24 @@ export class FilePartition {
         if (running >= timestampMs) return r.offset;
       }
       from = (batch[batch.length - 1] as LogRecord).offset + 1;
+    }
+  }
+
+  /** The first offset still stored. */
+  get startOffset(): number {
+    const first = this.segments[0];
+    return first === undefined || first.records === 0 ? this.nextOffset : first.base;
+  }
+
+  /**
+   * Retention: deletes whole closed segments lying entirely below `cutoff` (the active segment
+   * always stays, so up to one segment more than asked may remain).
+   */
+  deleteBefore(cutoff: number): void {
+    while (this.segments.length > 1 && (this.segments[1] as Segment).base <= cutoff) {
+      const seg = this.segments.shift() as Segment;
+      rmSync(join(this.dir, segmentName(seg.base, 'log')), { force: true });
+      rmSync(join(this.dir, segmentName(seg.base, 'idx')), { force: true });
     }
   }
 

@@ -1,6 +1,10 @@
-/** The EventLog port and its file adapter (local mode). */
+/** The EventLog port and its adapters: file (local mode), Postgres, NATS JetStream. */
 export * from './port.js';
 export { FileEventLog } from './file-log.js';
 export type { FileEventLogOptions } from './file-log.js';
 export { Watermark, WatermarkStore } from './watermarks.js';
 export type { WatermarkObservation, WatermarkStoreOptions } from './watermarks.js';
+export { PostgresEventLog } from './postgres-log.js';
+export type { PostgresEventLogOptions } from './postgres-log.js';
+export { NatsEventLog, natsToken, fromNatsToken } from './nats-log.js';
+export type { NatsEventLogOptions } from './nats-log.js';

@@ -2,8 +2,13 @@
  * The EventLog port (M0 §9): an append-only log of normalized events, ordered per partition,
  * with offsets, replay from an offset or a time, and idempotent appends keyed by event_id (a
  * replayed event is acknowledged with its original position and written nowhere). The file
- * adapter here is the local/dev backend; Kafka, NATS and Postgres adapters (issue #15)
+ * adapter is the local/dev backend; the NATS JetStream and Postgres adapters (issue #15)
  * implement the same port and pass the same conformance suite.
+ *
+ * Retention only ever removes a prefix of a partition (offsets never move): by time, the records
+ * before the first one whose event time reaches now − maxAgeMs; by size, the oldest records
+ * until the rest's payload bytes fit maxBytes. A backend that deletes in segments may keep up
+ * to one segment more than the policy asks, never less.
  */
 
 export interface AppendRequest {
@@ -40,6 +45,13 @@ export interface ReadOptions {
   readonly maxRecords?: number;
 }
 
+export interface RetentionPolicy {
+  /** Drop records whose event time is older than now − maxAgeMs (as a prefix, see above). */
+  readonly maxAgeMs?: number;
+  /** Keep at most this many payload bytes per partition (the newest ones). */
+  readonly maxBytes?: number;
+}
+
 export interface EventLog {
   /** Appends in order; records of one partition keep their relative order. */
   append(batch: readonly AppendRequest[]): Promise<readonly AppendResult[]>;
@@ -53,6 +65,10 @@ export interface EventLog {
   partitions(): Promise<readonly string[]>;
   /** The next offset to be written (= record count) of a partition; 0 when unknown. */
   endOffset(partition: string): Promise<number>;
+  /** The first offset still stored (after retention); equals endOffset when nothing is left. */
+  startOffset(partition: string): Promise<number>;
+  /** Applies a retention policy to every partition now (`nowMs` from the caller's clock). */
+  applyRetention(policy: RetentionPolicy, nowMs: number): Promise<void>;
   /** Makes every acknowledged append durable. */
   flush(): Promise<void>;
   /** Flushes and releases files/connections. Idempotent. */

@@ -1,6 +1,6 @@
 /**
  * The pipeline's composition root: builds the registry, the event log and quarantine log
- * (file adapters under dataDir), dedup (LRU + file/Redis/memory store), the validator, the
+ * (the configured backend, see eventlogs.ts; retention on a timer), dedup (LRU + file/Redis/memory store), the validator, the
  * pipeline, metrics and the connector runner, and owns the ordered shutdown: connectors stop,
  * the pipeline flushes, logs and stores close, Redis quits. Nothing else wires concrete adapters.
  */
@@ -22,8 +22,10 @@ import {
   settingsResolver,
   WindowEngine,
 } from '../aggregation/index.js';
+import type { EventLog } from '../eventlog/index.js';
 import { Pipeline } from '../process/index.js';
 import { Validator } from '../validation/index.js';
+import { openEventLog, startRetention } from './eventlogs.js';
 import { pipelineConnectorFactories } from './factories.js';
 import type { ConnectorStatus } from './runner.js';
 import { ConnectorRunner } from './runner.js';
@@ -47,8 +49,8 @@ export interface PipelineRuntimeOptions {
 export interface PipelineRuntime {
   readonly pipeline: Pipeline;
   readonly registry: ConnectorRegistry;
-  readonly eventLog: FileEventLog;
-  readonly quarantineLog: FileEventLog;
+  readonly eventLog: EventLog;
+  readonly quarantineLog: EventLog;
   readonly dedup: Dedup;
   /** Undefined when pipeline.aggregation.enabled is false. */
   readonly aggregator: LogAggregator | undefined;
@@ -65,13 +67,12 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
   const c = o.config;
   const dataDir = resolve(c.dataDir);
   const registry = ConnectorRegistry.load(c.connectorsDir);
-  const logOpts = {
-    segmentBytes: c.eventLog.segmentBytes,
-    indexIntervalRecords: c.eventLog.indexIntervalRecords,
-    fsync: c.eventLog.fsync,
-  };
-  const eventLog = FileEventLog.open({ dir: join(dataDir, 'events'), ...logOpts });
-  const quarantineLog = FileEventLog.open({ dir: join(dataDir, 'quarantine'), ...logOpts });
+  const eventLog = await openEventLog(c.eventLog, dataDir, 'events');
+  const quarantineLog = await openEventLog(c.eventLog, dataDir, 'quarantine').catch(async (e: unknown) => {
+    await eventLog.close();
+    throw e;
+  });
+  const retention = startRetention(c.eventLog, [eventLog, quarantineLog], o.clock, o.logger);
   let redis: Redis | undefined;
   let store: DedupStore;
   if (c.dedup.store === 'redis') {
@@ -136,6 +137,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
         await pipeline.stop();
         // After the pipeline's last write: the aggregator reads it all, emits early, then closes.
         await agg?.stop().catch((err: unknown) => o.logger.error({ err }, 'aggregation stop failed'));
+        retention?.cancel();
         await eventLog.close();
         await quarantineLog.close();
         await store.close();
@@ -151,7 +153,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
  */
 function startAggregation(
   o: PipelineRuntimeOptions,
-  eventLog: FileEventLog,
+  eventLog: EventLog,
   outDir: string,
 ): { aggregator: LogAggregator; stop(): Promise<void> } {
   const a = o.config.aggregation;

@@ -8,6 +8,7 @@ import { eventLogConformance } from './conformance.js';
 eventLogConformance('file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'elog-conf-'));
   return {
+    retentionSlackBytes: 4096,
     open: () => FileEventLog.open({ dir, segmentBytes: 4096, indexIntervalRecords: 4, fsync: 'flush' }),
   };
 });

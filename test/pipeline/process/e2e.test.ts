@@ -18,7 +18,7 @@ import { ObsServer } from '../../../src/obs/index.js';
 import type { Connector, ConnectorContext } from '../../../src/pipeline/connectors/index.js';
 import { decodeEnvelope, QUALITY_FLAGS as F } from '../../../src/pipeline/envelope/index.js';
 import type { NormalizedEvent } from '../../../src/pipeline/envelope/index.js';
-import type { FileEventLog } from '../../../src/pipeline/eventlog/index.js';
+import type { EventLog } from '../../../src/pipeline/eventlog/index.js';
 import {
   decodeQuarantine,
   QUARANTINE_REASON_CODES,
@@ -262,7 +262,7 @@ async function runOnce(dataDir: string, registry?: Registry): Promise<PipelineRu
   return rt;
 }
 
-async function readAll(log: FileEventLog): Promise<Map<string, Uint8Array[]>> {
+async function readAll(log: EventLog): Promise<Map<string, Uint8Array[]>> {
   const out = new Map<string, Uint8Array[]>();
   for (const p of await log.partitions())
     out.set(
