@@ -15,6 +15,7 @@ import { registerConfig } from './commands/config.js';
 import { registerSignals } from './commands/signals.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerConnectors } from './commands/connectors.js';
+import { registerBackfill } from './commands/backfill.js';
 
 export function buildProgram(): Command {
   const program = new Command('ingest')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerSignals(program);
   registerPipeline(program);
   registerConnectors(program);
+  registerBackfill(program);
   return program;
 }
 

@@ -5,3 +5,7 @@ export { runBackfill } from './worker.js';
 export type { BackfillOptions, BackfillResult, ChunkCommitted } from './worker.js';
 export { BackfillProgress, readProgress } from './progress.js';
 export { BACKFILL_TAG_PREFIX, backfillTag, isBackfill, labelBackfill } from './label.js';
+export { AssemblingRangeSource } from './assembling-source.js';
+export type { AssemblingRangeSourceOptions, RawRangeFetcher } from './assembling-source.js';
+export { hlCandleRangeSource } from './hyperliquid.js';
+export type { HlCandleRangeSourceOptions } from './hyperliquid.js';
