@@ -35,6 +35,12 @@ export const PipelineConfig = z
           .describe(
             'batch: fsync every append; flush: on flush/close (a process crash loses nothing, a power cut may).',
           ),
+        bronze: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Also keep every raw record in a bronze log (dataDir/bronze), so silver can be reprocessed.',
+          ),
         backfillAdvancesWatermarks: z
           .boolean()
           .default(false)

@@ -38,6 +38,8 @@ export interface PipelineRuntime {
   readonly registry: ConnectorRegistry;
   readonly eventLog: FileEventLog;
   readonly quarantineLog: FileEventLog;
+  /** Raw records as received (pipeline.eventLog.bronze); undefined when off. */
+  readonly bronzeLog: FileEventLog | undefined;
   readonly dedup: Dedup;
   /** Connector names started. */
   readonly started: readonly string[];
@@ -59,6 +61,9 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
   };
   const eventLog = FileEventLog.open({ dir: join(dataDir, 'events'), ...logOpts });
   const quarantineLog = FileEventLog.open({ dir: join(dataDir, 'quarantine'), ...logOpts });
+  const bronzeLog = c.eventLog.bronze
+    ? FileEventLog.open({ dir: join(dataDir, 'bronze'), ...logOpts })
+    : undefined;
   let redis: Redis | undefined;
   let store: DedupStore;
   if (c.dedup.store === 'redis') {
@@ -75,6 +80,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
   const pipeline = new Pipeline({
     log: eventLog,
     quarantine: quarantineLog,
+    ...(bronzeLog !== undefined ? { bronze: bronzeLog } : {}),
     dedup,
     validator,
     batchRecords: c.batchRecords,
@@ -110,6 +116,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
     registry,
     eventLog,
     quarantineLog,
+    bronzeLog,
     dedup,
     started,
     status: () => runner.status(),
@@ -120,6 +127,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
         await pipeline.stop();
         await eventLog.close();
         await quarantineLog.close();
+        await bronzeLog?.close();
         await store.close();
         if (redis !== undefined) await redis.quit().catch(() => undefined);
       })()),
