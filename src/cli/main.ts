@@ -16,6 +16,7 @@ import { registerSignals } from './commands/signals.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerConnectors } from './commands/connectors.js';
 import { registerBackfill } from './commands/backfill.js';
+import { registerReprocess } from './commands/reprocess.js';
 
 export function buildProgram(): Command {
   const program = new Command('ingest')
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPipeline(program);
   registerConnectors(program);
   registerBackfill(program);
+  registerReprocess(program);
   return program;
 }
 
