@@ -5,7 +5,7 @@
  * events of that window; rebuilt into the live silver log it adds nothing (same ids, no
  * duplicates).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import {
   reprocessLocal,
   startPipelineRuntime,
 } from '../../../src/pipeline/runtime/index.js';
+import { startCli } from '../../e2e/cli-process.js';
 import { T0 } from '../helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'reprocess-'));
@@ -119,5 +120,33 @@ describe('reprocess (bronze → silver)', () => {
     expect(again.duplicates).toBe(again.events);
     expect((await byId(silver)).size).toBe(before);
     await silver.close();
+  });
+
+  it('ingest reprocess rebuilds a deleted silver log byte-identically from bronze; exit 3 and 4 on bad input', async () => {
+    const src = join(root, 'data');
+    const dataDir = join(root, 'data-cli');
+    cpSync(src, dataDir, { recursive: true });
+    const silverDir = join(dataDir, 'events');
+    const original = await byId(openLog(silverDir));
+    rmSync(silverDir, { recursive: true });
+    const cfg = join(root, 'cli.yaml');
+    writeFileSync(cfg, toYaml({ pipeline: { connectorsDir, dataDir } }));
+    const env = { INGEST_LOG_LEVEL: 'warn' };
+    const run = startCli(['reprocess', '-c', cfg, '--from', '0', '--to', String(T0 + 86_400_000)], env);
+    expect(await run.exited, run.stderr()).toBe(0);
+    expect(JSON.parse(run.stdout().trim())).toMatchObject({ appended: original.size, duplicates: 0 });
+    const rebuilt = openLog(silverDir);
+    expect(await byId(rebuilt)).toEqual(original);
+    await rebuilt.close();
+
+    const bad = startCli(['reprocess', '-c', cfg, '--from', '10', '--to', '5'], env);
+    expect(await bad.exited).toBe(3);
+    expect(bad.stderr()).toContain('--to (5) must be after --from (10)');
+    const none = startCli(
+      ['reprocess', '-c', cfg, '--from', '0', '--to', '5', '--data-dir', join(root, 'empty')],
+      env,
+    );
+    expect(await none.exited).toBe(4);
+    expect(none.stderr()).toContain('no bronze log at');
   });
 });
