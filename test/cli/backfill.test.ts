@@ -82,7 +82,8 @@ async function logContents(dataDir: string): Promise<Map<string, string[]>> {
   return out;
 }
 
-describe('ingest backfill (child process)', () => {
+// Child processes start through tsx: seconds each on a loaded 2-core machine.
+describe('ingest backfill (child process)', { timeout: 90_000 }, () => {
   let expected: Map<string, string[]>;
 
   it('backfills candles into the event log, every event labelled backfill, exit 0', async () => {
@@ -137,6 +138,47 @@ describe('ingest backfill (child process)', () => {
     expect(got).toEqual(expected);
     const ids = [...got.values()].flat().map((l) => l.split(':')[0]);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('backfills userFillsByTime history of --users through the influencer-ingester connector', async () => {
+    clock.advance(120_000);
+    const dir = tmp();
+    const run = startCli(
+      [
+        'backfill',
+        '--connector',
+        'influencer-ingester',
+        '--from',
+        String(FROM),
+        '--to',
+        String(TO),
+        '--chunk',
+        '20m',
+        '--users',
+        sim.accounts.join(','),
+        '--data-dir',
+        dir,
+        '--info-url',
+        sim.infoUrl,
+      ],
+      ENV,
+    );
+    expect(await run.exited, run.stderr()).toBe(0);
+    const summary = JSON.parse(run.stdout().trim()) as { totalChunks: number; appended: number };
+    expect(summary.totalChunks).toBe(3);
+    const all = [...(await logContents(dir)).values()].flat();
+    expect(all.length).toBe(summary.appended);
+    expect(all.length).toBeGreaterThan(0);
+    for (const line of all)
+      expect(decodeEnvelope(Buffer.from(line.split(':')[1] as string, 'hex')).payloadType).toBe(
+        'INFLUENCER_FILL_V1',
+      );
+    const noUsers = startCli(
+      ['backfill', '--connector', 'influencer-ingester', '--from', '0', '--to', '5', '--data-dir', dir],
+      ENV,
+    );
+    expect(await noUsers.exited).toBe(3);
+    expect(noUsers.stderr()).toContain('--users: connector influencer-ingester backfills fills of accounts');
   });
 
   it('exits 3 on a bad range, 4 on an unknown connector, 7 on a kind without a range source', async () => {

@@ -7,13 +7,20 @@
  * 2 bad usage, 3 bad range or manifest, 4 connector not found, 6 progress file of another
  * manifest, 7 no range source for the connector's kind.
  */
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { errorMessage, IngestError, parseAt, systemClock, ValidationError } from '../../core/index.js';
 import { loadConfig, systemEnv } from '../../config/index.js';
 import { createLogger } from '../../obs/index.js';
 import type { ChunkCommitted, RangeManifest, RangeSource } from '../../pipeline/backfill/index.js';
-import { hlCandleRangeSource, manifestKey, runBackfill } from '../../pipeline/backfill/index.js';
+import {
+  hlCandleRangeSource,
+  hlFillsRangeSource,
+  manifestKey,
+  runBackfill,
+} from '../../pipeline/backfill/index.js';
+import { INFLUENCER_INGESTER_KIND } from '../../pipeline/connectors/influencer/index.js';
 import { ConnectorRegistry } from '../../pipeline/connectors/index.js';
 import { HL_MARKET_KIND, HlMarketOptions } from '../../pipeline/connectors/hyperliquid/index.js';
 import { FileEventLog, WatermarkStore } from '../../pipeline/eventlog/index.js';
@@ -28,6 +35,7 @@ interface BackfillCliOptions {
   readonly config?: string;
   readonly dataDir?: string;
   readonly infoUrl?: string;
+  readonly users?: string;
 }
 
 export function registerBackfill(program: Command): void {
@@ -41,7 +49,11 @@ export function registerBackfill(program: Command): void {
     .option('--concurrency <n>', 'chunks fetched at once (default pipeline.backfill.concurrency)')
     .option('-c, --config <path>', 'service config file; default: INGEST_CONFIG or embedded defaults')
     .option('--data-dir <dir>', 'override pipeline.dataDir')
-    .option('--info-url <url>', 'override the Hyperliquid info URL of the connector manifest')
+    .option('--info-url <url>', 'override the Hyperliquid info URL (manifest, or hyperliquid.infoUrl)')
+    .option(
+      '--users <addresses>',
+      'influencer-ingester: comma-separated 0x addresses whose fills to backfill',
+    )
     .action(async (opts: BackfillCliOptions) => {
       process.exitCode = await backfill(opts);
     });
@@ -104,6 +116,9 @@ async function backfill(opts: BackfillCliOptions): Promise<number> {
       );
     const cm = entry.manifest;
     let source: RangeSource;
+    // Source parameters beyond the manifest (the accounts) name the progress file too: another
+    // account set is another run, never a resume of this one.
+    let variant = '';
     if (cm.kind === HL_MARKET_KIND) {
       const options = {
         ...parseAt(HlMarketOptions, cm.options, `options of connector ${cm.name}`),
@@ -121,9 +136,42 @@ async function backfill(opts: BackfillCliOptions): Promise<number> {
             'backfill record quarantined',
           ),
       });
+    } else if (cm.kind === INFLUENCER_INGESTER_KIND) {
+      const users = (opts.users ?? '')
+        .split(',')
+        .map((u) => u.trim().toLowerCase())
+        .filter(Boolean);
+      const bad = users.filter((u) => !/^0x[0-9a-f]{40}$/.test(u));
+      if (users.length === 0 || bad.length > 0)
+        throw new ValidationError(
+          users.length === 0
+            ? `--users: connector ${cm.name} backfills fills of accounts; name them (0x addresses, comma-separated)`
+            : `--users: not 0x addresses: ${bad.join(', ')}`,
+          ['--users'],
+        );
+      variant =
+        '.' +
+        createHash('sha256')
+          .update([...users].sort().join(','))
+          .digest('hex')
+          .slice(0, 12);
+      source = hlFillsRangeSource({
+        manifest: cm,
+        dir: entry.dir,
+        infoUrl: opts.infoUrl ?? config.hyperliquid.infoUrl,
+        accounts: users.map((user) => ({ influencerId: user, user })),
+        validation: pc.validation,
+        clock: systemClock,
+        logger,
+        onQuarantine: (q, chunk) =>
+          logger.warn(
+            { reason: q.reason, detail: q.detail, chunk: chunk.index },
+            'backfill record quarantined',
+          ),
+      });
     } else {
       throw new NoRangeSource(
-        `connector ${cm.name} (kind ${cm.kind}) has no range source for backfill; supported: ${HL_MARKET_KIND}`,
+        `connector ${cm.name} (kind ${cm.kind}) has no range source for backfill; supported: ${HL_MARKET_KIND}, ${INFLUENCER_INGESTER_KIND}`,
       );
     }
     const manifest: RangeManifest = {
@@ -150,7 +198,7 @@ async function backfill(opts: BackfillCliOptions): Promise<number> {
       now: () => systemClock.now(),
     });
     const key = manifestKey(manifest);
-    const progressFile = join(dataDir, 'backfill', `${key}.json`);
+    const progressFile = join(dataDir, 'backfill', `${key}${variant}.json`);
     const bar = progressPrinter(process.stderr.isTTY === true);
     const res = await runBackfill({
       manifest,

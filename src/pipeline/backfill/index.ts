@@ -9,3 +9,5 @@ export { AssemblingRangeSource } from './assembling-source.js';
 export type { AssemblingRangeSourceOptions, RawRangeFetcher } from './assembling-source.js';
 export { hlCandleRangeSource } from './hyperliquid.js';
 export type { HlCandleRangeSourceOptions } from './hyperliquid.js';
+export { hlFillsRangeSource } from './hyperliquid-fills.js';
+export type { HlFillsAccount, HlFillsRangeSourceOptions } from './hyperliquid-fills.js';

@@ -64,7 +64,7 @@ async function byId(log: FileEventLog): Promise<Map<string, string>> {
   return out;
 }
 
-describe('reprocess (bronze → silver)', () => {
+describe('reprocess (bronze → silver)', { timeout: 90_000 }, () => {
   it('rebuilds a window byte-identically, and into the live log adds nothing', async () => {
     const dataDir = join(root, 'data');
     const rt = await startPipelineRuntime({
