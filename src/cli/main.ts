@@ -15,6 +15,8 @@ import { registerConfig } from './commands/config.js';
 import { registerSignals } from './commands/signals.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerConnectors } from './commands/connectors.js';
+import { registerBackfill } from './commands/backfill.js';
+import { registerReprocess } from './commands/reprocess.js';
 
 export function buildProgram(): Command {
   const program = new Command('ingest')
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerSignals(program);
   registerPipeline(program);
   registerConnectors(program);
+  registerBackfill(program);
+  registerReprocess(program);
   return program;
 }
 

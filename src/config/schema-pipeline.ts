@@ -157,6 +157,12 @@ export const PipelineConfig = z
           .describe(
             'batch: fsync every append; flush: on flush/close (a process crash loses nothing, a power cut may).',
           ),
+        bronze: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Also keep every raw record in a bronze log (dataDir/bronze), so silver can be reprocessed.',
+          ),
         backfillAdvancesWatermarks: z
           .boolean()
           .default(false)
@@ -239,6 +245,20 @@ export const PipelineConfig = z
       .strict()
       .prefault({})
       .describe('Thresholds of the anomaly stages (time bounds come from connector.yaml).'),
+    backfill: z
+      .object({
+        concurrency: int()
+          .min(1)
+          .max(64)
+          .default(4)
+          .describe('Chunks fetched at once (commits stay in order).'),
+        chunkMs: int().min(1).default(3_600_000).describe('Default chunk length of a time range (ms).'),
+        chunkBlocks: int().min(1).default(1000).describe('Default chunk length of a block range (blocks).'),
+        maxAttempts: int().min(1).default(5).describe('Attempts per chunk fetch before the run fails.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Backfill workers (`ingest backfill`): chunking, concurrency, retries.'),
   })
   .strict();
 export type PipelineConfig = z.output<typeof PipelineConfig>;

@@ -33,6 +33,8 @@ export type {
   Readiness,
   ReadinessCheck,
   ReadinessProvider,
+  ReprocessControl,
+  ReprocessRequest,
   StatusProvider,
   StatusSnapshot,
 } from './ports.js';

@@ -82,6 +82,20 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A pino logger satisfies this as is: reading and assigning `level`. */
+/** A reprocess request (POST /reprocess): a window of received time, ms UTC, half-open. */
+export interface ReprocessRequest {
+  readonly from: number;
+  readonly to: number;
+  readonly stage: string;
+}
+
+/** Rebuilds a stage from the one below it; resolves with a JSON-able summary. Throws on a bad request. */
+export interface ReprocessControl {
+  /** Stages it can rebuild, e.g. ['silver']. */
+  readonly stages: readonly string[];
+  reprocess(req: ReprocessRequest): Promise<unknown>;
+}
+
 export interface LogLevelControl {
   level: string;
 }

@@ -26,6 +26,7 @@ import type {
   LogLevelControl,
   Readiness,
   ReadinessProvider,
+  ReprocessControl,
   StatusProvider,
 } from './ports.js';
 import { STATUS_PAGE_HTML } from './status-page.js';
@@ -54,6 +55,8 @@ export interface ObsServerOptions {
   readonly connectors?: ConnectorsProvider;
   /** Absent: /log-level answers 501. */
   readonly logLevel?: LogLevelControl;
+  /** Absent: POST /reprocess answers 501 (nothing here can rebuild a stage). */
+  readonly reprocess?: ReprocessControl;
   /** Deadline for one provider call; default 2000 ms (below the probe's 5 s timeout). */
   readonly providerTimeoutMs?: number;
   readonly logger?: Logger;
@@ -169,6 +172,10 @@ export class ObsServer {
         return this.logLevel(req, res, url);
       case '/connectors':
         return read ? this.connectors(res) : notAllowed(res, 'GET, HEAD');
+      case '/reprocess':
+        if (method !== 'POST') return notAllowed(res, 'POST');
+        this.authorize(req);
+        return this.reprocess(req, res);
       default:
         return send(res, 404, JSON_TYPE, JSON.stringify({ error: `no such endpoint: ${url.pathname}` }));
     }
@@ -268,6 +275,30 @@ export class ObsServer {
     send(res, 200, JSON_TYPE, JSON.stringify({ level: control.level, previous }));
   }
 
+  /** POST /reprocess {from, to, stage}: rebuilds a window; no deadline, a rebuild takes what it takes. */
+  private async reprocess(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const control = this.options.reprocess;
+    if (control === undefined) throw new HttpError(501, 'reprocessing not wired in this process');
+    const body = await jsonBody(req, '{"from":1764806400000,"to":1764810000000,"stage":"silver"}');
+    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const from = b['from'];
+    const to = b['to'];
+    const stage = b['stage'] ?? 'silver';
+    const problems: string[] = [];
+    if (!Number.isSafeInteger(from) || (from as number) < 0)
+      problems.push('from must be ms since epoch (integer ≥ 0)');
+    if (!Number.isSafeInteger(to) || (to as number) < 0)
+      problems.push('to must be ms since epoch (integer ≥ 0)');
+    if (problems.length === 0 && (to as number) <= (from as number)) problems.push('to must be after from');
+    if (typeof stage !== 'string' || !control.stages.includes(stage))
+      problems.push(`stage must be one of ${control.stages.join(', ')}`);
+    if (problems.length > 0) throw new HttpError(400, problems.join('; '));
+    const req2 = { from: from as number, to: to as number, stage: stage as string };
+    this.log.info(req2, 'reprocess requested');
+    const result = await control.reprocess(req2);
+    send(res, 200, JSON_TYPE, JSON.stringify({ ...req2, result }));
+  }
+
   private async withDeadline<T>(fn: () => T | Promise<T>, what: string): Promise<T> {
     let timer: { cancel(): void } | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -297,6 +328,21 @@ function sendHtml(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', HTML_CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   send(res, 200, 'text/html; charset=utf-8', STATUS_PAGE_HTML);
+}
+
+/** A JSON write body: Content-Type checked, size capped, parsed; `example` goes into the 4xx reason. */
+async function jsonBody(req: IncomingMessage, example: string): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json')
+    throw new HttpError(415, `send Content-Type: application/json with a body like ${example}`);
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES)
+    throw new HttpError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+  const text = await readBody(req);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, `body is not JSON; send ${example}`);
+  }
 }
 
 function notAllowed(res: ServerResponse, allow: string): void {

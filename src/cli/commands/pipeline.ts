@@ -11,7 +11,14 @@ import { Registry } from 'prom-client';
 import { errorMessage, systemClock } from '../../core/index.js';
 import { loadConfig, systemEnv } from '../../config/index.js';
 import { createLogger, ObsServer } from '../../obs/index.js';
-import { startPipelineRuntime, Summary } from '../../pipeline/runtime/index.js';
+import { REPROCESS_STAGES } from '../../pipeline/reprocess/index.js';
+import type { ReprocessStage } from '../../pipeline/reprocess/index.js';
+import {
+  pipelineConnectorFactories,
+  reprocessLocal,
+  startPipelineRuntime,
+  Summary,
+} from '../../pipeline/runtime/index.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { pipelineSources } from './pipeline-sources.js';
 import { aggregationOutputs } from './pipeline-outputs.js';
@@ -116,6 +123,28 @@ async function run(opts: RunOptions): Promise<number> {
     metrics: { scrape: async () => ({ contentType: registry.contentType, body: await registry.metrics() }) },
     connectors: { connectors: () => rt.status() },
     readiness: { readiness: () => ({ ready: true, checks: [{ name: 'pipeline', ok: true }] }) },
+    ...(config.http.token === undefined ? {} : { token: config.http.token }),
+    ...(rt.bronzeLog === undefined
+      ? {}
+      : {
+          reprocess: {
+            stages: REPROCESS_STAGES,
+            reprocess: async (r: { from: number; to: number; stage: string }) => {
+              // What is buffered must be in bronze before the window is read back.
+              await rt.pipeline.flush();
+              return reprocessLocal({
+                config: pc,
+                registry: rt.registry,
+                factories: pipelineConnectorFactories(src.factories),
+                clock: systemClock,
+                logger,
+                window: { from: r.from, to: r.to, stage: r.stage as ReprocessStage },
+                ...(rt.bronzeLog !== undefined ? { bronze: rt.bronzeLog } : {}),
+                output: rt.eventLog,
+              });
+            },
+          },
+        }),
     logger,
   });
   const addr = await http.start().catch((err: unknown) => {

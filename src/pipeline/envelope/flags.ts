@@ -12,6 +12,8 @@ export const QUALITY_FLAGS = {
   PARTIAL_COVERAGE: 0x0040,
   CONNECTOR_DEGRADED: 0x0080,
   QUARANTINED: 0x0100,
+  /** Published by a backfill run (issue #15, M0 §8), not the live feed: consumers may treat it apart. */
+  BACKFILL: 0x0200,
 } as const;
 
 export type QualityFlagName = keyof typeof QUALITY_FLAGS;

@@ -2,3 +2,4 @@
 export * from './events.js';
 export * from './assemble.js';
 export * from './pipeline.js';
+export * from './bronze.js';

@@ -16,6 +16,7 @@ import type { QuarantineRecord } from '../quarantine/index.js';
 import { encodeQuarantine } from '../quarantine/index.js';
 import type { Validator } from '../validation/index.js';
 import type { AssembledEvent } from './assemble.js';
+import { bronzeRecordOf, bronzeRequest } from './bronze.js';
 import { Assembler } from './assemble.js';
 import type { PipelineEvents } from './events.js';
 
@@ -29,6 +30,8 @@ export interface PipelineOptions {
   readonly clock: Clock;
   /** Flush a partial batch after this long (low-rate streams). */
   readonly flushIntervalMs: number;
+  /** The bronze log: every raw record as received, written before its silver events (./bronze.ts). */
+  readonly bronze?: EventLog;
 }
 
 /** Running totals for the live summary and the bench. */
@@ -51,6 +54,7 @@ export class Pipeline {
   private readonly log: Logger;
   private pending: Pending[] = [];
   private pendingQ: QuarantineRecord[] = [];
+  private pendingB: AppendRequest[] = [];
   private chain: Promise<void> = Promise.resolve();
   private timer: TimerHandle | null = null;
   private readonly watermarks = new Map<string, number>();
@@ -63,7 +67,7 @@ export class Pipeline {
   /** Starts the partial-batch timer. */
   start(): void {
     this.timer ??= this.o.clock.setInterval(() => {
-      if (this.pending.length + this.pendingQ.length > 0)
+      if (this.pending.length + this.pendingQ.length + this.pendingB.length > 0)
         this.flush().catch((err: unknown) => this.log.error({ err }, 'pipeline flush failed'));
     }, this.o.flushIntervalMs);
   }
@@ -83,23 +87,30 @@ export class Pipeline {
     const degraded = assembler.connector.health().state === 'degraded';
     const { events, quarantined } = assembler.assemble(raw, degraded);
     const id = assembler.manifest.name;
+    if (this.o.bronze !== undefined)
+      this.pendingB.push(bronzeRequest(bronzeRecordOf(raw, id, assembler.manifest.version, degraded)));
     for (const a of events) this.pending.push({ connectorId: id, eventId: a.event.eventId, a });
     for (const q of quarantined) this.pendingQ.push(q);
-    if (this.pending.length + this.pendingQ.length >= this.o.batchRecords) return this.flush();
+    const b = this.o.batchRecords;
+    if (this.pending.length + this.pendingQ.length >= b || this.pendingB.length >= b) return this.flush();
   }
 
   /** Writes everything buffered so far; resolves when it is in the logs. */
   flush(): Promise<void> {
     const batch = this.pending;
     const qs = this.pendingQ;
+    const bronze = this.pendingB;
     this.pending = [];
     this.pendingQ = [];
-    const run = this.chain.then(() => this.write(batch, qs));
+    this.pendingB = [];
+    const run = this.chain.then(() => this.write(batch, qs, bronze));
     this.chain = run.catch(() => undefined);
     return run;
   }
 
-  private async write(batch: Pending[], qs: QuarantineRecord[]): Promise<void> {
+  private async write(batch: Pending[], qs: QuarantineRecord[], bronze: AppendRequest[]): Promise<void> {
+    // Bronze first: whatever reached silver can always be rebuilt from it.
+    if (bronze.length > 0) await this.o.bronze?.append(bronze);
     if (qs.length > 0) await this.writeQuarantine(qs);
     if (batch.length === 0) return;
     const { fresh, duplicates } = await this.o.dedup.filter(batch);

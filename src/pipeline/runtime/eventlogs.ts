@@ -1,6 +1,6 @@
 /**
- * Builds the configured EventLog backend (file, postgres, nats) for the events and the
- * quarantine log, and the retention loop that applies the configured limits on a clock timer.
+ * Builds the configured EventLog backend (file, postgres, nats) for the events, quarantine and
+ * bronze logs, and the retention loop that applies the configured limits on a clock timer.
  * The one place that knows the concrete adapters; everything else sees the EventLog port.
  */
 import { join } from 'node:path';
@@ -11,10 +11,20 @@ import { FileEventLog, NatsEventLog, PostgresEventLog } from '../eventlog/index.
 
 type EventLogConfig = DeepReadonly<PipelineConfig['eventLog']>;
 
+/** The three logs a runtime keeps: silver events, quarantine, and bronze (raw records). */
+export type LogName = 'events' | 'quarantine' | 'bronze';
+
+/** Each non-primary log lives beside the events log under a suffix of its name. */
+const SUFFIX: Record<LogName, { table: string; stream: string; subject: string }> = {
+  events: { table: '', stream: '', subject: '' },
+  quarantine: { table: '_quarantine', stream: '_Q', subject: '.q' },
+  bronze: { table: '_bronze', stream: '_B', subject: '.b' },
+};
+
 export async function openEventLog(
   c: EventLogConfig,
   dataDir: string,
-  which: 'events' | 'quarantine',
+  which: LogName,
 ): Promise<EventLog> {
   switch (c.backend) {
     case 'file':
@@ -27,14 +37,14 @@ export async function openEventLog(
     case 'postgres':
       return PostgresEventLog.open({
         url: c.postgres.url,
-        table: which === 'events' ? c.postgres.table : `${c.postgres.table}_quarantine`,
+        table: `${c.postgres.table}${SUFFIX[which].table}`,
         poolSize: c.postgres.poolSize,
       });
     case 'nats':
       return NatsEventLog.open({
         servers: c.nats.servers,
-        streamPrefix: which === 'events' ? c.nats.streamPrefix : `${c.nats.streamPrefix}_Q`,
-        subjectPrefix: which === 'events' ? c.nats.subjectPrefix : `${c.nats.subjectPrefix}.q`,
+        streamPrefix: `${c.nats.streamPrefix}${SUFFIX[which].stream}`,
+        subjectPrefix: `${c.nats.subjectPrefix}${SUFFIX[which].subject}`,
         duplicateWindowMs: c.nats.duplicateWindowMs,
         maxAgeMs: c.nats.maxAgeMs,
         maxBytes: c.nats.maxBytes,

@@ -3,3 +3,4 @@ export * from './factories.js';
 export * from './runner.js';
 export * from './summary.js';
 export * from './local.js';
+export * from './reprocess.js';

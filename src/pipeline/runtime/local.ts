@@ -25,6 +25,7 @@ import {
 import type { EventLog } from '../eventlog/index.js';
 import { Pipeline } from '../process/index.js';
 import { Validator } from '../validation/index.js';
+import type { LogName } from './eventlogs.js';
 import { openEventLog, startRetention } from './eventlogs.js';
 import { pipelineConnectorFactories } from './factories.js';
 import type { ConnectorStatus } from './runner.js';
@@ -51,6 +52,8 @@ export interface PipelineRuntime {
   readonly registry: ConnectorRegistry;
   readonly eventLog: EventLog;
   readonly quarantineLog: EventLog;
+  /** Raw records as received (pipeline.eventLog.bronze); undefined when off. */
+  readonly bronzeLog: EventLog | undefined;
   readonly dedup: Dedup;
   /** Undefined when pipeline.aggregation.enabled is false. */
   readonly aggregator: LogAggregator | undefined;
@@ -68,11 +71,20 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
   const dataDir = resolve(c.dataDir);
   const registry = ConnectorRegistry.load(c.connectorsDir);
   const eventLog = await openEventLog(c.eventLog, dataDir, 'events');
-  const quarantineLog = await openEventLog(c.eventLog, dataDir, 'quarantine').catch(async (e: unknown) => {
-    await eventLog.close();
-    throw e;
-  });
-  const retention = startRetention(c.eventLog, [eventLog, quarantineLog], o.clock, o.logger);
+  const opened: EventLog[] = [eventLog];
+  const openMore = async (name: LogName): Promise<EventLog> => {
+    try {
+      const log = await openEventLog(c.eventLog, dataDir, name);
+      opened.push(log);
+      return log;
+    } catch (e) {
+      await Promise.allSettled(opened.map((l) => l.close()));
+      throw e;
+    }
+  };
+  const quarantineLog = await openMore('quarantine');
+  const bronzeLog = c.eventLog.bronze ? await openMore('bronze') : undefined;
+  const retention = startRetention(c.eventLog, opened, o.clock, o.logger);
   let redis: Redis | undefined;
   let store: DedupStore;
   if (c.dedup.store === 'redis') {
@@ -89,6 +101,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
   const pipeline = new Pipeline({
     log: eventLog,
     quarantine: quarantineLog,
+    ...(bronzeLog !== undefined ? { bronze: bronzeLog } : {}),
     dedup,
     validator,
     batchRecords: c.batchRecords,
@@ -126,6 +139,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
     registry,
     eventLog,
     quarantineLog,
+    bronzeLog,
     dedup,
     aggregator: agg?.aggregator,
     started,
@@ -140,6 +154,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
         retention?.cancel();
         await eventLog.close();
         await quarantineLog.close();
+        await bronzeLog?.close();
         await store.close();
         if (redis !== undefined) await redis.quit().catch(() => undefined);
       })()),

@@ -114,15 +114,15 @@ describe('envelope codec', () => {
     expect(bad((b) => ((b[3] = 2), b))).toThrow('unsupported schema_version 2');
     expect(bad((b) => b.subarray(0, b.length - 3))).toThrow('truncated');
     expect(bad((b) => Buffer.concat([b, Buffer.from([1])]))).toThrow('trailing bytes');
-    expect(() => encodeEnvelope({ ...e, qualityFlags: 0x200 })).toThrow('undefined bits');
+    expect(() => encodeEnvelope({ ...e, qualityFlags: 0x400 })).toThrow('undefined bits');
     expect(() => encodeEnvelope({ ...e, confidence: 10_001 })).toThrow('confidence 10001 outside 0..10000');
   });
 });
 
 describe('quality flags', () => {
-  it('are the nine M0 bits 0x0001..0x0100', () => {
-    expect(Object.values(QUALITY_FLAGS)).toEqual([0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x100]);
-    expect(QUALITY_FLAGS_MASK).toBe(0x1ff);
+  it('are the nine M0 bits 0x0001..0x0100 plus BACKFILL 0x0200', () => {
+    expect(Object.values(QUALITY_FLAGS)).toEqual([0x1, 0x2, 0x4, 0x8, 0x10, 0x20, 0x40, 0x80, 0x100, 0x200]);
+    expect(QUALITY_FLAGS_MASK).toBe(0x3ff);
     expect(flagNames(0x104)).toEqual(['FUTURE_EVENT_TIME', 'QUARANTINED']);
   });
 });
