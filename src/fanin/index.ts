@@ -21,13 +21,13 @@ export type {
 export { FanIn } from './fanin.js';
 export type { FanInBatch, FanInOptions, FanInStats } from './fanin.js';
 export type { FanInEvents } from './fanin-events.js';
-export { ListenerHealth, CONNECTION_STATES } from './health.js';
+export { ListenerHealth, HEALTH_STATES } from './health.js';
 export type {
   ListenerHealthOptions,
   PairSpec,
-  ListenerStatus,
+  ListenerHealthStatus,
   HealthEvents,
-  ConnectionState,
+  HealthState,
 } from './health.js';
 export { RotationCoordinator, plannedRotationTimes } from './rotation.js';
 export type {

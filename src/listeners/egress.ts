@@ -28,7 +28,7 @@ export interface EgressPoolConfig {
   readonly infoWeightPerMinute?: number;
 }
 
-export interface EgressPool {
+export interface EgressPoolHandle {
   readonly name: string;
   readonly budget: EgressBudget;
   readonly info: InfoClient;
@@ -97,7 +97,7 @@ export function createEgressPool(
     fillGuard?: FillGuard;
     onDeadLetter?: (dl: DeadLetter) => void;
   },
-): EgressPool {
+): EgressPoolHandle {
   if (cfg.proxyUrl && cfg.localAddress) {
     throw new ConfigError(
       'CONFIG_INVALID',

@@ -28,6 +28,7 @@ import type {
   ReconnectPolicyOptions,
   SocketConstructor,
 } from '../protocol/index.js';
+import type { CoverageClass } from '../obs/index.js';
 import type { EgressPoolConfig } from './egress.js';
 
 /** Where fills go: the FanIn satisfies this (`push`). */
@@ -126,7 +127,6 @@ export interface ListenerManagerOptions {
 }
 
 export type ListenerState = 'down' | 'connected' | 'subscribed' | 'degraded';
-export type Coverage = 'dual' | 'single' | 'dark';
 
 export interface ListenerStatusView {
   /** Stable id `<influencerId>/<primary|secondary>` (the planned slot). */
@@ -148,7 +148,7 @@ export interface ListenerStatusView {
 export interface InfluencerStatusView {
   readonly influencer: string;
   readonly address: string;
-  readonly coverage: Coverage;
+  readonly coverage: CoverageClass;
   readonly failovers: number;
   readonly lastFailoverReason: string | null;
   readonly listeners: readonly ListenerStatusView[];

@@ -59,7 +59,7 @@ export interface CursorStore {
 }
 
 /** Where signals go (the Kafka sink in production). The cursor advances only after it resolves. */
-export type SignalPublisher = (signal: Signal) => Promise<void>;
+export type PublishSignal = (signal: Signal) => Promise<void>;
 
 /** Stored raw events to re-derive signals from (NDJSON file today, ClickHouse later). */
 export type RawEventSource = AsyncIterable<RawEvent>;

@@ -33,7 +33,8 @@ import {
 } from '../schemas/info.js';
 import type { BackfillOptions, BackfillResult, InfoCallOptions } from './pagination.js';
 import { userFillsByTimeAll } from './pagination.js';
-import { InfoWeightBudget, baseWeight, itemWeight } from './weight-budget.js';
+import { InfoWeightBudget } from './weight-budget.js';
+import { baseWeight, itemWeight } from './weight-table.js';
 
 export const MAINNET_INFO_URL = 'https://api.hyperliquid.xyz/info';
 
