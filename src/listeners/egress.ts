@@ -1,7 +1,7 @@
 /**
  * Egress pools: one outbound IP each (a proxy or a bound local address), with its own
  * per-IP WebSocket budget (EgressBudget) and its own REST weight budget + InfoClient, because
- * Hyperliquid enforces every limit per IP (protocol reference §5). Socket options come from
+ * Hyperliquid enforces every limit per IP (docs/hyperliquid-protocol.md §5). Socket options come from
  * the pool: `proxyUrl` (http/https via https-proxy-agent, socks via socks-proxy-agent) or
  * `localAddress`. Info requests of a pool go out the same way (a small node:http fetch that
  * honours the agent / local address), so REST weight is charged to the IP that really pays it.

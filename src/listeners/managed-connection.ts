@@ -128,7 +128,7 @@ export class ManagedConnection {
     if (!held) return;
     this.desired.delete(key);
     this.cancelRetry(key);
-    // Same body as the subscribe (protocol reference §1.2).
+    // Same body as the subscribe (docs/hyperliquid-protocol.md §1.2).
     for (const sock of this.sockets()) {
       sock
         .unsubscribe(held)

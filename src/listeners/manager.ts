@@ -11,9 +11,9 @@
  */
 import type { Clock, FillEvent, ListenerKind, ListenerRole, Logger, TimerHandle } from '../core/index.js';
 import { errorMessage, silentLogger, systemClock, ValidationError } from '../core/index.js';
-import { ListenerHealth, RotationCoordinator, defaultIsExpectedFrom } from '../fanin/index.js';
-import type { ExpectedListener } from '../fanin/index.js';
-import type { HealthState } from '../fanin/index.js';
+import { ListenerHealth, RotationCoordinator, defaultIsExpectedFrom } from './failover/index.js';
+import type { ExpectedListener } from './failover/index.js';
+import type { HealthState } from './failover/index.js';
 import type { BackfillResult, InfoClient, Subscription } from '../protocol/index.js';
 import { FillGuard, subscriptionKey } from '../protocol/index.js';
 import { TypedEmitter } from '../core/index.js';

@@ -6,7 +6,7 @@
  */
 import type { ListenerRole } from '../core/index.js';
 import { coverageOf } from '../obs/index.js';
-import type { ListenerHealth, ListenerHealthStatus } from '../fanin/index.js';
+import type { ListenerHealth, ListenerHealthStatus } from './failover/index.js';
 import type { ListenerDirectory, ListenerRef } from './directory.js';
 import type { EgressPoolHandle } from './egress.js';
 import type { ManagedConnection } from './managed-connection.js';

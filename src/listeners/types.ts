@@ -19,7 +19,7 @@ import type {
   RawEvent,
   RetryPolicy,
 } from '../core/index.js';
-import type { ListenerHealth, ListenerHealthOptions, RotationCoordinator } from '../fanin/index.js';
+import type { ListenerHealth, ListenerHealthOptions, RotationCoordinator } from './failover/index.js';
 import type {
   ClearinghouseState,
   EgressLimits,
@@ -38,7 +38,7 @@ export interface FillSink {
 
 /** Per-connection socket behaviour, passed to every HlWsConnection the manager opens. */
 export interface ConnectionTuning {
-  /** Default 30 s / 10 s (protocol reference §1.5). */
+  /** Default 30 s / 10 s (docs/hyperliquid-protocol.md §1.5). */
   readonly heartbeat?: HeartbeatOptions | false;
   /** Default 90 s without any inbound message. */
   readonly stall?: { readonly timeoutMs: number; readonly countPongs?: boolean } | false;

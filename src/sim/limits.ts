@@ -1,5 +1,5 @@
 /**
- * The documented per-IP limits (protocol reference §5), all configurable so tests can reach
+ * The documented per-IP limits (docs/hyperliquid-protocol.md §5), all configurable so tests can reach
  * them quickly: simultaneous connections, new connections per minute, unique users across
  * user-specific subscriptions, subscriptions, inbound messages per minute, and the REST
  * weight budget. Windows are sliding over the injected clock.

@@ -1,5 +1,5 @@
 /**
- * The `POST /info` client (protocol reference §4–§6): typed methods, responses parsed with the
+ * The `POST /info` client (docs/hyperliquid-protocol.md §4–§6): typed methods, responses parsed with the
  * protocol schemas, the per-IP weight budget, retries with backoff on 429/5xx/network errors
  * via core/retry.ts (policy injected) and typed errors (INFO_HTTP, INFO_RATE_LIMITED,
  * INFO_BAD_RESPONSE). Pagination over `userFillsByTime` lives in ./pagination.ts.

@@ -1,5 +1,5 @@
 /**
- * The per-IP REST weight budget (protocol reference §5.2): 1200 weight per rolling minute,
+ * The per-IP REST weight budget (docs/hyperliquid-protocol.md §5.2): 1200 weight per rolling minute,
  * shared by every info request from one egress IP. Requests wait for room (backfills are not
  * latency-critical) up to `maxWaitMs`, then fail with INFO_RATE_LIMITED. Per-item weight is
  * only known after the response, so it is charged afterwards (the next request waits for it).

@@ -1,5 +1,5 @@
 /**
- * HlWsConnection: the one WebSocket connection abstraction (protocol reference §1, §5.1).
+ * HlWsConnection: the one WebSocket connection abstraction (docs/hyperliquid-protocol.md §1, §5.1).
  * reconnecting-websocket owns the socket lifecycle; this class wires the single-purpose parts
  * around it: frame parsing/dead letters (../frame-parser), heartbeat, stall watchdog,
  * reconnect policy (delay + new-connection budget wait run inside rws's URL provider, on our

@@ -16,15 +16,15 @@
  * - failover: a primary that disconnects or degrades while its secondary is subscribed and
  *   healthy hands the primary role over at once (`primary-down` / `primary-degraded`).
  */
-import type { Clock, ListenerKind, ListenerRole, Logger, TimerHandle } from '../core/index.js';
-import { ValidationError } from '../core/index.js';
+import type { Clock, ListenerKind, ListenerRole, Logger, TimerHandle } from '../../core/index.js';
+import { ValidationError } from '../../core/index.js';
 import type {
   CopyObservation,
   DeliveryObserver,
   ExpectedListener,
   MissObservation,
 } from './delivery-tracker.js';
-import { TypedEmitter } from '../core/index.js';
+import { TypedEmitter } from '../../core/index.js';
 
 export const HEALTH_STATES = ['disconnected', 'connecting', 'connected', 'subscribed'] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
