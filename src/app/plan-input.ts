@@ -16,7 +16,7 @@ function kindsOverride(own: readonly ListenerKind[] | undefined, global: readonl
   return undefined;
 }
 
-/** The documented per-IP limits (protocol reference §5.1); config always fills them, this guards the type. */
+/** The documented per-IP limits (docs/hyperliquid-protocol.md §5.1); config always fills them, this guards the type. */
 const DOC = {
   users: 10,
   connections: 10,

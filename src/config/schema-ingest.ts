@@ -10,7 +10,7 @@ import { LISTENER_KINDS, MARKET_CLASSES } from '../core/index.js';
 const int = (): z.ZodNumber => z.number().int();
 const ms = (): z.ZodNumber => z.number().int().min(0);
 
-/** Endpoints per network (protocol reference §1.1). `custom` requires both URLs. */
+/** Endpoints per network (docs/hyperliquid-protocol.md §1.1). `custom` requires both URLs. */
 export const NETWORK_URLS = {
   mainnet: { wsUrl: 'wss://api.hyperliquid.xyz/ws', infoUrl: 'https://api.hyperliquid.xyz/info' },
   testnet: {
@@ -27,7 +27,7 @@ const ProxyUrl = z.url({
 });
 
 /**
- * Per-IP limits (protocol reference §5). The server enforces them per egress IP, so each egress
+ * Per-IP limits (docs/hyperliquid-protocol.md §5). The server enforces them per egress IP, so each egress
  * pool may override them; the planner and the budget never exceed them.
  */
 function limitsShape(defaults: boolean) {

@@ -1,5 +1,5 @@
 /**
- * Stable event identity (issue #4, protocol reference §3.3 and §3.6). The same fill has the
+ * Stable event identity (issue #4, docs/hyperliquid-protocol.md §3.3 and §3.6). The same fill has the
  * same id whichever listener, kind (userFills or trades), snapshot, backfill or replay
  * delivered it: sha256 over `user|coin|tid|side`. The side is part of the key because a
  * self-trade gives the account two fills with one tid. When tid is 0 or missing (dust

@@ -16,7 +16,7 @@ export type ListenerKind = (typeof LISTENER_KINDS)[number];
 export const LISTENER_ROLES = ['primary', 'secondary'] as const;
 export type ListenerRole = (typeof LISTENER_ROLES)[number];
 
-/** Fill liquidation marker as sent on the wire (protocol reference §3.1). */
+/** Fill liquidation marker as sent on the wire (docs/hyperliquid-protocol.md §3.1). */
 export interface FillLiquidation {
   readonly liquidatedUser?: string | undefined;
   readonly markPx: string;

@@ -1,5 +1,5 @@
 /**
- * Market naming (protocol reference §8): main perps are bare names (`BTC`), HIP-3 perps are
+ * Market naming (docs/hyperliquid-protocol.md §8): main perps are bare names (`BTC`), HIP-3 perps are
  * `dex:SYMBOL`, spot is `@N` or `BASE/QUOTE`, outcome markets are `#N`. Which classes produce
  * signals is configuration; this is the single classifier.
  */

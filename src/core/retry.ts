@@ -59,6 +59,13 @@ export interface RetryOptions {
   /** Extra say on whether an error is worth another try; defaults to isRetriable. */
   readonly shouldRetry?: (error: unknown) => boolean;
   readonly onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+  /**
+   * For work that must not be given up (a record that would otherwise be lost): past
+   * policy.maxAttempts, call this on every further failure (to report a stall) and keep trying
+   * every maxDelayMs until it succeeds, shouldRetry says no, or the signal aborts, instead of
+   * throwing RetriesExhaustedError.
+   */
+  readonly onExhausted?: (info: { attempt: number; error: unknown }) => void;
   readonly random?: () => number;
 }
 
@@ -100,8 +107,10 @@ export async function retry<T>(
       // bail() rethrows exactly what the caller handed it, whatever its type.
       if (error instanceof Bail) throw error.error;
       if (!shouldRetry(error)) throw error;
-      if (attempt >= policy.maxAttempts) throw new RetriesExhaustedError(attempt, error, label);
-      const delayMs = backoffDelay(policy, attempt, options.random);
+      const exhausted = attempt >= policy.maxAttempts;
+      if (exhausted && !options.onExhausted) throw new RetriesExhaustedError(attempt, error, label);
+      if (exhausted) options.onExhausted?.({ attempt, error });
+      const delayMs = exhausted ? policy.maxDelayMs : backoffDelay(policy, attempt, options.random);
       options.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, options.signal);
     }

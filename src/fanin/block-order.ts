@@ -2,7 +2,7 @@
  * Canonical order of the fills of one block (same key, same block time), pure.
  *
  * Fills of one user and coin in one block share `time`; their true order is the
- * startPosition chain (protocol reference §3.4): fill k+1 starts where fill k ended. We model
+ * startPosition chain (docs/hyperliquid-protocol.md §3.4): fill k+1 starts where fill k ended. We model
  * each fill as an edge startPosition -> endPosition and take an Eulerian trail (Hierholzer),
  * which also orders blocks where the position returns to an earlier value (0 -> 5 -> 0 -> 3).
  * A self-trade pair (§3.6: same startPosition, same size, opposite sides, same tid) is one

@@ -1,7 +1,7 @@
 /**
  * Evidence that something is missing, for the latency-first fan-in: does an ordered block
  * continue, per user, the startPosition chain where the key's released fills left off?
- * (protocol reference §3.4: fill k+1 starts where fill k ended; §3.6: a self-trade pair is
+ * (docs/hyperliquid-protocol.md §3.4: fill k+1 starts where fill k ended; §3.6: a self-trade pair is
  * one net-zero step, both fills reporting the position before it). A fill without
  * startPosition (market-stream `trades`) gives no evidence and makes the next start unknown;
  * an unknown expectation (the key's first fill) is not evidence either. Pure but for

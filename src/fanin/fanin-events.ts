@@ -4,7 +4,7 @@
  * something listens.
  */
 import type { DeliveryKind } from '../core/index.js';
-import type { MissObservation } from './delivery-tracker.js';
+import type { MissObservation } from '../listeners/failover/index.js';
 
 export interface FanInEvents {
   [k: string]: unknown;

@@ -23,8 +23,8 @@
 import type { Address, Clock, FillEvent, Logger } from '../core/index.js';
 import { StateError, errorMessage } from '../core/index.js';
 import type { DedupStore } from './dedup-store.js';
-import { DeliveryTracker } from './delivery-tracker.js';
-import type { DeliveryObserver, ExpectedListener } from './delivery-tracker.js';
+import { DeliveryTracker } from '../listeners/failover/index.js';
+import type { DeliveryObserver, ExpectedListener } from '../listeners/failover/index.js';
 import { TypedEmitter } from '../core/index.js';
 import type { FanInEvents } from './fanin-events.js';
 import { SerialWriter } from './key-writer.js';

@@ -1,6 +1,6 @@
 /**
- * Public door of the fan-in: dedup stores, the de-duplicating ordered FanIn, listener
- * health/failover and rotation coordination. Infrastructure adapters (Redis) live behind
+ * Public door of the fan-in: dedup stores and the de-duplicating ordered FanIn (listener
+ * health, delivery tracking and rotation live in src/listeners/failover/). Infrastructure adapters (Redis) live behind
  * src/fanin/adapters.ts so this entry imports no client library.
  */
 export { dedupKey, compactKey } from './dedup-key.js';
@@ -11,29 +11,6 @@ export type { MemoryDedupStoreOptions } from './memory-dedup-store.js';
 export { LayeredDedupStore } from './layered-dedup-store.js';
 export type { LayeredDedupStoreOptions, LayeredDedupEvents } from './layered-dedup-store.js';
 export { orderBlock, compareFallback, endPosition } from './block-order.js';
-export { defaultIsExpectedFrom } from './delivery-tracker.js';
-export type {
-  ExpectedListener,
-  CopyObservation,
-  MissObservation,
-  DeliveryObserver,
-} from './delivery-tracker.js';
 export { FanIn } from './fanin.js';
 export type { FanInBatch, FanInOptions, FanInStats } from './fanin.js';
 export type { FanInEvents } from './fanin-events.js';
-export { ListenerHealth, CONNECTION_STATES } from './health.js';
-export type {
-  ListenerHealthOptions,
-  PairSpec,
-  ListenerStatus,
-  HealthEvents,
-  ConnectionState,
-} from './health.js';
-export { RotationCoordinator, plannedRotationTimes } from './rotation.js';
-export type {
-  RotationCoordinatorOptions,
-  RotationPermit,
-  RotationEvents,
-  RotationUnit,
-  PlannedRotationOptions,
-} from './rotation.js';

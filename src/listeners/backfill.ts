@@ -1,5 +1,5 @@
 /**
- * The fan-in-level backfill hook (protocol reference §2.2, §9.6). Every fill a listener
+ * The fan-in-level backfill hook (docs/hyperliquid-protocol.md §2.2, §9.6). Every fill a listener
  * delivers goes through here on its way to the FanIn so we know, per user, the block time of
  * the last fill processed. Two situations need REST:
  *

@@ -1,5 +1,5 @@
 /**
- * The `trades` coin universe of market-stream listeners (protocol reference §13): every
+ * The `trades` coin universe of market-stream listeners (docs/hyperliquid-protocol.md §13): every
  * listed main-dex perp (`meta`), every HIP-3 dex's perps (`perpDexs` + `meta {dex}`, names
  * already prefixed `dex:COIN`), optionally spot pairs (`spotMeta`), plus configured extras
  * (outcome markets no meta lists). New listings appear over time, so `refresh()` returns what

@@ -1,7 +1,7 @@
 /**
  * Egress pools: one outbound IP each (a proxy or a bound local address), with its own
  * per-IP WebSocket budget (EgressBudget) and its own REST weight budget + InfoClient, because
- * Hyperliquid enforces every limit per IP (protocol reference §5). Socket options come from
+ * Hyperliquid enforces every limit per IP (docs/hyperliquid-protocol.md §5). Socket options come from
  * the pool: `proxyUrl` (http/https via https-proxy-agent, socks via socks-proxy-agent) or
  * `localAddress`. Info requests of a pool go out the same way (a small node:http fetch that
  * honours the agent / local address), so REST weight is charged to the IP that really pays it.
@@ -28,7 +28,7 @@ export interface EgressPoolConfig {
   readonly infoWeightPerMinute?: number;
 }
 
-export interface EgressPool {
+export interface EgressPoolHandle {
   readonly name: string;
   readonly budget: EgressBudget;
   readonly info: InfoClient;
@@ -97,7 +97,7 @@ export function createEgressPool(
     fillGuard?: FillGuard;
     onDeadLetter?: (dl: DeadLetter) => void;
   },
-): EgressPool {
+): EgressPoolHandle {
   if (cfg.proxyUrl && cfg.localAddress) {
     throw new ConfigError(
       'CONFIG_INVALID',

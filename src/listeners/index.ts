@@ -27,7 +27,6 @@ export type {
   UniverseTuning,
   ListenerManagerOptions,
   ListenerState,
-  Coverage,
   ListenerStatusView,
   InfluencerStatusView,
   ListenerManagerStatus,
@@ -36,7 +35,7 @@ export type {
   SubscribeRetryOverrides,
 } from './types.js';
 export { createEgressPool, proxyAgent, agentFetch } from './egress.js';
-export type { EgressPool, EgressPoolConfig } from './egress.js';
+export type { EgressPoolHandle, EgressPoolConfig } from './egress.js';
 export { CoinUniverse, fetchCoinUniverse } from './coin-universe.js';
 export type { CoinUniverseOptions } from './coin-universe.js';
 export { BackfillGate, backfillRawEvents } from './backfill.js';
@@ -45,4 +44,3 @@ export { MarketStreamRouter } from './market-stream.js';
 export { listenerId } from './directory.js';
 export { defaultSubscribeRetry, subscribeRetryWith } from './subscribe-retry.js';
 export type { ListenerRef } from './directory.js';
-export { coverageOf } from './status.js';

@@ -11,7 +11,7 @@ import { AbortedError, TimeoutError, backoffDelay, errorMessage } from '../core/
 import type { ConnectionEvents, Subscription } from '../protocol/index.js';
 import { HlWsConnection, subscriptionKey } from '../protocol/index.js';
 import { TypedEmitter } from '../core/index.js';
-import type { EgressPool } from './egress.js';
+import type { EgressPoolHandle } from './egress.js';
 import type { ConnectionTuning, SubscribeRetry } from './types.js';
 import { defaultSubscribeRetry } from './subscribe-retry.js';
 
@@ -45,7 +45,7 @@ export interface ManagedConnectionEvents {
 export interface ManagedConnectionOptions {
   readonly id: string;
   readonly kind: ListenerKind;
-  readonly pool: EgressPool;
+  readonly pool: EgressPoolHandle;
   readonly url: string;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -62,7 +62,7 @@ export interface ManagedConnectionOptions {
 export class ManagedConnection {
   readonly id: string;
   readonly kind: ListenerKind;
-  readonly pool: EgressPool;
+  readonly pool: EgressPoolHandle;
   readonly events: TypedEmitter<ManagedConnectionEvents>;
   /** When the current socket last opened (for planned rotation times). */
   openedAt: number | null = null;
@@ -128,7 +128,7 @@ export class ManagedConnection {
     if (!held) return;
     this.desired.delete(key);
     this.cancelRetry(key);
-    // Same body as the subscribe (protocol reference §1.2).
+    // Same body as the subscribe (docs/hyperliquid-protocol.md §1.2).
     for (const sock of this.sockets()) {
       sock
         .unsubscribe(held)

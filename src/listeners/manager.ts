@@ -11,9 +11,9 @@
  */
 import type { Clock, FillEvent, ListenerKind, ListenerRole, Logger, TimerHandle } from '../core/index.js';
 import { errorMessage, silentLogger, systemClock, ValidationError } from '../core/index.js';
-import { ListenerHealth, RotationCoordinator, defaultIsExpectedFrom } from '../fanin/index.js';
-import type { ExpectedListener } from '../fanin/index.js';
-import type { ConnectionState as HealthState } from '../fanin/index.js';
+import { ListenerHealth, RotationCoordinator, defaultIsExpectedFrom } from './failover/index.js';
+import type { ExpectedListener } from './failover/index.js';
+import type { HealthState } from './failover/index.js';
 import type { BackfillResult, InfoClient, Subscription } from '../protocol/index.js';
 import { FillGuard, subscriptionKey } from '../protocol/index.js';
 import { TypedEmitter } from '../core/index.js';
@@ -21,7 +21,7 @@ import { BackfillGate, backfillRawEvents } from './backfill.js';
 import { CoinUniverse } from './coin-universe.js';
 import { ListenerDirectory } from './directory.js';
 import type { ListenerRef } from './directory.js';
-import type { EgressPool } from './egress.js';
+import type { EgressPoolHandle } from './egress.js';
 import { createEgressPool } from './egress.js';
 import { ManagedConnection } from './managed-connection.js';
 import { MarketStreamRouter } from './market-stream.js';
@@ -78,7 +78,7 @@ export class ListenerManager {
   private readonly o: ListenerManagerOptions;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly pools = new Map<string, EgressPool>();
+  private readonly pools = new Map<string, EgressPoolHandle>();
   private readonly directory = new ListenerDirectory();
   private readonly conns = new Map<string, Conn>();
   private readonly states = new Map<string, ListenerState>();
@@ -180,7 +180,7 @@ export class ListenerManager {
       onBackfill: (e) => this.events.emit('backfill', e),
       onFailed: (e) => this.events.emit('backfillFailed', e),
     });
-    const first = this.pools.values().next().value as EgressPool;
+    const first = this.pools.values().next().value as EgressPoolHandle;
     this.universe = new CoinUniverse(first.info, {
       ...(options.universe?.includeSpot !== undefined ? { includeSpot: options.universe.includeSpot } : {}),
       ...(options.universe?.extraCoins ? { extraCoins: options.universe.extraCoins } : {}),
@@ -312,7 +312,7 @@ export class ListenerManager {
   // ---- connections -------------------------------------------------------------------------
 
   private openConnection(pc: PlannedConnection): void {
-    const pool = this.pools.get(pc.pool) as EgressPool;
+    const pool = this.pools.get(pc.pool) as EgressPoolHandle;
     const router =
       pc.kind === 'market-stream'
         ? new MarketStreamRouter(pc.id, {
@@ -452,9 +452,9 @@ export class ListenerManager {
     return r;
   }
 
-  private infoFor(user: string): EgressPool['info'] {
+  private infoFor(user: string): EgressPoolHandle['info'] {
     const ref = this.directory.listenersOfUser(user)[0];
-    const pool = (ref && this.pools.get(ref.pool)) ?? (this.pools.values().next().value as EgressPool);
+    const pool = (ref && this.pools.get(ref.pool)) ?? (this.pools.values().next().value as EgressPoolHandle);
     return pool.info;
   }
 

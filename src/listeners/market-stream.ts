@@ -1,5 +1,5 @@
 /**
- * Market-stream routing of one connection (protocol reference §13): the per-coin `trades`
+ * Market-stream routing of one connection (docs/hyperliquid-protocol.md §13): the per-coin `trades`
  * tape of the whole market arrives here through HlWsConnection's `onRawFrame` hook, and the
  * TradesFastPath drops frames naming no tracked address before any JSON parsing. Matched
  * trades become FillEvents (tradeToEvents: the tracked account's side from `users`, no

@@ -2,7 +2,7 @@
  * Listener planner (pure): places every enabled influencer's primary and secondary listener
  * on a kind (user-stream = `userFills` + a position feed; market-stream = the per-coin
  * `trades` feed) and on a connection of an egress pool, within each pool's per-IP budget
- * (protocol reference §5.1, §9, §13). Deterministic: the same input gives the same plan.
+ * (docs/hyperliquid-protocol.md §5.1, §9, §13). Deterministic: the same input gives the same plan.
  *
  * Budget model per pool (one egress IP): `users` counts unique addresses across user-specific
  * subscriptions of the pool (the same user on two sockets of one IP counts once);

@@ -1,14 +1,14 @@
 /**
  * Connection rotations through the RotationCoordinator (make-before-break, never two peers
  * at once): degraded-listener reconnects requested by ListenerHealth, and planned rotations
- * before the server's ~3 h `Expired` close (protocol reference §1.6), timed per connection by
+ * before the server's ~3 h `Expired` close (docs/hyperliquid-protocol.md §1.6), timed per connection by
  * plannedRotationTimes so the two connections of an influencer never expire together. A
  * replacement that does not come up in time falls back to a plain reconnect of the old socket.
  */
 import type { Clock, Logger } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
-import type { RotationCoordinator } from '../fanin/index.js';
-import { plannedRotationTimes } from '../fanin/index.js';
+import type { RotationCoordinator } from './failover/index.js';
+import { plannedRotationTimes } from './failover/index.js';
 import type { ManagedConnection } from './managed-connection.js';
 import type { ListenerManagerEvents, RotationTuning } from './types.js';
 

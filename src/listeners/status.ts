@@ -5,13 +5,13 @@
  * Pure: assembled from the directory, ListenerHealth and the managed connections.
  */
 import type { ListenerRole } from '../core/index.js';
-import type { ListenerHealth, ListenerStatus as HealthStatus } from '../fanin/index.js';
+import { coverageOf } from '../obs/index.js';
+import type { ListenerHealth, ListenerHealthStatus } from './failover/index.js';
 import type { ListenerDirectory, ListenerRef } from './directory.js';
-import type { EgressPool } from './egress.js';
+import type { EgressPoolHandle } from './egress.js';
 import type { ManagedConnection } from './managed-connection.js';
 import type { ListenerPlan } from './planner.js';
 import type {
-  Coverage,
   InfluencerStatusView,
   ListenerManagerStatus,
   ListenerState,
@@ -24,19 +24,15 @@ export interface StatusInputs {
   readonly directory: ListenerDirectory;
   readonly health: ListenerHealth;
   readonly connections: ReadonlyMap<string, ManagedConnection>;
-  readonly pools: ReadonlyMap<string, EgressPool>;
+  readonly pools: ReadonlyMap<string, EgressPoolHandle>;
   readonly stateOf: (listenerId: string) => ListenerState;
   readonly failovers: ReadonlyMap<string, { count: number; lastReason: string | null }>;
   readonly coins: number;
 }
 
-export function coverageOf(healthy: number): Coverage {
-  return healthy >= 2 ? 'dual' : healthy === 1 ? 'single' : 'dark';
-}
-
 function listenerView(
   ref: ListenerRef,
-  h: HealthStatus | undefined,
+  h: ListenerHealthStatus | undefined,
   mc: ManagedConnection | undefined,
   state: ListenerState,
 ): ListenerStatusView {

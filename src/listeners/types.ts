@@ -19,7 +19,7 @@ import type {
   RawEvent,
   RetryPolicy,
 } from '../core/index.js';
-import type { ListenerHealth, ListenerHealthOptions, RotationCoordinator } from '../fanin/index.js';
+import type { ListenerHealth, ListenerHealthOptions, RotationCoordinator } from './failover/index.js';
 import type {
   ClearinghouseState,
   EgressLimits,
@@ -28,6 +28,7 @@ import type {
   ReconnectPolicyOptions,
   SocketConstructor,
 } from '../protocol/index.js';
+import type { CoverageClass } from '../obs/index.js';
 import type { EgressPoolConfig } from './egress.js';
 
 /** Where fills go: the FanIn satisfies this (`push`). */
@@ -37,7 +38,7 @@ export interface FillSink {
 
 /** Per-connection socket behaviour, passed to every HlWsConnection the manager opens. */
 export interface ConnectionTuning {
-  /** Default 30 s / 10 s (protocol reference §1.5). */
+  /** Default 30 s / 10 s (docs/hyperliquid-protocol.md §1.5). */
   readonly heartbeat?: HeartbeatOptions | false;
   /** Default 90 s without any inbound message. */
   readonly stall?: { readonly timeoutMs: number; readonly countPongs?: boolean } | false;
@@ -126,7 +127,6 @@ export interface ListenerManagerOptions {
 }
 
 export type ListenerState = 'down' | 'connected' | 'subscribed' | 'degraded';
-export type Coverage = 'dual' | 'single' | 'dark';
 
 export interface ListenerStatusView {
   /** Stable id `<influencerId>/<primary|secondary>` (the planned slot). */
@@ -148,7 +148,7 @@ export interface ListenerStatusView {
 export interface InfluencerStatusView {
   readonly influencer: string;
   readonly address: string;
-  readonly coverage: Coverage;
+  readonly coverage: CoverageClass;
   readonly failovers: number;
   readonly lastFailoverReason: string | null;
   readonly listeners: readonly ListenerStatusView[];

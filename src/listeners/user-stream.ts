@@ -1,5 +1,5 @@
 /**
- * User-stream frames of one connection (protocol reference §2.1–§2.2, §2.5): `userFills`
+ * User-stream frames of one connection (docs/hyperliquid-protocol.md §2.1–§2.2, §2.5): `userFills`
  * frames carry `data.user`, so several users share a socket and each frame is routed by the
  * lower-cased user to the listeners on this connection. Every fill becomes one FillEvent per
  * listener (source = that listener, delivery 'snapshot' when `isSnapshot === true`, else

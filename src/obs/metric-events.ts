@@ -94,7 +94,7 @@ export interface ByPool {
   readonly pool: string;
 }
 
-/** Per-egress-IP budget resources (protocol reference: users, connections, subscriptions, ...). */
+/** Per-egress-IP budget resources (docs/hyperliquid-protocol.md §5: users, connections, subscriptions, ...). */
 export interface BudgetUse {
   readonly pool: string;
   readonly resource: string;

@@ -1,5 +1,5 @@
 /**
- * Ordering the fills of one block by their startPosition chain (protocol reference §3.4):
+ * Ordering the fills of one block by their startPosition chain (docs/hyperliquid-protocol.md §3.4):
  * fill k+1 starts where fill k ended. Self-trade pairs (§3.6: same trade, opposite sides,
  * same size, same startPosition) are one net-zero step. The search backtracks because a
  * position can be revisited inside a block; ties are broken by eventId so the result is

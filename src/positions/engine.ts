@@ -25,7 +25,7 @@ import type {
   FillHistory,
   PositionSnapshot,
   PositionSource,
-  SignalPublisher,
+  PublishSignal,
 } from './ports.js';
 import { repairGap } from './repair.js';
 import type { RepairDeps } from './repair.js';
@@ -45,7 +45,7 @@ export interface PositionEngineOptions {
   /** Persisted last-processed-fill per (influencer, market). */
   readonly cursorStore?: CursorStore;
   /** Where signals go; the cursor advances only after this resolves. */
-  readonly publish?: SignalPublisher;
+  readonly publish?: PublishSignal;
   /** `block` (default): one signal per (influencer, market, block); `order`: per (oid, block). */
   readonly mode?: SignalMode;
   /**

@@ -1,7 +1,7 @@
 /**
  * What a single fill means beyond its size: signed size, special kinds (own liquidation vs a
  * counterparty's, ADL, settlement, dust, vault netting, TWAP) and the `dir` cross-check.
- * `dir` is a display label with an open vocabulary (protocol reference §3.2): it never
+ * `dir` is a display label with an open vocabulary (docs/hyperliquid-protocol.md §3.2): it never
  * decides an action; a disagreement or an unknown value is only reported.
  */
 import type { Decimal, FillEvent, MarketClass } from '../core/index.js';

@@ -1,6 +1,6 @@
 /**
  * Public door of the positions stage: the position state machine and engine, the Signal
- * contract, the ports it needs (FillHistory, PositionSource, CursorStore, SignalPublisher,
+ * contract, the ports it needs (FillHistory, PositionSource, CursorStore, PublishSignal,
  * RawEventSource), the in-memory cursor store and replay. Adapters that need client
  * libraries (Redis) are exported from ./adapters.ts instead.
  */
@@ -30,7 +30,7 @@ export type {
   PositionSnapshot,
   Cursor,
   CursorStore,
-  SignalPublisher,
+  PublishSignal,
   RawEventSource,
 } from './ports.js';
 export { MemoryCursorStore } from './memory-cursor-store.js';

@@ -11,7 +11,7 @@ export interface FillHistoryResult {
   readonly fills: readonly FillEvent[];
   /**
    * True when the answer cannot be complete: the account's 10 000-fill horizon was reached
-   * (protocol reference §5.3). The adapter paginates the 2 000-per-response cap itself.
+   * (docs/hyperliquid-protocol.md §5.3). The adapter paginates the 2 000-per-response cap itself.
    */
   readonly truncated: boolean;
 }
@@ -33,7 +33,7 @@ export interface PositionSnapshot {
   readonly dexes?: readonly string[];
 }
 
-/** `clearinghouseState` for every dex of the account (protocol reference §4). */
+/** `clearinghouseState` for every dex of the account (docs/hyperliquid-protocol.md §4). */
 export interface PositionSource {
   positions(user: string): Promise<PositionSnapshot>;
 }
@@ -59,7 +59,7 @@ export interface CursorStore {
 }
 
 /** Where signals go (the Kafka sink in production). The cursor advances only after it resolves. */
-export type SignalPublisher = (signal: Signal) => Promise<void>;
+export type PublishSignal = (signal: Signal) => Promise<void>;
 
 /** Stored raw events to re-derive signals from (NDJSON file today, ClickHouse later). */
 export type RawEventSource = AsyncIterable<RawEvent>;

@@ -2,7 +2,7 @@
  * The position state machine as data (style guide §5): the three states, the actions a signal
  * can carry, a table of the legal (from -> to) moves per action and one guarded `transition()`.
  * `deriveAction` is the only place an action is computed from two signed positions; `dir` from
- * the wire never decides (protocol reference §9.1), it is only cross-checked elsewhere.
+ * the wire never decides (docs/hyperliquid-protocol.md §9.1), it is only cross-checked elsewhere.
  */
 import { StateError, sign } from '../core/index.js';
 import type { Decimal } from '../core/index.js';

@@ -1,5 +1,5 @@
 /**
- * The per-egress-IP WebSocket budget (protocol reference §5.1), enforced client-side so we get
+ * The per-egress-IP WebSocket budget (docs/hyperliquid-protocol.md §5.1), enforced client-side so we get
  * a clear BudgetError instead of a server refusal we cannot correlate (the user-cap error
  * echoes nothing). One instance per egress pool, shared by every connection of that pool.
  * Connections consult it for connects, subscribes and every sent message (pings and

@@ -7,7 +7,7 @@
  * - time: at most `now + maxFutureSkewMs`. One fill a year ahead used to move a stream's
  *   "last fill" past every real fill, which were then dropped as stale, and was persisted.
  * - values: size > 0 and price > 0 (a negative size on a buy read as a SHORT).
- * - coin: the coin pattern of protocol reference §8 (no markup, no `__proto__`, bounded
+ * - coin: the coin pattern of docs/hyperliquid-protocol.md §8 (no markup, no `__proto__`, bounded
  *   length), and, for the market classes the coin universe covers, membership of it.
  * - serialisable: the raw payload each fill is stored with is written here, inside the
  *   per-record check, so one value nested too deep to stringify costs that record only.
@@ -55,7 +55,7 @@ export interface FillGuardOptions {
 }
 
 /**
- * Protocol reference §8: main perps `BTC`/`kPEPE`, HIP-3 `dex:SYMBOL`, spot `@N` or
+ * docs/hyperliquid-protocol.md §8: main perps `BTC`/`kPEPE`, HIP-3 `dex:SYMBOL`, spot `@N` or
  * `BASE/QUOTE`, outcome `#N` / `+N`. Letters and digits only start a name, so `__proto__`,
  * markup and control characters never pass; every part is length-bounded.
  */

@@ -55,8 +55,8 @@ export type {
   FillsByTimeSource,
   InfoCallOptions,
 } from './info/pagination.js';
+export { InfoWeightBudget } from './info/weight-budget.js';
 export {
-  InfoWeightBudget,
   INFO_WEIGHT_PER_MINUTE,
   INFO_BASE_WEIGHTS,
   INFO_PER_ITEM_TYPES,
@@ -64,7 +64,7 @@ export {
   DEFAULT_INFO_WEIGHT,
   baseWeight,
   itemWeight,
-} from './info/weight-budget.js';
+} from './info/weight-table.js';
 export type { InfoWeightBudgetOptions } from './info/weight-budget.js';
 export { TradesFastPath } from './trades-fastpath.js';
 export type {

@@ -1,7 +1,7 @@
 /**
  * Wire -> FillEvent (core/events.ts). The single place decimal strings become Decimal and the
  * event id is computed, so a fill has the same eventId whether `userFills`, `user`, a snapshot,
- * a REST backfill or the market-wide `trades` feed delivered it (protocol reference §3.3, §13).
+ * a REST backfill or the market-wide `trades` feed delivered it (docs/hyperliquid-protocol.md §3.3, §13).
  */
 import type { Address, EventSource, FillEvent } from '../core/index.js';
 import { dec, decStr, eventId, normalizeAddress } from '../core/index.js';

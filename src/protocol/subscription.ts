@@ -1,5 +1,5 @@
 /**
- * Subscription identity (protocol reference §1.2–§1.3). The server echoes a *normalized*
+ * Subscription identity (docs/hyperliquid-protocol.md §1.2–§1.3). The server echoes a *normalized*
  * subscription (defaults added, address lower-cased), so we normalize requests the same way
  * to get a stable registry key, and match acks loosely: every field of our normalized request
  * must appear, case-insensitively equal, in the normalized echo (what nktkas `_id.ts` does).

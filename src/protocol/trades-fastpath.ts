@@ -1,5 +1,5 @@
 /**
- * Fast path for the market-wide `trades` feed (protocol reference §13). Almost every trade on
+ * Fast path for the market-wide `trades` feed (docs/hyperliquid-protocol.md §13). Almost every trade on
  * the tape belongs to accounts nobody tracks, so we decide from the raw text whether a frame
  * can contain a tracked address BEFORE JSON.parse: scan every `0x` occurrence, look its first
  * 24 address bits up in a bitset (one array read for the ~99% misses) and only confirm hits

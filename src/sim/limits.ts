@@ -1,5 +1,5 @@
 /**
- * The documented per-IP limits (protocol reference §5), all configurable so tests can reach
+ * The documented per-IP limits (docs/hyperliquid-protocol.md §5), all configurable so tests can reach
  * them quickly: simultaneous connections, new connections per minute, unique users across
  * user-specific subscriptions, subscriptions, inbound messages per minute, and the REST
  * weight budget. Windows are sliding over the injected clock.
@@ -95,43 +95,8 @@ export class SlidingWindow {
   }
 }
 
-/**
- * Info request weights (docs §5.2): 2 for the light ones, 20 otherwise, +1 per 20 items returned
- * for the listed history requests, +1 per 60 candles for candleSnapshot.
- */
-const LIGHT = new Set([
-  'l2Book',
-  'allMids',
-  'clearinghouseState',
-  'orderStatus',
-  'spotClearinghouseState',
-  'exchangeStatus',
-]);
-const PER_ITEM = new Set([
-  'recentTrades',
-  'historicalOrders',
-  'userFills',
-  'userFillsByTime',
-  'fundingHistory',
-  'userFunding',
-  'nonUserFundingUpdates',
-  'twapHistory',
-  'userTwapSliceFills',
-  'userTwapSliceFillsByTime',
-]);
-
-export function baseWeight(type: string): number {
-  if (type === 'userRole') return 60;
-  return LIGHT.has(type) ? 2 : 20;
-}
-
-/** Request types that cost one extra weight per 60 items returned (docs: `candleSnapshot`). */
-const PER_60_ITEMS = new Set(['candleSnapshot']);
-
-export function itemWeight(type: string, items: number): number {
-  if (PER_60_ITEMS.has(type)) return Math.ceil(items / 60);
-  return PER_ITEM.has(type) ? Math.ceil(items / 20) : 0;
-}
+/** Info request weights: the protocol layer's table (one copy), re-exported for the simulator. */
+export { baseWeight, itemWeight } from '../protocol/index.js';
 
 /** IPv4-mapped IPv6 (`::ffff:127.0.0.2`) is the same client as `127.0.0.2`. */
 export function clientIp(remote: string | undefined): string {

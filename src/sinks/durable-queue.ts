@@ -30,10 +30,11 @@ import {
   backoffDelay,
   errorMessage,
   isRetriable,
+  retry,
   silentLogger,
   systemClock,
 } from '../core/index.js';
-import type { Clock, Logger } from '../core/index.js';
+import type { Clock, Logger, RetryPolicy } from '../core/index.js';
 import { TypedEmitter } from '../core/index.js';
 import { Notifier } from './notifier.js';
 import { PoisonBreaker, deliverIsolating, handOffWithRetry, isRecordRejection } from './isolate.js';
@@ -393,26 +394,33 @@ export class DurableQueue<T> {
    * resumes by itself once the disk has room again.
    */
   private async runPump(): Promise<void> {
-    let failures = 0;
+    // The step is retried for as long as the queue runs: records must not be abandoned.
+    const policy: RetryPolicy = { ...this.o.retryPolicy, maxAttempts: Infinity };
     while (!this.stop.signal.aborted) {
+      let failures = 0;
       try {
-        if (this.mode === 'memory') await this.stepMemory();
-        else await this.stepSpill();
+        await retry(() => (this.mode === 'memory' ? this.stepMemory() : this.stepSpill()), {
+          policy,
+          label: 'spool step',
+          signal: this.stop.signal,
+          clock: this.clock,
+          random: this.random,
+          shouldRetry: () => !this.stop.signal.aborted,
+          onRetry: ({ attempt, delayMs, error }) => {
+            failures = attempt;
+            this.pumpError = errorMessage(error);
+            this.events.emit('spoolError', { error });
+            this.logger.error({ err: error, attempt, delayMs }, 'spool step failed; retrying');
+          },
+        });
       } catch (error) {
         if (this.stop.signal.aborted) return;
-        failures++;
-        this.pumpError = errorMessage(error);
-        this.events.emit('spoolError', { error });
-        const delayMs = backoffDelay(this.o.retryPolicy, failures, this.random);
-        this.logger.error({ err: error, attempt: failures, delayMs }, 'spool step failed; retrying');
-        await this.clock.sleep(delayMs, this.stop.signal).catch(() => undefined);
-        continue;
+        throw error;
       }
       if (this.pumpError !== null) {
         this.logger.info({ after: failures }, 'spool usable again; delivery from the spool resumed');
         this.pumpError = null;
       }
-      failures = 0;
     }
   }
 

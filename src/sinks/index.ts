@@ -25,16 +25,19 @@ export type {
   QueueStats,
   ShedSpoolState,
 } from './durable-queue.js';
-export { DeadLetterRecorder } from './dead-letters.js';
-export type { DeadLetterEvents, DeadLetterRecorderOptions } from './dead-letters.js';
 export {
+  DeadLetterRecorder,
   DEAD_LETTER_EVENT_TYPE,
   DEAD_LETTER_SCHEMA_VERSION,
   deadLetterDocument,
   deadLetterId,
   deadLetterToRawEvent,
-} from './dead-letter-record.js';
-export type { DeadLetterDocument } from './dead-letter-record.js';
+} from './dead-letters/index.js';
+export type {
+  DeadLetterEvents,
+  DeadLetterRecorderOptions,
+  DeadLetterDocument,
+} from './dead-letters/index.js';
 export { LocalDeadLetterLog, LocalRawEventStore, LocalSignalLog } from './local/local-sinks.js';
 export { PoisonLog } from './poison-log.js';
 export type { PoisonEntry, PoisonLogOptions } from './poison-log.js';

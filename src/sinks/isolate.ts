@@ -9,7 +9,7 @@
  * is retried until it succeeds, as a failing sink is: a record is never dropped on the floor.
  */
 
-import { backoffDelay, errorMessage, isIngestError } from '../core/index.js';
+import { errorMessage, isIngestError, retry } from '../core/index.js';
 import type { Clock, Logger, RetryPolicy } from '../core/index.js';
 
 /** The contract sink adapters use to say "this batch holds a record I will never accept". */
@@ -78,24 +78,34 @@ export interface HandOffOptions<T> {
 
 /** Await onPoison until it succeeds (true) or the signal aborts (false: the record stays queued). */
 export async function handOffWithRetry<T>(record: T, error: unknown, o: HandOffOptions<T>): Promise<boolean> {
-  for (let failures = 0; !o.signal.aborted;) {
-    o.busy(true);
-    try {
-      await o.onPoison(record, error);
-      o.busy(false);
-      return !o.signal.aborted;
-    } catch (err) {
-      o.busy(false);
-      if (o.signal.aborted) break;
-      failures++;
-      const exhausted = failures >= o.retryPolicy.maxAttempts;
-      const delayMs = exhausted ? o.retryPolicy.maxDelayMs : backoffDelay(o.retryPolicy, failures, o.random);
-      o.logger.error({ err, attempt: failures, delayMs }, `poison hand-off failed: ${errorMessage(err)}`);
-      if (exhausted) o.onStalled(failures, err);
-      await o.clock.sleep(delayMs, o.signal).catch(() => undefined);
-    }
+  try {
+    await retry(
+      async () => {
+        o.busy(true);
+        try {
+          await o.onPoison(record, error);
+        } finally {
+          o.busy(false);
+        }
+      },
+      {
+        policy: o.retryPolicy,
+        label: 'poison hand-off',
+        signal: o.signal,
+        clock: o.clock,
+        random: o.random,
+        // Every failure is worth another try (the record must not be lost) until close().
+        shouldRetry: () => !o.signal.aborted,
+        onRetry: ({ attempt, delayMs, error: err }) =>
+          o.logger.error({ err, attempt, delayMs }, `poison hand-off failed: ${errorMessage(err)}`),
+        onExhausted: ({ attempt, error: err }) => o.onStalled(attempt, err),
+      },
+    );
+    return !o.signal.aborted;
+  } catch (err) {
+    if (o.signal.aborted) return false;
+    throw err;
   }
-  return false;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The reason label of a shed record: what it was, so a flood of one kind shows as that kind. */
 import { describe, expect, it } from 'vitest';
 import { shedReason } from '../../src/app/metrics-wiring.js';
-import { deadLetterToRawEvent } from '../../src/sinks/dead-letter-record.js';
+import { deadLetterToRawEvent } from '../../src/sinks/index.js';
 
 describe('shedReason', () => {
   it('labels dead letters by reason, raw events by type, and signals as signal', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as core from '../../src/core/index.js';
 import { ERROR_CODES, IngestError, RetriesExhaustedError, SourceError } from '../../src/core/index.js';
@@ -43,5 +43,20 @@ describe('error hierarchy', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const missing = Object.keys(ERROR_CODES).filter((c) => !readme.includes(`\`${c}\``));
     expect(missing).toEqual([]);
+  });
+
+  it('every code is raised somewhere in src/ (no codes kept for errors nobody throws)', () => {
+    const srcDir = new URL('../../src/', import.meta.url);
+    const files = readdirSync(srcDir, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.ts') && f !== 'core/errors.ts',
+    );
+    expect(files.length).toBeGreaterThan(100);
+    const text = files.map((f) => readFileSync(new URL(f, srcDir), 'utf8')).join('\n');
+    // RetriesExhaustedError raises its code from core/errors.ts itself; core/retry.ts throws it.
+    expect(text).toContain('new RetriesExhaustedError(');
+    const unused = Object.keys(ERROR_CODES).filter(
+      (c) => c !== 'RETRIES_EXHAUSTED' && !text.includes(`'${c}'`),
+    );
+    expect(unused).toEqual([]);
   });
 });

@@ -51,6 +51,51 @@ describe('retry', () => {
     expect(calls).toBe(4);
   });
 
+  it('with onExhausted keeps trying at maxDelayMs past maxAttempts, reporting each failure', async () => {
+    let calls = 0;
+    const delays: number[] = [];
+    const exhausted: number[] = [];
+    const v = await retry(
+      () => {
+        calls++;
+        if (calls < 7) return Promise.reject(new SinkError('SINK_UNAVAILABLE', 'down', { retriable: true }));
+        return Promise.resolve('ok');
+      },
+      {
+        policy: fast,
+        clock: noSleep,
+        onRetry: (i) => delays.push(i.delayMs),
+        onExhausted: (i) => exhausted.push(i.attempt),
+      },
+    );
+    expect(v).toBe('ok');
+    expect(calls).toBe(7);
+    // Backoff 1, 2, 4 for attempts 1-3, then the cap (4) from attempt 4 (= maxAttempts) on.
+    expect(delays).toEqual([1, 2, 4, 4, 4, 4]);
+    expect(exhausted).toEqual([4, 5, 6]);
+  });
+
+  it('with onExhausted still stops when shouldRetry says no or the signal aborts', async () => {
+    const ac = new AbortController();
+    let calls = 0;
+    const p = retry(
+      () => {
+        calls++;
+        if (calls === 5) ac.abort();
+        return Promise.reject(new Error('down'));
+      },
+      { policy: fast, clock: noSleep, signal: ac.signal, onExhausted: () => undefined },
+    );
+    await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(calls).toBe(5);
+    const q = retry(() => Promise.reject(new InternalError('bug')), {
+      policy: fast,
+      clock: noSleep,
+      onExhausted: () => undefined,
+    });
+    await expect(q).rejects.toBeInstanceOf(InternalError);
+  });
+
   it('never retries programming errors or non-retriable errors, and bail stops at once', async () => {
     let calls = 0;
     await expect(

@@ -19,3 +19,18 @@ describe('prefersHtml', () => {
     expect(prefersHtml(accept)).toBe(expected);
   });
 });
+
+describe('prefersHtml: case, spacing, wildcards and ties (negotiator semantics)', () => {
+  it.each([
+    ['TEXT/HTML', true],
+    ['text/html ; q=0.5 ,  application/json;q=0.4', true],
+    ['application/*;q=0.9, text/html;q=0.8', false],
+    // A range with a parameter only matches an offer with that parameter (we offer none).
+    ['text/html;charset=utf-8, application/json;q=0.1', false],
+    // Equal q: the range the client listed first wins, as in express.
+    ['text/html;q=0.8, application/json;q=0.8', true],
+    ['application/json;q=0.8, text/html;q=0.8', false],
+  ])('%s -> %s', (accept, expected) => {
+    expect(prefersHtml(accept)).toBe(expected);
+  });
+});

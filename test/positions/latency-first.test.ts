@@ -3,7 +3,7 @@
  * (no reorder window, no settle window), joined as the composition root joins them. A signal
  * leaves on the push that completes its fills; only a key with evidence of a gap is held.
  *
- * Where one account's fills of one block can come in more than one frame (protocol reference
+ * Where one account's fills of one block can come in more than one frame (docs/hyperliquid-protocol.md
  * §3.4, §2.2, §13, §5.3), and the case here that covers it:
  *  - userFills live frames: whether a block is always one frame is unconfirmed, so a block
  *    split in chain order (follow-up signal) and out of chain order (held, then one signal);

@@ -286,6 +286,23 @@ describe('HlWsConnection', () => {
     await conn.close();
   });
 
+  it('holds paced subscribes while the message budget is full, then sends them in order', async () => {
+    const budget = new EgressBudget({
+      limits: { maxMessagesPerWindow: 2, windowMs: 1000 },
+      clock: systemClock,
+    });
+    const { conn, rec } = await started({ subscribeRatePerSec: 10 }, budget);
+    const coins = ['BTC', 'ETH', 'SOL'];
+    for (const coin of coins) void conn.subscribe({ type: 'trades', coin }).catch(() => undefined);
+    const ws = FakeWebSocket.last();
+    await tick(250);
+    expect(ws.messages().map((m) => m.subscription?.['coin'])).toEqual(['BTC', 'ETH']);
+    expect(rec.error.map((e) => e.error.code)).toContain('SOURCE_MESSAGE_RATE');
+    await tick(1000);
+    expect(ws.messages().map((m) => m.subscription?.['coin'])).toEqual(coins);
+    await conn.close();
+  });
+
   it('ack timeout rejects with a typed error and frees the budget', async () => {
     const { conn, budget } = await started();
     const p = conn.subscribe({ type: 'trades', coin: 'BTC' });

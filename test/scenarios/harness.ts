@@ -21,7 +21,7 @@ import type {
 } from '../../src/listeners/index.js';
 import { ListenerManager, planListeners } from '../../src/listeners/index.js';
 import { FaninConfig } from '../../src/config/index.js';
-import type { ListenerHealthOptions } from '../../src/fanin/index.js';
+import type { ListenerHealthOptions } from '../../src/listeners/failover/index.js';
 import type { Simulator, SimulatorOptions } from '../../src/sim/index.js';
 import { startSimulator } from '../../src/sim/index.js';
 

@@ -1,6 +1,6 @@
 /**
  * The simulator's frames have the same keys and JSON types as real recorded frames (samples
- * copied from the protocol reference): userFills snapshot and live, trades, user (fills and
+ * copied from docs/hyperliquid-protocol.md): userFills snapshot and live, trades, user (fills and
  * liquidation), orderUpdates, userTwapSliceFills, clearinghouseState, allDexsClearinghouseState.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -14,7 +14,7 @@ import {
   toRow,
 } from '../../src/sinks/clickhouse/index.js';
 import type { SqlExecutor } from '../../src/sinks/clickhouse/index.js';
-import { deadLetterToRawEvent } from '../../src/sinks/dead-letter-record.js';
+import { deadLetterToRawEvent } from '../../src/sinks/index.js';
 
 let dir: string;
 let session: Session;

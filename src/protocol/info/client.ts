@@ -1,5 +1,5 @@
 /**
- * The `POST /info` client (protocol reference §4–§6): typed methods, responses parsed with the
+ * The `POST /info` client (docs/hyperliquid-protocol.md §4–§6): typed methods, responses parsed with the
  * protocol schemas, the per-IP weight budget, retries with backoff on 429/5xx/network errors
  * via core/retry.ts (policy injected) and typed errors (INFO_HTTP, INFO_RATE_LIMITED,
  * INFO_BAD_RESPONSE). Pagination over `userFillsByTime` lives in ./pagination.ts.
@@ -33,7 +33,8 @@ import {
 } from '../schemas/info.js';
 import type { BackfillOptions, BackfillResult, InfoCallOptions } from './pagination.js';
 import { userFillsByTimeAll } from './pagination.js';
-import { InfoWeightBudget, baseWeight, itemWeight } from './weight-budget.js';
+import { InfoWeightBudget } from './weight-budget.js';
+import { baseWeight, itemWeight } from './weight-table.js';
 
 export const MAINNET_INFO_URL = 'https://api.hyperliquid.xyz/info';
 

@@ -1,5 +1,5 @@
 /**
- * Backfill across `userFillsByTime` pages (protocol reference §5.3): ≤2000 fills per page,
+ * Backfill across `userFillsByTime` pages (docs/hyperliquid-protocol.md §5.3): ≤2000 fills per page,
  * only the 10 000 most recent fills reachable. Boundaries are inclusive, so the next page
  * starts at the last returned time and the boundary millisecond comes back twice: dedupe on
  * eventId. Server ordering is unconfirmed (§3.4), so each page is sorted ascending here.

@@ -1,5 +1,5 @@
 /**
- * The per-IP REST weight budget (protocol reference §5.2): 1200 weight per rolling minute,
+ * The per-IP REST weight budget (docs/hyperliquid-protocol.md §5.2): 1200 weight per rolling minute,
  * shared by every info request from one egress IP. Requests wait for room (backfills are not
  * latency-critical) up to `maxWaitMs`, then fail with INFO_RATE_LIMITED. Per-item weight is
  * only known after the response, so it is charged afterwards (the next request waits for it).
@@ -7,49 +7,7 @@
 import type { Clock } from '../../core/index.js';
 import { BudgetError, systemClock } from '../../core/index.js';
 import { RollingWindow } from '../rolling-window.js';
-
-export const INFO_WEIGHT_PER_MINUTE = 1200;
-
-/** Documented base weights; every other info request weighs 20. */
-export const INFO_BASE_WEIGHTS: Readonly<Record<string, number>> = {
-  l2Book: 2,
-  allMids: 2,
-  clearinghouseState: 2,
-  orderStatus: 2,
-  spotClearinghouseState: 2,
-  exchangeStatus: 2,
-  userRole: 60,
-};
-export const DEFAULT_INFO_WEIGHT = 20;
-
-/** Request types that cost one extra weight per 20 items returned (rounded up). */
-export const INFO_PER_ITEM_TYPES: ReadonlySet<string> = new Set([
-  'recentTrades',
-  'historicalOrders',
-  'userFills',
-  'userFillsByTime',
-  'fundingHistory',
-  'userFunding',
-  'nonUserFundingUpdates',
-  'twapHistory',
-  'userTwapSliceFills',
-  'userTwapSliceFillsByTime',
-  'delegatorHistory',
-  'delegatorRewards',
-  'validatorStats',
-]);
-
-export function baseWeight(type: string): number {
-  return INFO_BASE_WEIGHTS[type] ?? DEFAULT_INFO_WEIGHT;
-}
-
-/** Request types that cost one extra weight per 60 items returned (docs: candleSnapshot). */
-export const INFO_PER_60_ITEM_TYPES: ReadonlySet<string> = new Set(['candleSnapshot']);
-
-export function itemWeight(type: string, items: number): number {
-  if (INFO_PER_60_ITEM_TYPES.has(type)) return Math.ceil(items / 60);
-  return INFO_PER_ITEM_TYPES.has(type) ? Math.ceil(items / 20) : 0;
-}
+import { INFO_WEIGHT_PER_MINUTE } from './weight-table.js';
 
 export interface InfoWeightBudgetOptions {
   readonly name?: string;

@@ -1,5 +1,5 @@
 /**
- * The fill object (protocol reference §3.1), shared by the `userFills` and `user` WS channels,
+ * The fill object (docs/hyperliquid-protocol.md §3.1), shared by the `userFills` and `user` WS channels,
  * `userTwapSliceFills` and the REST `userFills` / `userFillsByTime` responses. Loose object:
  * unknown extra fields pass through; the fields we use are strict. `tid` is optional because
  * pre-2023 history has none (§3.6); `startPosition`, `dir`, `closedPnl`, `hash`, `oid` are

@@ -1,5 +1,5 @@
 /**
- * Schemas of the `POST /info` responses we use (protocol reference §4, §6, §8). Fill arrays
+ * Schemas of the `POST /info` responses we use (docs/hyperliquid-protocol.md §4, §6, §8). Fill arrays
  * share the WS fill schema; `meta` / `perpDexs` / `spotMeta` are strict only on the names we
  * use to enumerate the `trades` universe.
  */

@@ -1,7 +1,7 @@
 /**
  * Schemas of the market-data feeds the pipeline consumes: `candle` (WS) and `candleSnapshot`
- * (REST), `bbo`, `activeAssetCtx` (perps) and `activeSpotAssetCtx` (spot). The protocol
- * reference does not cover these channels; the shapes follow the official subscription and
+ * (REST), `bbo`, `activeAssetCtx` (perps) and `activeSpotAssetCtx` (spot).
+ * docs/hyperliquid-protocol.md does not cover these channels; the shapes follow the official subscription and
  * info docs and nktkas' typings, with the wire's observed habits: decimals are strings (the
  * docs type candle prices as numbers), a `candle` push carries one candle object (the docs
  * say an array, so both are accepted and parsed to an array), a `bbo` side is null when that book side is empty.

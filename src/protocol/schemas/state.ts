@@ -1,5 +1,5 @@
 /**
- * Position state (`clearinghouseState`, protocol reference §4): the REST response, and the
+ * Position state (`clearinghouseState`, docs/hyperliquid-protocol.md §4): the REST response, and the
  * object nested inside the `clearinghouseState` / `allDexsClearinghouseState` WS frames. Only
  * what reconciliation reads is strict (coin, szi, entryPx, leverage, time); the rest is loose.
  */

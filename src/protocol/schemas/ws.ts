@@ -1,5 +1,5 @@
 /**
- * Schemas of every WebSocket frame we consume (protocol reference §1–§2, §13; the market-data
+ * Schemas of every WebSocket frame we consume (docs/hyperliquid-protocol.md §1–§2, §13; the market-data
  * channels in ./market.ts), keyed by
  * channel. The envelope is `{channel, data}`; `pong` has no `data` (§1.5), so each channel
  * schema validates the whole frame, not just `data`. Loose objects everywhere: Hyperliquid

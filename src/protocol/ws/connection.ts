@@ -1,11 +1,12 @@
 /**
- * HlWsConnection: the one WebSocket connection abstraction (protocol reference §1, §5.1).
+ * HlWsConnection: the one WebSocket connection abstraction (docs/hyperliquid-protocol.md §1, §5.1).
  * reconnecting-websocket owns the socket lifecycle; this class wires the single-purpose parts
  * around it: frame parsing/dead letters (../frame-parser), heartbeat, stall watchdog,
  * reconnect policy (delay + new-connection budget wait run inside rws's URL provider, on our
- * clock), the subscription registry with paced resubscribe on every open, loose ack
+ * clock), the subscription registry with resubscribe on every open paced by p-queue, loose ack
  * correlation and error-frame attribution. Every state change is a typed event for metrics.
  */
+import PQueue from 'p-queue';
 import rwsModule from 'reconnecting-websocket';
 import type { Clock, DeadLetter, IngestError, Logger, TimerHandle } from '../../core/index.js';
 import {
@@ -165,8 +166,10 @@ export class HlWsConnection {
   private connectStartedAt = 0;
   private openedAt: number | null = null;
   private queue: QueueItem[] = [];
+  /** Paces outbound (un)subscribes: one per gapMs. A fresh one per open socket, so its first send is immediate. */
+  private pacer: PQueue | null = null;
+  /** The wait for the message budget to have room again (the pacer is paused meanwhile). */
   private pumpTimer: TimerHandle | null = null;
-  private lastSendAt = -Infinity;
   private readonly sleepers = new Set<{ timer: TimerHandle; resolve: () => void }>();
   private closing: Promise<void> | null = null;
 
@@ -441,7 +444,6 @@ export class HlWsConnection {
     this.heartbeat?.start();
     this.watchdog?.start();
     this.registry.markAllInactive();
-    this.lastSendAt = -Infinity;
     for (const e of this.registry.all()) {
       this.enqueue({
         method: 'subscribe',
@@ -511,6 +513,10 @@ export class HlWsConnection {
     this.watchdog?.stop();
     this.pumpTimer?.cancel();
     this.pumpTimer = null;
+    // Tokens still queued in the old pacer are dropped with it (their items were cleared too).
+    this.pacer?.clear();
+    this.pacer?.pause();
+    this.pacer = null;
   }
 
   // ---- outbound --------------------------------------------------------------------------
@@ -533,16 +539,24 @@ export class HlWsConnection {
 
   private enqueue(item: QueueItem): void {
     this.queue.push(item);
-    this.schedulePump();
+    this.pace();
   }
 
-  private schedulePump(delayMs?: number): void {
-    if (this.pumpTimer || this._state !== 'open' || this.queue.length === 0) return;
-    const wait = delayMs ?? Math.max(0, this.lastSendAt + this.gapMs - this.clock.now());
-    this.pumpTimer = this.clock.setTimeout(() => {
-      this.pumpTimer = null;
-      this.pump();
-    }, wait);
+  /**
+   * One pacing token per queued item: p-queue lets one token through per gapMs and each token
+   * sends the item at the head of `queue` (the items stay in our array so unsubscribe and
+   * close can drop or inspect them by key, which p-queue's tasks cannot be).
+   */
+  private pace(priority = 0): void {
+    if (this._state !== 'open') return;
+    this.pacer ??= new PQueue({ concurrency: 1, intervalCap: 1, interval: this.gapMs });
+    const pacer = this.pacer;
+    void pacer.add(
+      () => {
+        if (this.pacer === pacer) this.pump();
+      },
+      { priority },
+    );
   }
 
   /** Sends one queued subscribe/unsubscribe, paced and within the message budget. */
@@ -558,25 +572,33 @@ export class HlWsConnection {
     const c = this.budget.trySend();
     if (!c.ok) {
       this.events.emit('error', { error: c.error });
-      this.schedulePump(c.retryAfterMs);
+      // Hold the pacer until the budget has room; this item's token goes first when it resumes.
+      const pacer = this.pacer;
+      if (pacer && !this.pumpTimer) {
+        pacer.pause();
+        this.pumpTimer = this.clock.setTimeout(() => {
+          this.pumpTimer = null;
+          pacer.start();
+        }, c.retryAfterMs);
+      }
+      this.pace(1);
       return;
     }
     this.queue.shift();
     if (!this.sendRaw(JSON.stringify({ method: item.method, subscription: item.normalized }))) return;
-    this.lastSendAt = this.clock.now();
+    const sentAt = this.clock.now();
     const f: InFlight = {
       key: item.key,
       method: item.method,
       normalized: item.normalized,
       user: item.user,
-      sentAt: this.lastSendAt,
+      sentAt,
       seq: this.acks.nextSeq(),
       timer: null,
       waiters: item.waiters,
     };
     f.timer = this.clock.setTimeout(() => this.onAckTimeout(f), this.ackTimeoutMs);
     this.acks.add(f);
-    this.schedulePump();
   }
 
   // ---- inbound ---------------------------------------------------------------------------

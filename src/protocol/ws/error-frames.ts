@@ -1,5 +1,5 @@
 /**
- * `channel:"error"` strings (protocol reference §1.4) -> a typed classification and error.
+ * `channel:"error"` strings (docs/hyperliquid-protocol.md §1.4) -> a typed classification and error.
  * Only some errors echo the request; the caller correlates those by echo and attributes the
  * rest (user cap, subscription cap) to the oldest matching in-flight subscribe.
  */

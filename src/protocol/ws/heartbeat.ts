@@ -1,5 +1,5 @@
 /**
- * Keepalive (protocol reference §1.5): send `{"method":"ping"}` every `intervalMs` (default
+ * Keepalive (docs/hyperliquid-protocol.md §1.5): send `{"method":"ping"}` every `intervalMs` (default
  * 30 s, the server idles out at 60 s) and expect `{"channel":"pong"}` within `timeoutMs`
  * (default 10 s). A missing pong is the only reliable half-open detector, so it triggers a
  * forced reconnect via `onTimeout`.

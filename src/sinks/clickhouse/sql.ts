@@ -5,7 +5,7 @@
  * specially inside single quotes.
  */
 import type { RawEvent } from '../../core/index.js';
-import { DEAD_LETTER_EVENT_TYPE } from '../dead-letter-record.js';
+import { DEAD_LETTER_EVENT_TYPE } from '../dead-letters/index.js';
 import type { ReplayQuery } from '../ports.js';
 
 export const RAW_EVENTS_TABLE = 'raw_events';

@@ -5,7 +5,7 @@
  * can filter without parsing the value.
  */
 import type { DeadLetter } from '../../core/index.js';
-import { DEAD_LETTER_SCHEMA_VERSION, deadLetterDocument } from '../dead-letter-record.js';
+import { DEAD_LETTER_SCHEMA_VERSION, deadLetterDocument } from '../dead-letters/index.js';
 import type { DeadLetterPublisher, SignalPublisher, SinkRecord } from '../ports.js';
 import type { KafkaMessageOut } from './client.js';
 import type { TopicProducer } from './producer.js';

@@ -5,7 +5,7 @@
  * replay works the same way with or without servers.
  */
 import type { DeadLetter, RawEvent } from '../../core/index.js';
-import { DEAD_LETTER_EVENT_TYPE, deadLetterDocument } from '../dead-letter-record.js';
+import { DEAD_LETTER_EVENT_TYPE, deadLetterDocument } from '../dead-letters/index.js';
 import type {
   DeadLetterPublisher,
   RawEventReader,

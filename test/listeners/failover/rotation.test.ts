@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/index.js';
-import { plannedRotationTimes, RotationCoordinator } from '../../src/fanin/index.js';
-import type { RotationPermit } from '../../src/fanin/index.js';
-import { ManualClock } from './helpers.js';
+import { silentLogger } from '../../../src/core/index.js';
+import { plannedRotationTimes, RotationCoordinator } from '../../../src/listeners/failover/index.js';
+import type { RotationPermit } from '../../../src/listeners/failover/index.js';
+import { ManualClock } from '../../fanin/helpers.js';
 
 const peers: Record<string, string[]> = { a: ['b'], b: ['a', 'c'], c: ['b'], d: [] };
 const peersOf = (u: string): string[] => peers[u] ?? [];

@@ -5,7 +5,7 @@
  * groupable without parsing JSON) and the full DLQ JSON document in `payload`.
  */
 import { createHash } from 'node:crypto';
-import type { DeadLetter, RawEvent } from '../core/index.js';
+import type { DeadLetter, RawEvent } from '../../core/index.js';
 
 export const DEAD_LETTER_EVENT_TYPE = 'dead_letter';
 export const DEAD_LETTER_SCHEMA_VERSION = '1';

@@ -16,18 +16,18 @@
  * - failover: a primary that disconnects or degrades while its secondary is subscribed and
  *   healthy hands the primary role over at once (`primary-down` / `primary-degraded`).
  */
-import type { Clock, ListenerKind, ListenerRole, Logger, TimerHandle } from '../core/index.js';
-import { ValidationError } from '../core/index.js';
+import type { Clock, ListenerKind, ListenerRole, Logger, TimerHandle } from '../../core/index.js';
+import { ValidationError } from '../../core/index.js';
 import type {
   CopyObservation,
   DeliveryObserver,
   ExpectedListener,
   MissObservation,
 } from './delivery-tracker.js';
-import { TypedEmitter } from '../core/index.js';
+import { TypedEmitter } from '../../core/index.js';
 
-export const CONNECTION_STATES = ['disconnected', 'connecting', 'connected', 'subscribed'] as const;
-export type ConnectionState = (typeof CONNECTION_STATES)[number];
+export const HEALTH_STATES = ['disconnected', 'connecting', 'connected', 'subscribed'] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
 
 export interface ListenerHealthOptions {
   readonly clock: Clock;
@@ -50,12 +50,12 @@ export interface PairSpec {
   readonly secondary: ExpectedListener;
 }
 
-export interface ListenerStatus {
+export interface ListenerHealthStatus {
   readonly listenerId: string;
   readonly pairId: string;
   readonly kind: ListenerKind;
   readonly role: ListenerRole;
-  readonly state: ConnectionState;
+  readonly state: HealthState;
   readonly lastMessageAt: number | null;
   readonly pongLatencyMs: number | null;
   readonly firstDeliveries: number;
@@ -69,7 +69,7 @@ export interface ListenerStatus {
 
 export interface HealthEvents {
   [k: string]: unknown;
-  stateChanged: { readonly listenerId: string; readonly from: ConnectionState; readonly to: ConnectionState };
+  stateChanged: { readonly listenerId: string; readonly from: HealthState; readonly to: HealthState };
   degraded: { readonly listenerId: string; readonly reason: string };
   recovered: { readonly listenerId: string; readonly degradedMs: number };
   reconnectRequested: { readonly listenerId: string; readonly reason: string };
@@ -86,7 +86,7 @@ interface L {
   readonly id: string;
   readonly pair: Pair;
   readonly kind: ListenerKind;
-  state: ConnectionState;
+  state: HealthState;
   lastMessageAt: number | null;
   pongLatencyMs: number | null;
   first: number;
@@ -195,7 +195,7 @@ export class ListenerHealth implements DeliveryObserver {
     return l.pair.primary === l ? 'primary' : 'secondary';
   }
 
-  setState(listenerId: string, to: ConnectionState): void {
+  setState(listenerId: string, to: HealthState): void {
     const l = this.listeners.get(listenerId);
     if (!l || l.state === to) return;
     const from = l.state;
@@ -271,7 +271,7 @@ export class ListenerHealth implements DeliveryObserver {
     return Promise.resolve();
   }
 
-  status(): ListenerStatus[] {
+  status(): ListenerHealthStatus[] {
     return [...this.listeners.values()]
       .map((l) => ({
         listenerId: l.id,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/index.js';
-import type { HealthEvents, ListenerHealthOptions } from '../../src/fanin/index.js';
-import { FanIn, ListenerHealth, MemoryDedupStore } from '../../src/fanin/index.js';
-import { copyFrom, fill, ManualClock } from './helpers.js';
+import { silentLogger } from '../../../src/core/index.js';
+import type { HealthEvents, ListenerHealthOptions } from '../../../src/listeners/failover/index.js';
+import { FanIn, MemoryDedupStore } from '../../../src/fanin/index.js';
+import { ListenerHealth } from '../../../src/listeners/failover/index.js';
+import { copyFrom, fill, ManualClock } from '../../fanin/helpers.js';
 
 const P = 'inf-1/primary';
 const S = 'inf-1/secondary';

@@ -7,11 +7,11 @@
  * record the raw store refused is not offered to the raw store again (it would refuse it
  * again, forever).
  */
-import { DEAD_LETTER_REASONS, SinkError, errorMessage, silentLogger, systemClock } from '../core/index.js';
-import type { Clock, DeadLetter, DeadLetterReason, Logger, RawEvent } from '../core/index.js';
-import { deadLetterToRawEvent } from './dead-letter-record.js';
-import type { DurableQueue } from './durable-queue.js';
-import { TypedEmitter } from '../core/index.js';
+import { DEAD_LETTER_REASONS, SinkError, errorMessage, silentLogger, systemClock } from '../../core/index.js';
+import type { Clock, DeadLetter, DeadLetterReason, Logger, RawEvent } from '../../core/index.js';
+import { deadLetterToRawEvent } from './record.js';
+import type { DurableQueue } from '../durable-queue.js';
+import { TypedEmitter } from '../../core/index.js';
 
 export interface DeadLetterRecorderOptions {
   /** Queue in front of the DeadLetterPublisher (DLQ topic or local file). */

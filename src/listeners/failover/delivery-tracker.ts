@@ -11,14 +11,14 @@
  * deliver fills the public `trades` feed never carries (no tid, settlements, dust, vault
  * netting), so those never count as missed.
  */
-import type { FillEvent, ListenerKind } from '../core/index.js';
+import type { FillEvent, ListenerKind } from '../../core/index.js';
 
 export interface ExpectedListener {
   readonly listenerId: string;
   readonly kind: ListenerKind;
 }
 
-/** `dir` values of fills that are not matches on the order book (protocol reference §3.2, §3.5). */
+/** `dir` values of fills that are not matches on the order book (docs/hyperliquid-protocol.md §3.2, §3.5). */
 const NON_TRADE_DIRS = new Set(['Settlement', 'Spot Dust Conversion', 'Net Child Vaults']);
 
 export function defaultIsExpectedFrom(listener: ExpectedListener, e: FillEvent): boolean {

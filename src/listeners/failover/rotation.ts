@@ -13,9 +13,9 @@
  * `plannedRotationTimes` proposes per-unit jittered rotation times before the server's
  * expiry so peers never rotate (or expire) together.
  */
-import type { Clock, Logger, TimerHandle } from '../core/index.js';
-import { AbortedError } from '../core/index.js';
-import { TypedEmitter } from '../core/index.js';
+import type { Clock, Logger, TimerHandle } from '../../core/index.js';
+import { AbortedError } from '../../core/index.js';
+import { TypedEmitter } from '../../core/index.js';
 
 export interface RotationCoordinatorOptions {
   readonly clock: Clock;
