@@ -34,7 +34,7 @@ import { SignalStages } from './signal-stages.js';
 import { toSinkRecord } from './signal-record.js';
 import type { SinkSet } from './sinks.js';
 import { buildSinks } from './sinks.js';
-import type { RedisLike } from './redis-lifecycle.js';
+import type { Redis } from 'ioredis';
 import { closeRedis } from './redis-lifecycle.js';
 import { StatusReporter } from './status.js';
 import { TimeGuardedCursorStore } from './time-guarded-cursors.js';
@@ -560,13 +560,13 @@ export class App {
     }
   }
 
-  private async buildDedup(redis: RedisLike | null): Promise<DedupStore> {
+  private async buildDedup(redis: Redis | null): Promise<DedupStore> {
     const d = this.config.fanin.dedup;
     const memory = new MemoryDedupStore({ maxEntries: d.memoryMaxEntries, ttlMs: d.memoryTtlMs });
     if (!d.redis.enabled || !redis) return memory;
     const { RedisDedupStore } = await import('../fanin/adapters.js');
     const remote = new RedisDedupStore({
-      redis: redis as never,
+      redis,
       keyPrefix: `${this.config.redis.keyPrefix}dedup:`,
     });
     return new LayeredDedupStore({
@@ -603,13 +603,13 @@ export class App {
     return this.sinks?.configErrors() ?? [];
   }
 
-  private redis: RedisLike | null = null;
+  private redis: Redis | null = null;
 
-  private async connectRedis(): Promise<RedisLike> {
+  private async connectRedis(): Promise<Redis> {
     const { createRedis, redisUnavailable } = await import('../influencers/redis-adapter.js');
     const conn = redisConnection(this.config);
     const client = createRedis(conn, 'service');
-    this.redis = client as unknown as RedisLike;
+    this.redis = client;
     try {
       await client.connect();
     } catch (err) {
@@ -624,7 +624,7 @@ export class App {
         `redis unreachable at start-up, retrying in the background: ${errorMessage(err)}`,
       );
     }
-    return client as unknown as RedisLike;
+    return client;
   }
 }
 
@@ -638,9 +638,9 @@ function redisConnection(config: ServiceConfig) {
   };
 }
 
-async function redisCursorStore(redis: RedisLike, config: ServiceConfig): Promise<CursorStore> {
+async function redisCursorStore(redis: Redis, config: ServiceConfig): Promise<CursorStore> {
   const { RedisCursorStore } = await import('../positions/adapters.js');
-  return new RedisCursorStore({ redis: redis as never, keyPrefix: config.redis.keyPrefix });
+  return new RedisCursorStore({ redis, keyPrefix: config.redis.keyPrefix });
 }
 
 function positionsSnapshot(
