@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.js';
 import type { RemoteDedupStore } from '../../src/fanin/index.js';
 import { LayeredDedupStore, MemoryDedupStore } from '../../src/fanin/index.js';
+import { dedupStoreConformance } from './dedup-store-conformance.js';
 import { ManualClock } from './helpers.js';
 
 class FakeRemote implements RemoteDedupStore {
@@ -67,4 +68,12 @@ describe('LayeredDedupStore', () => {
     expect(await p).toEqual([true]);
     expect(events[0]).toMatch(/timeout/);
   });
+});
+
+describe('LayeredDedupStore conformance', () => {
+  let n = 0;
+  dedupStoreConformance(
+    () => setup().store,
+    () => `conformance-${n++}`,
+  );
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compactKey, MemoryDedupStore } from '../../src/fanin/index.js';
+import { dedupStoreConformance } from './dedup-store-conformance.js';
 import { eventId } from '../../src/core/index.js';
 
 const id = (n: number): string =>
@@ -101,4 +102,12 @@ describe('MemoryDedupStore', () => {
       { numRuns: 300 },
     );
   });
+});
+
+describe('MemoryDedupStore conformance', () => {
+  let n = 0;
+  dedupStoreConformance(
+    () => new MemoryDedupStore({ maxEntries: 100, ttlMs: 60_000 }),
+    () => id(1_000_000 + n++),
+  );
 });

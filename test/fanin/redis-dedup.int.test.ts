@@ -9,6 +9,7 @@ import { FanIn, LayeredDedupStore, MemoryDedupStore } from '../../src/fanin/inde
 import { RedisDedupStore, createDedupRedisClient } from '../../src/fanin/adapters.js';
 import { services, uniqueName } from '../harness/index.js';
 import { copyFrom, fill } from './helpers.js';
+import { dedupStoreConformance } from './dedup-store-conformance.js';
 
 describe('RedisDedupStore', () => {
   let redis: Redis;
@@ -124,4 +125,30 @@ describe('RedisDedupStore', () => {
     expect(degraded).toHaveLength(1);
     dead.disconnect();
   });
+});
+
+describe('LayeredDedupStore over the real Redis: conformance', () => {
+  const prefix = `${uniqueName('dedup_conf')}:`;
+  const clients: Redis[] = [];
+  afterAll(async () => {
+    const redis = new Redis(services().redis.url);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+    for (const c of clients) c.disconnect();
+  });
+  let n = 0;
+  dedupStoreConformance(
+    () => {
+      const c = new Redis(services().redis.url);
+      clients.push(c);
+      return new LayeredDedupStore({
+        memory: new MemoryDedupStore({ maxEntries: 100, ttlMs: 60_000 }),
+        remote: new RedisDedupStore({ redis: c, keyPrefix: prefix }),
+        clock: systemClock,
+        logger: silentLogger,
+      });
+    },
+    () => `conf-${n++}`,
+  );
 });
