@@ -1,5 +1,5 @@
 /**
- * Builds the configured EventLog backend (file, postgres, nats) for the events and the
+ * Builds the configured EventLog backend (file, postgres, nats, kafka) for the events and the
  * quarantine log, and the retention loop that applies the configured limits on a clock timer.
  * The one place that knows the concrete adapters; everything else sees the EventLog port.
  */
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Clock, Logger, TimerHandle } from '../../core/index.js';
 import type { DeepReadonly, PipelineConfig } from '../../config/index.js';
 import type { EventLog } from '../eventlog/index.js';
-import { FileEventLog, NatsEventLog, PostgresEventLog } from '../eventlog/index.js';
+import { FileEventLog, KafkaEventLog, NatsEventLog, PostgresEventLog } from '../eventlog/index.js';
 
 type EventLogConfig = DeepReadonly<PipelineConfig['eventLog']>;
 
@@ -38,6 +38,14 @@ export async function openEventLog(
         duplicateWindowMs: c.nats.duplicateWindowMs,
         maxAgeMs: c.nats.maxAgeMs,
         maxBytes: c.nats.maxBytes,
+      });
+    case 'kafka':
+      return KafkaEventLog.open({
+        brokers: c.kafka.brokers,
+        topic: which === 'events' ? c.kafka.topic : c.kafka.quarantineTopic,
+        replicationFactor: c.kafka.replicationFactor,
+        clientId: c.kafka.clientId,
+        readTimeoutMs: c.kafka.readTimeoutMs,
       });
   }
 }
