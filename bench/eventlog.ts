@@ -2,8 +2,9 @@
  * Benchmark: the EventLog backends side by side (issue #15). Per backend: append throughput
  * (events/s; 200-byte payloads, 8 partitions, batches of 500, each batch awaited) and publish →
  * consume latency (closed loop: append one event, then a consumer reads from its offset until
- * the event is visible; p50/p99 over the samples). File always runs; Postgres and NATS run when
- * TEST_POSTGRES_URL / TEST_NATS_URL name a server (`npm run bench` starts them when unset).
+ * the event is visible; p50/p99 over the samples). File always runs; Postgres, NATS and Kafka run
+ * when TEST_POSTGRES_URL / TEST_NATS_URL / TEST_KAFKA_BROKERS name a server (`npm run bench` starts
+ * them when unset). Kafka takes fewer latency samples: each read there is a consumer-group join.
  * Run alone: `npx tsx bench/eventlog.ts`; BENCH_EVENTLOG_EVENTS sets the count (default 20 000).
  */
 import { createHash } from 'node:crypto';
@@ -12,7 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AppendRequest, EventLog } from '../src/pipeline/eventlog/index.js';
-import { FileEventLog, NatsEventLog, PostgresEventLog } from '../src/pipeline/eventlog/index.js';
+import {
+  FileEventLog,
+  KafkaEventLog,
+  NatsEventLog,
+  PostgresEventLog,
+} from '../src/pipeline/eventlog/index.js';
 
 export interface EventLogBenchRow {
   readonly backend: string;
@@ -38,7 +44,12 @@ function pct(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-async function measure(backend: string, log: EventLog, events: number): Promise<EventLogBenchRow> {
+async function measure(
+  backend: string,
+  log: EventLog,
+  events: number,
+  samples = LATENCY_SAMPLES,
+): Promise<EventLogBenchRow> {
   const run = `${backend}-${Date.now()}`;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < events; i += BATCH) {
@@ -47,7 +58,7 @@ async function measure(backend: string, log: EventLog, events: number): Promise<
   await log.flush();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const lat: number[] = [];
-  for (let i = 0; i < LATENCY_SAMPLES; i++) {
+  for (let i = 0; i < samples; i++) {
     const e = { ...ev(`${run}-lat`, i), partition: 'BENCH-LAT' };
     const s = process.hrtime.bigint();
     const [res] = await log.append([e]);
@@ -68,13 +79,13 @@ async function measure(backend: string, log: EventLog, events: number): Promise<
 }
 
 export async function runEventLogBench(
-  o: { events?: number; postgresUrl?: string; natsUrl?: string } = {},
+  o: { events?: number; postgresUrl?: string; natsUrl?: string; kafkaBrokers?: readonly string[] } = {},
 ): Promise<EventLogBenchRow[]> {
   const events = o.events ?? Number(process.env['BENCH_EVENTLOG_EVENTS'] ?? 20_000);
   const rows: EventLogBenchRow[] = [];
   const tag = `bench_${Date.now().toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), 'bench-elog-'));
-  const backends: [string, () => Promise<EventLog>][] = [
+  const backends: [string, () => Promise<EventLog>, number?][] = [
     [
       'file (fsync on flush)',
       () =>
@@ -102,11 +113,26 @@ export async function runEventLogBench(
         }),
     ]);
   }
+  if (o.kafkaBrokers !== undefined) {
+    const brokers = o.kafkaBrokers;
+    backends.push([
+      'kafka',
+      () =>
+        KafkaEventLog.open({
+          brokers,
+          topic: tag,
+          replicationFactor: 1,
+          clientId: tag,
+          readTimeoutMs: 30_000,
+        }),
+      50,
+    ]);
+  }
   try {
-    for (const [name, open] of backends) {
+    for (const [name, open, samples] of backends) {
       const log = await open();
       try {
-        rows.push(await measure(name, log, events));
+        rows.push(await measure(name, log, events, samples));
       } finally {
         await log.close();
       }
@@ -133,6 +159,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await runEventLogBench({
     ...(process.env['TEST_POSTGRES_URL'] ? { postgresUrl: process.env['TEST_POSTGRES_URL'] } : {}),
     ...(process.env['TEST_NATS_URL'] ? { natsUrl: process.env['TEST_NATS_URL'] } : {}),
+    ...(process.env['TEST_KAFKA_BROKERS']
+      ? { kafkaBrokers: process.env['TEST_KAFKA_BROKERS'].split(',').map((b) => b.trim()) }
+      : {}),
   });
   console.log(eventLogTable(rows));
 }

@@ -228,9 +228,11 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
     const { runEventLogBench } = await import('./eventlog.js');
     const postgresUrl = process.env['TEST_POSTGRES_URL'];
     const natsUrl = process.env['TEST_NATS_URL'];
+    const kafka = process.env['TEST_KAFKA_BROKERS'];
     const r: EventLogBenchRow[] = await runEventLogBench({
       ...(postgresUrl ? { postgresUrl } : {}),
       ...(natsUrl ? { natsUrl } : {}),
+      ...(kafka ? { kafkaBrokers: kafka.split(',').map((b) => b.trim()) } : {}),
     });
     const rows: Row[] = r.map((x) => ({
       bench: `event log: ${x.backend}`,
@@ -238,12 +240,12 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
       value: `${int(x.eventsPerSecond)} events/s`,
       note: `p50 ${fixed(x.p50Ms)} ms, p99 ${fixed(x.p99Ms)} ms (${int(x.events)} events, ${x.latencySamples} latency samples)`,
     }));
-    if (!postgresUrl || !natsUrl)
+    if (!postgresUrl || !natsUrl || !kafka)
       rows.push({
         bench: 'event log',
-        metric: 'postgres / nats',
+        metric: 'postgres / nats / kafka',
         value: 'skipped',
-        note: 'set TEST_POSTGRES_URL and TEST_NATS_URL',
+        note: 'set TEST_POSTGRES_URL, TEST_NATS_URL and TEST_KAFKA_BROKERS',
       });
     return rows;
   },

@@ -76,9 +76,9 @@ export const PipelineConfig = z
     eventLog: z
       .object({
         backend: z
-          .enum(['file', 'postgres', 'nats'])
+          .enum(['file', 'postgres', 'nats', 'kafka'])
           .default('file')
-          .describe('Event log backend: file (local, under dataDir), postgres, nats (JetStream).'),
+          .describe('Event log backend: file (local, under dataDir), postgres, nats (JetStream), kafka.'),
         retention: z
           .object({
             maxAgeMs: int()
@@ -143,6 +143,39 @@ export const PipelineConfig = z
           .strict()
           .prefault({})
           .describe('backend: nats (JetStream).'),
+        kafka: z
+          .object({
+            brokers: z
+              .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port'))
+              .default([])
+              .describe('Bootstrap brokers (host:port); empty = sinks.kafka.brokers.'),
+            topic: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
+              .default('normalized.market.events.v1')
+              .describe('Events log: one topic per partition, <topic>.<partition>.'),
+            quarantineTopic: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
+              .default('ingestion.quarantine.v1')
+              .describe('Quarantine log: <quarantineTopic>.<partition>.'),
+            bronzeTopic: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
+              .default('ingestion.pipeline.raw.v1')
+              .describe(
+                'Bronze log (raw records of every connector, one partition in arrival order): <bronzeTopic>.<partition>.',
+              ),
+            replicationFactor: int().min(1).default(1).describe('For the partition topics it creates.'),
+            clientId: z.string().min(1).default('hl-pipeline-eventlog').describe('Kafka client id.'),
+            readTimeoutMs: int()
+              .min(1000)
+              .default(30_000)
+              .describe('Longest one read (or the id scan on open) waits for the broker.'),
+          })
+          .strict()
+          .prefault({})
+          .describe('backend: kafka.'),
         segmentBytes: int()
           .min(4096)
           .default(64 * 1024 * 1024)

@@ -83,6 +83,16 @@ function crossChecks(c: Parsed, ctx: z.RefinementCtx): void {
       'required with sasl: set INGEST_KAFKA_SASL_PASSWORD(_FILE)',
     );
   }
+  if (
+    c.pipeline.eventLog.backend === 'kafka' &&
+    c.pipeline.eventLog.kafka.brokers.length === 0 &&
+    c.sinks.kafka.brokers.length === 0
+  ) {
+    issue(
+      ['pipeline', 'eventLog', 'kafka', 'brokers'],
+      'required with backend kafka (or set sinks.kafka.brokers)',
+    );
+  }
   if (c.sinks.spool.spillThresholdRecords > c.sinks.spool.memoryRecords) {
     issue(['sinks', 'spool', 'spillThresholdRecords'], 'must not exceed memoryRecords');
   }
@@ -97,6 +107,20 @@ function resolve(c: Parsed) {
       ...c.hyperliquid,
       wsUrl: c.hyperliquid.wsUrl ?? urls?.wsUrl ?? '',
       infoUrl: c.hyperliquid.infoUrl ?? urls?.infoUrl ?? '',
+    },
+    pipeline: {
+      ...c.pipeline,
+      eventLog: {
+        ...c.pipeline.eventLog,
+        kafka: {
+          ...c.pipeline.eventLog.kafka,
+          // The event log shares the ingester's cluster unless told otherwise.
+          brokers:
+            c.pipeline.eventLog.kafka.brokers.length > 0
+              ? c.pipeline.eventLog.kafka.brokers
+              : c.sinks.kafka.brokers,
+        },
+      },
     },
     redis: {
       ...c.redis,

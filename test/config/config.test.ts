@@ -337,3 +337,22 @@ describe('secrets', () => {
     });
   });
 });
+
+describe('pipeline.eventLog.kafka brokers', () => {
+  it('default to the ingester sink brokers, an explicit list wins, and none at all is refused', () => {
+    const shared = parseServiceConfig({
+      sinks: { kafka: { brokers: ['k1:9092'] } },
+      pipeline: { eventLog: { backend: 'kafka' } },
+    });
+    expect(shared.pipeline.eventLog.kafka.brokers).toEqual(['k1:9092']);
+    expect(shared.pipeline.eventLog.kafka.topic).toBe('normalized.market.events.v1');
+    const own = parseServiceConfig({
+      sinks: { kafka: { brokers: ['k1:9092'] } },
+      pipeline: { eventLog: { backend: 'kafka', kafka: { brokers: ['k2:9092'] } } },
+    });
+    expect(own.pipeline.eventLog.kafka.brokers).toEqual(['k2:9092']);
+    expect(
+      problemsOf(() => parseServiceConfig({ pipeline: { eventLog: { backend: 'kafka' } } })).join('\n'),
+    ).toMatch(/pipeline\.eventLog\.kafka\.brokers.*required with backend kafka/);
+  });
+});

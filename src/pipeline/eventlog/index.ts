@@ -1,4 +1,4 @@
-/** The EventLog port and its adapters: file (local mode), Postgres, NATS JetStream. */
+/** The EventLog port and its adapters: file (local mode), Postgres, NATS JetStream, Kafka. */
 export * from './port.js';
 export { FileEventLog } from './file-log.js';
 export type { FileEventLogOptions } from './file-log.js';
@@ -8,3 +8,5 @@ export { PostgresEventLog } from './postgres-log.js';
 export type { PostgresEventLogOptions } from './postgres-log.js';
 export { NatsEventLog, natsToken, fromNatsToken } from './nats-log.js';
 export type { NatsEventLogOptions } from './nats-log.js';
+export { KafkaEventLog, kafkaTopicToken, fromKafkaTopicToken } from './kafka-log.js';
+export type { KafkaEventLogOptions } from './kafka-log.js';

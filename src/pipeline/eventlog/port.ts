@@ -2,7 +2,7 @@
  * The EventLog port (M0 §9): an append-only log of normalized events, ordered per partition,
  * with offsets, replay from an offset or a time, and idempotent appends keyed by event_id (a
  * replayed event is acknowledged with its original position and written nowhere). The file
- * adapter is the local/dev backend; the NATS JetStream and Postgres adapters (issue #15)
+ * adapter is the local/dev backend; the NATS JetStream, Postgres and Kafka adapters (issue #15)
  * implement the same port and pass the same conformance suite.
  *
  * Retention only ever removes a prefix of a partition (offsets never move): by time, the records

@@ -1,13 +1,13 @@
 /**
- * Builds the configured EventLog backend (file, postgres, nats) for the events, quarantine and
- * bronze logs, and the retention loop that applies the configured limits on a clock timer.
+ * Builds the configured EventLog backend (file, postgres, nats, kafka) for the events, quarantine
+ * and bronze logs, and the retention loop that applies the configured limits on a clock timer.
  * The one place that knows the concrete adapters; everything else sees the EventLog port.
  */
 import { join } from 'node:path';
 import type { Clock, Logger, TimerHandle } from '../../core/index.js';
 import type { DeepReadonly, PipelineConfig } from '../../config/index.js';
 import type { EventLog } from '../eventlog/index.js';
-import { FileEventLog, NatsEventLog, PostgresEventLog } from '../eventlog/index.js';
+import { FileEventLog, KafkaEventLog, NatsEventLog, PostgresEventLog } from '../eventlog/index.js';
 
 type EventLogConfig = DeepReadonly<PipelineConfig['eventLog']>;
 
@@ -44,6 +44,16 @@ export async function openEventLog(c: EventLogConfig, dataDir: string, which: Lo
         duplicateWindowMs: c.nats.duplicateWindowMs,
         maxAgeMs: c.nats.maxAgeMs,
         maxBytes: c.nats.maxBytes,
+      });
+    case 'kafka':
+      return KafkaEventLog.open({
+        brokers: c.kafka.brokers,
+        topic: { events: c.kafka.topic, quarantine: c.kafka.quarantineTopic, bronze: c.kafka.bronzeTopic }[
+          which
+        ],
+        replicationFactor: c.kafka.replicationFactor,
+        clientId: c.kafka.clientId,
+        readTimeoutMs: c.kafka.readTimeoutMs,
       });
   }
 }
