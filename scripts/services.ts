@@ -31,6 +31,7 @@ function exportLines(saved: SavedState): string {
     `export TEST_REDIS_URL=${p.redis.url}`,
     `export TEST_CLICKHOUSE_URL=${p.clickhouse.url}`,
     `export TEST_KAFKA_BROKERS=${p.kafka.brokers.join(',')}`,
+    `export TEST_EVM_URL=${p.evm.url}`,
   ].join('\n');
 }
 

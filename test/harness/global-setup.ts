@@ -25,12 +25,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw err;
   });
   const s = stack.services;
-  const how = (name: 'redis' | 'clickhouse' | 'kafka'): string =>
+  const how = (name: 'redis' | 'clickhouse' | 'kafka' | 'evm'): string =>
     s.control[name].managed ? 'started' : 'reused';
   console.log(
     `[test services] ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
       `redis ${s.redis.url} (${how('redis')}), clickhouse ${s.clickhouse.url} (${how('clickhouse')}), ` +
-      `kafka ${s.kafka.brokers.join(',')} (${how('kafka')})`,
+      `kafka ${s.kafka.brokers.join(',')} (${how('kafka')}), evm ${s.evm.url} (${how('evm')})`,
   );
   project.provide('services', s);
   return async () => {

@@ -1,6 +1,7 @@
 // Name -> service definition, so control.ts (in a worker) can rebuild the probe and stop policy of
 // a service from nothing but its serialized state.
 import { clickhouseService } from './clickhouse.js';
+import { evmService } from './evm.js';
 import { kafkaService } from './kafka.js';
 import { redisService } from './redis.js';
 import type { ServiceDef } from './service.js';
@@ -14,5 +15,7 @@ export function serviceDef(name: ServiceName): ServiceDef {
       return clickhouseService();
     case 'kafka':
       return kafkaService();
+    case 'evm':
+      return evmService();
   }
 }

@@ -10,7 +10,7 @@ import { serviceDef } from './registry.js';
 import type { ManagedServiceState, ProvidedServices, ServiceName, ServiceState } from './types.js';
 
 /** Start order: Kafka first, it takes longest (JVM + format + KRaft election). */
-const START_ORDER: readonly ServiceName[] = ['kafka', 'clickhouse', 'redis'];
+const START_ORDER: readonly ServiceName[] = ['kafka', 'clickhouse', 'redis', 'evm'];
 
 export interface StackOptions {
   /** Environment to read TEST_* variables from (default process.env). */
@@ -54,6 +54,7 @@ export function providedFrom(states: Record<ServiceName, ServiceState>): Provide
     redis: { url: states.redis.endpoint },
     clickhouse: { url: states.clickhouse.endpoint },
     kafka: { brokers: states.kafka.endpoint.split(',').map((b) => b.trim()) },
+    evm: { url: states.evm.endpoint },
     control: states,
   };
 }
