@@ -86,6 +86,10 @@ export function aggEventOf(e: NormalizedEvent): AggEvent {
       });
     }
     case 'INFLUENCER_FILL_V1':
+    // Chain events carry no market price: they pass through aggregation without features.
+    case 'EVM_BLOCK_V1':
+    case 'EVM_LOG_V1':
+    case 'EVM_BLOCK_INVALIDATED_V1':
       return makeAggEvent(e, {});
   }
 }
