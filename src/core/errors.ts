@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   SOURCE_CONNECTION_CAP: 'The per-IP connection cap or new-connections-per-minute budget was reached.',
   SOURCE_FRAME_REJECTED: 'An inbound frame failed to parse or validate and went to the dead-letter path.',
   INFO_HTTP: 'The info API answered with an HTTP error.',
+  EVM_RPC: 'An EVM JSON-RPC call failed, timed out or answered an error.',
+  EVM_REORG_TOO_DEEP:
+    'A reorg went deeper than the follower keeps hashes for (maxReorgDepth): no common ancestor found.',
   INFO_RATE_LIMITED: 'The info API answered 429 or the local weight budget is exhausted.',
   INFO_BAD_RESPONSE: 'The info API answered with a body that did not match its schema.',
   BUDGET_EXCEEDED: 'A client-side per-egress-IP budget refused the operation.',
