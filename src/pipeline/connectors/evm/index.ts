@@ -2,3 +2,4 @@
 export * from './rpc.js';
 export * from './cursor.js';
 export * from './follower.js';
+export * from './connector.js';
