@@ -3,3 +3,4 @@ export * from './rpc.js';
 export * from './cursor.js';
 export * from './follower.js';
 export * from './connector.js';
+export * from './range-source.js';

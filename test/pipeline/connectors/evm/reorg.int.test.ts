@@ -13,6 +13,8 @@ import {
   FileCursorStore,
   HttpEvmRpc,
   parseLog,
+  EvmRangeSource,
+  rangeOutputManifest,
   type FollowerFact,
 } from '../../../../src/pipeline/connectors/evm/index.js';
 import { services } from '../../../harness/index.js';
@@ -139,5 +141,36 @@ describe('EVM chain-tip follower on Hardhat', () => {
     expect(survivingLogs.sort()).toEqual(nodeLogs.sort());
     const ids = out.map((d) => d.nativeId);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+  it('ingests the same chain as a bounded range: deterministic manifests, chunks that add up to the whole', async () => {
+    const head = await rpc.headNumber();
+    const source = new EvmRangeSource({
+      connectorId: 'hardhat',
+      connectorVersion: '1.0.0',
+      sourceId: 'hardhat',
+      sourceVersion: '1',
+      rpc,
+      filter: { addresses: [contract], topics: [] },
+      domain: 'chain.evm',
+    });
+    const signal = new AbortController().signal;
+    const whole = { index: 0, from: startBlock, to: head + 1 };
+    const a = await source.fetchChunk(whole, signal);
+    const b = await source.fetchChunk(whole, signal);
+    expect(a.length).toBe(2 * (head + 1 - startBlock)); // a block and its one log per height
+    expect(b).toEqual(a);
+    const mid = startBlock + 3;
+    const parts = [
+      ...(await source.fetchChunk({ index: 0, from: startBlock, to: mid }, signal)),
+      ...(await source.fetchChunk({ index: 1, from: mid, to: head + 1 }, signal)),
+    ];
+    expect(parts.map((e) => e.eventId)).toEqual(a.map((e) => e.eventId));
+    const m = rangeOutputManifest('hardhat', whole, a);
+    expect(m).toEqual(rangeOutputManifest('hardhat', whole, b));
+    expect(m).toMatchObject({ from: startBlock, to: head + 1, count: a.length });
+    expect(m.idsHash).toMatch(/^[0-9a-f]{64}$/);
+    await expect(source.fetchChunk({ index: 9, from: head + 1, to: head + 2 }, signal)).rejects.toThrow(
+      /above the head/,
+    );
   });
 });
