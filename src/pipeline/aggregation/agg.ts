@@ -85,8 +85,8 @@ export function aggEventOf(e: NormalizedEvent): AggEvent {
         signal: { influencerId: p.influencerId, side: p.side, deltaSize: p.deltaSize },
       });
     }
-    case 'INFLUENCER_FILL_V1':
     // Chain events carry no market price: they pass through aggregation without features.
+    case 'INFLUENCER_FILL_V1':
     case 'EVM_BLOCK_V1':
     case 'EVM_LOG_V1':
     case 'EVM_BLOCK_INVALIDATED_V1':
