@@ -21,6 +21,9 @@ export const ERROR_CODES = {
   SOURCE_MESSAGE_RATE: 'The per-IP outbound message budget per minute was exhausted.',
   SOURCE_CONNECTION_CAP: 'The per-IP connection cap or new-connections-per-minute budget was reached.',
   INFO_HTTP: 'The info API answered with an HTTP error.',
+  EVM_RPC: 'An EVM JSON-RPC call failed, timed out or answered an error.',
+  EVM_REORG_TOO_DEEP:
+    'A reorg went deeper than the follower keeps hashes for (maxReorgDepth): no common ancestor found.',
   INFO_RATE_LIMITED: 'The info API answered 429 or the local weight budget is exhausted.',
   INFO_BAD_RESPONSE: 'The info API answered with a body that did not match its schema.',
   STATE_ILLEGAL_TRANSITION: 'A state machine was asked for a move its transition table forbids.',

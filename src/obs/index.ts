@@ -45,3 +45,5 @@ export type { CreateLoggerOptions } from './logger.js';
 export { TRACER_NAME, TRACE_EXPORTERS, initTracing, otlpTracesUrl, tracer, withSpan } from './tracing.js';
 export type { TraceExporter, TracingHandle, TracingOptions } from './tracing.js';
 export { AGGREGATION_METRIC_NAMES, AggregationMetrics } from './aggregation-metrics.js';
+export { CHAIN_FOLLOWER_METRIC_NAMES, ChainFollowerMetrics } from './chain-follower-metrics.js';
+export type { ChainFollowerFact } from './chain-follower-metrics.js';

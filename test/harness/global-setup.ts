@@ -30,7 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     `[test services] ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
       `redis ${s.redis.url} (${how('redis')}), clickhouse ${s.clickhouse.url} (${how('clickhouse')}), ` +
       `kafka ${s.kafka.brokers.join(',')} (${how('kafka')}), nats ${s.nats.url} (${how('nats')}), ` +
-      `postgres ${s.postgres.url} (${how('postgres')})`,
+      `postgres ${s.postgres.url} (${how('postgres')}), evm ${s.evm.url} (${how('evm')})`,
   );
   project.provide('services', s);
   return async () => {

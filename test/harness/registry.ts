@@ -1,6 +1,7 @@
 // Name -> service definition, so control.ts (in a worker) can rebuild the probe and stop policy of
 // a service from nothing but its serialized state.
 import { clickhouseService } from './clickhouse.js';
+import { evmService } from './evm.js';
 import { kafkaService } from './kafka.js';
 import { natsService } from './nats.js';
 import { postgresService } from './postgres.js';
@@ -20,5 +21,7 @@ export function serviceDef(name: ServiceName): ServiceDef {
       return natsService();
     case 'postgres':
       return postgresService();
+    case 'evm':
+      return evmService();
   }
 }

@@ -10,7 +10,7 @@ import { serviceDef } from './registry.js';
 import type { ManagedServiceState, ProvidedServices, ServiceName, ServiceState } from './types.js';
 
 /** Start order: Kafka first, it takes longest (JVM + format + KRaft election). */
-const START_ORDER: readonly ServiceName[] = ['kafka', 'clickhouse', 'postgres', 'redis', 'nats'];
+const START_ORDER: readonly ServiceName[] = ['kafka', 'clickhouse', 'postgres', 'redis', 'nats', 'evm'];
 
 export interface StackOptions {
   /** Environment to read TEST_* variables from (default process.env). */
@@ -56,6 +56,7 @@ export function providedFrom(states: Record<ServiceName, ServiceState>): Provide
     kafka: { brokers: states.kafka.endpoint.split(',').map((b) => b.trim()) },
     nats: { url: states.nats.endpoint },
     postgres: { url: states.postgres.endpoint },
+    evm: { url: states.evm.endpoint },
     control: states,
   };
 }

@@ -3,7 +3,7 @@
 // line) for control.ts to stop and restart a service from inside a worker. Also declares the
 // typed `inject('services')` for vitest.
 
-export const SERVICE_NAMES = ['redis', 'clickhouse', 'kafka', 'nats', 'postgres'] as const;
+export const SERVICE_NAMES = ['redis', 'clickhouse', 'kafka', 'nats', 'postgres', 'evm'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** How to (re)launch a process: exactly what control.ts replays on restart. */
@@ -50,6 +50,8 @@ export interface ProvidedServices {
   kafka: { brokers: string[] };
   nats: { url: string };
   postgres: { url: string };
+  /** JSON-RPC URL of the Hardhat node. */
+  evm: { url: string };
   /** Per-service control state; use serviceControl(name) from control.ts rather than this directly. */
   control: Record<ServiceName, ServiceState>;
 }

@@ -85,7 +85,11 @@ export function aggEventOf(e: NormalizedEvent): AggEvent {
         signal: { influencerId: p.influencerId, side: p.side, deltaSize: p.deltaSize },
       });
     }
+    // Chain events carry no market price: they pass through aggregation without features.
     case 'INFLUENCER_FILL_V1':
+    case 'EVM_BLOCK_V1':
+    case 'EVM_LOG_V1':
+    case 'EVM_BLOCK_INVALIDATED_V1':
       return makeAggEvent(e, {});
   }
 }

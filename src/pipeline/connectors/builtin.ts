@@ -4,10 +4,12 @@
  * there, see src/pipeline/runtime/factories.ts): this table is not the only registration point.
  */
 import type { ConnectorFactories } from './contract.js';
+import { createEvmConnector } from './evm/index.js';
 import { createFixtureConnector } from './fixture.js';
 import { createSyntheticConnector } from './synthetic.js';
 
 export const BUILTIN_CONNECTOR_FACTORIES: ConnectorFactories = Object.freeze({
   synthetic: createSyntheticConnector,
   fixture: createFixtureConnector,
+  evm: createEvmConnector,
 });

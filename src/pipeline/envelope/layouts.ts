@@ -162,6 +162,52 @@ export const INFLUENCER_SIGNAL_V1 = {
   ],
 } as const satisfies PayloadLayout;
 
+export const EVM_BLOCK_V1 = {
+  payloadType: 'EVM_BLOCK_V1',
+  code: 7,
+  doc: 'One canonical EVM block header as the chain-tip follower saw it; event_time_ms is the block timestamp.',
+  fields: [
+    { name: 'chainId', type: 'u64', doc: 'EIP-155 chain id.' },
+    { name: 'number', type: 'u64', doc: 'Block height.' },
+    { name: 'hash', type: 'bytes32', doc: 'Block hash.' },
+    { name: 'parentHash', type: 'bytes32', doc: 'Parent block hash.' },
+    { name: 'timestampS', type: 'u64', doc: 'Block timestamp in seconds.' },
+    { name: 'txCount', type: 'u32', doc: 'Transactions in the block.' },
+  ],
+} as const satisfies PayloadLayout;
+
+export const EVM_LOG_V1 = {
+  payloadType: 'EVM_LOG_V1',
+  code: 8,
+  doc: "One EVM log of a canonical block that matched the connector's address/topic filter.",
+  fields: [
+    { name: 'chainId', type: 'u64', doc: 'EIP-155 chain id.' },
+    { name: 'blockNumber', type: 'u64', doc: 'Height of the block.' },
+    { name: 'blockHash', type: 'bytes32', doc: 'Hash of the block.' },
+    { name: 'logIndex', type: 'u32', doc: 'Index of the log in the block.' },
+    { name: 'txHash', type: 'bytes32', doc: 'Transaction hash.' },
+    { name: 'address', type: 'addr', doc: 'Emitting contract.' },
+    { name: 'topics', type: 'str', doc: 'Topics as comma-separated 0x hex (0 to 4).' },
+    { name: 'data', type: 'str', doc: 'Data as 0x hex.' },
+  ],
+} as const satisfies PayloadLayout;
+
+export const EVM_BLOCK_INVALIDATED_V1 = {
+  payloadType: 'EVM_BLOCK_INVALIDATED_V1',
+  code: 9,
+  doc: 'A block the follower emitted earlier left the canonical chain (reorg): consumers drop it and its logs.',
+  fields: [
+    { name: 'chainId', type: 'u64', doc: 'EIP-155 chain id.' },
+    { name: 'number', type: 'u64', doc: 'Height of the orphaned block.' },
+    { name: 'hash', type: 'bytes32', doc: 'Hash of the orphaned block.' },
+    {
+      name: 'replacedBy',
+      type: 'bytes32',
+      doc: 'Hash of the canonical block now at that height (zero if none yet).',
+    },
+  ],
+} as const satisfies PayloadLayout;
+
 /** Every payload layout, by type name. Append new versions; never edit a published one. */
 export const PAYLOAD_LAYOUTS = {
   TRADE_TICK_V1,
@@ -170,6 +216,9 @@ export const PAYLOAD_LAYOUTS = {
   ASSET_CTX_V1,
   INFLUENCER_FILL_V1,
   INFLUENCER_SIGNAL_V1,
+  EVM_BLOCK_V1,
+  EVM_LOG_V1,
+  EVM_BLOCK_INVALIDATED_V1,
 } as const;
 
 export type PayloadType = keyof typeof PAYLOAD_LAYOUTS;
@@ -199,6 +248,9 @@ export type BookTopV1 = PayloadOf<'BOOK_TOP_V1'>;
 export type AssetCtxV1 = PayloadOf<'ASSET_CTX_V1'>;
 export type InfluencerFillV1 = PayloadOf<'INFLUENCER_FILL_V1'>;
 export type InfluencerSignalV1 = PayloadOf<'INFLUENCER_SIGNAL_V1'>;
+export type EvmBlockV1 = PayloadOf<'EVM_BLOCK_V1'>;
+export type EvmLogV1 = PayloadOf<'EVM_LOG_V1'>;
+export type EvmBlockInvalidatedV1 = PayloadOf<'EVM_BLOCK_INVALIDATED_V1'>;
 
 /** A payload together with its type: the discriminated union connectors produce. */
 export type TypedPayload = {

@@ -50,6 +50,10 @@ export function checkSanity(d: NormalizedDraft): SanityResult {
       }
       return OK;
     }
+    case 'EVM_BLOCK_V1':
+    case 'EVM_LOG_V1':
+    case 'EVM_BLOCK_INVALIDATED_V1':
+      return OK; // hashes and heights are checked by the follower's chain walk, not here
     case 'INFLUENCER_FILL_V1':
       if (d.payload.px <= 0n) return bad('px must be > 0');
       if (d.payload.sz <= 0n) return bad('sz must be > 0');

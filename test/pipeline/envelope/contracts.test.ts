@@ -54,7 +54,7 @@ describe('pipeline contracts', () => {
   );
 
   it('has a vector for every payload type and both id forms', () => {
-    expect(new Set(vectors.map((v) => v.input.payloadType)).size).toBe(6);
+    expect(new Set(vectors.map((v) => v.input.payloadType)).size).toBe(9);
     expect(vectors.some((v) => v.input.nativeId === undefined)).toBe(true);
     expect(vectors.some((v) => v.input.nativeId !== undefined)).toBe(true);
     expect(vectors.some((v) => v.partition_key.includes('#'))).toBe(true);
