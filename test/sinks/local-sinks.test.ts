@@ -103,7 +103,8 @@ describe('local sinks', () => {
     };
     const btc = await collect({ influencerId: 'inf-1', market: 'BTC', fromMs: 200, toMs: 500 });
     expect(btc.map((e) => e.eventId)).toEqual(['a', 'b']);
-    expect(btc[0]?.listenerId).toBe('inf-1/secondary');
+    // The secondary's copy came later (ingestTime 9 > 1): the first arrival (primary) stays.
+    expect(btc[0]?.listenerId).toBe('inf-1/primary');
     expect((await collect({ influencerId: 'inf-1' })).map((e) => e.eventId)).toEqual(['a', 'x', 'b', 'c']);
     expect(
       (await collect({ influencerId: 'inf-1', eventTypes: ['dead_letter'] })).map((e) => e.eventId),

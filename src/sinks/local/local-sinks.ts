@@ -72,15 +72,17 @@ export class LocalRawEventStore implements RawEventStore, RawEventReader {
 
   /** Reads the whole file: fine for the local default, which is for development and demos. */
   async *replay(q: ReplayQuery): AsyncIterable<RawEvent> {
-    const latest = new Map<string, RawEvent>();
+    const first = new Map<string, RawEvent>();
     for await (const value of readNdjson(this.file.path)) {
       const e = toRawEvent(value);
       if (!e || !matches(e, q)) continue;
       const key = `${e.market}\u0000${e.eventType}\u0000${e.eventId}`;
-      const prev = latest.get(key);
-      if (!prev || prev.ingestTime <= e.ingestTime) latest.set(key, e);
+      const prev = first.get(key);
+      // The earliest-ingested copy wins, as in ClickHouse (sql.ts FIRST_ARRIVAL_VERSION_CEILING):
+      // replay and the audit trail report the listener that really delivered the event first.
+      if (!prev || e.ingestTime < prev.ingestTime) first.set(key, e);
     }
-    const sorted = [...latest.values()].sort(
+    const sorted = [...first.values()].sort(
       (a, b) => a.eventTime - b.eventTime || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
     );
     yield* sorted;
