@@ -16,7 +16,7 @@ import type { QuarantineRecord } from '../quarantine/index.js';
 import { encodeQuarantine } from '../quarantine/index.js';
 import type { Validator } from '../validation/index.js';
 import type { AssembledEvent } from './assemble.js';
-import { bronzeRecordOf, bronzeRequest } from './bronze.js';
+import { bronzeRequest } from './bronze.js';
 import { Assembler } from './assemble.js';
 import type { PipelineEvents } from './events.js';
 
@@ -88,7 +88,7 @@ export class Pipeline {
     const { events, quarantined } = assembler.assemble(raw, degraded);
     const id = assembler.manifest.name;
     if (this.o.bronze !== undefined)
-      this.pendingB.push(bronzeRequest(bronzeRecordOf(raw, id, assembler.manifest.version, degraded)));
+      this.pendingB.push(bronzeRequest(raw, id, assembler.manifest.version, degraded));
     for (const a of events) this.pending.push({ connectorId: id, eventId: a.event.eventId, a });
     for (const q of quarantined) this.pendingQ.push(q);
     const b = this.o.batchRecords;
