@@ -26,9 +26,9 @@ import {
   readRawFillIds,
   readSignalLog,
   sleep,
-  truthEventId,
   until,
 } from './helpers.js';
+import { truthEventId } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 

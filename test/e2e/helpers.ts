@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
-import { dec, decStr, eventId, marketClass } from '../../src/core/index.js';
+import { dec, decStr, marketClass } from '../../src/core/index.js';
 import type { MarketClass } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
 import { testKafka, uniqueName } from '../harness/index.js';
@@ -239,21 +239,4 @@ export function readRawFillIds(path: string): Set<string> {
     if (e.eventType === 'fill') out.add(e.eventId);
   }
   return out;
-}
-
-/** The service's event id of a ground-truth fill of `user`. */
-export function truthEventId(
-  user: string,
-  f: { coin: string; side: 'B' | 'A'; tid: number; oid: number; time: number; px: string; sz: string },
-): string {
-  return eventId({
-    user,
-    coin: f.coin,
-    side: f.side,
-    tid: f.tid,
-    oid: f.oid,
-    time: f.time,
-    px: decStr(dec(f.px)),
-    sz: decStr(dec(f.sz)),
-  });
 }

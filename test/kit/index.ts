@@ -3,3 +3,5 @@
  * (a manual clock, condition waits, a fake WebSocket, the ground-truth event id).
  */
 export { ManualClock } from './clock.js';
+export { FakeWebSocket } from './fake-websocket.js';
+export { truthEventId } from './truth.js';
