@@ -10,16 +10,9 @@ import { dec, decStr, marketClass } from '../../src/core/index.js';
 import type { MarketClass } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
 import { testKafka, uniqueName } from '../harness/index.js';
+import { until } from '../kit/index.js';
 
 export const ALL_CLASSES: MarketClass[] = ['perp', 'hip3', 'spot', 'outcome'];
-
-export async function until(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -68,7 +61,11 @@ export async function readSignalTopic(topic: string, timeoutMs = 30_000): Promis
         return Promise.resolve();
       },
     });
-    await until(() => out.length >= total, timeoutMs, `${total} messages in ${topic} (got ${out.length})`);
+    await until(
+      () => out.length >= total,
+      timeoutMs,
+      () => `${total} messages in ${topic} (got ${out.length})`,
+    );
   } finally {
     await consumer.disconnect();
   }

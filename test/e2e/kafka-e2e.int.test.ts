@@ -23,9 +23,8 @@ import {
   groundTruthDiffs,
   readSignalTopic,
   sleep,
-  until,
 } from './helpers.js';
-import { truthEventId } from '../kit/index.js';
+import { truthEventId, until } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 

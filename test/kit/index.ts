@@ -5,3 +5,4 @@
 export { ManualClock } from './clock.js';
 export { FakeWebSocket } from './fake-websocket.js';
 export { truthEventId } from './truth.js';
+export { until } from './wait.js';
