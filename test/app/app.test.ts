@@ -12,6 +12,7 @@ import { App } from '../../src/app/index.js';
 import { parseServiceConfig } from '../../src/config/index.js';
 import { dec, decStr, marketClass, silentLogger } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
+import { until } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 
@@ -24,14 +25,6 @@ function configFor(dir: string) {
     sinks: { local: { dir: join(dir, 'out') }, spool: { dir: join(dir, 'spool') } },
     http: { port: 0 },
   });
-}
-
-async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('App on the embedded default', () => {

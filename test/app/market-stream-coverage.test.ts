@@ -3,7 +3,8 @@
  * (spot `@107`, outcome `#118440` in the simulator) arrive only on the user-stream listener and
  * must not count as misses of the market-stream one; otherwise it is degraded again and again
  * and its influencer reads single-covered for good. Here the user-stream pool is dropped so the
- * market-stream listener becomes primary, and trading goes on in those markets.
+ * market-stream listener becomes primary, and trading goes on in those markets. The test first
+ * checks that such trades (and deliveries to the fan-in) did happen, so it cannot pass on silence.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app/index.js';
 import { parseServiceConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/core/index.js';
+import { until } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 
@@ -58,12 +60,44 @@ describe('market-stream listener coverage', () => {
     app.fanIn?.events.on('missed', (m) => {
       if (marketStream().some((l) => l.id === m.listenerId)) misses.push(m.eventId);
     });
-    await new Promise((r) => setTimeout(r, 2000));
+    let emitted = 0;
+    app.fanIn?.events.on('emitted', () => emitted++);
+    const truth = sim.groundTruth;
+    const fillsWhere = (inside: boolean): number =>
+      truth.accounts.flatMap((a) => truth.fills(a)).filter((f) => universe.has(f.coin) === inside).length;
+    await until(
+      () => marketStream().every((l) => l.state === 'subscribed'),
+      10_000,
+      'market-stream listeners up',
+    );
     sim.faults.drop({ ip: '127.0.0.1' });
-    await new Promise((r) => setTimeout(r, 5000));
+    const outsideAtDrop = fillsWhere(false);
+    const insideAtDrop = fillsWhere(true);
+    const emittedAtDrop = emitted;
+
+    // The thing watched must happen: trading goes on outside the universe (the fills that must
+    // not count as misses) and inside it (the market-stream listener delivers to the fan-in).
+    let outsideSeenAt = 0;
+    await until(
+      () => {
+        if (outsideSeenAt === 0 && fillsWhere(false) >= outsideAtDrop + 3) outsideSeenAt = Date.now();
+        return outsideSeenAt > 0 && fillsWhere(true) > insideAtDrop && emitted > emittedAtDrop;
+      },
+      15_000,
+      () =>
+        `trades after the drop (outside ${fillsWhere(false) - outsideAtDrop}, inside ${fillsWhere(true) - insideAtDrop}, emitted ${emitted - emittedAtDrop})`,
+    );
+    // A miss is raised once the failover grace (1 s) has passed without a delivery: wait it out twice.
+    await until(
+      () => Date.now() - outsideSeenAt >= 2000,
+      5000,
+      'two failover graces after the outside fills',
+    );
+    expect(fillsWhere(false)).toBeGreaterThanOrEqual(outsideAtDrop + 3);
+    expect(emitted).toBeGreaterThan(emittedAtDrop);
 
     expect(misses).toEqual([]);
     for (const l of marketStream())
       expect({ id: l.id, state: l.state }).toEqual({ id: l.id, state: 'subscribed' });
-  });
+  }, 45_000);
 });

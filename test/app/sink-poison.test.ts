@@ -10,7 +10,8 @@ import type { DeadLetter, RawEvent } from '../../src/core/index.js';
 import { poisonHandlers, sinkRejectedLetter } from '../../src/app/sink-poison.js';
 import { DeadLetterRecorder, DurableQueue, PoisonLog } from '../../src/sinks/index.js';
 import type { SinkRecord } from '../../src/sinks/index.js';
-import { FakeSink, ManualClock } from '../sinks/fakes.js';
+import { FakeSink } from '../sinks/fakes.js';
+import { ManualClock } from '../kit/index.js';
 
 let dir: string;
 const closers: (() => Promise<unknown>)[] = [];

@@ -10,7 +10,8 @@ import type { Cursor } from '../../src/positions/index.js';
 import { captureLogger } from '../core/capture-logger.js';
 import { dec } from '../../src/core/index.js';
 import type { PositionSource } from '../../src/positions/index.js';
-import { ManualClock, USER, engineWith, fill } from '../positions/helpers.js';
+import { USER, engineWith, fill } from '../positions/helpers.js';
+import { ManualClock } from '../kit/index.js';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const cursor = (time: number): Cursor => ({ time, eventId: 'e', eventIdsAtTime: ['e'], position: '1' });

@@ -22,8 +22,8 @@ import type {
 import { signalHeaders } from '../../src/positions/index.js';
 import type { Signal } from '../../src/positions/index.js';
 import { createTopic, services, testKafka, uniqueName } from '../harness/index.js';
-import { until } from '../e2e/helpers.js';
 import { asRecord, chain, produce, signal } from './fixtures.js';
+import { until } from '../kit/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const running: SignalConsumer[] = [];

@@ -25,8 +25,8 @@ import {
   influencerYaml,
   readSignalLog,
   sleep,
-  until,
 } from './helpers.js';
+import { until } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 

@@ -26,9 +26,8 @@ import {
   readRawFillIds,
   readSignalLog,
   sleep,
-  truthEventId,
-  until,
 } from './helpers.js';
+import { truthEventId, until } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 

@@ -6,20 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
-import { dec, decStr, eventId, marketClass } from '../../src/core/index.js';
+import { dec, decStr, marketClass } from '../../src/core/index.js';
 import type { MarketClass } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
 import { testKafka, uniqueName } from '../harness/index.js';
+import { until } from '../kit/index.js';
 
 export const ALL_CLASSES: MarketClass[] = ['perp', 'hip3', 'spot', 'outcome'];
-
-export async function until(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -68,7 +61,11 @@ export async function readSignalTopic(topic: string, timeoutMs = 30_000): Promis
         return Promise.resolve();
       },
     });
-    await until(() => out.length >= total, timeoutMs, `${total} messages in ${topic} (got ${out.length})`);
+    await until(
+      () => out.length >= total,
+      timeoutMs,
+      () => `${total} messages in ${topic} (got ${out.length})`,
+    );
   } finally {
     await consumer.disconnect();
   }
@@ -239,21 +236,4 @@ export function readRawFillIds(path: string): Set<string> {
     if (e.eventType === 'fill') out.add(e.eventId);
   }
   return out;
-}
-
-/** The service's event id of a ground-truth fill of `user`. */
-export function truthEventId(
-  user: string,
-  f: { coin: string; side: 'B' | 'A'; tid: number; oid: number; time: number; px: string; sz: string },
-): string {
-  return eventId({
-    user,
-    coin: f.coin,
-    side: f.side,
-    tid: f.tid,
-    oid: f.oid,
-    time: f.time,
-    px: decStr(dec(f.px)),
-    sz: decStr(dec(f.sz)),
-  });
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app/index.js';
 import { parseServiceConfig } from '../../src/config/index.js';
-import { dec, decStr, eventId, silentLogger } from '../../src/core/index.js';
+import { silentLogger } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
 import { httpClickHouse } from '../../src/sinks/clickhouse/index.js';
 import { createTopic, services, uniqueName } from '../harness/index.js';
@@ -23,8 +23,8 @@ import {
   groundTruthDiffs,
   readSignalTopic,
   sleep,
-  until,
 } from './helpers.js';
+import { truthEventId, until } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 
@@ -119,19 +119,7 @@ describe('App -> Kafka + ClickHouse end to end', () => {
     // --- ClickHouse ---
     const truthIds = new Set<string>();
     for (const a of sim.groundTruth.accounts)
-      for (const f of sim.groundTruth.fills(a))
-        truthIds.add(
-          eventId({
-            user: a,
-            coin: f.coin,
-            side: f.side,
-            tid: f.tid,
-            oid: f.oid,
-            time: f.time,
-            px: decStr(dec(f.px)),
-            sz: decStr(dec(f.sz)),
-          }),
-        );
+      for (const f of sim.groundTruth.fills(a)) truthIds.add(truthEventId(a, f));
     try {
       const rows = await ch.queryRows(
         `SELECT DISTINCT event_id AS id FROM ${database}.raw_events FINAL WHERE event_type = 'fill'`,

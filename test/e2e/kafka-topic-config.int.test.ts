@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { services, testKafka, uniqueName } from '../harness/index.js';
 import { startCli } from './cli-process.js';
 import type { CliRun } from './cli-process.js';
-import { until } from './helpers.js';
+import { until } from '../kit/index.js';
 
 function dirBytes(path: string): number {
   if (!existsSync(path)) return 0;

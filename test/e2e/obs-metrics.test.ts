@@ -29,6 +29,7 @@ import { ALL_METRIC_NAMES, METRIC_NAMES as N, SIGNAL_STAGES } from '../../src/ob
 import { dashboardExprs, promqlMetricNames } from '../obs/deploy-lint.js';
 import type { Exposition } from '../obs/prom-text.js';
 import { find, parseExposition, value } from '../obs/prom-text.js';
+import { until } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 
@@ -74,19 +75,6 @@ function configFor(dir: string) {
     sinks: { local: { dir: join(dir, 'out') }, spool: { dir: join(dir, 'spool') } },
     http: { port: 0 },
   });
-}
-
-async function until(
-  pred: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string | (() => string),
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end)
-      throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const sum = (exp: Exposition, name: string, labels: Record<string, string> = {}): number =>

@@ -16,17 +16,10 @@ import { App } from '../../src/app/index.js';
 import { parseServiceConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/core/index.js';
 import { launchChromium } from '../obs/chromium.js';
+import { until } from '../kit/index.js';
 
 const SCREENSHOT = 'test-artifacts/status-page-live.png';
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
-
-async function until(pred: () => boolean, ms: number, what: () => string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('status page of the running app in headless Chromium', () => {
   let browser: Browser | null = null;

@@ -19,6 +19,7 @@ import { startSimulator } from '../../src/sim/index.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { runCli } from '../config/run-cli.js';
 import type { CliResult } from '../config/run-cli.js';
+import { until } from '../kit/index.js';
 
 export const quietLogger = Object.assign(Object.create(silentLogger) as typeof silentLogger, {
   level: 'silent',
@@ -93,22 +94,6 @@ export async function cliOk(env: ReloadEnv, ...args: string[]): Promise<string> 
   return r.stdout;
 }
 
-/** Polls `check` every 10 ms; returns the elapsed ms, throws after `timeoutMs`. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs: number,
-): Promise<number> {
-  const start = performance.now();
-  for (;;) {
-    if (await check()) return performance.now() - start;
-    if (performance.now() - start > timeoutMs) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    }
-    await sleep(10);
-  }
-}
-
 /** The listener states of one influencer in the manager's status ([] = not planned). */
 export function listenerStates(app: App, id: string): string[] {
   const s = app.manager?.status().influencers.find((i) => i.influencer === id);
@@ -129,13 +114,13 @@ export function unsubscribed(app: App, id: string): boolean {
 /** Resolves once the app's watcher listens on the change channel (a notice now is received). */
 export async function watcherListening(redis: Redis, prefix: string): Promise<void> {
   const channel = influencerKeys(prefix).changes;
-  await waitFor(
+  await until(
     async () => {
       const r = (await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
       return Number(r[1]) > 0;
     },
-    'watcher subscribed to the change channel',
     10_000,
+    'watcher subscribed to the change channel',
   );
 }
 

@@ -22,10 +22,10 @@ import {
   simAccounts,
   subscribed,
   tempDir,
-  waitFor,
   watcherListening,
 } from './reload-helpers.js';
 import type { ReloadEnv } from './reload-helpers.js';
+import { until } from '../kit/index.js';
 
 let redis: Redis;
 let app: App | null = null;
@@ -72,11 +72,11 @@ describe('an invalid influencer record while the service runs', () => {
     const rejected: InfluencerWatcherEvents['rejected'][] = [];
     watcher.on('rejected', (e) => rejected.push(e));
     for (const id of ['one', 'victim', 'two']) {
-      await waitFor(() => subscribed(a, id), `${id} subscribed`, 10_000);
+      await until(() => subscribed(a, id), 10_000, `${id} subscribed`);
     }
     await watcherListening(redis, env.prefix);
     const of = (id: string) => seen.filter((s) => s.signal.influencerId === id).map((s) => s.signal);
-    await waitFor(() => ['one', 'victim', 'two'].every((id) => of(id).length > 0), 'signals', 20_000);
+    await until(() => ['one', 'victim', 'two'].every((id) => of(id).length > 0), 20_000, 'signals');
     const good = a.currentInfluencers().find((i) => i.id === 'victim');
     expect(good?.address).toBe(victimAddr);
 
@@ -95,7 +95,7 @@ describe('an invalid influencer record while the service runs', () => {
         version: 0,
       }),
     );
-    await waitFor(() => rejected.some((r) => r.id === 'victim'), 'victim rejected', 2000);
+    await until(() => rejected.some((r) => r.id === 'victim'), 2000, 'victim rejected');
     const rej = rejected.find((r) => r.id === 'victim');
     expect(rej?.kept).toBe(true);
     expect(rej?.issues.join(' ')).toMatch(/address/);
@@ -109,23 +109,23 @@ describe('an invalid influencer record while the service runs', () => {
 
     // A valid change made while the bad record is still there is applied.
     await cliOk(env, 'add', extraAddr, '--id', 'extra');
-    await waitFor(() => subscribed(a, 'extra'), 'extra subscribed', 2000);
+    await until(() => subscribed(a, 'extra'), 2000, 'extra subscribed');
     expect(a.currentInfluencers().map((i) => i.id)).toEqual(['extra', 'one', 'two', 'victim']);
 
     // Unreadable JSON is rejected the same way on the next reload.
     await redis.hset(keys.record('victim'), RECORD_FIELD, '{not json');
     const before = rejected.length;
     await redis.publish(keys.changes, 'not json either');
-    await waitFor(() => rejected.length > before, 'second rejection', 2000);
+    await until(() => rejected.length > before, 2000, 'second rejection');
     expect(rejected.at(-1)).toMatchObject({ id: 'victim', kept: true });
     expect(a.currentInfluencers().find((i) => i.id === 'victim')).toEqual(good);
 
     // Everyone, the rejected one included, keeps producing signals.
     const counts = new Map(['one', 'two', 'victim', 'extra'].map((id) => [id, of(id).length]));
-    await waitFor(
+    await until(
       () => [...counts].every(([id, n]) => of(id).length > n),
-      'signals for every influencer after the rejections',
       20_000,
+      'signals for every influencer after the rejections',
     );
     expect(subscribed(a, 'victim')).toBe(true);
     await quiesce(a);

@@ -24,10 +24,10 @@ import {
   subscribed,
   tempDir,
   unsubscribed,
-  waitFor,
   watcherListening,
 } from './reload-helpers.js';
 import type { ReloadEnv } from './reload-helpers.js';
+import { until } from '../kit/index.js';
 
 /** The done-when bound is one second; the slack covers polling and a loaded CI box. */
 const RELOAD_BOUND_MS = 1000 + 250;
@@ -75,14 +75,14 @@ describe('live influencer reload against the simulator', () => {
     if (!sim) throw new Error('simulator not started');
     expect(sim.accounts).toEqual([steadyAddr, moverAddr, leaverAddr, sleeperAddr, lateAddr]);
     for (const id of ['steady', 'mover', 'leaver', 'sleeper']) {
-      await waitFor(() => subscribed(a, id), `${id} subscribed at start`, 10_000);
+      await until(() => subscribed(a, id), 10_000, `${id} subscribed at start`);
     }
     await watcherListening(redis, env.prefix);
     const of = (id: string) => seen.filter((s) => s.signal.influencerId === id);
-    await waitFor(
+    await until(
       () => ['steady', 'mover', 'leaver', 'sleeper'].every((id) => of(id).length > 0),
-      'signals for all',
       20_000,
+      'signals for all',
     );
     const latency: Record<string, number> = {};
     /**
@@ -92,14 +92,14 @@ describe('live influencer reload against the simulator', () => {
     const timed = async (args: string[], applied: () => boolean): Promise<number> => {
       const t0 = performance.now();
       await cliOk(env, ...args);
-      await waitFor(applied, `${args.join(' ')} applied`, 5000);
+      await until(applied, 5000, `${args.join(' ')} applied`);
       return performance.now() - t0;
     };
 
     // Add: subscribed within a second of the CLI's commit, then its signals flow.
     expect(unsubscribed(a, 'late')).toBe(true);
     latency['add'] = await timed(['add', lateAddr, '--id', 'late'], () => subscribed(a, 'late'));
-    await waitFor(() => of('late').length > 0, 'signals for late', 20_000);
+    await until(() => of('late').length > 0, 20_000, 'signals for late');
 
     // Remove: listeners gone within a second; no signal for it afterwards.
     latency['remove'] = await timed(['remove', 'leaver'], () => unsubscribed(a, 'leaver'));
@@ -138,13 +138,13 @@ describe('live influencer reload against the simulator', () => {
 
     // Let everyone trade a while longer, then stop and settle.
     const steadyBefore = of('steady').length;
-    await waitFor(
+    await until(
       () =>
         of('steady').length >= steadyBefore + 10 &&
         of('sleeper').some((s) => s.at > sleeperBackAt) &&
         of('mover').some((s) => s.signal.market === keep && s.signal.emittedAt > marketsAt),
-      'more trading',
       20_000,
+      'more trading',
     );
     await quiesce(a);
     await a.close(5000);

@@ -24,10 +24,10 @@ import {
   simAccounts,
   subscribed,
   tempDir,
-  waitFor,
   watcherListening,
 } from './reload-helpers.js';
 import type { ReloadEnv } from './reload-helpers.js';
+import { until } from '../kit/index.js';
 
 let redis: Redis;
 let app: App | null = null;
@@ -79,14 +79,14 @@ describe('Redis restart under the running service', () => {
       const states: InfluencerWatcherEvents['state'][] = [];
       watcher.on('state', (e) => states.push(e));
       const ids = ['a', 'b', 'c'];
-      for (const id of ids) await waitFor(() => subscribed(a, id), `${id} subscribed`, 10_000);
+      for (const id of ids) await until(() => subscribed(a, id), 10_000, `${id} subscribed`);
       await watcherListening(redis, env.prefix);
       const of = (id: string) => seen.filter((s) => s.signal.influencerId === id).map((s) => s.signal);
-      await waitFor(() => ids.every((id) => of(id).length > 0), 'signals for all', 20_000);
+      await until(() => ids.every((id) => of(id).length > 0), 20_000, 'signals for all');
       const lastGood = a.currentInfluencers();
       const allSignalling = async (what: string) => {
         const counts = ids.map((id) => of(id).length);
-        await waitFor(() => ids.every((id, i) => of(id).length > (counts[i] ?? 0)), what, 15_000);
+        await until(() => ids.every((id, i) => of(id).length > (counts[i] ?? 0)), 15_000, what);
       };
 
       const control = serviceControl('redis');
@@ -104,10 +104,10 @@ describe('Redis restart under the running service', () => {
 
       // Back, but empty: nothing is untracked; the source is reported suspect and logged as an error.
       expect(await redis.exists(`${env.prefix}influencers:ids`)).toBe(0);
-      await waitFor(
+      await until(
         () => watcher.sourceState() === 'suspect',
-        'suspect state after the empty comeback',
         10_000,
+        'suspect state after the empty comeback',
       );
       expect(states.map((s) => s.state)).toEqual(['unavailable', 'suspect']);
       expect(records.some((r) => r.level === 'error' && /no influencers/.test(r.msg))).toBe(true);
@@ -120,7 +120,7 @@ describe('Redis restart under the running service', () => {
       // Ops restore the exported set: accepted, nothing lost or re-planned away.
       await watcherListening(redis, env.prefix);
       await cliOk(env, 'import', exported);
-      await waitFor(() => watcher.sourceState() === 'ok', 'source ok after the re-import', 5000);
+      await until(() => watcher.sourceState() === 'ok', 5000, 'source ok after the re-import');
       expect(a.currentInfluencers().map((i) => [i.id, i.address, i.priority, i.enabled])).toEqual(
         lastGood.map((i) => [i.id, i.address, i.priority, i.enabled]),
       );
@@ -129,17 +129,17 @@ describe('Redis restart under the running service', () => {
       // And a change made after the restart is picked up within a second.
       const t0 = performance.now();
       await cliOk(env, 'add', newAddr, '--id', 'fresh');
-      await waitFor(() => subscribed(a, 'fresh'), 'fresh subscribed', 5000);
+      await until(() => subscribed(a, 'fresh'), 5000, 'fresh subscribed');
       const addMs = performance.now() - t0;
-      await waitFor(() => of('fresh').length > 0, 'signals for fresh', 20_000);
+      await until(() => of('fresh').length > 0, 20_000, 'signals for fresh');
       console.log(`[reload-restart] add after the restart applied in ${Math.round(addMs)} ms`);
       expect(addMs).toBeLessThan(1250);
 
       // Emptying on purpose through the CLI (the version counter advances) is obeyed.
       await quiesce(a);
       for (const id of [...ids, 'fresh']) await cliOk(env, 'remove', id);
-      await waitFor(() => a.currentInfluencers().length === 0, 'everyone removed on purpose', 5000);
-      await waitFor(() => (a.manager?.status().influencers.length ?? -1) === 0, 'nobody planned', 5000);
+      await until(() => a.currentInfluencers().length === 0, 5000, 'everyone removed on purpose');
+      await until(() => (a.manager?.status().influencers.length ?? -1) === 0, 5000, 'nobody planned');
       expect(watcher.sourceState()).toBe('ok');
       await a.close(5000);
       for (const [id, addr] of [

@@ -19,9 +19,9 @@ import type { Simulator } from '../../src/sim/index.js';
 import { services, uniqueName } from '../harness/index.js';
 import { startCli } from './cli-process.js';
 import type { CliRun } from './cli-process.js';
-import { until } from './helpers.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import type { TcpProxy } from './tcp-proxy.js';
+import { until } from '../kit/index.js';
 
 /** Far inside the 25 s hard deadline of run.ts: a correctness bound, not a performance target. */
 const EXIT_BOUND_MS = 10_000;

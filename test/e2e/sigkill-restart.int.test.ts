@@ -31,8 +31,8 @@ import {
   influencerYaml,
   readSignalTopic,
   sleep,
-  until,
 } from './helpers.js';
+import { until } from '../kit/index.js';
 
 const CONFIG_YAML = `
 hyperliquid:

@@ -21,7 +21,8 @@ import { createTopic, services, testKafka, uniqueName } from '../harness/index.j
 import { chain } from '../consumer/fixtures.js';
 import { ROOT, cliArgs, startCli } from './cli-process.js';
 import type { CliRun } from './cli-process.js';
-import { ALL_CLASSES, dedupeByKey, readSignalTopic, until } from './helpers.js';
+import { ALL_CLASSES, dedupeByKey, readSignalTopic } from './helpers.js';
+import { until } from '../kit/index.js';
 
 const PARTITIONS = 3;
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });

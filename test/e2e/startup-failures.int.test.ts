@@ -14,7 +14,7 @@ import type { Simulator } from '../../src/sim/index.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { startCli } from './cli-process.js';
 import type { CliRun } from './cli-process.js';
-import { until } from './helpers.js';
+import { until } from '../kit/index.js';
 
 function existsSignals(dir: string): boolean {
   const path = join(dir, 'out', 'signals.ndjson');

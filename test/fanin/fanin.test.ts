@@ -4,7 +4,8 @@ import type { Address, FillEvent } from '../../src/core/index.js';
 import { silentLogger } from '../../src/core/index.js';
 import type { DedupStore, FanInBatch, FanInOptions } from '../../src/fanin/index.js';
 import { FanIn, MemoryDedupStore, orderBlock } from '../../src/fanin/index.js';
-import { copyFrom, fill, ManualClock, U1, U2 } from './helpers.js';
+import { copyFrom, fill, U1, U2 } from './helpers.js';
+import { ManualClock } from '../kit/index.js';
 
 const P = 'inf-1/primary';
 const S = 'inf-1/secondary';

@@ -1,55 +1,6 @@
-/** Test helpers for the fan-in: a manual clock and a FillEvent factory with real event ids. */
-import type {
-  Address,
-  Clock,
-  DeliveryKind,
-  FillEvent,
-  ListenerKind,
-  TimerHandle,
-} from '../../src/core/index.js';
+/** Test helpers for the fan-in: a FillEvent factory with real event ids (the clock is in test/kit). */
+import type { Address, DeliveryKind, FillEvent, ListenerKind } from '../../src/core/index.js';
 import { dec, decStr, eventId } from '../../src/core/index.js';
-
-export class ManualClock implements Clock {
-  private t: number;
-  private seq = 0;
-  private timers: { at: number; seq: number; fn: () => void; every: number | null; live: boolean }[] = [];
-  constructor(start = 1_700_000_000_000) {
-    this.t = start;
-  }
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    return this.add(fn, ms, null);
-  }
-  setInterval(fn: () => void, ms: number): TimerHandle {
-    return this.add(fn, ms, ms);
-  }
-  sleep(ms: number): Promise<void> {
-    return new Promise((r) => this.setTimeout(r, ms));
-  }
-  /** Advances time, firing due timers in time order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers
-        .filter((x) => x.live && x.at <= end)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (!due) break;
-      this.t = Math.max(this.t, due.at);
-      if (due.every !== null) due.at += due.every;
-      else due.live = false;
-      due.fn();
-    }
-    this.t = end;
-    this.timers = this.timers.filter((x) => x.live);
-  }
-  private add(fn: () => void, ms: number, every: number | null): TimerHandle {
-    const timer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, every, live: true };
-    this.timers.push(timer);
-    return { cancel: () => (timer.live = false) };
-  }
-}
 
 export const U1 = '0x1111111111111111111111111111111111111111' as Address;
 export const U2 = '0x2222222222222222222222222222222222222222' as Address;

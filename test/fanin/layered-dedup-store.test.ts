@@ -3,7 +3,7 @@ import { silentLogger } from '../../src/core/index.js';
 import type { RemoteDedupStore } from '../../src/fanin/index.js';
 import { LayeredDedupStore, MemoryDedupStore } from '../../src/fanin/index.js';
 import { dedupStoreConformance } from './dedup-store-conformance.js';
-import { ManualClock } from './helpers.js';
+import { ManualClock } from '../kit/index.js';
 
 class FakeRemote implements RemoteDedupStore {
   seen = new Set<string>();

@@ -4,7 +4,8 @@ import type { FillEvent } from '../../src/core/index.js';
 import { silentLogger } from '../../src/core/index.js';
 import { BackfillGate } from '../../src/listeners/index.js';
 import type { BackfillResult } from '../../src/protocol/index.js';
-import { ManualClock, U1, fill } from '../fanin/helpers.js';
+import { U1, fill } from '../fanin/helpers.js';
+import { ManualClock } from '../kit/index.js';
 
 function setup(result: () => Promise<BackfillResult>): {
   gate: BackfillGate;

@@ -1,10 +1,11 @@
-// Test helpers for the positions stage: a fill factory (ids via the real eventId) and a
-// manual clock whose timers fire only when the test advances time.
+// Test helpers for the positions stage: a fill factory (ids via the real eventId) and an engine
+// built on the kit's manual clock, whose timers fire only when the test advances time.
 import { dec, decStr, eventId, normalizeAddress } from '../../src/core/index.js';
-import type { Clock, DeliveryKind, FillEvent, TimerHandle } from '../../src/core/index.js';
+import type { DeliveryKind, FillEvent } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
 import { PositionEngine } from '../../src/positions/index.js';
 import type { PositionEngineOptions } from '../../src/positions/index.js';
+import { ManualClock } from '../kit/index.js';
 
 export const USER = normalizeAddress('0x' + 'ab'.repeat(20));
 export const OTHER = normalizeAddress('0x' + 'cd'.repeat(20));
@@ -71,38 +72,6 @@ export function fill(s: FillSpec): FillEvent {
   };
 }
 
-export class ManualClock implements Clock {
-  t: number;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private seq = 0;
-  constructor(start = 1_000_000) {
-    this.t = start;
-  }
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = ++this.seq;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return { cancel: () => (this.timers = this.timers.filter((x) => x.id !== id)) };
-  }
-  setInterval(fn: () => void, ms: number): TimerHandle {
-    return this.setTimeout(fn, ms);
-  }
-  sleep(): Promise<void> {
-    return Promise.resolve();
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    for (;;) {
-      const due = this.timers.filter((x) => x.at <= this.t).sort((a, b) => a.at - b.at || a.id - b.id)[0];
-      if (!due) return;
-      this.timers = this.timers.filter((x) => x.id !== due.id);
-      due.fn();
-    }
-  }
-}
-
 /** An engine with no ports (seeds from first fills) collecting its signals; a 300 ms settle unless told. */
 export function engineWith(opts: Partial<PositionEngineOptions> = {}): {
   engine: PositionEngine;
@@ -110,7 +79,7 @@ export function engineWith(opts: Partial<PositionEngineOptions> = {}): {
   clock: ManualClock;
   counts: Record<string, number>;
 } {
-  const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock();
+  const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock(1_000_000);
   const engine = new PositionEngine({ clock, settleMs: 300, ...opts });
   const signals: Signal[] = [];
   const counts: Record<string, number> = {};

@@ -21,14 +21,15 @@ import type { FanInBatch, FanInEvents } from '../../src/fanin/index.js';
 import { FanIn, MemoryDedupStore } from '../../src/fanin/index.js';
 import type { PositionSource, Signal } from '../../src/positions/index.js';
 import { PositionEngine } from '../../src/positions/index.js';
-import { ManualClock, USER, fill } from './helpers.js';
+import { USER, fill } from './helpers.js';
+import { ManualClock } from '../kit/index.js';
 
 const FANIN = FaninConfig.parse({});
 const POSITIONS = PositionsConfig.parse({});
 const flat: PositionSource = { positions: () => Promise.resolve({ positions: new Map(), time: 500 }) };
 
 async function pipeline() {
-  const clock = new ManualClock();
+  const clock = new ManualClock(1_000_000);
   const engine = new PositionEngine({
     clock,
     logger: silentLogger,

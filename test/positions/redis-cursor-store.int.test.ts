@@ -6,7 +6,8 @@ import { dec } from '../../src/core/index.js';
 import { RedisCursorStore } from '../../src/positions/adapters.js';
 import { services, uniqueName } from '../harness/index.js';
 import { cursorStoreConformance } from './cursor-store-conformance.js';
-import { ManualClock, USER, engineWith, fill } from './helpers.js';
+import { USER, engineWith, fill } from './helpers.js';
+import { ManualClock } from '../kit/index.js';
 
 describe('RedisCursorStore', () => {
   let redis: Redis;

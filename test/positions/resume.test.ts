@@ -3,7 +3,8 @@ import { dec } from '../../src/core/index.js';
 import type { FillEvent } from '../../src/core/index.js';
 import { MemoryCursorStore, decodeCursor, encodeCursor } from '../../src/positions/index.js';
 import type { FillHistory, PositionSource, Signal } from '../../src/positions/index.js';
-import { ManualClock, USER, engineWith, fill } from './helpers.js';
+import { USER, engineWith, fill } from './helpers.js';
+import { ManualClock } from '../kit/index.js';
 
 const asBackfill = (f: FillEvent): FillEvent => ({
   ...f,

@@ -6,23 +6,9 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { EgressBudget, HlWsConnection } from '../../src/protocol/index.js';
 import type { ConnectionEvents } from '../../src/protocol/index.js';
+import { until } from '../kit/index.js';
 
 const USER = '0x31ca8395cf837de08b24da3f660e77761dfb974b';
-
-function until(pred: () => boolean, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const iv = setInterval(() => {
-      if (pred()) {
-        clearInterval(iv);
-        resolve();
-      } else if (Date.now() - t0 > ms) {
-        clearInterval(iv);
-        reject(new Error('timed out waiting'));
-      }
-    }, 5);
-  });
-}
 
 describe('HlWsConnection over a real ws server', () => {
   let server: WebSocketServer | null = null;

@@ -12,16 +12,9 @@ import { EgressBudget, HlWsConnection, InfoClient, InfoWeightBudget } from '../.
 import type { Simulator } from '../../src/sim/index.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { scaledClock } from '../scenarios/harness.js';
+import { until } from '../kit/index.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(pred: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 describe('HlWsConnection against the simulator', () => {
   let sim: Simulator | null = null;
   const conns: HlWsConnection[] = [];

@@ -3,7 +3,7 @@ import { must } from './must.js';
 import { AbortedError, BudgetError, SourceError, systemClock } from '../../src/core/index.js';
 import type { ConnectionEvents, HlWsConnectionOptions, SocketConstructor } from '../../src/protocol/index.js';
 import { EgressBudget, HlWsConnection, TradesFastPath } from '../../src/protocol/index.js';
-import { FakeWebSocket } from './fake-websocket.js';
+import { FakeWebSocket } from '../kit/index.js';
 
 const U1 = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const U2 = '0x31ca8395cf837de08b24da3f660e77761dfb974b';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { RawEvent } from '../../src/core/index.js';
 import { ClickHouseRawEventStore } from '../../src/sinks/clickhouse/index.js';
 import type { ClickHouseLike } from '../../src/sinks/clickhouse/index.js';
-import { ManualClock, settle } from './fakes.js';
+import { settle } from './fakes.js';
+import { ManualClock } from '../kit/index.js';
 
 class FakeClickHouse implements ClickHouseLike {
   readonly inserts: { table: string; rows: Record<string, unknown>[] }[] = [];

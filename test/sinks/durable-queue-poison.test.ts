@@ -7,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SinkError } from '../../src/core/index.js';
 import { DurableQueue } from '../../src/sinks/durable-queue.js';
 import type { DurableQueueOptions } from '../../src/sinks/durable-queue.js';
-import { advanceUntil, FakeSink, FAST_POLICY, ManualClock, ns, range, rec, settle } from './fakes.js';
+import { advanceUntil, FakeSink, FAST_POLICY, ns, range, rec, settle } from './fakes.js';
 import type { Rec } from './fakes.js';
+import { ManualClock } from '../kit/index.js';
 
 let dir: string;
 let clock: ManualClock;

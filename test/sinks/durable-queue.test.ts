@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DurableQueue } from '../../src/sinks/durable-queue.js';
 import type { DurableQueueOptions } from '../../src/sinks/durable-queue.js';
-import { advanceUntil, FakeSink, FAST_POLICY, ManualClock, ns, range, rec, settle } from './fakes.js';
+import { advanceUntil, FakeSink, FAST_POLICY, ns, range, rec, settle } from './fakes.js';
 import type { Rec } from './fakes.js';
 import { captureLogger } from '../core/capture-logger.js';
+import { ManualClock } from '../kit/index.js';
 
 let dir: string;
 let clock: ManualClock;

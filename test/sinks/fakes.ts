@@ -1,62 +1,10 @@
 /**
- * Test doubles shared by the sink unit tests: a manual clock (time moves only when a test
- * advances it, so backoff never spins) and a controllable sink that can be up, down or gated.
+ * Test doubles shared by the sink unit tests: a controllable sink that can be up, down or gated,
+ * and advanceUntil, which drives the kit's ManualClock so backoff never spins.
  */
 import { expect } from 'vitest';
 import { SinkError } from '../../src/core/index.js';
-import type { Clock, TimerHandle } from '../../src/core/index.js';
-
-interface Timer {
-  due: number;
-  fn: () => void;
-  every: number | null;
-  cancelled: boolean;
-}
-
-export class ManualClock implements Clock {
-  private t = 1_700_000_000_000;
-  private timers: Timer[] = [];
-
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: Timer = { due: this.t + ms, fn, every: null, cancelled: false };
-    this.timers.push(timer);
-    return { cancel: () => (timer.cancelled = true) };
-  }
-  setInterval(fn: () => void, ms: number): TimerHandle {
-    const timer: Timer = { due: this.t + ms, fn, every: ms, cancelled: false };
-    this.timers.push(timer);
-    return { cancel: () => (timer.cancelled = true) };
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const h = this.setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => {
-        h.cancel();
-        reject(new Error('aborted'));
-      });
-    });
-  }
-  /** Number of pending (not cancelled) timers. */
-  get pending(): number {
-    return this.timers.filter((t) => !t.cancelled).length;
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const next = this.timers.filter((x) => !x.cancelled && x.due <= end).sort((a, b) => a.due - b.due)[0];
-      if (!next) break;
-      this.t = Math.max(this.t, next.due);
-      if (next.every === null) next.cancelled = true;
-      else next.due += next.every;
-      next.fn();
-    }
-    this.t = end;
-    this.timers = this.timers.filter((x) => !x.cancelled);
-  }
-}
+import type { ManualClock } from '../kit/index.js';
 
 export interface Rec {
   readonly id: string;

@@ -8,7 +8,8 @@ import type {
 } from '../../src/sinks/kafka/index.js';
 import { DurableQueue } from '../../src/sinks/durable-queue.js';
 import type { SinkRecord } from '../../src/sinks/ports.js';
-import { FAST_POLICY, ManualClock, settle } from './fakes.js';
+import { FAST_POLICY, settle } from './fakes.js';
+import { ManualClock } from '../kit/index.js';
 
 const kafkaError = (name: string, extra: Record<string, unknown>): Error =>
   Object.assign(new Error(name), { name, ...extra });

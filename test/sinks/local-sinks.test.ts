@@ -12,7 +12,7 @@ import {
   formatSignalLine,
 } from '../../src/sinks/index.js';
 import type { SinkRecord } from '../../src/sinks/index.js';
-import { ManualClock } from './fakes.js';
+import { ManualClock } from '../kit/index.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -6,7 +6,8 @@ import { silentLogger } from '../../src/core/index.js';
 import { DurableQueue } from '../../src/sinks/durable-queue.js';
 import { encodeLine, parseLines } from '../../src/sinks/spool/framing.js';
 import { Spool } from '../../src/sinks/spool/spool.js';
-import { FakeSink, ManualClock } from './fakes.js';
+import { FakeSink } from './fakes.js';
+import { ManualClock } from '../kit/index.js';
 
 let dir: string;
 beforeEach(async () => {

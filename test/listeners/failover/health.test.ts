@@ -3,7 +3,8 @@ import { silentLogger } from '../../../src/core/index.js';
 import type { HealthEvents, ListenerHealthOptions } from '../../../src/listeners/failover/index.js';
 import { FanIn, MemoryDedupStore } from '../../../src/fanin/index.js';
 import { ListenerHealth } from '../../../src/listeners/failover/index.js';
-import { copyFrom, fill, ManualClock } from '../../fanin/helpers.js';
+import { copyFrom, fill } from '../../fanin/helpers.js';
+import { ManualClock } from '../../kit/index.js';
 
 const P = 'inf-1/primary';
 const S = 'inf-1/secondary';

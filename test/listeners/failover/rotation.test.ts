@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/index.js';
 import { plannedRotationTimes, RotationCoordinator } from '../../../src/listeners/failover/index.js';
 import type { RotationPermit } from '../../../src/listeners/failover/index.js';
-import { ManualClock } from '../../fanin/helpers.js';
+import { ManualClock } from '../../kit/index.js';
 
 const peers: Record<string, string[]> = { a: ['b'], b: ['a', 'c'], c: ['b'], d: [] };
 const peersOf = (u: string): string[] => peers[u] ?? [];

@@ -11,7 +11,7 @@ import { PipelineConfig } from '../../../src/config/index.js';
 import { silentLogger } from '../../../src/core/index.js';
 import { openEventLog, startRetention } from '../../../src/pipeline/runtime/eventlogs.js';
 import { services, uniqueName } from '../../harness/index.js';
-import { ManualClock } from '../../sinks/fakes.js';
+import { ManualClock } from '../../kit/index.js';
 
 const rec = (i: number, t0 = 0) => ({
   partition: 'BTC#0',

@@ -9,7 +9,7 @@ import { silentLogger } from '../../../../src/core/index.js';
 import type { Candle } from '../../../../src/protocol/index.js';
 import { CandleTracker } from '../../../../src/pipeline/connectors/hyperliquid/candle-tracker.js';
 import type { CandleVia } from '../../../../src/pipeline/connectors/hyperliquid/records.js';
-import { ManualClock } from '../../../fanin/helpers.js';
+import { ManualClock } from '../../../kit/index.js';
 
 const M = 60_000;
 const T0 = 1_800_000_000_000 - (1_800_000_000_000 % M);
