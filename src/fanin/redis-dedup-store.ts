@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisPort } from '../core/index.js';
 import type { RemoteDedupStore } from './dedup-store.js';
 
 const CLAIM_LUA = `
@@ -33,7 +34,7 @@ const CLAIM_SHA = createHash('sha1').update(CLAIM_LUA).digest('hex');
 const DEFAULT_MAX_BATCH = 500;
 
 export interface RedisDedupStoreOptions {
-  readonly redis: Redis;
+  readonly redis: RedisPort;
   /** Key prefix (default `hl:dedup:`). */
   readonly keyPrefix?: string;
   /** Ids per Lua call (default 500). */
@@ -43,7 +44,7 @@ export interface RedisDedupStoreOptions {
 }
 
 export class RedisDedupStore implements RemoteDedupStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisPort;
   private readonly prefix: string;
   private readonly maxBatch: number;
   private readonly ownsClient: boolean;

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { IngestError, errorMessage, redactUrl } from '../core/index.js';
+import type { RedisPort } from '../core/index.js';
 import { RECORD_FIELD, influencerKeys } from './keys.js';
 import type { ChangeNotice, InfluencerKeys } from './keys.js';
 import { checkRecords } from './source.js';
@@ -66,9 +67,9 @@ export function createRedis(opts: RedisConnectionOptions, mode: 'service' | 'cli
 }
 
 /** The last socket error per client: "Connection is closed" alone does not say why. */
-const lastErrors = new WeakMap<Redis, unknown>();
+const lastErrors = new WeakMap<RedisPort, unknown>();
 
-export function redisUnavailable(e: unknown, url: string, client?: Redis): IngestError {
+export function redisUnavailable(e: unknown, url: string, client?: RedisPort): IngestError {
   if (e instanceof IngestError) return e;
   const safeUrl = redactUrl(url);
   const socket = client === undefined ? undefined : lastErrors.get(client);

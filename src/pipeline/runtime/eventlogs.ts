@@ -21,11 +21,7 @@ const SUFFIX: Record<LogName, { table: string; stream: string; subject: string }
   bronze: { table: '_bronze', stream: '_B', subject: '.b' },
 };
 
-export async function openEventLog(
-  c: EventLogConfig,
-  dataDir: string,
-  which: LogName,
-): Promise<EventLog> {
+export async function openEventLog(c: EventLogConfig, dataDir: string, which: LogName): Promise<EventLog> {
   switch (c.backend) {
     case 'file':
       return FileEventLog.open({
