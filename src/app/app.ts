@@ -10,7 +10,15 @@
  * admit, remove). Shutdown is ordered and idempotent: influencer watch, listeners, fan-in
  * drain, position settle, sinks flush (the rest stays fsync'd in the spool), clients.
  */
-import type { Clock, Decimal, FillEvent, IngesterTap, Logger, TimerHandle } from '../core/index.js';
+import type {
+  Clock,
+  Decimal,
+  FillEvent,
+  IngesterTap,
+  Logger,
+  RedisPort,
+  TimerHandle,
+} from '../core/index.js';
 import { RepeatedWarnings, dec, errorMessage, systemClock } from '../core/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import type { DedupStore, FanInBatch } from '../fanin/index.js';
@@ -34,7 +42,6 @@ import { SignalStages } from './signal-stages.js';
 import { toSinkRecord } from './signal-record.js';
 import type { SinkSet } from './sinks.js';
 import { buildSinks } from './sinks.js';
-import type { Redis } from 'ioredis';
 import { closeRedis } from './redis-lifecycle.js';
 import { StatusReporter } from './status.js';
 import { TimeGuardedCursorStore } from './time-guarded-cursors.js';
@@ -560,7 +567,7 @@ export class App {
     }
   }
 
-  private async buildDedup(redis: Redis | null): Promise<DedupStore> {
+  private async buildDedup(redis: RedisPort | null): Promise<DedupStore> {
     const d = this.config.fanin.dedup;
     const memory = new MemoryDedupStore({ maxEntries: d.memoryMaxEntries, ttlMs: d.memoryTtlMs });
     if (!d.redis.enabled || !redis) return memory;
@@ -603,9 +610,9 @@ export class App {
     return this.sinks?.configErrors() ?? [];
   }
 
-  private redis: Redis | null = null;
+  private redis: RedisPort | null = null;
 
-  private async connectRedis(): Promise<Redis> {
+  private async connectRedis(): Promise<RedisPort> {
     const { createRedis, redisUnavailable } = await import('../influencers/redis-adapter.js');
     const conn = redisConnection(this.config);
     const client = createRedis(conn, 'service');
@@ -638,7 +645,7 @@ function redisConnection(config: ServiceConfig) {
   };
 }
 
-async function redisCursorStore(redis: Redis, config: ServiceConfig): Promise<CursorStore> {
+async function redisCursorStore(redis: RedisPort, config: ServiceConfig): Promise<CursorStore> {
   const { RedisCursorStore } = await import('../positions/adapters.js');
   return new RedisCursorStore({ redis, keyPrefix: config.redis.keyPrefix });
 }

@@ -2,11 +2,7 @@
  * The service's Redis client at shutdown: a bounded QUIT when connected, then disconnect(),
  * so a Redis that is down (ioredis reconnecting) never holds a stopping process.
  */
-export interface RedisLike {
-  readonly status: string;
-  quit(): Promise<unknown>;
-  disconnect(): void;
-}
+import type { RedisPort } from '../core/index.js';
 
 /** How long a graceful QUIT may take before the socket is simply closed. */
 const REDIS_QUIT_MS = 1000;
@@ -15,7 +11,7 @@ const REDIS_QUIT_MS = 1000;
  * QUIT when connected (bounded), then always disconnect(): that also cancels ioredis's
  * reconnect timer, which otherwise keeps a stopped process alive while Redis is down.
  */
-export async function closeRedis(redis: RedisLike): Promise<void> {
+export async function closeRedis(redis: RedisPort): Promise<void> {
   if (redis.status === 'ready') {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -92,7 +92,7 @@ export async function buildSinks({
               mechanism: k.sasl.mechanism,
               username: k.sasl.username,
               password: k.sasl.password,
-            } as never,
+            },
           }),
       maxMessageBytes: k.maxMessageBytes,
       logger,

@@ -1,4 +1,4 @@
-/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts, id set, the ingester → pipeline feed port. */
+/** Shared kernel: errors, retry, clock, logger port, decimals, addresses, event contracts, id set, the ingester → pipeline feed port, the Redis port. */
 export * from './errors.js';
 export * from './retry.js';
 export * from './clock.js';
@@ -14,3 +14,4 @@ export * from './redact-url.js';
 export * from './repeated-warnings.js';
 export * from './id-set.js';
 export * from './ingester-feed.js';
+export * from './redis-port.js';

@@ -1,17 +1,17 @@
 /**
- * ioredis adapter for the shared dedup store (RemoteDedupStore port). Only the composition
- * root imports this file (through src/fanin/adapters.ts); the fan-in core never sees ioredis.
+ * Redis adapter for the shared dedup store (RemoteDedupStore port), over the kernel's RedisPort.
+ * Only the composition root imports this file (through src/fanin/adapters.ts).
  *
  * One Lua script per batch makes each id's claim atomic (`SET key 1 NX PX ttl`; an existing
  * key gets its TTL refreshed with PEXPIRE, matching the memory store), so two instances, or
  * an instance and its restarted self, never both see "first" for one id. Keys are the full
  * 64-hex event id under a prefix (~100 bytes of Redis memory per id with overhead).
  *
- * Use a client that fails fast when Redis is down (see createDedupRedisClient): the
+ * Use a client that fails fast when Redis is down (createRedis in 'service' mode): the
  * LayeredDedupStore in front falls back to memory on error or timeout.
  */
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisPort } from '../core/index.js';
 import type { RemoteDedupStore } from './dedup-store.js';
 
 const CLAIM_LUA = `
@@ -33,7 +33,7 @@ const CLAIM_SHA = createHash('sha1').update(CLAIM_LUA).digest('hex');
 const DEFAULT_MAX_BATCH = 500;
 
 export interface RedisDedupStoreOptions {
-  readonly redis: Redis;
+  readonly redis: RedisPort;
   /** Key prefix (default `hl:dedup:`). */
   readonly keyPrefix?: string;
   /** Ids per Lua call (default 500). */
@@ -43,7 +43,7 @@ export interface RedisDedupStoreOptions {
 }
 
 export class RedisDedupStore implements RemoteDedupStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisPort;
   private readonly prefix: string;
   private readonly maxBatch: number;
   private readonly ownsClient: boolean;
@@ -83,17 +83,4 @@ export class RedisDedupStore implements RemoteDedupStore {
       return await this.redis.eval(CLAIM_LUA, keys.length, ...keys, ttl);
     }
   }
-}
-
-/**
- * A client tuned for the dedup path: commands fail at once while disconnected instead of
- * queueing (the layered store then decides from memory), and reconnects continue quietly.
- */
-export function createDedupRedisClient(url: string): Redis {
-  return new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
 }

@@ -1,5 +1,5 @@
 /**
- * The Redis adapter (ioredis): connection setup, the InfluencerSource the service reads, and
+ * The Redis adapter (ioredis): the InfluencerSource the service reads, and
  * RedisInfluencerStore, the write side the CLI uses. Only the composition root and the CLI
  * import this file; the rest of the service sees the InfluencerSource port.
  *
@@ -7,77 +7,18 @@
  * Every change is one WATCH/MULTI/EXEC: the record writes, the address index, the version
  * counter, one audit-stream entry per record and the pub/sub notice commit together or not at all.
  */
-import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
-import { IngestError, errorMessage, redactUrl } from '../core/index.js';
+import type { Redis } from 'ioredis';
+import { errorMessage } from '../core/index.js';
+import { createRedis, redisUnavailable } from '../core/redis-client.js';
+import type { RedisConnectionOptions } from '../core/redis-client.js';
 import { RECORD_FIELD, influencerKeys } from './keys.js';
 import type { ChangeNotice, InfluencerKeys } from './keys.js';
 import { checkRecords } from './source.js';
 import type { ChangeHint, InfluencerSnapshot, InfluencerSource } from './source.js';
 
-export interface RedisConnectionOptions {
-  readonly url: string;
-  readonly username?: string | undefined;
-  readonly password?: string | undefined;
-  readonly tls?: {
-    readonly enabled: boolean;
-    readonly caFile?: string | undefined;
-    readonly rejectUnauthorized: boolean;
-  };
-  readonly keyPrefix: string;
-}
-
-/** Reconnect delay cap for the service: Redis coming back is noticed within this. */
-const SERVICE_RECONNECT_MAX_MS = 2000;
-const CONNECT_TIMEOUT_MS = 3000;
-const DISCONNECT_TIMEOUT_MS = 200;
-
-/**
- * `service`: reconnect forever, fail commands fast while disconnected (the watcher keeps the
- * last good set). `cli`: one attempt, so an unreachable Redis is exit 5 in about a second.
- */
-export function createRedis(opts: RedisConnectionOptions, mode: 'service' | 'cli'): Redis {
-  const base: RedisOptions = {
-    lazyConnect: true,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    // disconnect() ends the socket and destroys it after this if it did not close: ioredis's
-    // 2 s default held a stopping process whose Redis was unreachable.
-    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-    enableOfflineQueue: mode === 'cli',
-    maxRetriesPerRequest: mode === 'cli' ? 0 : 1,
-    retryStrategy:
-      mode === 'cli' ? () => null : (times) => Math.min(100 * 2 ** times, SERVICE_RECONNECT_MAX_MS),
-  };
-  if (opts.username !== undefined) base.username = opts.username;
-  if (opts.password !== undefined) base.password = opts.password;
-  const tlsOn = opts.tls?.enabled === true || opts.url.startsWith('rediss:');
-  if (tlsOn) {
-    base.tls = {
-      rejectUnauthorized: opts.tls?.rejectUnauthorized ?? true,
-      ...(opts.tls?.caFile !== undefined ? { ca: readFileSync(opts.tls.caFile) } : {}),
-    };
-  }
-  const client = new Redis(opts.url, base);
-  // Errors surface through command rejections; the listener stops ioredis printing them and
-  // keeps the socket-level reason (ECONNREFUSED, ...) for a useful message.
-  client.on('error', (e: unknown) => lastErrors.set(client, e));
-  return client;
-}
-
-/** The last socket error per client: "Connection is closed" alone does not say why. */
-const lastErrors = new WeakMap<Redis, unknown>();
-
-export function redisUnavailable(e: unknown, url: string, client?: Redis): IngestError {
-  if (e instanceof IngestError) return e;
-  const safeUrl = redactUrl(url);
-  const socket = client === undefined ? undefined : lastErrors.get(client);
-  const why = socket === undefined ? errorMessage(e) : `${errorMessage(socket)} (${errorMessage(e)})`;
-  return new IngestError('REDIS_UNAVAILABLE', `Redis at ${safeUrl} is unreachable: ${why}`, {
-    cause: e,
-    retriable: true,
-  });
-}
+// Built in the kernel so both halves share one client factory; re-exported for this stage's users.
+export { createRedis, redisUnavailable };
+export type { RedisConnectionOptions };
 
 /** Loads every record: SMEMBERS ids and the version counter, then one pipelined HGET per id. */
 export async function loadSnapshot(client: Redis, keys: InfluencerKeys): Promise<InfluencerSnapshot> {

@@ -4,4 +4,4 @@
  * (index.ts) stays free of Redis.
  */
 export { RedisCursorStore } from './redis-cursor-store.js';
-export type { RedisCursorStoreOptions, RedisHashClient } from './redis-cursor-store.js';
+export type { RedisCursorStoreOptions } from './redis-cursor-store.js';

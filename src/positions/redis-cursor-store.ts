@@ -1,26 +1,23 @@
 /**
- * Redis-backed CursorStore (the ioredis adapter; only the composition root imports it, via
+ * Redis-backed CursorStore (over the kernel's RedisPort; only the composition root imports it, via
  * src/positions/adapters.ts). Key layout: one hash per influencer,
  *   `${keyPrefix}positions:cursor:${influencerId}`  field = market (coin)  value = cursor JSON
  * e.g. HGET hlingest:positions:cursor:inf-42 BTC -> {"time":..,"eventId":..,"eventIdsAtTime":[..],"position":"1.5"}.
  * A hash per influencer makes resume one HGETALL and removal one DEL.
  */
-import type { Redis } from 'ioredis';
 import { IngestError, errorMessage } from '../core/index.js';
+import type { RedisPort } from '../core/index.js';
 import { decodeCursor, encodeCursor } from './cursor-codec.js';
 import type { Cursor, CursorStore } from './ports.js';
 
-/** The ioredis methods this adapter uses (a Redis or Cluster client satisfies it). */
-export type RedisHashClient = Pick<Redis, 'hget' | 'hset' | 'hgetall' | 'del'>;
-
 export interface RedisCursorStoreOptions {
-  readonly redis: RedisHashClient;
+  readonly redis: RedisPort;
   /** Prefix for every key. Default `hlingest:`. */
   readonly keyPrefix?: string;
 }
 
 export class RedisCursorStore implements CursorStore {
-  private readonly redis: RedisHashClient;
+  private readonly redis: RedisPort;
   private readonly prefix: string;
 
   constructor(opts: RedisCursorStoreOptions) {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, systemClock } from '../../src/core/index.js';
 import type { FanInBatch } from '../../src/fanin/index.js';
 import { FanIn, LayeredDedupStore, MemoryDedupStore } from '../../src/fanin/index.js';
-import { RedisDedupStore, createDedupRedisClient } from '../../src/fanin/adapters.js';
+import { RedisDedupStore } from '../../src/fanin/adapters.js';
+import { createRedis } from '../../src/core/redis-client.js';
 import { services, uniqueName } from '../harness/index.js';
 import { copyFrom, fill } from './helpers.js';
 import { dedupStoreConformance } from './dedup-store-conformance.js';
@@ -107,8 +108,8 @@ describe('RedisDedupStore', () => {
   });
 
   it('falls back to memory when Redis is unreachable and never blocks or drops', async () => {
-    const dead = createDedupRedisClient('redis://127.0.0.1:1');
-    dead.on('error', () => undefined); // connection errors are expected here
+    // The service's client (fails fast while disconnected); its error listener swallows ECONNREFUSED.
+    const dead = createRedis({ url: 'redis://127.0.0.1:1', keyPrefix: 'unused:' }, 'service');
     const layered = new LayeredDedupStore({
       memory: new MemoryDedupStore({ maxEntries: 100, ttlMs: 60_000 }),
       remote: new RedisDedupStore({ redis: dead, ownsClient: false }),

@@ -3,12 +3,12 @@
  * a TTL (`SET key 1 PX ttl`), asked with one pipelined EXISTS batch. Only the composition root
  * builds it; the client is passed in and owned by the caller.
  */
-import type { Redis } from 'ioredis';
 import { SinkError } from '../../core/index.js';
+import type { RedisPort } from '../../core/index.js';
 import type { DedupStore } from './store.js';
 
 export interface RedisDedupStoreOptions {
-  readonly redis: Redis;
+  readonly redis: RedisPort;
   readonly keyPrefix: string;
   readonly ttlMs: number;
 }

@@ -5,9 +5,9 @@
  * the pipeline flushes, logs and stores close, Redis quits. Nothing else wires concrete adapters.
  */
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { Clock, Logger } from '../../core/index.js';
+import type { Clock, Logger, RedisPort } from '../../core/index.js';
+import { createRedis } from '../../core/redis-client.js';
 import type { DeepReadonly, PipelineConfig } from '../../config/index.js';
 import { AggregationMetrics, PipelineMetrics } from '../../obs/index.js';
 import type { ConnectorFactories } from '../connectors/index.js';
@@ -85,10 +85,11 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
   const quarantineLog = await openMore('quarantine');
   const bronzeLog = c.eventLog.bronze ? await openMore('bronze') : undefined;
   const retention = startRetention(c.eventLog, opened, o.clock, o.logger);
-  let redis: Redis | undefined;
+  let redis: RedisPort | undefined;
   let store: DedupStore;
   if (c.dedup.store === 'redis') {
-    redis = new Redis(o.redisUrl ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 2 });
+    const url = o.redisUrl ?? 'redis://127.0.0.1:6379';
+    redis = createRedis({ url, keyPrefix: c.dedup.redisKeyPrefix }, 'pipeline');
     await redis.connect();
     store = new RedisDedupStore({ redis, keyPrefix: c.dedup.redisKeyPrefix, ttlMs: c.dedup.ttlMs });
   } else if (c.dedup.store === 'file') {
