@@ -67,6 +67,8 @@ export interface StackOptions {
   readonly rotation?: RotationTuning;
   readonly health?: Omit<ListenerHealthOptions, 'clock' | 'logger' | 'requestReconnect'>;
   readonly reorderWindowMs?: number;
+  /** FanIn latency-first hold on gap evidence (default: the schema's). */
+  readonly gapHoldMs?: number;
   /** FanIn: how long a listener may lag its peer on a fill before it counts as missed. */
   readonly missGraceMs?: number;
   readonly extraCoins?: readonly string[];
@@ -163,7 +165,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     deliver: (b) => void batches.push(b),
     // The service's defaults (latency-first) unless a scenario asks for a window.
     reorderWindowMs: o.reorderWindowMs ?? FANIN_DEFAULTS.reorderWindowMs,
-    gapHoldMs: FANIN_DEFAULTS.gapHoldMs,
+    gapHoldMs: o.gapHoldMs ?? FANIN_DEFAULTS.gapHoldMs,
     ...(o.missGraceMs === undefined ? {} : { missGraceMs: o.missGraceMs }),
     observer: manager.health,
     expectedListeners: (id) => manager.health.expectedListeners(id),
