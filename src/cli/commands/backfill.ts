@@ -23,6 +23,10 @@ import {
 import { INFLUENCER_INGESTER_KIND } from '../../pipeline/connectors/influencer/index.js';
 import { ConnectorRegistry } from '../../pipeline/connectors/index.js';
 import { HL_MARKET_KIND, HlMarketOptions } from '../../pipeline/connectors/hyperliquid/index.js';
+import { EvmConnectorOptions, EvmRangeSource, HttpEvmRpc } from '../../pipeline/connectors/evm/index.js';
+
+/** The builtin factory key of the EVM connector (connectors/builtin.ts). */
+const EVM_KIND = 'evm';
 import { FileEventLog, WatermarkStore } from '../../pipeline/eventlog/index.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 
@@ -35,6 +39,7 @@ interface BackfillCliOptions {
   readonly config?: string;
   readonly dataDir?: string;
   readonly infoUrl?: string;
+  readonly rpcUrl?: string;
   readonly users?: string;
 }
 
@@ -50,6 +55,7 @@ export function registerBackfill(program: Command): void {
     .option('-c, --config <path>', 'service config file; default: INGEST_CONFIG or embedded defaults')
     .option('--data-dir <dir>', 'override pipeline.dataDir')
     .option('--info-url <url>', 'override the Hyperliquid info URL (manifest, or hyperliquid.infoUrl)')
+    .option('--rpc-url <url>', 'override the EVM JSON-RPC URL of an evm connector (manifest options.rpcUrl)')
     .option(
       '--users <addresses>',
       'influencer-ingester: comma-separated 0x addresses whose fills to backfill',
@@ -78,6 +84,15 @@ export function parseChunk(v: string): number {
   if (m === null)
     throw new ValidationError(`--chunk: expected e.g. 60000, 30s, 15m, 1h or 1d, got "${v}"`, ['--chunk']);
   return Number(m[1]) * (UNITS[m[2] ?? 'ms'] as number);
+}
+
+/** --chunk of a block range: a plain block count. */
+export function parseBlockCount(v: string): number {
+  if (!/^[1-9]\d*$/.test(v))
+    throw new ValidationError(`--chunk: a block range is cut in block counts, e.g. 500; got "${v}"`, [
+      '--chunk',
+    ]);
+  return Number(v);
 }
 
 async function backfill(opts: BackfillCliOptions): Promise<number> {
@@ -169,9 +184,22 @@ async function backfill(opts: BackfillCliOptions): Promise<number> {
             'backfill record quarantined',
           ),
       });
+    } else if (cm.kind === EVM_KIND) {
+      // A block range of the chain, as the follower would emit it (EvmRangeSource): --from/--to
+      // are block numbers, --chunk a block count. Keep ranges maxReorgDepth below the head.
+      const o = parseAt(EvmConnectorOptions, cm.options ?? {}, `options of connector ${cm.name}`);
+      source = new EvmRangeSource({
+        connectorId: cm.name,
+        connectorVersion: cm.version,
+        sourceId: cm.source.id,
+        sourceVersion: cm.source.version,
+        rpc: new HttpEvmRpc({ url: opts.rpcUrl ?? o.rpcUrl, timeoutMs: o.rpcTimeoutMs }),
+        filter: { addresses: o.addresses, topics: o.topics },
+        domain: cm.markets[0]?.domain ?? 'chain.evm',
+      });
     } else {
       throw new NoRangeSource(
-        `connector ${cm.name} (kind ${cm.kind}) has no range source for backfill; supported: ${HL_MARKET_KIND}, ${INFLUENCER_INGESTER_KIND}`,
+        `connector ${cm.name} (kind ${cm.kind}) has no range source for backfill; supported: ${HL_MARKET_KIND}, ${INFLUENCER_INGESTER_KIND}, ${EVM_KIND}`,
       );
     }
     const manifest: RangeManifest = {
@@ -179,7 +207,14 @@ async function backfill(opts: BackfillCliOptions): Promise<number> {
       kind: source.kind,
       from: parseTimePoint('--from', opts.from),
       to: parseTimePoint('--to', opts.to),
-      chunkSize: opts.chunk !== undefined ? parseChunk(opts.chunk) : pc.backfill.chunkMs,
+      chunkSize:
+        source.kind === 'block'
+          ? opts.chunk !== undefined
+            ? parseBlockCount(opts.chunk)
+            : pc.backfill.chunkBlocks
+          : opts.chunk !== undefined
+            ? parseChunk(opts.chunk)
+            : pc.backfill.chunkMs,
     };
     const concurrency = opts.concurrency !== undefined ? Number(opts.concurrency) : pc.backfill.concurrency;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
