@@ -11,8 +11,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { errorMessage, IngestError, parseAt, systemClock, ValidationError } from '../../core/index.js';
-import { loadConfig, systemEnv } from '../../config/index.js';
-import { createLogger } from '../../obs/index.js';
+import { loadCommandContext } from '../pipeline-context.js';
 import type { ChunkCommitted, RangeManifest, RangeSource } from '../../pipeline/backfill/index.js';
 import {
   hlCandleRangeSource,
@@ -96,16 +95,7 @@ export function parseBlockCount(v: string): number {
 }
 
 async function backfill(opts: BackfillCliOptions): Promise<number> {
-  const { config } = loadConfig({
-    ...(opts.config === undefined ? {} : { path: opts.config }),
-    env: systemEnv(),
-  });
-  const { default: pino } = await import('pino');
-  const logger = createLogger({
-    level: config.log.level,
-    pretty: config.log.pretty,
-    destination: pino.destination({ fd: 2, sync: true }),
-  });
+  const { config, logger } = await loadCommandContext(opts.config);
   const pc = config.pipeline;
   const dataDir = resolve(opts.dataDir ?? pc.dataDir);
   let log: FileEventLog | undefined;

@@ -9,8 +9,8 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { errorMessage, systemClock } from '../../core/index.js';
-import { loadConfig, systemEnv } from '../../config/index.js';
-import { createLogger, ObsServer } from '../../obs/index.js';
+import { loadCommandContext } from '../pipeline-context.js';
+import { ObsServer } from '../../obs/index.js';
 import { REPROCESS_STAGES } from '../../pipeline/reprocess/index.js';
 import type { ReprocessStage } from '../../pipeline/reprocess/index.js';
 import {
@@ -65,16 +65,7 @@ function port(v: string): number {
 }
 
 async function run(opts: RunOptions): Promise<number> {
-  const { config } = loadConfig({
-    ...(opts.config === undefined ? {} : { path: opts.config }),
-    env: systemEnv(),
-  });
-  const { default: pino } = await import('pino');
-  const logger = createLogger({
-    level: config.log.level,
-    pretty: config.log.pretty,
-    destination: pino.destination({ fd: 2, sync: true }),
-  });
+  const { config, logger } = await loadCommandContext(opts.config);
   const pc = {
     ...config.pipeline,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),

@@ -10,8 +10,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { errorMessage, IngestError, IngesterTap, systemClock, ValidationError } from '../../core/index.js';
-import { loadConfig, systemEnv } from '../../config/index.js';
-import { createLogger } from '../../obs/index.js';
+import { loadCommandContext } from '../pipeline-context.js';
 import { ConnectorRegistry } from '../../pipeline/connectors/index.js';
 import { HL_MARKET_KIND, hyperliquidMarketFactory } from '../../pipeline/connectors/hyperliquid/index.js';
 import {
@@ -47,16 +46,7 @@ export function registerReprocess(program: Command): void {
 }
 
 async function run(opts: ReprocessCliOptions): Promise<number> {
-  const { config } = loadConfig({
-    ...(opts.config === undefined ? {} : { path: opts.config }),
-    env: systemEnv(),
-  });
-  const { default: pino } = await import('pino');
-  const logger = createLogger({
-    level: config.log.level,
-    pretty: config.log.pretty,
-    destination: pino.destination({ fd: 2, sync: true }),
-  });
+  const { config, logger } = await loadCommandContext(opts.config);
   const pc = { ...config.pipeline, ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) };
   try {
     const from = parseTimePoint('--from', opts.from);
