@@ -33,6 +33,7 @@ import type {
   RetentionPolicy,
 } from './port.js';
 import { retentionCutoff } from './retention.js';
+import { nameTokenCodec } from './name-token.js';
 
 export interface KafkaEventLogOptions {
   readonly brokers: readonly string[];
@@ -47,25 +48,9 @@ export interface KafkaEventLogOptions {
 const ID_HEADER = 'event-id';
 
 /** A partition name as a topic suffix: [A-Za-z0-9-] kept, every other UTF-8 byte as _XX. */
-export function kafkaTopicToken(partition: string): string {
-  let out = '';
-  for (const b of Buffer.from(partition, 'utf8')) {
-    const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9-]/.test(c) ? c : `_${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-export function fromKafkaTopicToken(token: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < token.length; i++) {
-    if (token[i] === '_') {
-      bytes.push(parseInt(token.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(token.charCodeAt(i));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
+const kafkaTopicTokens = nameTokenCodec(/^[A-Za-z0-9-]$/, '_');
+export const kafkaTopicToken = (partition: string): string => kafkaTopicTokens.encode(partition);
+export const fromKafkaTopicToken = (token: string): string => kafkaTopicTokens.decode(token);
 
 interface Range {
   readonly topic: string;

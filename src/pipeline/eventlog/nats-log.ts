@@ -23,6 +23,7 @@ import type {
   RetentionPolicy,
 } from './port.js';
 import { retentionCutoff } from './retention.js';
+import { nameTokenCodec } from './name-token.js';
 
 export interface NatsEventLogOptions {
   /** nats://host:port (comma-separated for a cluster). */
@@ -40,25 +41,9 @@ const TS_HEADER = 'Elog-Ts';
 const STREAM_NOT_FOUND = 10059;
 
 /** A partition name as a NATS token: [A-Za-z0-9_-] kept, every other UTF-8 byte as =XX. */
-export function natsToken(partition: string): string {
-  let out = '';
-  for (const b of Buffer.from(partition, 'utf8')) {
-    const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9_-]/.test(c) ? c : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-export function fromNatsToken(token: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < token.length; i++) {
-    if (token[i] === '=') {
-      bytes.push(parseInt(token.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(token.charCodeAt(i));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
+const natsTokens = nameTokenCodec(/^[A-Za-z0-9_-]$/, '=');
+export const natsToken = (partition: string): string => natsTokens.encode(partition);
+export const fromNatsToken = (token: string): string => natsTokens.decode(token);
 
 export class NatsEventLog implements EventLog {
   private readonly ensured = new Set<string>();
