@@ -260,7 +260,10 @@ describe('metrics acceptance on the running app', () => {
       },
       // Generous: under the whole unit suite on a shared 2-core box the drain alone took > 20 s.
       45_000,
-      'every signal delivered, the sink queues empty, and no new signal for a while',
+      () =>
+        `every signal delivered, the sink queues empty, and no new signal for a while (emitted ${signalsEmitted}, ` +
+        `delivered ${signalsDelivered}, last emit ${Date.now() - last.at} ms ago, depths ` +
+        `${[sinks.signals, sinks.raw, sinks.deadLetterQueue].map((q) => q.stats().depth).join('/')})`,
     );
     const weightTotal = (pool: Pool): number => manager.infoClient(pool).weightBudget.total();
     const plan = manager.currentPlan();
