@@ -124,6 +124,17 @@ async function backfill(opts: BackfillCliOptions): Promise<number> {
     // Source parameters beyond the manifest (the accounts) name the progress file too: another
     // account set is another run, never a resume of this one.
     let variant = '';
+    // What both Hyperliquid sources normalize with (the live connector's validation, a quarantine log line).
+    const normalizing = {
+      validation: pc.validation,
+      clock: systemClock,
+      logger,
+      onQuarantine: (q: { reason: string; detail?: string }, chunk: { index: number }) =>
+        logger.warn(
+          { reason: q.reason, detail: q.detail, chunk: chunk.index },
+          'backfill record quarantined',
+        ),
+    };
     if (cm.kind === HL_MARKET_KIND) {
       const options = {
         ...parseAt(HlMarketOptions, cm.options, `options of connector ${cm.name}`),
@@ -132,14 +143,7 @@ async function backfill(opts: BackfillCliOptions): Promise<number> {
       source = hlCandleRangeSource({
         manifest: cm,
         options,
-        validation: pc.validation,
-        clock: systemClock,
-        logger,
-        onQuarantine: (q, chunk) =>
-          logger.warn(
-            { reason: q.reason, detail: q.detail, chunk: chunk.index },
-            'backfill record quarantined',
-          ),
+        ...normalizing,
       });
     } else if (cm.kind === INFLUENCER_INGESTER_KIND) {
       const users = (opts.users ?? '')
@@ -165,14 +169,7 @@ async function backfill(opts: BackfillCliOptions): Promise<number> {
         dir: entry.dir,
         infoUrl: opts.infoUrl ?? config.hyperliquid.infoUrl,
         accounts: users.map((user) => ({ influencerId: user, user })),
-        validation: pc.validation,
-        clock: systemClock,
-        logger,
-        onQuarantine: (q, chunk) =>
-          logger.warn(
-            { reason: q.reason, detail: q.detail, chunk: chunk.index },
-            'backfill record quarantined',
-          ),
+        ...normalizing,
       });
     } else if (cm.kind === EVM_KIND) {
       // A block range of the chain, as the follower would emit it (EvmRangeSource): --from/--to
