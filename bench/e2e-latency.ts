@@ -10,6 +10,11 @@
  *  - simulator send -> Kafka: a consumer here reads the topic; block time (the simulator stamps
  *    a block with its clock and sends its frames in the same tick) to the consumer's receipt.
  *    The consumer's fetch adds to it, so it bounds simulator send -> Kafka ack from above.
+ * A third run is distributed mode (#17): listeners A and B (egress 127.0.0.2 / 127.0.0.3) and a
+ * processor as three `ingest run --role …` processes joined by the bronze topic. Its stage
+ * histograms start at the processor's receipt of the bronze record; the wall-clock figure
+ * `ingest_end_to_end_latency_seconds` (listener frame receipt, carried in the record, to the
+ * signal's Kafka ack) spans the processes, and is reported for every run side by side.
  * Needs TEST_KAFKA_BROKERS and TEST_REDIS_URL (`npm run bench` starts services when unset).
  * Run alone: `npx tsx bench/e2e-latency.ts`.
  */
@@ -37,6 +42,12 @@ export interface E2eLatencyRun {
   /** ms */
   readonly receiptToDerived: Quantiles;
   readonly receiptToAck: Quantiles;
+  /**
+   * Wall clock, frame receipt at the listener -> Kafka ack (`ingest_end_to_end_latency_seconds`).
+   * In a distributed run the receipt time travels in the bronze record, so this is the one
+   * figure that spans the processes (all on one host, one clock).
+   */
+  readonly receiptToAckWall: Quantiles;
   readonly simSendToKafka: Quantiles;
   /** Every stage of ingest_signal_stage_seconds, for where the time goes. */
   readonly stages: Readonly<Record<string, Quantiles>>;
@@ -57,17 +68,39 @@ export interface E2eLatencyOptions {
 }
 
 const MODES = [
-  { label: 'latency-first (schema defaults)', windows: false },
-  { label: 'old windows (reorder 250 ms, settle 1 000 ms)', windows: true },
+  { label: 'latency-first (schema defaults)', windows: false, distributed: false },
+  { label: 'old windows (reorder 250 ms, settle 1 000 ms)', windows: true, distributed: false },
+  // Issue #17: listeners A and B and the processor as three processes joined by the bronze topic.
+  { label: 'distributed (listeners A + B, processor; defaults)', windows: false, distributed: true },
+] as const;
+
+/** The roles of a distributed run, each its own `ingest run` process. */
+const ROLES = [
+  {
+    name: 'listeners-A',
+    args: ['--role', 'listeners'],
+    env: { INGEST_LISTENER_GROUP: 'A' },
+    address: '127.0.0.2',
+  },
+  {
+    name: 'listeners-B',
+    args: ['--role', 'listeners'],
+    env: { INGEST_LISTENER_GROUP: 'B' },
+    address: '127.0.0.3',
+  },
+  { name: 'processor', args: ['--role', 'processor'], env: {}, address: null },
 ] as const;
 
 const STAGE = 'ingest_signal_stage_seconds';
 
-/** Cumulative buckets of one stage from a Prometheus text exposition. */
-function buckets(text: string, stage: string): { le: number; count: number }[] {
+const END_TO_END = 'ingest_end_to_end_latency_seconds';
+
+/** Cumulative buckets of one histogram (of one stage, when given) from a Prometheus text exposition. */
+function buckets(text: string, metric: string, stage?: string): { le: number; count: number }[] {
   const out: { le: number; count: number }[] = [];
   for (const line of text.split('\n')) {
-    if (!line.startsWith(`${STAGE}_bucket{`) || !line.includes(`stage="${stage}"`)) continue;
+    if (!line.startsWith(`${metric}_bucket{`)) continue;
+    if (stage !== undefined && !line.includes(`stage="${stage}"`)) continue;
     const le = /le="([^"]+)"/.exec(line)?.[1];
     const v = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (le !== undefined) out.push({ le: le === '+Inf' ? Infinity : Number(le), count: v });
@@ -95,8 +128,8 @@ function histogramQuantile(b: readonly { le: number; count: number }[], q: numbe
   return prevLe * 1000;
 }
 
-function fromHistogram(text: string, stage: string): Quantiles {
-  const b = buckets(text, stage);
+function fromHistogram(text: string, stage?: string, metric = STAGE): Quantiles {
+  const b = buckets(text, metric, stage);
   return {
     p50: histogramQuantile(b, 0.5),
     p99: histogramQuantile(b, 0.99),
@@ -138,15 +171,36 @@ async function runMode(
     join(dir, 'influencers.yaml'),
     sim.accounts.map((a, i) => `- id: inf-${i}\n  address: '${a}'\n`).join(''),
   );
-  writeFileSync(
-    join(dir, 'config.yaml'),
+  const config = (address: string | null): string =>
     [
+      ...(address
+        ? [
+            'hyperliquid:',
+            '  egressPools:',
+            `    - name: ip-${address.replaceAll('.', '-')}`,
+            `      localAddress: ${address}`,
+          ]
+        : []),
       'positions:',
       '  marketClasses: [perp, hip3, spot, outcome]',
       ...(mode.windows ? ['  settleWindowMs: 1000', 'fanin:', '  reorderWindowMs: 250'] : []),
+      ...(mode.distributed
+        ? [
+            'distributed:',
+            '  kafka:',
+            `    groupIdPrefix: ${topic}`,
+            '    createTopics: true',
+            '    replicationFactor: 1',
+            '    bronze:',
+            `      topic: ${topic}.raw.v1`,
+            '      partitions: 6',
+            '    coordination:',
+            `      topic: ${topic}.coord.v1`,
+            '      partitions: 8',
+          ]
+        : []),
       '',
-    ].join('\n'),
-  );
+    ].join('\n');
   const kafka = new Kafka({ clientId: 'bench-e2e', brokers: [...o.brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -157,9 +211,9 @@ async function runMode(
   await admin.disconnect();
   const consumer = kafka.consumer({ groupId: `${topic}_g`, allowAutoTopicCreation: false });
   const lat: number[] = [];
-  let run: CliRun | null = null;
+  const runs: CliRun[] = [];
   try {
-    run = startCli(['run', '--config', join(dir, 'config.yaml')], {
+    const env = (name: string): Record<string, string> => ({
       INGEST_SOURCE: 'hyperliquid',
       INGEST_HL_NETWORK: 'custom',
       INGEST_HL_WS_URL: sim.wsUrl,
@@ -172,19 +226,28 @@ async function runMode(
       INGEST_KAFKA_TOPIC: topic,
       INGEST_KAFKA_DLQ_TOPIC: `${topic}_dlq`,
       INGEST_KAFKA_CREATE_TOPICS: 'true',
-      INGEST_SPOOL_DIR: join(dir, 'spool'),
-      INGEST_LOCAL_DIR: join(dir, 'out'),
+      INGEST_SPOOL_DIR: join(dir, name, 'spool'),
+      INGEST_LOCAL_DIR: join(dir, name, 'out'),
       INGEST_HTTP_PORT: '0',
       INGEST_LOG_LEVEL: 'info',
     });
-    const r = run;
+    const roles = mode.distributed ? ROLES : [{ name: 'all', args: [], env: {}, address: null }];
+    for (const role of roles) {
+      const file = join(dir, `${role.name}.yaml`);
+      writeFileSync(file, config(role.address));
+      runs.push(startCli(['run', '--config', file, ...role.args], { ...env(role.name), ...role.env }));
+    }
+    const started = (x: CliRun): boolean => x.stderr().includes('"msg":"ingest started"');
     await until(
-      () => r.stdout().includes('"msg":"ingest started"') || r.child.exitCode !== null,
+      () => runs.every(started) || runs.some((x) => x.child.exitCode !== null),
       60_000,
       'ingest run started',
     );
-    if (r.child.exitCode !== null) throw new Error(`ingest run exited: ${r.stderr().slice(-2000)}`);
-    const http = /"http":"(http:[^"]+)"/.exec(r.stdout())?.[1];
+    const dead = runs.find((x) => x.child.exitCode !== null);
+    if (dead) throw new Error(`ingest run exited: ${dead.stderr().slice(-2000)}`);
+    // The processor (last) holds the signal metrics; in a single process, the one process.
+    const r = runs[runs.length - 1] as CliRun;
+    const http = /"http":"(http:[^"]+)"/.exec(r.stderr())?.[1];
     if (!http) throw new Error('no http url in the start-up log');
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -211,9 +274,13 @@ async function runMode(
     const metrics = await (await fetch(`${http}/metrics`)).text();
     if (process.env['BENCH_E2E_DEBUG']) {
       const warns = new Map<string, number>();
-      for (const line of r.stdout().split('\n')) {
-        if (!/"level":(40|50|60)/.test(line) && !/"level":"(warn|error|fatal)"/.test(line)) continue;
+      for (const line of r.stderr().split('\n')) {
+        const modeChange = /"queue":"signals"/.test(line) && /spill|spool drained/.test(line);
+        if (!modeChange && !/"level":(40|50|60)/.test(line) && !/"level":"(warn|error|fatal)"/.test(line))
+          continue;
         const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
+        if (modeChange)
+          console.log(`[${mode.label}] signals queue: ${/"time":"?([^,"]*)/.exec(line)?.[1]} ${msg}`);
         warns.set(msg, (warns.get(msg) ?? 0) + 1);
       }
       console.log(`[${mode.label}] warnings:`, Object.fromEntries(warns));
@@ -232,6 +299,7 @@ async function runMode(
       signalsPerSec: lat.length / tradingSec,
       receiptToDerived: fromHistogram(metrics, 'receipt_to_derived'),
       receiptToAck: fromHistogram(metrics, 'receipt_to_ack'),
+      receiptToAckWall: fromHistogram(metrics, undefined, END_TO_END),
       simSendToKafka: fromSamples(lat),
       stages: Object.fromEntries(
         ['receipt_to_fanin', 'fanin_to_derived', 'derived_to_enqueue', 'enqueue_to_ack'].map((st) => [
@@ -242,11 +310,12 @@ async function runMode(
     };
   } finally {
     await consumer.disconnect().catch(() => undefined);
-    if (run && run.child.exitCode === null) {
-      run.child.kill('SIGTERM');
-      await Promise.race([run.exited, new Promise((res) => setTimeout(res, 20_000))]);
-      if (run.child.exitCode === null) run.child.kill('SIGKILL');
-    }
+    for (const x of runs) if (x.child.exitCode === null) x.child.kill('SIGTERM');
+    await Promise.race([
+      Promise.all(runs.map((x) => x.exited)),
+      new Promise((res) => setTimeout(res, 20_000)),
+    ]);
+    for (const x of runs) if (x.child.exitCode === null) x.child.kill('SIGKILL');
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -285,6 +354,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log(`${x.label}: ${x.signals} signals, ${x.signalsPerSec.toFixed(0)} signals/s`);
     console.log(`  receipt -> derived   ${fmt(x.receiptToDerived)} (n=${x.receiptToDerived.n})`);
     console.log(`  receipt -> Kafka ack ${fmt(x.receiptToAck)} (n=${x.receiptToAck.n})`);
+    console.log(
+      `  listener receipt -> Kafka ack, wall ${fmt(x.receiptToAckWall)} (n=${x.receiptToAckWall.n})`,
+    );
     console.log(
       `  sim send -> Kafka    ${fmt(x.simSendToKafka)} (consumer receipt, n=${x.simSendToKafka.n})`,
     );

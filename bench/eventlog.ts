@@ -18,6 +18,7 @@ import {
   KafkaEventLog,
   NatsEventLog,
   PostgresEventLog,
+  topicFamily,
 } from '../src/pipeline/eventlog/index.js';
 
 export interface EventLogBenchRow {
@@ -120,7 +121,7 @@ export async function runEventLogBench(
       () =>
         KafkaEventLog.open({
           brokers,
-          topic: tag,
+          topics: topicFamily(tag),
           replicationFactor: 1,
           clientId: tag,
           readTimeoutMs: 30_000,

@@ -10,6 +10,8 @@ import type { Clock, FillEvent, TimerHandle } from '../src/core/index.js';
 import { Decimal, decStr, eventId, normalizeAddress, silentLogger } from '../src/core/index.js';
 import { FaninConfig } from '../src/config/index.js';
 import { FanIn, MemoryDedupStore } from '../src/fanin/index.js';
+import type { HandoffRecord } from '../src/handoff/index.js';
+import { createInProcessHandoff } from '../src/handoff/index.js';
 
 const FANIN_DEFAULTS = FaninConfig.parse({});
 
@@ -20,6 +22,8 @@ export interface FaninBenchResult {
   readonly seconds: number;
   readonly wallSeconds: number;
   readonly uniqueFillsPerSecond: number;
+  /** The same run with every frame passing the in-process hand-off (the service's wiring). */
+  readonly viaHandoffUniqueFillsPerSecond: number;
   /** Same, over wall time (equal to CPU time on an idle core; GC helper threads make CPU time larger). */
   readonly uniqueFillsPerWallSecond: number;
   readonly deliveriesPerSecond: number;
@@ -113,7 +117,14 @@ const expected = [
   { listenerId: 's', kind: 'user-stream' as const },
 ];
 
-function throughput(fills: FillEvent[]): {
+/**
+ * `viaHandoff`: every frame goes listener -> in-process hand-off -> fan-in, as the service
+ * wires it, instead of straight into FanIn.push (the floor it is compared with in one run).
+ */
+function throughput(
+  fills: FillEvent[],
+  viaHandoff = false,
+): {
   seconds: number;
   wallSeconds: number;
   emitted: number;
@@ -139,6 +150,25 @@ function throughput(fills: FillEvent[]): {
     ...f,
     source: { ...f.source, listenerId: 's', receivedAt: f.time + 3 },
   }));
+  let push = (batch: readonly FillEvent[]): void => fanin.push(batch);
+  if (viaHandoff) {
+    const handoff = createInProcessHandoff();
+    void handoff.source.start((d) => {
+      for (const r of d.records) if (r.kind === 'fills') fanin.push(r.fills);
+    });
+    push = (batch) => {
+      const first = batch[0];
+      if (!first) return;
+      const record: HandoffRecord = {
+        kind: 'fills',
+        influencerId: first.user,
+        listenerId: first.source.listenerId,
+        receivedAt: first.source.receivedAt,
+        fills: batch,
+      };
+      handoff.sink.publish(record);
+    };
+  }
   const frame = 20;
   heapNow(); // collect setup garbage before timing
   // CPU time, not wall time: the throughput of one core even when the machine is shared.
@@ -146,11 +176,11 @@ function throughput(fills: FillEvent[]): {
   const wall0 = performance.now();
   // Both listeners deliver every frame; the secondary runs one frame behind. 1 ms passes per frame.
   for (let i = 0; i < fills.length; i += frame) {
-    fanin.push(fills.slice(i, i + frame));
-    if (i >= frame) fanin.push(secondary.slice(i - frame, i));
+    push(fills.slice(i, i + frame));
+    if (i >= frame) push(secondary.slice(i - frame, i));
     clock.advance(1);
   }
-  fanin.push(secondary.slice(Math.max(0, fills.length - frame)));
+  push(secondary.slice(Math.max(0, fills.length - frame)));
   clock.advance(1000);
   const cpu = process.cpuUsage(cpu0);
   const seconds = (cpu.user + cpu.system) / 1e6;
@@ -187,8 +217,11 @@ export function benchFanin(
   const keys = opts.keys ?? 1_000_000;
   const fills = makeFills(n, 50, 20, opts.fillsPerBlock ?? 3);
   throughput(makeFills(50_000, 50, 20, 3)); // warm-up (JIT)
+  throughput(makeFills(50_000, 50, 20, 3), true);
   const t = throughput(fills);
   if (t.emitted !== n) throw new Error(`fan-in emitted ${t.emitted} of ${n}`);
+  const h = throughput(fills, true);
+  if (h.emitted !== n) throw new Error(`fan-in via hand-off emitted ${h.emitted} of ${n}`);
   const m = memory(keys);
   return {
     uniqueFills: n,
@@ -196,6 +229,7 @@ export function benchFanin(
     seconds: t.seconds,
     wallSeconds: t.wallSeconds,
     uniqueFillsPerSecond: Math.round(n / t.seconds),
+    viaHandoffUniqueFillsPerSecond: Math.round(n / h.seconds),
     uniqueFillsPerWallSecond: Math.round(n / t.wallSeconds),
     deliveriesPerSecond: Math.round(t.deliveries / t.seconds),
     emitted: t.emitted,
@@ -221,6 +255,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log(`  deliveries (pushes)   ${r.deliveries}  (duplicates suppressed ${r.duplicates})`);
   console.log(`  CPU time              ${r.seconds.toFixed(3)} s (wall ${r.wallSeconds.toFixed(3)} s)`);
   console.log(`  unique fills/CPU-s    ${r.uniqueFillsPerSecond}`);
+  console.log(
+    `  via in-process hand-off ${r.viaHandoffUniqueFillsPerSecond} unique fills/CPU-s (1 fill/block: ${one.viaHandoffUniqueFillsPerSecond})`,
+  );
   console.log(`  deliveries/CPU-s      ${r.deliveriesPerSecond}`);
   console.log(
     `  unique fills/wall-s   ${r.uniqueFillsPerWallSecond}  (deliveries/wall-s ${2 * r.uniqueFillsPerWallSecond})`,

@@ -5,7 +5,8 @@
  *
  * Starts the simulator as an exchange and `ingest run` as a child process following N
  * influencers (the simulator's accounts plus generated addresses), samples the child's RSS every
- * second, sends SIGTERM after the given time and reports: whether start-up finished, the exit
+ * second, sends SIGTERM after the given time and reports: whether start-up finished and how long
+ * it took (spawn to "ingest started"), the exit
  * code and time to exit after SIGTERM, log volume, the most frequent log lines, and peak / last
  * RSS. Run it for a small N too: (RSS(N) - RSS(small)) / N is the RSS per influencer. Cursors
  * are in memory unless TEST_REDIS_URL is set (then in Redis under a fresh key prefix).
@@ -26,6 +27,17 @@ function rssKb(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+function afterStop(stderr: string, stopAt: number): string[] {
+  const out: string[] = [];
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const { time, msg, step } = JSON.parse(line) as { time: string; msg: string; step?: string };
+    const ms = Date.parse(time) - stopAt;
+    if (ms >= 0 && out.length < 25) out.push(`${ms} ${msg.slice(0, 100)}${step ? ` (${step})` : ''}`);
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -54,13 +66,20 @@ async function main(): Promise<void> {
     INGEST_HTTP_PORT: '0',
     INGEST_LOG_LEVEL: 'info',
   });
+  const spawnedAt = Date.now();
+  let startupMs: number | null = null;
   const samples: number[] = [];
   const sampler = setInterval(() => {
     const kb = run.child.pid === undefined ? null : rssKb(run.child.pid);
     if (kb !== null) samples.push(kb);
   }, 1000);
+  // Start-up time: spawn to the "ingest started" log line, checked on each log chunk.
+  run.child.stderr?.on('data', () => {
+    if (startupMs === null && run.stderr().includes('"msg":"ingest started"'))
+      startupMs = Date.now() - spawnedAt;
+  });
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const startedBeforeStop = run.stdout().includes('"msg":"ingest started"');
+  const startedBeforeStop = run.stderr().includes('"msg":"ingest started"');
   const rssAtStopKb = samples.at(-1) ?? 0;
   const stopAt = Date.now();
   run.child.kill('SIGTERM');
@@ -68,7 +87,7 @@ async function main(): Promise<void> {
   const exitMs = Date.now() - stopAt;
   clearInterval(sampler);
   const counts = new Map<string, number>();
-  for (const line of run.stdout().split('\n')) {
+  for (const line of run.stderr().split('\n')) {
     if (!line.startsWith('{')) continue;
     const { msg } = JSON.parse(line) as { msg: string };
     counts.set(msg.slice(0, 90), (counts.get(msg.slice(0, 90)) ?? 0) + 1);
@@ -77,20 +96,23 @@ async function main(): Promise<void> {
     influencers: n,
     seconds,
     startedBeforeStop,
+    startupMs,
     exit,
     exitMs,
-    logBytes: run.stdout().length,
+    logBytes: run.stderr().length,
     // run.ts names what still held the process after `stopped`, or hit the hard deadline.
     lingered:
       run
-        .stdout()
+        .stderr()
         .split('\n')
         .find((l) => l.includes('after stop: exiting'))
         ?.slice(0, 600) ?? false,
-    hardDeadline: run.stdout().includes('shutdown timed out'),
+    hardDeadline: run.stderr().includes('shutdown timed out'),
     rssAtStopMb: Math.round(rssAtStopKb / 1024),
     rssPeakMb: Math.round(samples.reduce((a, b) => Math.max(a, b), 0) / 1024),
     topLogLines: [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8),
+    // The shutdown as logged (ms after SIGTERM, message), to see which step a slow exit spent on.
+    afterStop: afterStop(run.stderr(), stopAt),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   await sim.close();

@@ -18,7 +18,7 @@ import { PipelineConfig } from '../src/config/index.js';
 import { PipelineMetrics } from '../src/obs/index.js';
 import { ConnectorManifest, SyntheticConnector } from '../src/pipeline/connectors/index.js';
 import { Dedup, FileDedupStore } from '../src/pipeline/dedup/index.js';
-import { FileEventLog } from '../src/pipeline/eventlog/index.js';
+import { FileEventLog, WatermarkStore } from '../src/pipeline/eventlog/index.js';
 import { Pipeline } from '../src/pipeline/process/index.js';
 import { Validator } from '../src/pipeline/validation/index.js';
 
@@ -102,7 +102,14 @@ export async function runPipelineBench(
     : undefined;
   const store = new FileDedupStore(join(dir, 'dedup', 'ids'), false);
   const dedup = new Dedup(store, cfg.dedup.lruEntries);
+  // Persisted per batch as the runtime does, so the bench pays what a run pays.
+  const watermarks = WatermarkStore.open({
+    file: join(dir, 'watermarks.json'),
+    backfillAdvances: cfg.eventLog.backfillAdvancesWatermarks,
+    now: () => systemClock.now(),
+  });
   const pipeline = new Pipeline({
+    watermarks,
     log,
     quarantine,
     ...(bronze !== undefined ? { bronze } : {}),
@@ -117,7 +124,7 @@ export async function runPipelineBench(
   pipeline.events.on('ingested', metrics.ingested);
   pipeline.events.on('duplicate', metrics.duplicate);
   pipeline.events.on('quarantined', metrics.quarantined);
-  pipeline.events.on('watermark', metrics.watermark);
+  metrics.readWatermarks(watermarks);
 
   const SAMPLE = 16;
   const pushedAt = new Float64Array(Math.ceil(events / SAMPLE) + 1);

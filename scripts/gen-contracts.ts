@@ -3,7 +3,8 @@
  * sources, so they can never drift (unit tests compare the committed files with fresh
  * renders): the Signal JSON Schema (src/positions/signal.ts) and the pipeline contracts
  * (envelope schema, payload layouts, golden vectors, connectors lock) and the aggregation
- * contracts (FeatureSchema, window-key and feature-vector golden vectors). It refuses to write a
+ * contracts (FeatureSchema, window-key and feature-vector golden vectors) and the bronze-topic
+ * contract of distributed mode (record schema, golden vectors). It refuses to write a
  * payload layout or connector lock that breaks the versioning rules against the committed one.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import {
 } from '../src/pipeline/connectors/index.js';
 import type { LockedConnector } from '../src/pipeline/connectors/index.js';
 import { renderAggregationContracts } from '../src/pipeline/aggregation/index.js';
+import { renderBronzeContracts } from '../src/distributed/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const committed = <T>(file: string, fallback: T): T =>
@@ -54,6 +56,7 @@ const outputs: ReadonlyArray<readonly [string, string]> = [
   [SIGNAL_SCHEMA_FILE, signalJsonSchemaText()],
   ...renderPipelineContracts(),
   ...renderAggregationContracts(),
+  ...renderBronzeContracts(),
   [CONNECTORS_LOCK_FILE, renderConnectorsLock(manifests)],
 ];
 

@@ -1,13 +1,13 @@
-// Validates deploy/k8s offline, for `npm run test:image`: every manifest document against the
+// Validates deploy/k8s (and its distributed/ kustomization) offline, for `npm run test:image`: every manifest document against the
 // Kubernetes JSON schema of its kind (kubernetes-models bundles the schemas generated from the
 // API's OpenAPI spec; @kubernetes-models/prometheus-operator the ServiceMonitor CRD), the
-// kustomization's resources exist, and each Deployment's ingest.yaml (ConfigMap) plus its literal
+// kustomization's resources exist, and each Deployment's / StatefulSet's ingest.yaml (the ConfigMap it mounts) plus its literal
 // INGEST_* environment load through the service's own config loader, as the pod would at start.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ConfigMap, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
-import { Deployment } from 'kubernetes-models/apps/v1';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
@@ -25,6 +25,7 @@ const MODELS: Record<string, Model> = {
   'v1/Secret': Secret as unknown as Model,
   'v1/Service': Service as unknown as Model,
   'apps/v1/Deployment': Deployment as unknown as Model,
+  'apps/v1/StatefulSet': StatefulSet as unknown as Model,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget as unknown as Model,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as Model,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor as unknown as Model,
@@ -38,22 +39,32 @@ interface Doc {
 }
 
 const problems: string[] = [];
-const docs: { file: string; doc: Doc }[] = [];
-for (const file of readdirSync(DIR).filter((f) => f.endsWith('.yaml'))) {
-  for (const parsed of parseAllDocuments(readFileSync(join(DIR, file), 'utf8'))) {
-    if (parsed.errors.length > 0) problems.push(`${file}: ${parsed.errors[0]?.message}`);
-    const doc = parsed.toJS() as Doc | null;
-    if (doc !== null) docs.push({ file, doc });
+const docs: { file: string; dir: string; doc: Doc }[] = [];
+// deploy/k8s itself and each kustomization below it (distributed/: the three roles).
+const dirs = [
+  DIR,
+  ...readdirSync(DIR, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => join(DIR, e.name)),
+];
+for (const dir of dirs) {
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+    const file = join(dir, name).slice(DIR.length);
+    for (const parsed of parseAllDocuments(readFileSync(join(dir, name), 'utf8'))) {
+      if (parsed.errors.length > 0) problems.push(`${file}: ${parsed.errors[0]?.message}`);
+      const doc = parsed.toJS() as Doc | null;
+      if (doc !== null) docs.push({ file, dir, doc });
+    }
   }
 }
 
 let checked = 0;
-for (const { file, doc } of docs) {
+for (const { file, dir, doc } of docs) {
   const key = `${doc.apiVersion}/${doc.kind}`;
   const where = `${file} ${key} ${doc.metadata?.name ?? '(no name)'}`;
   if (key === 'kustomize.config.k8s.io/v1beta1/Kustomization') {
     for (const r of (doc['resources'] as string[] | undefined) ?? []) {
-      if (!existsSync(join(DIR, r))) problems.push(`${where}: resource ${r} does not exist`);
+      if (!existsSync(join(dir, r))) problems.push(`${where}: resource ${r} does not exist`);
     }
     continue;
   }
@@ -70,13 +81,30 @@ for (const { file, doc } of docs) {
   }
 }
 
-// The pod's config: the ConfigMap's ingest.yaml plus the container's literal environment.
-const configMap = docs.find((d) => d.doc.kind === 'ConfigMap')?.doc;
-const ingestYaml = (configMap?.['data'] as Record<string, string> | undefined)?.['ingest.yaml'];
-for (const { file, doc } of docs.filter((d) => d.doc.kind === 'Deployment')) {
+// The pod's config: the ingest.yaml of the ConfigMap it mounts (from its own directory) plus the
+// container's literal environment (role and listener group included).
+for (const { file, dir, doc } of docs.filter(
+  (d) => d.doc.kind === 'Deployment' || d.doc.kind === 'StatefulSet',
+)) {
   const spec = doc['spec'] as {
-    template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } };
+    template: {
+      spec: {
+        containers: { env?: { name: string; value?: string }[] }[];
+        volumes?: { configMap?: { name: string } }[];
+      };
+    };
   };
+  const cmName = spec.template.spec.volumes?.find((v) => v.configMap)?.configMap?.name;
+  const configMap = docs.find(
+    (d) => d.dir === dir && d.doc.kind === 'ConfigMap' && d.doc.metadata?.name === cmName,
+  )?.doc;
+  if (configMap === undefined) {
+    problems.push(
+      `${file} ${doc.metadata?.name}: mounts ConfigMap ${cmName}, not in its kustomization's directory`,
+    );
+    continue;
+  }
+  const ingestYaml = (configMap['data'] as Record<string, string> | undefined)?.['ingest.yaml'];
   const env: Record<string, string> = {};
   for (const e of spec.template.spec.containers[0]?.env ?? []) {
     if (e.name.startsWith('INGEST_') && e.value !== undefined) env[e.name] = e.value;

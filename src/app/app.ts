@@ -1,50 +1,67 @@
 /**
  * The composition root: the one place that builds the pipeline from config and wires
- * concrete adapters into ports.
+ * concrete adapters into ports. It only wires; each stage owns its job:
  *
- *   source (simulator or Hyperliquid) -> ListenerManager (primary + secondary listeners per
- *   influencer) -> FanIn (dedup, per-(influencer, market) order) -> PositionEngine (signals)
- *   -> DurableQueue -> Kafka / local log;  raw fills -> ClickHouse / local;  dead letters -> DLQ.
+ *   listeners (ListenerStage) --HandoffSink--> [in-process | Kafka] --HandoffSource-->
+ *   fan-in -> positions (ProcessorStage) -> signal delivery (SignalDelivery) -> sinks.
+ *
+ * `distributed.role` picks the stages this process runs: `all` (the default) runs both
+ * tiers joined by the in-process hand-off; `listeners` runs the listener stage into an
+ * injected HandoffSink; `processor` runs the processor stage from an injected HandoffSource
+ * (AppOptions.handoff, the seam the Kafka adapters plug into).
  *
  * Influencers come from Redis, a file or the simulator and are applied live (re-plan,
- * admit, remove). Shutdown is ordered and idempotent: influencer watch, listeners, fan-in
- * drain, position settle, sinks flush (the rest stays fsync'd in the spool), clients.
+ * admit, remove). Shutdown is ordered and idempotent: influencer watch, listeners, hand-off
+ * flush, fan-in drain, position settle, sinks flush (the rest stays fsync'd in the spool),
+ * hand-off source (its last commits), clients.
  */
-import type {
-  Clock,
-  Decimal,
-  FillEvent,
-  IngesterTap,
-  Logger,
-  RedisPort,
-  TimerHandle,
-} from '../core/index.js';
-import { RepeatedWarnings, dec, errorMessage, systemClock } from '../core/index.js';
+import type { Clock, IngesterTap, Logger, RedisPort } from '../core/index.js';
+import { RepeatedWarnings, errorMessage, systemClock } from '../core/index.js';
 import type { ServiceConfig } from '../config/index.js';
-import type { DedupStore, FanInBatch } from '../fanin/index.js';
-import { FanIn, LayeredDedupStore, MemoryDedupStore } from '../fanin/index.js';
+import type { HandoffSink, HandoffSource, InProcessHandoff, ListenerOwnership } from '../handoff/index.js';
+import { createInProcessHandoff } from '../handoff/index.js';
 import type { Influencer, InfluencerDiff } from '../influencers/index.js';
 import { InfluencerWatcher } from '../influencers/index.js';
-import type { ListenerPlan } from '../listeners/index.js';
-import { ListenerManager, fetchCoinUniverse, planListeners } from '../listeners/index.js';
-import { retryOverridesOf } from './retry-overrides.js';
-import { Metrics, ObsServer } from '../obs/index.js';
-import type { CursorStore, PositionSnapshot, Signal } from '../positions/index.js';
-import { MemoryCursorStore, PositionEngine, signalLine } from '../positions/index.js';
+import type { ListenerManager } from '../listeners/index.js';
+import { HandoffMetrics, Metrics, ObsServer } from '../obs/index.js';
+import type { PositionEngine } from '../positions/index.js';
+import type { FanIn } from '../fanin/index.js';
 import type { Simulator } from '../sim/index.js';
-import type { SinkRecord } from '../sinks/index.js';
-import { AckGatedCursorStore } from './ack-gated-cursors.js';
+import { DeliveryAcks } from './delivery-acks.js';
 import { InfoFillHistory, InfoPositionSource } from './hl-adapters.js';
+import { ListenerStage } from './listener-stage.js';
 import { GAUGE_SAMPLE_MS, wireMetrics } from './metrics-wiring.js';
-import { egressPools, plannerInput } from './plan-input.js';
-import { SignalSpans } from './signal-spans.js';
-import { SignalStages } from './signal-stages.js';
-import { toSinkRecord } from './signal-record.js';
+import { wireHandoffMetrics } from './handoff-metrics-wiring.js';
+import type { FanInRouting } from './processor-stage.js';
+import { ProcessorStage } from './processor-stage.js';
+import { closeRedis } from './redis-lifecycle.js';
+import { SignalDelivery } from './signal-delivery.js';
 import type { SinkSet } from './sinks.js';
 import { buildSinks } from './sinks.js';
-import { closeRedis } from './redis-lifecycle.js';
 import { StatusReporter } from './status.js';
-import { TimeGuardedCursorStore } from './time-guarded-cursors.js';
+import type { ProcessPart } from './roles.js';
+import { checkHandoff, partOf, slotsOf } from './roles.js';
+import {
+  buildCursorChain,
+  buildDedup,
+  connectRedis,
+  cursorsInRedis,
+  redisConnection,
+  standaloneInfoClient,
+} from './stores.js';
+
+/**
+ * The hand-off seam of a distributed process (issue #17). The App starts and closes what it is
+ * given, in its ordered start-up and shutdown.
+ */
+export interface HandoffSeam {
+  /** Role `listeners`: where the listeners publish (the Kafka bronze topic producer). */
+  readonly sink?: HandoffSink;
+  /** Role `processor`: what the fan-in consumes (the bronze topic consumer group). */
+  readonly source?: HandoffSource;
+  /** Role `listeners`: the influencers this process listens to; absent = all of them. */
+  readonly ownership?: ListenerOwnership;
+}
 
 export interface AppOptions {
   readonly config: ServiceConfig;
@@ -57,14 +74,12 @@ export interface AppOptions {
   readonly metrics?: Metrics;
   /** Raw fills and signals are also published here (the pipeline's influencer-ingester connector). */
   readonly tap?: IngesterTap;
+  /** Distributed roles: the durable hand-off's ends (role `all` builds its in-process one). */
+  readonly handoff?: HandoffSeam;
 }
 
-/** Upper bound on receipt times remembered for end-to-end latency (entries are dropped on use). */
-const MAX_RECEIPT_TIMES = 200_000;
-/** Extra wait before a position-feed snapshot is compared, beyond reorder + settle windows. */
-const RECONCILE_MARGIN_MS = 2000;
-/** Unplaced listeners logged one by one before the rest are summarised. */
-const UNPLACED_DETAIL_LINES = 10;
+/** A shutdown step taking at least this long is logged with its duration. */
+const SLOW_SHUTDOWN_STEP_MS = 1000;
 
 export class App {
   readonly config: ServiceConfig;
@@ -72,45 +87,40 @@ export class App {
   private readonly log: Logger;
   private readonly rootLogger: Logger & { level: string };
   private readonly clock: Clock;
-  private readonly onSignalLine: ((line: string) => void) | undefined;
-  private readonly tap: IngesterTap | undefined;
+  private readonly o: AppOptions;
 
   sim: Simulator | null = null;
   sinks: SinkSet | null = null;
-  manager: ListenerManager | null = null;
-  fanIn: FanIn | null = null;
-  engine: PositionEngine | null = null;
+  listeners: ListenerStage | null = null;
+  processor: ProcessorStage | null = null;
   watcher: InfluencerWatcher | null = null;
   server: ObsServer | null = null;
-  private cursors: AckGatedCursorStore | null = null;
-  private readonly spans = new SignalSpans();
-  private readonly stages = new SignalStages();
+  /** Hand-off deliveries acknowledged / pending (durable hand-off only). */
+  acks: DeliveryAcks | null = null;
+  private delivery: SignalDelivery | null = null;
+  private handoffSink: HandoffSink | null = null;
+  private handoffSource: HandoffSource | null = null;
+  private inProcess: InProcessHandoff | null = null;
+  private redis: RedisPort | null = null;
   /** Per-influencer warnings that repeat by the thousand at scale, rate-limited. */
   private readonly warnings: RepeatedWarnings;
-  private readonly pendingReconciles = new Set<TimerHandle>();
-  /** Samples state gauges now (tests call it before scraping /metrics). */
+  /** Samples state gauges (and coverage) now (tests call it before scraping /metrics). */
   sampleGauges: () => void = () => undefined;
-  private readonly closers: { name: string; close: () => Promise<unknown> }[] = [];
-  private readonly receivedAt = new Map<string, number>();
+  private gaugeTimer: { cancel(): void } | null = null;
   private influencers = new Map<string, Influencer>();
-  private coinCount = 1;
+  /** address -> influencer ids, for a processor without listeners to route fills. */
+  private byAddress = new Map<string, string[]>();
   private started = false;
   private closing: Promise<void> | null = null;
-  private fanInClosed = false;
-  /** Fills that arrived after the fan-in closed during shutdown (not processed). */
-  private lateFills = 0;
   private replanChain: Promise<void> = Promise.resolve();
-  /** Signals published since start, by action (for the summary line at shutdown). */
-  readonly signalCounts = new Map<string, number>();
 
   constructor(options: AppOptions) {
+    this.o = options;
     this.config = options.config;
     this.rootLogger = options.logger;
     this.log = options.logger.child({ component: 'app' });
     this.clock = options.clock ?? systemClock;
     this.warnings = new RepeatedWarnings({ logger: this.log, clock: this.clock });
-    this.onSignalLine = options.onSignalLine;
-    this.tap = options.tap;
     this.metrics =
       options.metrics ?? new Metrics({ perInfluencerLabels: options.config.metrics.perInfluencerLabels });
   }
@@ -120,11 +130,47 @@ export class App {
     return this.server?.url ?? null;
   }
 
+  get manager(): ListenerManager | null {
+    return this.listeners?.manager ?? null;
+  }
+
+  get fanIn(): FanIn | null {
+    return this.processor?.fanIn ?? null;
+  }
+
+  get engine(): PositionEngine | null {
+    return this.processor?.engine ?? null;
+  }
+
+  /** Signals published since start, by action. */
+  get signalCounts(): ReadonlyMap<string, number> {
+    return this.delivery?.signalCounts ?? new Map();
+  }
+
+  /** The distributed hand-off adapters' own status (those that report one), for /status.json. */
+  handoffStatus(): Record<string, unknown> | undefined {
+    const seam = this.o.handoff;
+    if (!seam) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [name, end] of Object.entries(seam)) {
+      const status = (end as { status?: () => unknown } | undefined)?.status;
+      if (typeof status === 'function') out[name] = status.call(end);
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+
+  /** This process's part: role, and the listener group of a `listeners` process. */
+  get part(): ProcessPart {
+    return partOf(this.config);
+  }
+
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     const { config, clock } = this;
     const logger = this.rootLogger;
+    const role = config.distributed.role;
+    checkHandoff(config, this.o.handoff);
 
     // 1. Ops endpoints first, so /health answers and /ready explains while the rest starts.
     const status = new StatusReporter({ app: this, clock });
@@ -140,12 +186,11 @@ export class App {
       clock,
     });
     await this.server.start();
-    this.closers.push({ name: 'http', close: () => this.server?.close() ?? Promise.resolve() });
 
-    // 2. Where events come from.
+    // 2. Where events come from (a processor reads the hand-off, not the exchange's streams).
     let wsUrl = config.hyperliquid.wsUrl;
     let infoUrl = config.hyperliquid.infoUrl;
-    if (config.source.kind === 'simulator') {
+    if (config.source.kind === 'simulator' && role !== 'processor') {
       const { startSimulator } = await import('../sim/index.js');
       const s = config.source.simulator;
       this.sim = await startSimulator(
@@ -154,7 +199,6 @@ export class App {
       );
       wsUrl = this.sim.wsUrl;
       infoUrl = this.sim.infoUrl;
-      this.closers.push({ name: 'simulator', close: () => this.sim?.close() ?? Promise.resolve() });
       this.log.info({ wsUrl, accounts: this.sim.accounts.length }, 'embedded simulator started');
     }
 
@@ -169,131 +213,114 @@ export class App {
 
     // 4. Redis, when something needs it.
     const redisNeeded =
-      config.influencers.source === 'redis' || config.fanin.dedup.redis.enabled || this.cursorsInRedis();
-    const redis = redisNeeded && config.influencers.source !== 'simulator' ? await this.connectRedis() : null;
-    if (redis) this.closers.push({ name: 'redis', close: () => closeRedis(redis) });
+      config.influencers.source === 'redis' || config.fanin.dedup.redis.enabled || cursorsInRedis(config);
+    if (redisNeeded && config.influencers.source !== 'simulator') {
+      this.redis = await connectRedis(config, this.log);
+    }
 
-    // 5. Listeners, fan-in, positions.
-    const manager = new ListenerManager({
-      clock,
-      logger,
-      wsUrl,
-      infoUrl,
-      pools: egressPools(config),
-      sink: { push: (fills) => this.onFills(fills) },
-      onRawEvent: (e) => this.enqueueRaw(e),
-      onDeadLetter: (d) => void this.sinks?.deadLetters.record(d),
-      maxFutureSkewMs: config.hyperliquid.maxFutureSkewMs,
-      connection: {
-        maxFrameBytes: config.hyperliquid.maxFrameBytes,
-        heartbeat: {
-          intervalMs: config.hyperliquid.heartbeat.pingIntervalMs,
-          timeoutMs: config.hyperliquid.heartbeat.pongTimeoutMs,
-        },
-        stall: { timeoutMs: config.hyperliquid.stallTimeoutMs },
-        reconnect: {
-          policy: { ...config.hyperliquid.reconnect, maxAttempts: Infinity },
-        },
-        subscribeRatePerSec: Math.max(
-          1,
-          Math.round(1000 / Math.max(1, config.hyperliquid.resubscribe.intervalMs)),
-        ),
-      },
-      // Read at each retry: an edited record applies to the next refused subscribe.
-      subscribeRetryOverrides: (user) => retryOverridesOf(this.influencers.values(), user),
-      healthOptions: {
-        lagThresholdMs: config.listeners.lagRotationThresholdMs,
-        lagSustainMs: config.listeners.lagRotationSustainMs,
-      },
-      universe: { refreshMs: config.listeners.universeRefreshIntervalMs },
-    });
-    this.manager = manager;
-    this.closers.push({ name: 'listeners', close: () => manager.close() });
-
-    const info = manager.infoClient();
-    const cursorStore: CursorStore =
-      redis && this.cursorsInRedis() ? await redisCursorStore(redis, config) : new MemoryCursorStore();
-    // A cursor dated in the future is never written nor resumed from (it would blind its stream).
-    for (const op of ['write', 'read'] as const) this.metrics.cursorRefused({ op }, 0);
-    const timeGuarded = new TimeGuardedCursorStore(cursorStore, {
-      clock,
-      logger,
-      maxFutureSkewMs: config.hyperliquid.maxFutureSkewMs,
-      onRefused: (e) => this.metrics.cursorRefused({ op: e.op }),
-    });
-    this.cursors = new AckGatedCursorStore(timeGuarded, logger);
-    const adapterOpts = {
-      info,
-      clock,
-      logger,
-      onBackfilledRaw: (e: Parameters<App['enqueueRaw']>[0]) => this.enqueueRaw(e),
-      influencersOf: (user: string) => manager.resolveInfluencers(user),
-    };
-    this.engine = new PositionEngine({
-      logger,
-      clock,
-      fillHistory: new InfoFillHistory(adapterOpts),
-      positionSource: new InfoPositionSource(adapterOpts),
-      cursorStore: this.cursors,
-      publish: (signal) => this.publish(signal),
-      mode: config.positions.aggregation,
-      settleMs: config.positions.settleWindowMs,
-      signalClasses: config.positions.marketClasses,
-      signalClassesFor: (id) => this.influencers.get(id)?.signal.marketClasses,
-      modeFor: (id) => this.influencers.get(id)?.signal.aggregation,
-    });
-
-    const dedup = await this.buildDedup(redis);
-    if (this.closing) return;
-    this.fanIn = new FanIn({
-      clock,
-      logger,
-      dedup,
-      resolveInfluencers: manager.resolveInfluencers,
-      deliver: (batch) => this.deliver(batch),
-      reorderWindowMs: config.fanin.reorderWindowMs,
-      gapHoldMs: config.fanin.gapHoldMs,
-      missGraceMs: config.fanin.failoverGraceMs,
-      observer: manager.health,
-      expectedListeners: (id) => manager.health.expectedListeners(id),
-      isExpectedFrom: manager.isExpectedFrom,
-    });
-    this.sinks.signals.events.on('delivered', ({ records }) => this.onSignalsAcked(records));
-    // A signal Kafka refused for good is in the dead-letter path now: waiting for its ack would
-    // hold its key's cursor forever, and a restart would only derive it (and be refused) again.
-    this.engine.events.on('signal', (s) => this.stages.derived(s));
-    this.sinks.signals.events.on('poisoned', ({ record }) => {
-      this.stages.dropped(record.id);
-      this.cursors?.signalsAcknowledged([record.id]);
-      this.spans.deadLettered(record.id, this.clock.now());
-    });
+    // 5. The stages, joined by the hand-off.
+    if (role === 'all') this.inProcess = createInProcessHandoff();
+    this.handoffSink = this.inProcess?.sink ?? this.o.handoff?.sink ?? null;
+    this.handoffSource = this.inProcess?.source ?? this.o.handoff?.source ?? null;
+    const sinks = this.sinks;
+    const enqueueRaw = (e: Parameters<SinkSet['raw']['enqueue']>[0]): void => this.enqueueRaw(e);
+    if (this.handoffSink && role !== 'processor') {
+      this.listeners = new ListenerStage({
+        config,
+        clock,
+        logger,
+        wsUrl,
+        infoUrl,
+        sink: this.handoffSink,
+        slots: slotsOf(config),
+        ownership: this.o.handoff?.ownership,
+        influencers: () => this.influencers.values(),
+        onRawEvent: enqueueRaw,
+        onDeadLetter: (d) => void sinks.deadLetters.record(d),
+        // Coverage is known where the listeners run; in role `all` the engine is here too.
+        onDegraded: role === 'all' ? (id, degraded) => this.processor?.setDegraded(id, degraded) : undefined,
+      });
+    }
+    const manager = this.listeners?.manager ?? null;
+    const info = manager?.infoClient() ?? standaloneInfoClient(config, clock, logger, infoUrl);
+    if (this.handoffSource && role !== 'listeners') {
+      // A durable hand-off commits what the signal sink acknowledged; in-process has nothing to commit.
+      this.acks = role === 'all' ? null : new DeliveryAcks();
+      const acks = this.acks;
+      const cursors = await buildCursorChain({
+        config,
+        redis: this.redis,
+        clock,
+        logger,
+        metrics: this.metrics,
+        onPersisted: acks ? (i, m, c) => acks.cursorPersisted(i, m, c) : undefined,
+      });
+      this.delivery = new SignalDelivery({
+        clock,
+        metrics: this.metrics,
+        sinks,
+        cursors,
+        marketsOf: (id) => this.influencers.get(id)?.markets,
+        tap: this.o.tap,
+        onSignalLine: this.o.onSignalLine,
+      });
+      const influencersOf = (user: string): readonly string[] => this.route(user);
+      const adapterOpts = { info, clock, logger, onBackfilledRaw: enqueueRaw, influencersOf };
+      const dedup = await buildDedup(config, this.redis, clock, logger);
+      if (this.closing) return;
+      const routing: FanInRouting = manager
+        ? {
+            resolveInfluencers: manager.resolveInfluencers,
+            observer: manager.health,
+            expectedListeners: (id) => manager.health.expectedListeners(id),
+            isExpectedFrom: manager.isExpectedFrom,
+            isListenerLive: (id) => manager.health.isLive(id),
+          }
+        : { resolveInfluencers: influencersOf };
+      this.processor = new ProcessorStage({
+        config,
+        clock,
+        logger,
+        dedup,
+        cursors,
+        fillHistory: new InfoFillHistory(adapterOpts),
+        positionSource: new InfoPositionSource(adapterOpts),
+        delivery: this.delivery,
+        influencer: (id) => this.influencers.get(id),
+        routing,
+        acks,
+      });
+    }
     const wiring = wireMetrics({
       metrics: this.metrics,
       manager,
       fanIn: this.fanIn,
       engine: this.engine,
-      sinks: this.sinks,
-      setDegraded: (id, degraded) => this.engine?.setDegraded(id, degraded),
+      sinks,
     });
-    this.sampleGauges = wiring.sample;
-    const gaugeTimer = clock.setInterval(() => wiring.sample(), GAUGE_SAMPLE_MS);
-    this.closers.push({ name: 'gauges', close: () => Promise.resolve(gaugeTimer.cancel()) });
-    // Position feed pushes reconcile the engine, but only once every fill up to the snapshot's
-    // time has had the chance to pass the fan-in's reorder window and the engine's settle
-    // window; the engine itself skips a snapshot older than fills it already applied.
-    const reconcileDelayMs =
-      Math.max(config.fanin.reorderWindowMs, config.fanin.gapHoldMs) +
-      config.positions.settleWindowMs +
-      RECONCILE_MARGIN_MS;
-    manager.events.on('positions', (p) => {
-      const snap = positionsSnapshot(p.states, p.receivedAt);
-      const timer = clock.setTimeout(() => {
-        this.pendingReconciles.delete(timer);
-        if (this.closing) return;
-        for (const id of p.influencerIds) this.engine?.reconcile(id, snap);
-      }, reconcileDelayMs);
-      this.pendingReconciles.add(timer);
-    });
+    // Only a distributed process registers the hand-off metrics (role `all` has no Kafka hand-off).
+    const handoffWiring =
+      role === 'all'
+        ? { sample: () => undefined }
+        : wireHandoffMetrics({
+            metrics: HandoffMetrics.on(this.metrics.registry),
+            clock,
+            role,
+            listenerGroup: config.distributed.listenerGroup,
+            seam: this.o.handoff ?? {},
+          });
+    this.sampleGauges = () => {
+      wiring.sample();
+      handoffWiring.sample();
+      this.listeners?.sampleCoverage();
+    };
+    this.gaugeTimer = clock.setInterval(() => {
+      wiring.sample();
+      handoffWiring.sample();
+    }, GAUGE_SAMPLE_MS);
+    // In one process the fan-in takes what the listeners publish from their first frame on.
+    if (role === 'all' && this.processor && this.handoffSource)
+      await this.processor.start(this.handoffSource);
 
     // 6. Influencers: load, plan, admit; then follow changes live.
     const { createInfluencerSource } = await import('../influencers/from-config.js');
@@ -314,22 +341,30 @@ export class App {
         'invalid influencer record rejected',
       ),
     );
-    this.coinCount = await this.coinUniverseSize(info);
     // A SIGTERM during start-up (30 000 influencers take minutes to seed) has already run the
     // ordered close: starting the watcher, the listeners or seeding now would leave timers and
     // sockets behind that nothing closes.
     if (this.closing) return;
     const initial = await this.watcher.start();
     if (this.closing) return;
-    for (const i of initial) this.influencers.set(i.id, i);
-    await manager.start(this.plan());
+    this.setInfluencers(initial);
+    const ownership = this.o.handoff?.ownership;
+    if (this.listeners && ownership) {
+      ownership.onChange(() => this.enqueue(() => this.listeners?.applyPlan()));
+      await ownership.start();
+    }
     if (this.closing) return;
-    this.logPlan(manager.currentPlan());
-    await this.admitAll([...this.influencers.values()]);
+    await this.listeners?.start();
     if (this.closing) return;
-    this.closers.push({ name: 'influencers', close: () => this.watcher?.close() ?? Promise.resolve() });
+    // admit() registers each influencer at once (its fills are buffered while it seeds), so a
+    // processor may start consuming right after; it could not route fills before the set was known.
+    const admitting = this.admitAll([...this.influencers.values()]);
+    if (role === 'processor' && this.processor && this.handoffSource)
+      await this.processor.start(this.handoffSource);
+    await admitting;
+    if (this.closing) return;
     this.log.info(
-      { influencers: this.influencers.size, http: this.server.url, source: config.source.kind },
+      { influencers: this.influencers.size, http: this.server.url, source: config.source.kind, ...this.part },
       'ingest started',
     );
   }
@@ -347,170 +382,87 @@ export class App {
 
   private async doClose(timeoutMs: number): Promise<void> {
     const step = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
+      const started = Date.now();
       try {
         await fn();
       } catch (err) {
         this.log.error({ err, step: name }, `shutdown step ${name} failed: ${errorMessage(err)}`);
       }
+      // A slow step is named, so a shutdown near its deadline says where the time went.
+      const ms = Date.now() - started;
+      if (ms >= SLOW_SHUTDOWN_STEP_MS)
+        this.log.info({ step: name, ms }, `shutdown step ${name} took ${ms} ms`);
     };
     this.log.info('shutting down');
-    for (const t of this.pendingReconciles) t.cancel();
-    this.pendingReconciles.clear();
-    for (const c of this.closers.filter((c) => c.name === 'gauges')) await step(c.name, c.close);
+    this.gaugeTimer?.cancel();
     // Stop sources first: no new fills while we drain.
     await step('influencers', () => this.watcher?.close() ?? Promise.resolve());
-    await step('listeners', () => this.manager?.close() ?? Promise.resolve());
+    await step('listeners', () => this.listeners?.close() ?? Promise.resolve());
+    await step('ownership', () => this.o.handoff?.ownership?.close() ?? Promise.resolve());
     await step('simulator', () => this.sim?.close() ?? Promise.resolve());
-    // Drain: the fan-in releases held blocks, the engine closes open blocks and emits.
-    this.fanInClosed = true;
-    await step('fan-in', () => this.fanIn?.close() ?? Promise.resolve());
-    await step('positions', async () => {
-      this.engine?.flush();
-      await this.engine?.idle();
-      await this.engine?.close();
+    // What the listeners published is durable before the process goes (Kafka: acked).
+    await step('handoff-sink', async () => {
+      await this.handoffSink?.flush();
+      await this.handoffSink?.close();
     });
+    // Drain: the fan-in releases held blocks, the engine closes open blocks and emits.
+    await step('fan-in', () => this.processor?.drainFanIn() ?? Promise.resolve());
+    await step('positions', () => this.processor?.closePositions() ?? Promise.resolve());
     await step('sinks', () => this.sinks?.close(timeoutMs) ?? Promise.resolve());
-    this.spans.endAll();
+    // After the sinks: their last acks release cursors and with them the hand-off's last commits.
+    await step('handoff-source', () => this.handoffSource?.close() ?? Promise.resolve());
+    this.delivery?.close();
     this.warnings.close();
-    for (const c of this.closers.filter((c) => ['redis', 'http'].includes(c.name)))
-      await step(c.name, c.close);
-    const counts = Object.fromEntries(this.signalCounts);
-    this.log.info({ signals: counts, lateFills: this.lateFills }, 'stopped');
-  }
-
-  // ---- pipeline glue -------------------------------------------------------------------
-
-  private onFills(fills: readonly FillEvent[]): void {
-    if (this.fanInClosed) {
-      // A frame already read when the listeners closed: the fan-in has drained and takes no
-      // more. Counted in the `stopped` line; the next start backfills from the cursors.
-      this.lateFills += fills.length;
-      return;
-    }
-    for (const f of fills) {
-      if (this.receivedAt.size >= MAX_RECEIPT_TIMES) {
-        const oldest = this.receivedAt.keys().next();
-        if (!oldest.done) this.receivedAt.delete(oldest.value);
-      }
-      if (!this.receivedAt.has(f.eventId)) this.receivedAt.set(f.eventId, f.source.receivedAt);
-    }
-    this.stages.received(fills);
-    this.fanIn?.push(fills);
-  }
-
-  private deliver(batch: FanInBatch): void {
-    const engine = this.engine;
-    if (!engine) return;
-    this.stages.leftFanIn(batch.fills);
-    engine.ingestBlock(batch.influencerId, batch.fills);
-  }
-
-  private async publish(signal: Signal): Promise<void> {
-    const sinks = this.sinks;
-    if (!sinks) throw new Error('sinks not started');
-    if (!this.signalsMarket(signal)) {
-      this.stages.dropped(signal.signalId);
-      for (const id of signal.sourceEventIds) this.receivedAt.delete(id);
-      return;
-    }
-    // End-to-end latency starts at the first receipt of the earliest fill behind the signal.
-    let first = Infinity;
-    for (const id of signal.sourceEventIds) {
-      const t = this.receivedAt.get(id);
-      if (t !== undefined) {
-        first = Math.min(first, t);
-        this.receivedAt.delete(id);
-      }
-    }
-    const receivedAt = Number.isFinite(first) ? first : this.clock.now();
-    const traceId = this.spans.start(signal, receivedAt);
-    const record = toSinkRecord(signal, receivedAt, traceId);
-    this.tap?.publish({ kind: 'signal', text: record.value, receivedAtMs: this.clock.now() });
-    this.cursors?.signalEnqueued(signal.influencerId, signal.market, signal.signalId);
-    this.stages.enqueued(signal.signalId);
-    const outcome = await sinks.signals.enqueue(record);
-    if (outcome === 'shed') {
-      this.stages.dropped(signal.signalId);
-      this.cursors?.signalsAcknowledged([signal.signalId]);
-    }
-    this.signalCounts.set(signal.action, (this.signalCounts.get(signal.action) ?? 0) + 1);
-    this.onSignalLine?.(signalLine(signal));
-  }
-
-  /**
-   * An influencer's `markets` (empty = all) restricts what is signalled, not what is tracked:
-   * the engine follows every market, so widening the list later starts from true positions.
-   */
-  private signalsMarket(signal: Signal): boolean {
-    const markets = this.influencers.get(signal.influencerId)?.markets;
-    return markets === undefined || markets.length === 0 || markets.includes(signal.market);
-  }
-
-  private onSignalsAcked(records: readonly SinkRecord[]): void {
-    this.cursors?.signalsAcknowledged(records.map((r) => r.id));
-    const now = this.clock.now();
-    this.spans.acknowledged(
-      records.map((r) => r.id),
-      now,
-    );
-    for (const r of records) this.metrics.endToEndLatency(Math.max(0, now - r.createdAt) / 1000);
-    for (const t of this.stages.acknowledged(records.map((r) => r.id))) this.metrics.signalStages(t);
+    const redis = this.redis;
+    if (redis) await step('redis', () => closeRedis(redis));
+    await step('http', () => this.server?.close() ?? Promise.resolve());
+    const signals = Object.fromEntries(this.signalCounts);
+    this.log.info({ signals, lateFills: this.processor?.lateFills ?? 0 }, 'stopped');
   }
 
   private enqueueRaw(e: Parameters<SinkSet['raw']['enqueue']>[0]): void {
-    if (this.tap && (e.eventType === 'fill' || e.eventType === 'trade'))
-      this.tap.publish({ kind: 'fill', text: JSON.stringify(e), receivedAtMs: e.ingestTime });
+    if (this.o.tap && (e.eventType === 'fill' || e.eventType === 'trade'))
+      this.o.tap.publish({ kind: 'fill', text: JSON.stringify(e), receivedAtMs: e.ingestTime });
     this.sinks?.raw.enqueue(e).catch((err: unknown) => {
       this.log.warn({ err, eventId: e.eventId }, `raw event not stored: ${errorMessage(err)}`);
     });
   }
 
-  // ---- influencers and planning -----------------------------------------------------------
-
-  private plan(): ListenerPlan {
-    const input = plannerInput(this.config, [...this.influencers.values()], this.coinCount);
-    return planListeners(input, this.manager?.currentPlan());
+  /** Influencer ids tracking a user: the listeners' directory when they run here, else the set. */
+  private route(user: string): readonly string[] {
+    return this.listeners?.manager.resolveInfluencers(user) ?? this.byAddress.get(user) ?? [];
   }
 
-  private logPlan(plan: ListenerPlan): void {
-    // One line per unplaced listener was 29 941 lines for 30 000 influencers: a few in full,
-    // then one summary by reason.
-    for (const u of plan.unplaced.slice(0, UNPLACED_DETAIL_LINES)) {
-      this.log.warn(
-        { influencer: u.influencerId, role: u.role, reason: u.reason },
-        `listener not placed: ${u.detail}`,
-      );
+  // ---- influencers -------------------------------------------------------------------------
+
+  private setInfluencers(list: readonly Influencer[]): void {
+    this.influencers = new Map(list.map((i) => [i.id, i]));
+    const byAddress = new Map<string, string[]>();
+    for (const i of list) {
+      if (!i.enabled) continue;
+      const ids = byAddress.get(i.address);
+      if (ids) ids.push(i.id);
+      else byAddress.set(i.address, [i.id]);
     }
-    if (plan.unplaced.length > UNPLACED_DETAIL_LINES) {
-      const byReason: Record<string, number> = {};
-      for (const u of plan.unplaced) byReason[u.reason] = (byReason[u.reason] ?? 0) + 1;
-      this.log.warn(
-        { unplaced: plan.unplaced.length, byReason },
-        `${plan.unplaced.length} listeners not placed in all (${UNPLACED_DETAIL_LINES} shown above)`,
-      );
-    }
-    this.log.info(
-      {
-        connections: plan.connections.length,
-        capacity: plan.capacity,
-        assignments: plan.assignments.length,
-        unplaced: plan.unplaced.length,
-      },
-      'listener plan applied',
-    );
+    this.byAddress = byAddress;
+    this.o.handoff?.ownership?.setInfluencers?.(list.map((i) => i.id));
   }
 
-  private enqueueReplan(diff: InfluencerDiff, current: readonly Influencer[]): void {
+  private enqueue(task: () => Promise<void> | undefined): void {
     this.replanChain = this.replanChain
-      .then(() => this.applyDiff(diff, current))
+      .then(task)
       .catch((err: unknown) =>
         this.log.error({ err }, `applying influencer change failed: ${errorMessage(err)}`),
       );
   }
 
+  private enqueueReplan(diff: InfluencerDiff, current: readonly Influencer[]): void {
+    this.enqueue(() => this.applyDiff(diff, current));
+  }
+
   private async applyDiff(diff: InfluencerDiff, current: readonly Influencer[]): Promise<void> {
-    if (!this.manager || !this.engine || this.closing) return;
-    this.influencers = new Map(current.map((i) => [i.id, i]));
+    if (this.closing) return;
+    this.setInfluencers(current);
     // A disabled influencer is followed no more, exactly like a removed one: its positions are
     // dropped now (no late signals while it is off), and enabling it again re-seeds them from
     // the exchange, since the fills it made while off were never seen.
@@ -519,14 +471,14 @@ export class App {
       ...diff.changed.filter((c) => c.before.enabled && !c.after.enabled).map((c) => c.before),
     ];
     for (const s of stopped) {
-      this.engine.remove(s.id);
+      this.processor?.remove(s.id);
+      this.listeners?.forget(s.id);
       this.metrics.forgetInfluencer(s.id);
     }
-    await this.manager.applyPlan(this.plan());
-    this.logPlan(this.manager.currentPlan());
+    await this.listeners?.applyPlan();
     const moved = diff.changed.filter((c) => c.before.address !== c.after.address);
     const resumed = diff.changed.filter((c) => !c.before.enabled && c.after.enabled);
-    for (const c of moved) this.engine.remove(c.before.id);
+    for (const c of moved) this.processor?.remove(c.before.id);
     await this.admitAll([...diff.added, ...moved.map((c) => c.after), ...resumed.map((c) => c.after)]);
     this.log.info(
       {
@@ -539,13 +491,13 @@ export class App {
   }
 
   private async admitAll(list: readonly Influencer[]): Promise<void> {
-    const engine = this.engine;
-    if (!engine) return;
+    const processor = this.processor;
+    if (!processor) return;
     await Promise.all(
       list
         .filter((i) => i.enabled)
         .map((i) =>
-          engine.admit(i.id, i.address).catch((err: unknown) => {
+          processor.admit(i.id, i.address).catch((err: unknown) => {
             if (this.closing) return; // cancelled by shutdown, not a failure
             // The engine buffers fills and admit() may be retried: keep the rest running.
             this.warnings.error('seeding positions failed', {
@@ -558,47 +510,13 @@ export class App {
     );
   }
 
-  private async coinUniverseSize(info: Parameters<typeof fetchCoinUniverse>[0]): Promise<number> {
-    try {
-      return (await fetchCoinUniverse(info)).length;
-    } catch (err) {
-      this.log.warn({ err }, `coin universe unavailable, planning with an estimate: ${errorMessage(err)}`);
-      return 300;
-    }
-  }
-
-  private async buildDedup(redis: RedisPort | null): Promise<DedupStore> {
-    const d = this.config.fanin.dedup;
-    const memory = new MemoryDedupStore({ maxEntries: d.memoryMaxEntries, ttlMs: d.memoryTtlMs });
-    if (!d.redis.enabled || !redis) return memory;
-    const { RedisDedupStore } = await import('../fanin/adapters.js');
-    const remote = new RedisDedupStore({
-      redis,
-      keyPrefix: `${this.config.redis.keyPrefix}dedup:`,
-    });
-    return new LayeredDedupStore({
-      memory,
-      remote,
-      clock: this.clock,
-      logger: this.rootLogger,
-      remoteTtlMs: d.redis.ttlMs,
-    });
-  }
-
-  /**
-   * Against an exchange, positions are seeded and resumed from cursors in Redis unless the
-   * operator chose `positions.cursorStore: memory`; the simulator always runs from memory.
-   */
-  private cursorsInRedis(): boolean {
-    return this.config.source.kind !== 'simulator' && this.config.positions.cursorStore === 'redis';
-  }
-
   /**
    * Readiness of the cursor store: with cursors in Redis and Redis down, no influencer can be
    * seeded (added, moved or re-enabled ones get no positions), so the service is not ready.
    */
   cursorStoreState(): { ok: boolean; detail: string } {
-    if (!this.cursorsInRedis()) return { ok: true, detail: 'in memory' };
+    if (!cursorsInRedis(this.config) || this.config.distributed.role === 'listeners')
+      return { ok: true, detail: 'in memory' };
     const status = this.redis?.status ?? 'starting';
     return status === 'ready'
       ? { ok: true, detail: 'redis' }
@@ -609,63 +527,4 @@ export class App {
   sinkConfigErrors(): readonly string[] {
     return this.sinks?.configErrors() ?? [];
   }
-
-  private redis: RedisPort | null = null;
-
-  private async connectRedis(): Promise<RedisPort> {
-    const { createRedis, redisUnavailable } = await import('../influencers/redis-adapter.js');
-    const conn = redisConnection(this.config);
-    const client = createRedis(conn, 'service');
-    this.redis = client;
-    try {
-      await client.connect();
-    } catch (err) {
-      if (this.cursorsInRedis()) {
-        // Without cursors nothing can be seeded: the service would run and emit nothing.
-        client.disconnect();
-        throw redisUnavailable(err, conn.url, client);
-      }
-      // Only dedup or the influencer list use it: ioredis keeps reconnecting, users degrade to memory.
-      this.log.warn(
-        { err },
-        `redis unreachable at start-up, retrying in the background: ${errorMessage(err)}`,
-      );
-    }
-    return client;
-  }
-}
-
-function redisConnection(config: ServiceConfig) {
-  return {
-    url: config.redis.url,
-    ...(config.redis.username === undefined ? {} : { username: config.redis.username }),
-    ...(config.redis.password === undefined ? {} : { password: config.redis.password }),
-    tls: config.redis.tls,
-    keyPrefix: config.redis.keyPrefix,
-  };
-}
-
-async function redisCursorStore(redis: RedisPort, config: ServiceConfig): Promise<CursorStore> {
-  const { RedisCursorStore } = await import('../positions/adapters.js');
-  return new RedisCursorStore({ redis, keyPrefix: config.redis.keyPrefix });
-}
-
-function positionsSnapshot(
-  states: readonly (readonly [
-    string,
-    { assetPositions: readonly { position: { coin: string; szi: string } }[]; time: number },
-  ])[],
-  receivedAt: number,
-): PositionSnapshot {
-  const positions = new Map<string, Decimal>();
-  let time = 0;
-  for (const [, s] of states) {
-    time = Math.max(time, s.time);
-    for (const ap of s.assetPositions) {
-      const szi = dec(ap.position.szi);
-      if (!szi.isZero()) positions.set(ap.position.coin, szi);
-    }
-  }
-  // Only the dexes this push covers: a main-dex push says nothing about HIP-3 markets.
-  return { positions, time: time || receivedAt, dexes: states.map(([dex]) => dex) };
 }

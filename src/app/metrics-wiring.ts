@@ -4,9 +4,12 @@
  * ingest_failovers_total come from?") has one answer. Gauges that describe current state
  * (coverage, queue depth, spool size, open connections and listener states by current role)
  * are sampled on a short interval; budget use comes with the listener layer's periodic report.
+ * Each part is wired only where its stage runs (a `processor` process has no listeners, a
+ * `listeners` process no fan-in or positions).
  */
 import type { ListenerKind, ListenerRole } from '../core/index.js';
 import type { FanIn } from '../fanin/index.js';
+import { FANIN_HOLD_REASONS } from '../fanin/index.js';
 import type { ListenerManager } from '../listeners/index.js';
 import type { Metrics } from '../obs/index.js';
 import type { PositionEngine } from '../positions/index.js';
@@ -16,12 +19,12 @@ import type { SinkSet } from './sinks.js';
 
 export interface WireMetricsDeps {
   readonly metrics: Metrics;
-  readonly manager: ListenerManager;
-  readonly fanIn: FanIn;
-  readonly engine: PositionEngine;
+  /** Null in a `processor` process (no listeners there). */
+  readonly manager: ListenerManager | null;
+  /** Null in a `listeners` process (fan-in and positions run in the processors). */
+  readonly fanIn: FanIn | null;
+  readonly engine: PositionEngine | null;
   readonly sinks: SinkSet;
-  /** Called for influencers whose coverage changed, to flag their signals (quality.degradedListener). */
-  readonly setDegraded: (influencerId: string, degraded: boolean) => void;
 }
 
 /** How often state gauges are sampled. */
@@ -46,10 +49,22 @@ export function shedReason(record: unknown): string {
 
 export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
   const { metrics: m, manager, fanIn, engine, sinks } = d;
-  const roleOf = (listenerId: string): ListenerRole => manager.health.roleOf(listenerId) ?? 'primary';
-  const distinct = (roles: readonly ListenerRole[]): ListenerRole[] =>
-    roles.length === 0 ? ['primary'] : [...new Set(roles)];
+  const roleOf = (listenerId: string): ListenerRole => manager?.health.roleOf(listenerId) ?? 'primary';
+  if (manager) wireListeners(m, manager);
+  if (fanIn) wireFanIn(m, fanIn, manager, roleOf);
+  if (engine) wireEngine(m, engine);
+  wireSinks(m, sinks);
+  const sample = (): void => {
+    if (manager) sampleListeners(m, manager);
+    sampleSinks(m, sinks);
+  };
+  return { sample };
+}
 
+const distinct = (roles: readonly ListenerRole[]): ListenerRole[] =>
+  roles.length === 0 ? ['primary'] : [...new Set(roles)];
+
+function wireListeners(m: Metrics, manager: ListenerManager): void {
   // Connections and listeners.
   manager.events.on('connectionOpened', (e) => {
     for (const role of distinct(e.roles)) m.connectionOpened({ role, kind: e.kind, pool: e.pool });
@@ -114,17 +129,29 @@ export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
     m.gapBackfilled({ outcome: e.truncated ? 'truncated' : 'listener-backfill' }),
   );
   manager.events.on('backfillFailed', () => m.gapBackfilled({ outcome: 'failed' }));
+}
 
+function wireFanIn(
+  m: Metrics,
+  fanIn: FanIn,
+  manager: ListenerManager | null,
+  roleOf: (listenerId: string) => ListenerRole,
+): void {
   // Fan-in: duplicates, misses, who was first and by how much.
   fanIn.events.on('duplicateSuppressed', (e) => m.duplicateSuppressed({ role: roleOf(e.listenerId) }));
   fanIn.events.on('missed', (e) => m.eventMissed({ role: roleOf(e.listenerId) }));
+  // Keys held on evidence, by reason; every series reads 0 from the first scrape.
+  for (const reason of FANIN_HOLD_REASONS) m.faninHeld({ reason }, 0);
+  fanIn.events.on('held', (e) => m.faninHeld({ reason: e.reason }));
   fanIn.events.on('firstDelivery', (e) => {
     const influencer = e.listenerId.split('/')[0] ?? e.listenerId;
     m.listenerSkew({ influencer, ms: e.leadMs });
-    const kind = manager.kindOf(e.otherListenerId);
+    const kind = manager?.kindOf(e.otherListenerId);
     if (kind) m.listenerLag({ role: roleOf(e.otherListenerId), kind, ms: e.leadMs });
   });
+}
 
+function wireEngine(m: Metrics, engine: PositionEngine): void {
   // Positions: signals, gaps and their repair.
   engine.events.on('signal', (s) =>
     m.signalEmitted({ action: s.action, marketClass: marketClass(s.market) }),
@@ -137,12 +164,16 @@ export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
   engine.events.on('reconcile', (e) => {
     if (e.changed) m.gapBackfilled({ outcome: 'reconciled' });
   });
+}
 
-  // Dead letters: every one but a sink's refusal was a rejected frame.
-  sinks.deadLetters.events.on('deadLetter', (e) => {
-    if (e.reason !== 'sink_rejected') m.frameRejected({ reason: e.reason });
-    m.deadLettered({ reason: e.reason });
-  });
+/**
+ * The sink queues' refusals: records poisoned for good and every record shed, by sink, reason
+ * and what the spool did. Its own function so a test can flood real queues through it.
+ */
+export function wireSinkMetrics(
+  m: Pick<Metrics, 'sinkPoisoned' | 'recordShed'>,
+  sinks: Pick<SinkSet, 'signals' | 'raw' | 'deadLetterQueue' | 'deadLetters'>,
+): void {
   // Records a sink refused for good; the series start at 0 so the alert's increase() sees the first.
   for (const [sink, q] of [
     ['signals', sinks.signals],
@@ -163,57 +194,62 @@ export function wireMetrics(d: WireMetricsDeps): MetricsWiring {
         spool: 'closed',
       });
   });
+}
 
-  const degraded = new Map<string, boolean>();
-  const sample = (): void => {
-    const status = manager.status();
-    let dual = 0;
-    let single = 0;
-    let dark = 0;
-    for (const inf of status.influencers) {
-      if (inf.coverage === 'dual') dual++;
-      else if (inf.coverage === 'single') single++;
-      else dark++;
-      // Roles swap on failover without a state event for either listener: re-assert the state
-      // under each listener's current role, or the per-role series keep the pre-swap states.
-      for (const l of inf.listeners)
-        m.listenerState({ influencer: inf.influencer, role: l.role, kind: l.kind, state: l.state });
-      m.influencerHealthyListeners(
-        { influencer: inf.influencer },
-        inf.listeners.filter((l) => l.healthy).length,
-      );
-      const isDegraded = inf.coverage !== 'dual';
-      if (degraded.get(inf.influencer) !== isDegraded) {
-        degraded.set(inf.influencer, isDegraded);
-        d.setDegraded(inf.influencer, isDegraded);
-      }
+function wireSinks(m: Metrics, sinks: SinkSet): void {
+  // Dead letters: every one but a sink's refusal was a rejected frame.
+  sinks.deadLetters.events.on('deadLetter', (e) => {
+    if (e.reason !== 'sink_rejected') m.frameRejected({ reason: e.reason });
+    m.deadLettered({ reason: e.reason });
+  });
+  wireSinkMetrics(m, sinks);
+}
+
+function sampleListeners(m: Metrics, manager: ListenerManager): void {
+  const status = manager.status();
+  let dual = 0;
+  let single = 0;
+  let dark = 0;
+  for (const inf of status.influencers) {
+    if (inf.coverage === 'dual') dual++;
+    else if (inf.coverage === 'single') single++;
+    else dark++;
+    // Roles swap on failover without a state event for either listener: re-assert the state
+    // under each listener's current role, or the per-role series keep the pre-swap states.
+    for (const l of inf.listeners)
+      m.listenerState({ influencer: inf.influencer, role: l.role, kind: l.kind, state: l.state });
+    m.influencerHealthyListeners(
+      { influencer: inf.influencer },
+      inf.listeners.filter((l) => l.healthy).length,
+    );
+  }
+  m.coverage({ dual, single, dark });
+  const open = new Map<string, { role: ListenerRole; kind: ListenerKind; pool: string; count: number }>();
+  for (const c of status.connections) {
+    if (c.state !== 'open') continue;
+    const roles = status.influencers.flatMap((i) =>
+      i.listeners.filter((l) => l.connectionId === c.id).map((l) => l.role),
+    );
+    for (const role of distinct(roles)) {
+      const key = `${role}|${c.kind}|${c.pool}`;
+      const entry = open.get(key) ?? { role, kind: c.kind, pool: c.pool, count: 0 };
+      entry.count++;
+      open.set(key, entry);
     }
-    m.coverage({ dual, single, dark });
-    const open = new Map<string, { role: ListenerRole; kind: ListenerKind; pool: string; count: number }>();
-    for (const c of status.connections) {
-      if (c.state !== 'open') continue;
-      const roles = status.influencers.flatMap((i) =>
-        i.listeners.filter((l) => l.connectionId === c.id).map((l) => l.role),
-      );
-      for (const role of distinct(roles)) {
-        const key = `${role}|${c.kind}|${c.pool}`;
-        const entry = open.get(key) ?? { role, kind: c.kind, pool: c.pool, count: 0 };
-        entry.count++;
-        open.set(key, entry);
-      }
-    }
-    m.connectionsOpenNow([...open.values()]);
-    // Sink label values are the queue names sinks.ts gives onPublishLatency, so depth, spool
-    // and publish latency of one sink share one `sink` value on the dashboard.
-    for (const [sink, q] of [
-      ['signals', sinks.signals],
-      ['raw-events', sinks.raw],
-      ['dead-letters', sinks.deadLetterQueue],
-    ] as const) {
-      const st = q.stats();
-      m.sinkQueueDepth({ sink }, st.depth);
-      m.spoolSize({ sink }, st.spoolBytes, st.spoolRecords);
-    }
-  };
-  return { sample };
+  }
+  m.connectionsOpenNow([...open.values()]);
+}
+
+function sampleSinks(m: Metrics, sinks: SinkSet): void {
+  // Sink label values are the queue names sinks.ts gives onPublishLatency, so depth, spool
+  // and publish latency of one sink share one `sink` value on the dashboard.
+  for (const [sink, q] of [
+    ['signals', sinks.signals],
+    ['raw-events', sinks.raw],
+    ['dead-letters', sinks.deadLetterQueue],
+  ] as const) {
+    const st = q.stats();
+    m.sinkQueueDepth({ sink }, st.depth);
+    m.spoolSize({ sink }, st.spoolBytes, st.spoolRecords);
+  }
 }

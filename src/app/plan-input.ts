@@ -5,7 +5,7 @@
 import type { ListenerKind } from '../core/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import type { Influencer } from '../influencers/index.js';
-import type { EgressPoolConfig, PlannerInput } from '../listeners/index.js';
+import type { EgressPoolConfig, PlannerInput, PlannerSlots } from '../listeners/index.js';
 
 type Kinds = { primary?: ListenerKind; secondary?: ListenerKind } | undefined;
 
@@ -37,6 +37,7 @@ export function plannerInput(
   config: ServiceConfig,
   influencers: readonly Influencer[],
   coinUniverse: number,
+  slots: PlannerSlots,
 ): PlannerInput {
   const base = config.hyperliquid.limits;
   return {
@@ -59,6 +60,7 @@ export function plannerInput(
       },
     })),
     coinUniverse: Math.max(1, coinUniverse),
+    options: { slots },
   };
 }
 

@@ -95,12 +95,16 @@ export async function buildSinks({
             },
           }),
       maxMessageBytes: k.maxMessageBytes,
+      maxProducers: k.maxProducers,
       logger,
     };
     const create = k.createTopics
       ? { numPartitions: k.partitions, replicationFactor: k.replicationFactor }
       : (false as const);
-    signalSink = kafka.createKafkaSignalPublisher({ ...common, topic: k.topic, createTopic: create });
+    const kafkaSignals = kafka.createKafkaSignalPublisher({ ...common, topic: k.topic, createTopic: create });
+    // Connected before the first signal, which would otherwise wait for it with those behind it.
+    void kafkaSignals.producer.warmUp();
+    signalSink = kafkaSignals;
     dlqSink = kafka.createKafkaDeadLetterPublisher({ ...common, topic: k.dlqTopic, createTopic: create });
     parts.push(`signals -> kafka ${k.brokers.join(',')} topic ${k.topic}`, `dead letters -> ${k.dlqTopic}`);
   } else {

@@ -1,7 +1,7 @@
 /**
  * Implements the ops server's StatusProvider and ReadinessProvider from the running app.
  * /status shows each influencer's two listeners (kind, role, state, lag, last event,
- * failovers) and coverage; /ready is true only when config is loaded, every sink is reachable
+ * failovers), coverage and this process's role (and listener group); /ready is true only when config is loaded, every sink is reachable
  * or its queue is spooling, and every tracked influencer has at least one live listener.
  */
 import type { Clock } from '../core/index.js';
@@ -28,12 +28,21 @@ export interface StatusSource {
   cursorStoreState?(): { ok: boolean; detail: string };
   /** Sink configuration errors (e.g. a topic Kafka refuses to create): not ready until fixed. */
   sinkConfigErrors?(): readonly string[];
+  /** This process's part in distributed mode: role, and listener group of a `listeners` process. */
+  readonly part?: { readonly role: string; readonly listenerGroup?: string };
+  /** The hand-off adapters' status in a distributed process; undefined in role `all`. */
+  handoffStatus?(): Readonly<Record<string, unknown>> | undefined;
 }
 
 export class StatusReporter implements StatusProvider, ReadinessProvider {
   constructor(private readonly o: { readonly app: StatusSource; readonly clock: Clock }) {}
 
   status(): StatusSnapshot {
+    const handoff = this.o.app.handoffStatus?.();
+    return handoff === undefined ? this.snapshot() : { ...this.snapshot(), handoff };
+  }
+
+  private snapshot(): StatusSnapshot {
     const { manager } = this.o.app;
     const now = this.o.clock.now();
     if (!manager) {
@@ -97,7 +106,10 @@ export class StatusReporter implements StatusProvider, ReadinessProvider {
         ...(bad.length + spooling.length > 0 ? { detail: [...bad, ...spooling].join('; ') } : {}),
       });
     }
-    if (!manager) {
+    if (this.o.app.part?.role === 'processor') {
+      // Its listeners run in the listener processes; their coverage is theirs to report.
+      checks.push({ name: 'listeners', ok: true, detail: 'none in a processor' });
+    } else if (!manager) {
       checks.push({ name: 'listeners', ok: false, detail: 'starting' });
     } else {
       const s = manager.status();
@@ -121,7 +133,10 @@ export class StatusReporter implements StatusProvider, ReadinessProvider {
 
   private service(): Record<string, string | number> {
     const signals = [...this.o.app.signalCounts.values()].reduce((a, b) => a + b, 0);
+    const part = this.o.app.part;
     return {
+      ...(part ? { role: part.role } : {}),
+      ...(part?.listenerGroup === undefined ? {} : { listenerGroup: part.listenerGroup }),
       source: this.o.app.config.source.kind,
       signals,
       influencerSource: this.o.app.watcher?.sourceState() ?? 'starting',

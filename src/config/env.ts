@@ -68,6 +68,8 @@ export const ENV_VARS: readonly EnvVar[] = Object.freeze([
   { name: 'INGEST_TRACING_EXPORTER', path: 'tracing.exporter', kind: 'string' },
   { name: 'INGEST_OTLP_ENDPOINT', path: 'tracing.endpoint', kind: 'string' },
   { name: 'INGEST_METRICS_PER_INFLUENCER', path: 'metrics.perInfluencerLabels', kind: 'bool' },
+  { name: 'INGEST_ROLE', path: 'distributed.role', kind: 'string' },
+  { name: 'INGEST_LISTENER_GROUP', path: 'distributed.listenerGroup', kind: 'string' },
 ]);
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -29,6 +29,13 @@ export {
   MetricsConfig,
 } from './schema-infra.js';
 export { PipelineConfig } from './schema-pipeline.js';
+export {
+  DistributedConfig,
+  DistributedKafkaConfig,
+  PROCESS_ROLES,
+  LISTENER_GROUPS,
+  HANDOFF_KINDS,
+} from './schema-distributed.js';
 export { loadConfig, parseServiceConfig, deepFreeze, formatConfigIssues } from './loader.js';
 export type { LoadConfigOptions, LoadedConfig } from './loader.js';
 export { ENV_VARS, CONFIG_PATH_ENV, systemEnv } from './env.js';

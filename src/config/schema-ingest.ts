@@ -247,7 +247,7 @@ export const FaninConfig = z
     gapHoldMs: ms()
       .default(250)
       .describe(
-        'Latency-first only: the longest one (influencer, market) is held when a fill does not continue its startPosition chain or arrives for an older block than one already emitted; released early once the chain closes.',
+        'Latency-first only: the longest one (influencer, market) is held when a fill breaks its startPosition chain, is older than a block already emitted, or comes from the market stream ahead of the live user-stream listener.',
       ),
     failoverGraceMs: ms()
       .default(5000)

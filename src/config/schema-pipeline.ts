@@ -108,7 +108,9 @@ export const PipelineConfig = z
               .string()
               .regex(/^[A-Za-z_][A-Za-z0-9_]{0,40}$/)
               .default('pipeline_events')
-              .describe('Append table; the quarantine log uses <table>_quarantine.'),
+              .describe(
+                'Append table; the quarantine, bronze and anomalies logs use <table>_quarantine, _bronze, _anomalies.',
+              ),
             poolSize: int().min(1).max(64).default(4).describe('Connections in the pool.'),
           })
           .strict()
@@ -152,19 +154,28 @@ export const PipelineConfig = z
             topic: z
               .string()
               .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
-              .default('normalized.market.events.v1')
-              .describe('Events log: one topic per partition, <topic>.<partition>.'),
+              .default('normalized.market')
+              .describe(
+                'Silver events log: one topic per payload type and partition, <topic>.<payload>.v<n>.<partition> (normalized.market.trade_tick.v1.<market>).',
+              ),
             quarantineTopic: z
               .string()
               .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
               .default('ingestion.quarantine.v1')
-              .describe('Quarantine log: <quarantineTopic>.<partition>.'),
+              .describe('Quarantine log: <quarantineTopic>.<reason code>.'),
             bronzeTopic: z
               .string()
               .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
               .default('ingestion.pipeline.raw.v1')
               .describe(
-                'Bronze log (raw records of every connector, one partition in arrival order): <bronzeTopic>.<partition>.',
+                'Bronze log: raw records of every connector in arrival order (what reprocessing replays), on the topic <bronzeTopic> itself.',
+              ),
+            anomaliesTopic: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
+              .default('data.quality.anomalies.v1')
+              .describe(
+                'Anomalies log (copies of outlier/divergence-flagged events): <anomaliesTopic>.<partition>.',
               ),
             replicationFactor: int().min(1).default(1).describe('For the partition topics it creates.'),
             clientId: z.string().min(1).default('hl-pipeline-eventlog').describe('Kafka client id.'),
@@ -195,6 +206,12 @@ export const PipelineConfig = z
           .default(true)
           .describe(
             'Also keep every raw record in a bronze log (dataDir/bronze), so silver can be reprocessed.',
+          ),
+        anomalies: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Also copy every event flagged OUTLIER_DETECTED or SOURCE_DIVERGENCE to an anomalies log (dataDir/anomalies; Kafka data.quality.anomalies.v1).',
           ),
         backfillAdvancesWatermarks: z
           .boolean()

@@ -23,6 +23,7 @@ import {
   TracingConfig,
 } from './schema-infra.js';
 import { PipelineConfig } from './schema-pipeline.js';
+import { DistributedConfig } from './schema-distributed.js';
 
 export const ServiceConfigInput = z
   .object({
@@ -39,6 +40,7 @@ export const ServiceConfigInput = z
     tracing: TracingConfig.prefault({}).describe('Tracing.'),
     metrics: MetricsConfig.prefault({}).describe('Metrics.'),
     pipeline: PipelineConfig.prefault({}).describe('The generic connector pipeline (`ingest pipeline run`).'),
+    distributed: DistributedConfig.prefault({}).describe('Distributed mode: role of this process.'),
   })
   .strict();
 
@@ -96,6 +98,13 @@ function crossChecks(c: Parsed, ctx: z.RefinementCtx): void {
   if (c.sinks.spool.spillThresholdRecords > c.sinks.spool.memoryRecords) {
     issue(['sinks', 'spool', 'spillThresholdRecords'], 'must not exceed memoryRecords');
   }
+  const d = c.distributed;
+  if (d.role === 'all' && d.handoff === 'kafka') {
+    issue(['distributed', 'handoff'], 'role all runs in one process: the hand-off is in-process');
+  }
+  if (d.role !== 'all' && d.handoff === 'in-process') {
+    issue(['distributed', 'handoff'], `role ${d.role} needs the kafka hand-off between processes`);
+  }
 }
 
 /** Fills in what depends on other fields, so consumers never re-derive it. */
@@ -125,6 +134,10 @@ function resolve(c: Parsed) {
     redis: {
       ...c.redis,
       tls: { ...c.redis.tls, enabled: c.redis.tls.enabled || c.redis.url.startsWith('rediss:') },
+    },
+    distributed: {
+      ...c.distributed,
+      handoff: c.distributed.handoff ?? (c.distributed.role === 'all' ? 'in-process' : 'kafka'),
     },
   };
 }

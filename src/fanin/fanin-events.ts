@@ -5,6 +5,7 @@
  */
 import type { DeliveryKind } from '../core/index.js';
 import type { MissObservation } from '../listeners/failover/index.js';
+import type { HoldReason } from './reorder-buffer.js';
 
 export interface FanInEvents {
   [k: string]: unknown;
@@ -45,11 +46,14 @@ export interface FanInEvents {
   unroutable: { readonly eventId: string; readonly user: string; readonly listenerId: string };
   /** The downstream callback threw or rejected for a batch. */
   deliverError: { readonly influencerId: string; readonly coin: string; readonly error: string };
-  /** Latency-first: one key is held on evidence (a startPosition gap, or a late older block). */
+  /**
+   * Latency-first: one key is held on evidence (a startPosition gap, a late older block, or a
+   * market-stream fill ahead of the influencer's live user-stream listener).
+   */
   held: {
     readonly influencerId: string;
     readonly coin: string;
-    readonly reason: 'gap' | 'late';
+    readonly reason: HoldReason;
     readonly until: number;
   };
   /** The pending bound was exceeded and blocks were released before their window ended. */

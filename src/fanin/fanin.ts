@@ -11,7 +11,8 @@
  *
  * Latency-first (`reorderWindowMs` 0, the default): a block leaves as soon as it is admitted;
  * only a key with evidence of a gap or disorder is held, for at most `gapHoldMs`
- * (reorder-buffer.ts says what counts as evidence).
+ * (reorder-buffer.ts says what counts as evidence), or a key whose market-stream fill is
+ * ahead of the influencer's live user-stream listener (peer-watermarks.ts).
  *
  * Window rule (`reorderWindowMs` > 0, per key = influencer + coin): a fill is held in its block
  * (same block time) for `reorderWindowMs` from the block's first arrival. When a block's window has passed it
@@ -29,7 +30,8 @@ import { TypedEmitter } from '../core/index.js';
 import type { FanInEvents } from './fanin-events.js';
 import { SerialWriter } from './key-writer.js';
 import { ReorderBuffer } from './reorder-buffer.js';
-import type { FanInBatch, LateGroups } from './reorder-buffer.js';
+import type { FanInBatch, HoldReason, LateGroups } from './reorder-buffer.js';
+import { PeerWatermarks } from './peer-watermarks.js';
 
 export type { FanInBatch } from './reorder-buffer.js';
 
@@ -48,6 +50,12 @@ export interface FanInOptions {
   /** The listeners that should deliver an influencer's fills (enables miss detection). */
   readonly expectedListeners?: (influencerId: string) => readonly ExpectedListener[];
   readonly isExpectedFrom?: (listener: ExpectedListener, e: FillEvent) => boolean;
+  /**
+   * Whether a listener is live and healthy (failover's view: subscribed, not degraded). A
+   * market-stream fill waits for its user-stream peer only while that peer is live; absent,
+   * every expected peer counts as live (the wait is bounded by `gapHoldMs` anyway).
+   */
+  readonly isListenerLive?: (listenerId: string) => boolean;
   /** How long after a live first arrival the other listener may still deliver it (default 5000 ms). */
   readonly missGraceMs?: number;
   /** Bound on events tracked for lead/lag and misses (default 100 000). */
@@ -70,6 +78,8 @@ export interface FanInStats {
   readonly keys: number;
   /** Keys held right now on evidence of a gap or disorder (latency-first). */
   readonly heldKeys: number;
+  /** Holds started so far, by reason (latency-first). */
+  readonly holds: Readonly<Record<HoldReason, number>>;
   readonly deliverErrors: number;
 }
 
@@ -97,6 +107,8 @@ export class FanIn {
     deliverErrors: 0,
   };
   private readonly dupByListener = new Map<string, number>();
+  private readonly holds: Record<HoldReason, number> = { gap: 0, late: 0, peer_behind: 0 };
+  private readonly peers: PeerWatermarks;
 
   constructor(opts: FanInOptions) {
     this.o = opts;
@@ -108,10 +120,16 @@ export class FanIn {
       expectedListeners: opts.expectedListeners,
       isExpectedFrom: opts.isExpectedFrom,
     });
+    this.peers = new PeerWatermarks({
+      expectedListeners: opts.expectedListeners,
+      isLive: opts.isListenerLive,
+    });
     this.buffer = new ReorderBuffer({
       windowMs: opts.reorderWindowMs,
       gapHoldMs: opts.gapHoldMs,
+      peerReached: (w) => this.peers.reached(w),
       onHold: (h) => {
+        this.holds[h.reason]++;
         this.log.debug(
           { influencer: h.influencerId, market: h.coin, reason: h.reason },
           'key held on evidence',
@@ -202,6 +220,7 @@ export class FanIn {
       pendingFills: this.buffer.pendingFills,
       keys: this.buffer.size,
       heldKeys: this.buffer.heldKeys,
+      holds: { ...this.holds },
     };
   }
 
@@ -212,8 +231,12 @@ export class FanIn {
   ): void {
     const now = this.o.clock.now();
     const late: LateGroups = new Map();
+    const latencyFirst = this.o.reorderWindowMs === 0;
     for (let i = 0; i < fills.length; i++) {
       const f = fills[i] as FillEvent;
+      const kind = f.source.listenerKind;
+      // Copies count too: a user-stream copy is how its listener shows it reached a block.
+      if (kind === 'user-stream') this.peers.observe(f);
       if (!firsts[i]) {
         this.duplicate(f);
         continue;
@@ -222,7 +245,12 @@ export class FanIn {
       this.o.observer?.onFirstArrival(f.source.listenerId);
       const infl = routes[i] as readonly string[];
       this.tracker.first(f, infl, now);
-      for (const inf of infl) this.buffer.add(inf, f, now, late);
+      for (const inf of infl) {
+        const key = this.buffer.add(inf, f, now, late);
+        if (key === null || kind !== 'market-stream' || !latencyFirst) continue;
+        const wait = this.peers.waitFor(inf, f);
+        if (wait) this.buffer.holdForPeer(key, wait, now);
+      }
     }
     if (late.size > 0) this.buffer.writeLate(late);
     if (this.buffer.pendingFills > this.maxPending) {

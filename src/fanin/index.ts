@@ -12,5 +12,7 @@ export { LayeredDedupStore } from './layered-dedup-store.js';
 export type { LayeredDedupStoreOptions, LayeredDedupEvents } from './layered-dedup-store.js';
 export { orderBlock, compareFallback, endPosition } from './block-order.js';
 export { FanIn } from './fanin.js';
+export { HOLD_REASONS as FANIN_HOLD_REASONS } from './reorder-buffer.js';
+export type { HoldReason as FanInHoldReason } from './reorder-buffer.js';
 export type { FanInBatch, FanInOptions, FanInStats } from './fanin.js';
 export type { FanInEvents } from './fanin-events.js';

@@ -20,6 +20,10 @@
  *  - `late`: a fill arrived for a block time older than one already released for the key (a
  *    listener delivered out of order). The late fill leaves at once, flagged; the key's next
  *    blocks wait out the hold like the old reorder window, so a burst of disorder is sorted.
+ *  - `peer_behind`: a market-stream fill (no startPosition, so no chain evidence) arrived for
+ *    a block its live user-stream peer has not reached yet (peer-watermarks.ts). The key waits
+ *    until the peer reaches every block it is waited for, so the peer's fills of earlier
+ *    blocks take their place in order, or until the deadline.
  * A fill for the block time last released (one block split across frames) is no evidence: it
  * leaves at once as a `late` batch, and positions derive the documented follow-up signal.
  */
@@ -28,6 +32,7 @@ import { orderBlock } from './block-order.js';
 import { continuesChain, recordEnds } from './chain-evidence.js';
 import type { ChainEnds } from './chain-evidence.js';
 import type { SerialWriter } from './key-writer.js';
+import type { PeerWait } from './peer-watermarks.js';
 
 export interface FanInBatch {
   readonly influencerId: string;
@@ -57,6 +62,8 @@ interface KeyState {
   /** Latency-first: held until this time (0: not held) and why. */
   heldUntil: number;
   holdReason: HoldReason | null;
+  /** Latency-first: user-stream peers this key waits for (null: none). */
+  peerWaits: PeerWait[] | null;
   /** Bound once per key: orderBlock's hint for where the previous block left each user. */
   readonly lastOf: (user: string) => FillEvent | undefined;
   readonly writer: SerialWriter<FanInBatch>;
@@ -65,7 +72,9 @@ interface KeyState {
 /** Late fills of one admission, grouped per key and block so each group leaves as one batch. */
 export type LateGroups = Map<KeyState, Map<number, FillEvent[]>>;
 
-export type HoldReason = 'gap' | 'late';
+/** Why a latency-first key is held (the `held` event's reason, a metric label). */
+export const HOLD_REASONS = ['gap', 'late', 'peer_behind'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
 
 export interface KeyHold {
   readonly influencerId: string;
@@ -81,6 +90,8 @@ export interface ReorderBufferOptions {
   readonly gapHoldMs: number;
   /** A key started being held (latency-first). */
   readonly onHold?: (hold: KeyHold) => void;
+  /** Latency-first: whether a peer a key waits for has reached the block (peer-watermarks.ts). */
+  readonly peerReached?: (wait: PeerWait) => boolean;
   readonly makeWriter: () => SerialWriter<FanInBatch>;
   /** Called for every batch just before it is written (counters, events). */
   readonly onBatch: (batch: FanInBatch, releasedThrough: number) => void;
@@ -114,8 +125,11 @@ export class ReorderBuffer {
     return this.keyCount;
   }
 
-  /** Holds a first arrival, or adds it to `late` when its block was already released. */
-  add(influencerId: string, f: FillEvent, now: number, late: LateGroups): void {
+  /**
+   * Holds a first arrival, or adds it to `late` when its block was already released. Returns
+   * the key's state when the fill was added to a pending block (for holdForPeer), else null.
+   */
+  add(influencerId: string, f: FillEvent, now: number, late: LateGroups): KeyState | null {
     const key = this.keyState(influencerId, f.coin);
     if (f.time <= key.releasedThrough) {
       if (this.latencyFirst && f.time < key.releasedThrough && key.heldUntil === 0)
@@ -125,7 +139,7 @@ export class ReorderBuffer {
       const l = byTime.get(f.time);
       if (l) l.push(f);
       else byTime.set(f.time, [f]);
-      return;
+      return null;
     }
     let b = key.pending.get(f.time);
     if (!b) {
@@ -142,6 +156,20 @@ export class ReorderBuffer {
       if (l) l.push(b);
       else this.enrichable.set(f.eventId, [b]);
     }
+    return key;
+  }
+
+  /**
+   * Latency-first: `key` waits until `wait` is met (the user-stream peer reached the block) or
+   * the hold expires. Called after `add` put a market-stream fill in a pending block.
+   */
+  holdForPeer(key: KeyState, wait: PeerWait, now: number): void {
+    if (!this.latencyFirst) return;
+    const waits = (key.peerWaits ??= []);
+    const same = waits.findIndex((w) => w.listenerId === wait.listenerId && w.user === wait.user);
+    if (same < 0) waits.push(wait);
+    else if ((waits[same] as PeerWait).time < wait.time) waits[same] = wait;
+    if (key.heldUntil === 0) this.hold(key, 'peer_behind', now);
   }
 
   /** Writes the late groups, each after everything its key released before. */
@@ -182,7 +210,11 @@ export class ReorderBuffer {
 
   /** Releases every block due at `now` (Infinity: all of them, held keys included). */
   releaseDue(now: number): void {
-    if (this.held.length > 0) this.releaseExpiredHolds(now);
+    if (this.held.length > 0) {
+      this.releaseExpiredHolds(now);
+      // A key waiting for its user-stream peer is looked at again once the peer caught up.
+      for (const k of this.held) if (k.peerWaits !== null && this.peersReached(k)) this.recheck.add(k);
+    }
     if (this.recheck.size > 0) {
       for (const k of this.recheck) this.releaseChained(k, now);
       this.recheck.clear();
@@ -251,6 +283,7 @@ export class ReorderBuffer {
         ends: new Map(),
         heldUntil: 0,
         holdReason: null,
+        peerWaits: null,
         writer: this.o.makeWriter(),
       };
       byCoin.set(coin, s);
@@ -281,6 +314,15 @@ export class ReorderBuffer {
   private releaseChained(key: KeyState, now: number): void {
     const expired = key.heldUntil !== 0 && key.heldUntil <= now;
     if (!expired && key.holdReason === 'late') return;
+    if (key.peerWaits !== null) {
+      if (!expired && now !== Infinity && !this.peersReached(key)) {
+        if (key.heldUntil === 0) this.hold(key, 'peer_behind', now);
+        return;
+      }
+      key.peerWaits = null;
+      // The peer caught up: what is pending now either chains or is held afresh on a gap.
+      if (!expired && key.holdReason === 'peer_behind') this.unhold(key);
+    }
     const blocks =
       key.pending.size === 1 ? [...key.pending.values()] : [...key.pending.values()].sort(byTime);
     for (const b of blocks) {
@@ -301,6 +343,17 @@ export class ReorderBuffer {
     this.o.onHold?.({ influencerId: key.influencerId, coin: key.coin, reason, until: key.heldUntil });
   }
 
+  /** True when every peer `key` waits for has reached its block; drops the waits met. */
+  private peersReached(key: KeyState): boolean {
+    const waits = key.peerWaits as PeerWait[];
+    const reached = this.o.peerReached;
+    if (!reached || waits.length === 0) return true;
+    const left = waits.filter((w) => !reached(w));
+    if (left.length === waits.length) return false;
+    key.peerWaits = left;
+    return left.length === 0;
+  }
+
   private unhold(key: KeyState): void {
     key.heldUntil = 0;
     key.holdReason = null;
@@ -310,6 +363,7 @@ export class ReorderBuffer {
   private releaseExpiredHolds(now: number): void {
     for (const k of this.held.filter((x) => x.heldUntil <= now)) {
       if (k.pending.size > 0) this.releaseChained(k, now);
+      k.peerWaits = null;
       if (k.heldUntil !== 0) this.unhold(k);
     }
   }

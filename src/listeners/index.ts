@@ -18,6 +18,7 @@ export type {
   ListenerPlan,
   ListenerMove,
   PlanDiff,
+  PlannerSlots,
 } from './planner.js';
 export { ListenerManager, userSubscription } from './manager.js';
 export type {

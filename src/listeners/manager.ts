@@ -573,17 +573,15 @@ export class ListenerManager {
       this.health.setState(r.id, hs);
     }
     // Degraded marks are read after the state changes above (entering `subscribed` clears them).
-    const health = new Map(this.health.status().map((h) => [h.listenerId, h]));
-    for (const r of listeners) this.refreshListener(r.id, health.get(r.id)?.degraded ?? null);
+    // Read for all of them before any state change event runs: a handler may change health.
+    const degraded = listeners.map((r) => this.health.degradedOf(r.id));
+    listeners.forEach((r, i) => this.refreshListener(r.id, degraded[i] ?? null));
   }
 
   private refreshListener(listenerId: string, degradedReason?: string | null): void {
     const r = this.directory.get(listenerId);
     if (!r) return;
-    const degraded =
-      degradedReason !== undefined
-        ? degradedReason
-        : (this.health.status().find((s) => s.listenerId === listenerId)?.degraded ?? null);
+    const degraded = degradedReason !== undefined ? degradedReason : this.health.degradedOf(listenerId);
     const c = this.conns.get(r.connectionId);
     let state: ListenerState;
     const open = c?.mc.isOpen() ?? false;

@@ -60,10 +60,17 @@ export const PlannerInput = z.object({
       reserveConnections: z.number().int().nonnegative().default(1),
       userStreamPolicy: z.enum(['coverage-first', 'redundancy-first']).default('coverage-first'),
       distinctPools: z.enum(['prefer', 'require']).default('prefer'),
+      /**
+       * Which listener slots this process places (issue #17): `both` in a single process;
+       * a listener group A process places only primaries, group B only secondaries, so an
+       * influencer's two listeners always run in different processes.
+       */
+      slots: z.enum(['both', 'primary', 'secondary']).default('both'),
     })
     .prefault({}),
 });
 export type PlannerInput = z.input<typeof PlannerInput>;
+export type PlannerSlots = z.output<typeof PlannerInput>['options']['slots'];
 type Parsed = z.output<typeof PlannerInput>;
 
 export type PlannedSubscription =
@@ -427,14 +434,17 @@ export function planListeners(input: PlannerInput, previous?: ListenerPlan): Lis
     .filter((i) => i.enabled)
     .sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const placer = new Placer(p, previous);
+  const slots = p.options.slots;
+  const primary = slots !== 'secondary';
+  const secondary = slots !== 'primary';
   if (p.options.userStreamPolicy === 'redundancy-first') {
     for (const inf of enabled) {
-      placer.place(inf, 'primary');
-      placer.place(inf, 'secondary');
+      if (primary) placer.place(inf, 'primary');
+      if (secondary) placer.place(inf, 'secondary');
     }
   } else {
-    for (const inf of enabled) placer.place(inf, 'primary');
-    for (const inf of enabled) placer.place(inf, 'secondary');
+    if (primary) for (const inf of enabled) placer.place(inf, 'primary');
+    if (secondary) for (const inf of enabled) placer.place(inf, 'secondary');
   }
   const asg = (c: Conn | null | undefined): ListenerAssignment | null =>
     c ? { connectionId: c.id, pool: c.pool.name, kind: c.kind } : null;

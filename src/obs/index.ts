@@ -47,3 +47,7 @@ export type { TraceExporter, TracingHandle, TracingOptions } from './tracing.js'
 export { AGGREGATION_METRIC_NAMES, AggregationMetrics } from './aggregation-metrics.js';
 export { CHAIN_FOLLOWER_METRIC_NAMES, ChainFollowerMetrics } from './chain-follower-metrics.js';
 export type { ChainFollowerFact } from './chain-follower-metrics.js';
+export { HANDOFF_METRIC_NAMES } from './metric-names.js';
+export type { HandoffMetricName } from './metric-names.js';
+export { HandoffMetrics } from './handoff-metrics.js';
+export type { BronzeSent, ListenerSide, PartitionLag, ProcessorSide } from './handoff-metrics.js';

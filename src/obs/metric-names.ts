@@ -78,6 +78,7 @@ export const METRIC_NAMES = Object.freeze({
   sinkPoisoned: 'ingest_sink_poisoned_total',
   recordsShed: 'ingest_records_shed_total',
   fillsDropped: 'ingest_fills_dropped_total',
+  faninHolds: 'ingest_fanin_holds_total',
   cursorsRefused: 'ingest_cursors_refused_total',
   endToEndLatency: 'ingest_end_to_end_latency_seconds',
   signalStage: 'ingest_signal_stage_seconds',
@@ -103,3 +104,28 @@ export function coverageOf(healthyListeners: number): CoverageClass {
   if (healthyListeners === 1) return 'single';
   return 'dark';
 }
+
+/**
+ * The Kafka hand-off of distributed mode (issue #17), registered by HandoffMetrics only in a
+ * `listeners` or `processor` process, so they sit apart from METRIC_NAMES (which a role-`all`
+ * process exports in full). Labels: `role` (`listeners` | `processor`: the process role, not
+ * a listener's primary/secondary role) and, on the listener side, `group` (A | B).
+ */
+export const HANDOFF_METRIC_NAMES = Object.freeze({
+  bronzePublished: 'ingest_bronze_records_published_total',
+  bronzeFailed: 'ingest_bronze_records_failed_total',
+  bronzeSendErrors: 'ingest_bronze_send_errors_total',
+  bronzePublishLatency: 'ingest_bronze_publish_latency_seconds',
+  coordinationPartitions: 'ingest_coordination_partitions_owned',
+  influencersOwned: 'ingest_influencers_owned',
+  ownershipRebalances: 'ingest_ownership_rebalances_total',
+  bronzeConsumed: 'ingest_bronze_records_consumed_total',
+  bronzePartitions: 'ingest_bronze_partitions_owned',
+  bronzeLag: 'ingest_bronze_consumer_lag_records',
+  bronzeCommits: 'ingest_bronze_commits_total',
+  bronzeLastCommit: 'ingest_bronze_last_commit_timestamp_seconds',
+  bronzeBadRecords: 'ingest_bronze_bad_records_total',
+  bronzeRebalances: 'ingest_bronze_rebalances_total',
+} as const);
+
+export type HandoffMetricName = (typeof HANDOFF_METRIC_NAMES)[keyof typeof HANDOFF_METRIC_NAMES];

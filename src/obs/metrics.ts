@@ -201,6 +201,11 @@ export class Metrics {
         'Fills the position engine absorbed without a signal (stale, duplicate, seed overlap, ...), by reason.',
         ['reason'],
       ),
+      faninHolds: counter(
+        N.faninHolds,
+        'Latency-first fan-in: (influencer, market) keys held on evidence, by reason (gap, late, peer_behind).',
+        ['reason'],
+      ),
       cursorsRefused: counter(
         N.cursorsRefused,
         'Cursors with a time beyond now + the allowed skew, refused on write or ignored on read.',
@@ -538,6 +543,12 @@ export class Metrics {
     );
 
   /** `n = 0` creates the series. */
+  /** A fan-in key started being held (FanIn `held` event); n = 0 pre-creates the series. */
+  readonly faninHeld = (e: E.ByReason, n = 1): void =>
+    this.safe('faninHeld', () =>
+      this.m.faninHolds.inc({ reason: this.g(N.faninHolds, 'reason', e.reason) }, count(n)),
+    );
+
   readonly fillDropped = (e: E.ByReason, n = 1): void =>
     this.safe('fillDropped', () =>
       this.m.fillsDropped.inc({ reason: this.g(N.fillsDropped, 'reason', e.reason) }, count(n)),

@@ -3,6 +3,8 @@
  * ingester's. Names are the spec's with a `pipeline_` prefix; latencies stay in milliseconds as
  * the spec names them (`ingest_lag_ms`). Each method takes the pipeline event it maps, as an
  * arrow property for `events.on(...)`. Label children are cached: `ingested` runs per event.
+ * The watermark gauges are the exception: they read the persisted watermark state at scrape time
+ * (`readWatermarks`), because lag grows with the clock while no event arrives.
  */
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -15,6 +17,7 @@ export const PIPELINE_METRIC_NAMES = Object.freeze({
   connectorErrors: 'pipeline_connector_errors_total',
   connectorPollLatency: 'pipeline_connector_poll_latency_ms',
   watermark: 'pipeline_watermark_event_time_ms',
+  watermarkLag: 'pipeline_watermark_lag_ms',
   sourceDivergence: 'pipeline_source_divergence_count',
   catchUps: 'pipeline_connector_catchups_total',
   catchUpRecovered: 'pipeline_connector_catchup_recovered_total',
@@ -25,6 +28,13 @@ export const PIPELINE_MS_BUCKETS: readonly number[] = Object.freeze([
   1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000, 600_000,
 ]);
 
+/** The watermark state the gauges read (structural: the pipeline's WatermarkStore; obs never imports it). */
+export interface WatermarkSource {
+  all(): readonly { readonly partition: string; readonly eventTimeMs: number }[];
+  /** now − the partition's event-time watermark; undefined before its first event. */
+  lagMs(partition: string): number | undefined;
+}
+
 export class PipelineMetrics {
   private readonly ingestedC: Counter<'connector' | 'payload_type'>;
   private readonly quarantinedC: Counter<'reason' | 'connector'>;
@@ -33,6 +43,8 @@ export class PipelineMetrics {
   private readonly errorsC: Counter<'connector'>;
   private readonly pollH: Histogram<'connector'>;
   private readonly watermarkG: Gauge<'partition'>;
+  private readonly watermarkLagG: Gauge<'partition'>;
+  private watermarkSource: WatermarkSource | undefined;
   private readonly divergenceC: Counter<'market' | 'kind' | 'against'>;
   private readonly catchUpC: Counter<'connector' | 'channel' | 'complete'>;
   private readonly recoveredC: Counter<'connector' | 'channel'>;
@@ -80,11 +92,28 @@ export class PipelineMetrics {
       buckets: [...PIPELINE_MS_BUCKETS],
       registers,
     });
+    const marks = (): readonly { readonly partition: string; readonly eventTimeMs: number }[] =>
+      this.watermarkSource?.all() ?? [];
     this.watermarkG = new Gauge({
       name: N.watermark,
-      help: 'Highest event_time_ms written, per partition.',
+      help: 'Event-time watermark (highest event_time_ms written) per event-log partition, as persisted.',
       labelNames: ['partition'],
       registers,
+      collect: () => {
+        for (const w of marks()) this.watermarkG.labels(w.partition).set(w.eventTimeMs);
+      },
+    });
+    this.watermarkLagG = new Gauge({
+      name: N.watermarkLag,
+      help: 'Now minus the persisted event-time watermark, per event-log partition (grows while it is silent).',
+      labelNames: ['partition'],
+      registers,
+      collect: () => {
+        for (const w of marks()) {
+          const lag = this.watermarkSource?.lagMs(w.partition);
+          if (lag !== undefined) this.watermarkLagG.labels(w.partition).set(lag);
+        }
+      },
     });
     this.divergenceC = new Counter({
       name: N.sourceDivergence,
@@ -132,9 +161,10 @@ export class PipelineMetrics {
     this.pollH.labels(e.connectorId).observe(e.ms);
   };
 
-  readonly watermark = (e: { partition: string; eventTimeMs: number }): void => {
-    this.watermarkG.labels(e.partition).set(e.eventTimeMs);
-  };
+  /** The watermark gauges read this state at each scrape: the same state the store persists. */
+  readWatermarks(source: WatermarkSource): void {
+    this.watermarkSource = source;
+  }
 
   readonly divergence = (e: { marketId: string; kind: string; against: string }): void => {
     this.divergenceC.labels(e.marketId, e.kind, e.against).inc();

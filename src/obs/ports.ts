@@ -42,6 +42,8 @@ export interface StatusSnapshot {
   readonly influencers: readonly InfluencerStatus[];
   /** Free-form service facts shown in the page header (version, instance, egress IPs). */
   readonly service?: Readonly<Record<string, string | number | boolean>>;
+  /** Distributed mode: the Kafka hand-off adapters' own status (sink, source, ownership). */
+  readonly handoff?: Readonly<Record<string, unknown>>;
 }
 
 export interface StatusProvider {

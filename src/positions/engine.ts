@@ -94,6 +94,8 @@ export class PositionEngine {
   private readonly influencers = new Map<string, Influencer>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly inflight = new Set<Promise<void>>();
+  /** Cursor writes started off the per-key chain; idle() waits for them. */
+  private readonly cursorWrites = new Set<Promise<void>>();
   private readonly host: TrackerHost;
   private readonly deps: RepairDeps;
   private readonly signalClasses: ReadonlySet<MarketClass>;
@@ -218,10 +220,7 @@ export class PositionEngine {
     for (const [market, c] of cursors) {
       inf.trackers.set(
         market,
-        new MarketTracker(this.host, {
-          influencerId: inf.id,
-          user: inf.user,
-          market,
+        this.newTracker(inf, market, {
           position: dec(c.position),
           lastTime: c.time,
           idsAtLastTime: c.eventIdsAtTime,
@@ -242,6 +241,12 @@ export class PositionEngine {
         fillHistory: this.opts.fillHistory,
         covered: (cls) => this.seededClasses.has(cls),
         tracker: (market) => this.tracker(inf, market),
+        startAt: (market, position, time) => {
+          inf.trackers.set(
+            market,
+            this.newTracker(inf, market, { position, lastTime: time, fromCursor: false }),
+          );
+        },
         settle: async () => {
           // Released held fills can open new blocks or repairs: repeat until all is quiet.
           for (;;) {
@@ -366,7 +371,7 @@ export class PositionEngine {
   /** Resolves when no repair, admission or publish/cursor write is in flight. */
   async idle(): Promise<void> {
     for (;;) {
-      const pending = [...this.inflight, ...this.chains.values()];
+      const pending = [...this.inflight, ...this.cursorWrites, ...this.chains.values()];
       for (const inf of this.influencers.values())
         if (inf.admitting) pending.push(inf.admitting.catch(() => undefined));
       if (pending.length === 0) return;
@@ -410,10 +415,7 @@ export class PositionEngine {
     let t = inf.trackers.get(market);
     if (!t) {
       const covered = this.opts.positionSource !== undefined && this.seededClasses.has(marketClass(market));
-      t = new MarketTracker(this.host, {
-        influencerId: inf.id,
-        user: inf.user,
-        market,
+      t = this.newTracker(inf, market, {
         // Covered markets start at the seed (absent = flat); others adopt their first fill's start.
         position: covered ? (inf.seed.get(market) ?? ZERO) : null,
         // The seed says nothing about uncovered markets: on a resume their fills since the oldest
@@ -424,6 +426,14 @@ export class PositionEngine {
       inf.trackers.set(market, t);
     }
     return t;
+  }
+
+  private newTracker(
+    inf: Influencer,
+    market: string,
+    start: Omit<ConstructorParameters<typeof MarketTracker>[1], 'influencerId' | 'user' | 'market'>,
+  ): MarketTracker {
+    return new MarketTracker(this.host, { influencerId: inf.id, user: inf.user, market, ...start });
   }
 
   /** Errors in one tracker are reported, never thrown into the fan-in. */
@@ -473,13 +483,20 @@ export class PositionEngine {
     const store = this.opts.cursorStore;
     if (!store) return;
     const cursor = at ?? t.cursor();
-    this.enqueue(t.key, async () => {
-      if (t.cursorFrozen) return;
-      try {
-        await store.set(t.influencerId, t.market, cursor);
-      } catch (error) {
-        this.events.emit('error', { error, context: { op: 'cursor', key: t.key } });
-      }
+    this.enqueue(t.key, () => {
+      if (t.cursorFrozen) return Promise.resolve();
+      // Ordered after this key's publishes (the chain), but not awaited by them: the key's next
+      // signal must not wait on a Redis round trip (#18). Writes of one key still land in order
+      // (one connection, FIFO), an ack-gated store holds a cursor whose signals are unacknowledged,
+      // and idle() awaits them, so a crash before the write only means more replay.
+      const w: Promise<void> = store
+        .set(t.influencerId, t.market, cursor)
+        .catch((error: unknown) =>
+          this.events.emit('error', { error, context: { op: 'cursor', key: t.key } }),
+        )
+        .finally(() => this.cursorWrites.delete(w));
+      this.cursorWrites.add(w);
+      return Promise.resolve();
     });
   }
 

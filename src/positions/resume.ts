@@ -4,9 +4,15 @@
  * already processed, signals are flagged backfilled), then verify every resumed market
  * against the authoritative snapshot and RECONCILE any difference. A truncated history
  * (10 000-fill horizon) cannot be replayed faithfully, so those markets reconcile directly.
+ *
+ * A market with no cursor but fills in the downtime that the snapshot already holds was first
+ * traded (or first signalled) after the last cursor: seeding it from that snapshot would fold
+ * those fills into the seed and never signal them (a processor taking over a partition, or a restart, would
+ * silently skip an OPEN). It starts instead at its first replayed fill's startPosition, so
+ * every fill since is derived, with the ids the previous run would have given them.
  */
-import { ZERO } from '../core/index.js';
-import type { FillEvent, MarketClass } from '../core/index.js';
+import { marketClass, ZERO } from '../core/index.js';
+import type { Decimal, FillEvent, MarketClass } from '../core/index.js';
 import type { PositionEngineEvents } from './events.js';
 import type { FillHistory, PositionSnapshot } from './ports.js';
 import { snapshotCovers } from './snapshot-time.js';
@@ -22,6 +28,8 @@ export interface ResumeDeps {
   readonly fillHistory: FillHistory | undefined;
   covered(cls: MarketClass): boolean;
   tracker(market: string): MarketTracker;
+  /** Creates the tracker of a market without a cursor at `position`, fills after `time` new. */
+  startAt(market: string, position: Decimal, time: number): void;
   /** Close open blocks and wait for repairs started by the replayed fills. */
   settle(): Promise<void>;
   emit<K extends keyof PositionEngineEvents>(event: K, payload: PositionEngineEvents[K]): void;
@@ -37,6 +45,12 @@ export async function resumeInfluencer(d: ResumeDeps): Promise<void> {
     if (!truncated) {
       const fills: FillEvent[] = [...res.fills].sort((a, b) => a.time - b.time);
       count = fills.length;
+      for (const f of fills) {
+        if (d.trackers.has(f.coin) || f.startPosition === null || !d.covered(marketClass(f.coin))) continue;
+        // Only where the seed would fold the fill in; an older seed meets it as a gap and repairs.
+        if (d.snapshot === null || f.time > d.snapshot.time) continue;
+        d.startAt(f.coin, f.startPosition, f.time - 1);
+      }
       for (const f of fills) d.tracker(f.coin).accept(f);
       await d.settle();
     }

@@ -8,62 +8,21 @@
 import { dec, type Decimal } from '../core/index.js';
 import { wire } from './markets.js';
 import type { TapeTrade, WireCandle } from './types.js';
+import { CANDLE_INTERVALS, CandleInterval, candleBucket } from '../protocol/index.js';
 
-export const CANDLE_INTERVALS = [
-  '1m',
-  '3m',
-  '5m',
-  '15m',
-  '30m',
-  '1h',
-  '2h',
-  '4h',
-  '8h',
-  '12h',
-  '1d',
-  '3d',
-  '1w',
-  '1M',
-] as const;
-export type CandleInterval = (typeof CANDLE_INTERVALS)[number];
-
-const MIN = 60_000;
-const FIXED_MS: Readonly<Record<Exclude<CandleInterval, '1M'>, number>> = {
-  '1m': MIN,
-  '3m': 3 * MIN,
-  '5m': 5 * MIN,
-  '15m': 15 * MIN,
-  '30m': 30 * MIN,
-  '1h': 60 * MIN,
-  '2h': 120 * MIN,
-  '4h': 240 * MIN,
-  '8h': 480 * MIN,
-  '12h': 720 * MIN,
-  '1d': 1440 * MIN,
-  '3d': 3 * 1440 * MIN,
-  '1w': 7 * 1440 * MIN,
-};
+// The simulator serves the very wire the protocol schema describes: its interval list and
+// bucket arithmetic are the protocol's, so the two cannot drift.
+export { CANDLE_INTERVALS, type CandleInterval } from '../protocol/index.js';
 
 /** The real server serves only the most recent 5000 candles; older ones are dropped here too. */
 export const CANDLES_KEPT = 5000;
 
-const INTERVAL_SET: ReadonlySet<string> = new Set(CANDLE_INTERVALS);
 export function isCandleInterval(s: unknown): s is CandleInterval {
-  return typeof s === 'string' && INTERVAL_SET.has(s);
+  return CandleInterval.safeParse(s).success;
 }
 
 /** [open, close] of the bucket holding `time` (both inclusive). */
-export function bucketOf(interval: CandleInterval, time: number): { t: number; T: number } {
-  if (interval === '1M') {
-    const d = new Date(time);
-    const y = d.getUTCFullYear();
-    const m = d.getUTCMonth();
-    return { t: Date.UTC(y, m, 1), T: Date.UTC(y, m + 1, 1) - 1 };
-  }
-  const ms = FIXED_MS[interval];
-  const t = Math.floor(time / ms) * ms;
-  return { t, T: t + ms - 1 };
-}
+export const bucketOf = candleBucket;
 
 interface Bar {
   t: number;

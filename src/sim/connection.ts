@@ -38,6 +38,8 @@ export interface ConnectionInfo {
   subscriptions: NormalizedSub[];
   framesSent: number;
   framesDropped: number;
+  /** Inbound messages not read because the connection was stalled (tests wait on this). */
+  messagesIgnored: number;
   faults: ConnFaults;
 }
 
@@ -52,6 +54,7 @@ export class SimConnection {
   private closed = false;
   private framesSent = 0;
   private framesDropped = 0;
+  private messagesIgnored = 0;
   private idleTimer: TimerHandle | undefined;
   private expireTimer: TimerHandle | undefined;
   private readonly queue: { due: number; text: string }[] = [];
@@ -82,6 +85,11 @@ export class SimConnection {
     if (u > this.clock.now()) return true;
     this.faults.stalledUntil = null;
     return false;
+  }
+
+  /** An inbound message a stall made the server not read. */
+  ignored(): void {
+    this.messagesIgnored++;
   }
 
   /** Inbound traffic: resets the idle timer. */
@@ -158,6 +166,7 @@ export class SimConnection {
       subscriptions: [...this.subs.values()],
       framesSent: this.framesSent,
       framesDropped: this.framesDropped,
+      messagesIgnored: this.messagesIgnored,
       faults: { ...this.faults, malform: this.faults.malform ? { ...this.faults.malform } : null },
     };
   }

@@ -111,7 +111,8 @@ export class WsHub {
   }
 
   private onMessage(conn: SimConnection, text: string): void {
-    if (!conn.isOpen() || conn.isStalled()) return; // a stalled server reads nothing
+    if (!conn.isOpen()) return;
+    if (conn.isStalled()) return conn.ignored(); // a stalled server reads nothing
     conn.touch();
     const lim = this.deps.limits();
     if (!this.messages.tryAdd(conn.ip, 1, lim.maxMessagesPerWindow)) {

@@ -497,6 +497,7 @@ export class DurableQueue<T> {
       if (this.writer === null) {
         this.mode = 'memory';
         await spool.reset();
+        this.logger.info('spool drained: back to memory mode');
         this.events.emit('mode', { mode: 'memory', reason: 'spool drained' });
         return;
       }

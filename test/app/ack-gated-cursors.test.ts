@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/core/index.js';
 import { MemoryCursorStore, type Cursor } from '../../src/positions/index.js';
 import { AckGatedCursorStore } from '../../src/app/ack-gated-cursors.js';
@@ -14,6 +14,7 @@ describe('AckGatedCursorStore', () => {
   it('holds a cursor until every signal enqueued before it for that key is acknowledged', async () => {
     const inner = new MemoryCursorStore();
     const gated = new AckGatedCursorStore(inner, silentLogger);
+    const writes = vi.spyOn(inner, 'set');
     gated.signalEnqueued('inf', 'BTC', 's1');
     gated.signalEnqueued('inf', 'BTC', 's2');
     await gated.set('inf', 'BTC', cursor(1, '1'));
@@ -23,11 +24,13 @@ describe('AckGatedCursorStore', () => {
     expect((await gated.get('inf', 'BTC'))?.time).toBe(2);
 
     gated.signalsAcknowledged(['s1']);
-    await Promise.resolve();
+    expect(gated.pending).toBe(1); // the ack was taken
+    expect(writes).not.toHaveBeenCalled(); // a write starts synchronously on the last ack
     expect(await inner.get('inf', 'BTC')).toBeUndefined();
 
     gated.signalsAcknowledged(['s2']);
-    await new Promise((r) => setTimeout(r, 0));
+    expect(writes).toHaveBeenCalledTimes(1);
+    await writes.mock.results[0]?.value;
     expect((await inner.get('inf', 'BTC'))?.position).toBe('3');
     expect(gated.pending).toBe(0);
   });
@@ -46,12 +49,14 @@ describe('AckGatedCursorStore', () => {
   it('ignores acknowledgements of unknown ids and forgets held cursors of a removed influencer', async () => {
     const inner = new MemoryCursorStore();
     const gated = new AckGatedCursorStore(inner, silentLogger);
+    const writes = vi.spyOn(inner, 'set');
     gated.signalsAcknowledged(['nope']);
     gated.signalEnqueued('inf', 'BTC', 's1');
     await gated.set('inf', 'BTC', cursor(1, '1'));
     await gated.delete('inf');
     gated.signalsAcknowledged(['s1']);
-    await new Promise((r) => setTimeout(r, 0));
+    expect(gated.pending).toBe(0); // the ack was taken
+    expect(writes).not.toHaveBeenCalled(); // and wrote nothing: a write starts synchronously
     expect(await inner.get('inf', 'BTC')).toBeUndefined();
   });
 });

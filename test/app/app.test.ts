@@ -4,7 +4,7 @@
  * signal stream ends at must equal the simulator's ground truth, every signal id is unique,
  * and the local signal log holds exactly what was published.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { App } from '../../src/app/index.js';
 import { parseServiceConfig } from '../../src/config/index.js';
 import { dec, decStr, marketClass, silentLogger } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
-import { until } from '../kit/index.js';
+import { readNdjson, until } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 
@@ -40,6 +40,7 @@ describe('App on the embedded default', () => {
     dir = mkdtempSync(join(tmpdir(), 'ingest-app-'));
     const signals: Signal[] = [];
     app = new App({ config: configFor(dir), logger });
+    const startedAt = Date.now();
     await app.start();
     app.engine?.events.on('signal', (s) => signals.push(s));
     const sim = app.sim;
@@ -53,17 +54,41 @@ describe('App on the embedded default', () => {
     expect(status.coverage.dual).toBe(4);
     expect(status.service).toMatchObject({ source: 'simulator', influencerSource: 'ok' });
     sim.pause();
-    // Let the last blocks reach the sink.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Wait until the last blocks reached the sink: the signal log ends, per key, at the
+    // simulator's positions, and holds the market of each account's last fill of this run.
+    const logPath = join(dir, 'out', 'signals.ndjson');
+    const behind = (): string[] => {
+      const last = new Map<string, string>();
+      for (const { value: v } of readNdjson<{ value: Signal }>(logPath)) {
+        last.set(`${v.influencerId}|${v.market}`, v.position);
+      }
+      const out: string[] = [];
+      sim.groundTruth.accounts.forEach((address, i) => {
+        const truth = sim.groundTruth.positions(address);
+        const markets = new Set<string>();
+        for (const key of last.keys())
+          if (key.startsWith(`sim-${i}|`)) markets.add(key.slice(key.indexOf('|') + 1));
+        const lastFill = sim.groundTruth.fills(address).at(-1);
+        if (lastFill && lastFill.time >= startedAt) markets.add(lastFill.coin);
+        for (const m of markets) {
+          const want = truth[m] === undefined ? '0' : decStr(dec(truth[m]));
+          const got = last.get(`sim-${i}|${m}`);
+          if (got !== want) out.push(`sim-${i}|${m} at ${got ?? 'no signal'}, truth ${want}`);
+        }
+      });
+      return out;
+    };
+    await until(
+      () => behind().length === 0,
+      15_000,
+      () => `the sink to catch up on ${behind().join(', ')}`,
+    );
     await app.close(5000);
 
     // Signals leave within milliseconds, so some are published while start() is still
     // returning, before the listener above exists: the signal log is the full record, and what
     // the listener saw must be its tail per key.
-    const logged = readFileSync(join(dir, 'out', 'signals.ndjson'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { id: string; key: string; value: Signal });
+    const logged = readNdjson<{ id: string; key: string; value: Signal }>(join(dir, 'out', 'signals.ndjson'));
     for (const r of logged) expect(r.value.signalId).toBe(r.id);
     const published = logged.map((r) => r.value);
     const ids = published.map((s) => s.signalId);

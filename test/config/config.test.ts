@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isIngestError } from '../../src/core/index.js';
+import { problemsOf } from './problems.js';
 import { loadConfig, maskSecrets, parseServiceConfig } from '../../src/config/index.js';
 
 function files(map: Record<string, string>): (p: string) => string {
@@ -8,16 +8,6 @@ function files(map: Record<string, string>): (p: string) => string {
     if (hit === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
     return hit[1];
   };
-}
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (isIngestError(e)) return (e.context['problems'] as string[] | undefined) ?? [e.message];
-    throw e;
-  }
-  throw new Error('expected a config error');
 }
 
 describe('ServiceConfig defaults', () => {
@@ -345,7 +335,7 @@ describe('pipeline.eventLog.kafka brokers', () => {
       pipeline: { eventLog: { backend: 'kafka' } },
     });
     expect(shared.pipeline.eventLog.kafka.brokers).toEqual(['k1:9092']);
-    expect(shared.pipeline.eventLog.kafka.topic).toBe('normalized.market.events.v1');
+    expect(shared.pipeline.eventLog.kafka.topic).toBe('normalized.market');
     const own = parseServiceConfig({
       sinks: { kafka: { brokers: ['k1:9092'] } },
       pipeline: { eventLog: { backend: 'kafka', kafka: { brokers: ['k2:9092'] } } },

@@ -6,8 +6,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { influencerYaml } from '../kit/influencers.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const DIST_MAIN = join(ROOT, 'dist/src/cli/main.js');
@@ -71,4 +72,48 @@ export function startCli(argv: readonly string[], env: Record<string, string>, c
     child.on('exit', (code, signal) => res(code ?? signal ?? -1));
   });
   return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/**
+ * The env every `ingest run` child of these tests shares: spool and local output under `dir`,
+ * any free ops port, info logs (the tests wait on log lines).
+ */
+export function runDirsEnv(dir: string): Record<string, string> {
+  return {
+    INGEST_SPOOL_DIR: join(dir, 'spool'),
+    INGEST_LOCAL_DIR: join(dir, 'out'),
+    INGEST_HTTP_PORT: '0',
+    INGEST_LOG_LEVEL: 'info',
+  };
+}
+
+/**
+ * The env of `ingest run` against a simulator: the hyperliquid source on its URLs, its accounts
+ * as influencers from a file written into `dir`, cursors in Redis at `redisUrl`, plus
+ * {@link runDirsEnv}. One builder, so a new required setting is added once for every test.
+ */
+export function simRunEnv(
+  sim: { readonly wsUrl: string; readonly infoUrl: string; readonly accounts: readonly string[] },
+  dir: string,
+  redisUrl: string,
+  influencers = influencerYaml(sim.accounts),
+): Record<string, string> {
+  const file = join(dir, 'influencers.yaml');
+  writeFileSync(file, influencers);
+  return {
+    INGEST_SOURCE: 'hyperliquid',
+    INGEST_HL_NETWORK: 'custom',
+    INGEST_HL_WS_URL: sim.wsUrl,
+    INGEST_HL_INFO_URL: sim.infoUrl,
+    INGEST_INFLUENCERS_SOURCE: 'file',
+    INGEST_INFLUENCERS_FILE: file,
+    INGEST_REDIS_URL: redisUrl,
+    ...runDirsEnv(dir),
+  };
+}
+
+/** Test teardown: SIGKILLs every run still alive (a failed test must not leak a service) and empties `runs`. */
+export function killRuns(runs: CliRun[]): void {
+  for (const r of runs.splice(0))
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
 }

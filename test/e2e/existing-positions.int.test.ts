@@ -6,46 +6,28 @@
  * (influencer, market) must start from the position the account held at admission, the chain
  * must be unbroken, and the final positions must match the simulator's ground truth.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../src/app/index.js';
-import { parseServiceConfig } from '../../src/config/index.js';
-import { dec, decStr, silentLogger } from '../../src/core/index.js';
-import { startSimulator } from '../../src/sim/index.js';
-import type { Simulator } from '../../src/sim/index.js';
-import { services, uniqueName } from '../harness/index.js';
-import {
-  ALL_CLASSES,
-  chainViolations,
-  customConfig,
-  dedupeByKey,
-  groundTruthDiffs,
-  influencerYaml,
-  readSignalLog,
-  sleep,
-} from './helpers.js';
+import { dec, decStr } from '../../src/core/index.js';
+import { chainViolations, dedupeByKey, engineProgress, groundTruthDiffs, readSignalLog } from './helpers.js';
+import { ALL_CLASSES, startAppStack } from '../kit/stack.js';
+import type { AppStack } from '../kit/stack.js';
 import { until } from '../kit/index.js';
 
-const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
-
 describe('influencers with positions before the service starts', () => {
-  let dir = '';
-  let app: App | null = null;
-  let sim: Simulator | null = null;
+  let stack: AppStack | null = null;
   afterEach(async () => {
-    await app?.close(5000);
-    await sim?.close();
-    app = null;
-    sim = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
+    stack = null;
   });
 
   it('emits no OPEN for a market already held at admission; chains from the held position to ground truth', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ingest-e2e-held-'));
-    const s = await startSimulator({ seed: 31, accounts: 3, tickMs: 30 });
-    sim = s;
+    // The App is built but not started: the simulator trades on its own first.
+    stack = await startAppStack({
+      sim: { mode: 'external', seed: 31, accounts: 3, tickMs: 30 },
+      redis: true,
+      startApp: false,
+    });
+    const { sim: s, app } = stack;
     // Trade until every account holds several positions.
     await until(
       () => s.accounts.every((a) => Object.keys(s.groundTruth.positions(a)).length >= 4),
@@ -60,24 +42,12 @@ describe('influencers with positions before the service starts', () => {
     });
     const preFills = s.accounts.map((a) => s.groundTruth.fills(a).length);
 
-    const file = join(dir, 'influencers.yaml');
-    writeFileSync(file, influencerYaml(s.accounts));
-    const config = parseServiceConfig(
-      customConfig({
-        wsUrl: s.wsUrl,
-        infoUrl: s.infoUrl,
-        influencersFile: file,
-        dir,
-        redisUrl: services().redis.url,
-        keyPrefix: `${uniqueName('e2e')}:`,
-      }),
-    );
-    app = new App({ config, logger });
-    await app.start();
+    await stack.startApp();
+    const progress = engineProgress(app);
     const admittedAt = Date.now();
     // Both listeners subscribed (and got their snapshots) before trading resumes.
     await until(
-      () => app?.manager?.status().influencers.every((i) => i.coverage === 'dual') ?? false,
+      () => app.manager?.status().influencers.every((i) => i.coverage === 'dual') ?? false,
       20_000,
       'dual coverage',
     );
@@ -87,11 +57,10 @@ describe('influencers with positions before the service starts', () => {
       40_000,
       'trading after admission',
     );
-    s.pause();
-    await sleep(1500);
+    await progress.settle(s, admittedAt);
     await app.close(10_000);
 
-    const signals = readSignalLog(join(dir, 'out', 'signals.ndjson'));
+    const signals = readSignalLog(stack.files.signals);
     const { byKey, duplicates } = dedupeByKey(signals);
     expect(duplicates).toBe(0);
     expect(chainViolations(byKey)).toEqual([]);
@@ -119,13 +88,7 @@ describe('influencers with positions before the service starts', () => {
     }
     expect(heldAndTraded).toBeGreaterThanOrEqual(3);
 
-    const accounts = s.accounts.map((a, i) => ({
-      id: `inf-${i}`,
-      truth: s.groundTruth.positions(a),
-      fills: s.groundTruth.fills(a),
-      admittedAt,
-    }));
-    const { diffs, compared, preAdmission } = groundTruthDiffs(byKey, accounts, ALL_CLASSES);
+    const { diffs, compared, preAdmission } = groundTruthDiffs(byKey, stack.truth(), ALL_CLASSES);
     expect(diffs).toEqual([]);
     expect(compared).toBeGreaterThan(5);
     const reconciles = signals.filter((x) => x.action === 'RECONCILE').length;

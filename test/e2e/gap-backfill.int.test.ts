@@ -6,100 +6,67 @@
  * repair) must fetch the missed fills: signals carry quality.backfilled, the position chain never
  * jumps (no RECONCILE), every missed fill is stored raw, and the final positions match ground truth.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../src/app/index.js';
-import { parseServiceConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/core/index.js';
-import { startSimulator } from '../../src/sim/index.js';
-import type { Simulator } from '../../src/sim/index.js';
-import { services, uniqueName } from '../harness/index.js';
 import {
-  ALL_CLASSES,
   chainViolations,
-  customConfig,
   dedupeByKey,
   groundTruthDiffs,
-  influencerYaml,
   readRawFillIds,
+  engineProgress,
   readSignalLog,
-  sleep,
 } from './helpers.js';
+import { ALL_CLASSES, startAppStack } from '../kit/stack.js';
+import type { AppStack } from '../kit/stack.js';
 import { truthEventId, until } from '../kit/index.js';
 
-const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
-
 describe('missed fills repaired by backfill', () => {
-  let dir = '';
-  let app: App | null = null;
-  let sim: Simulator | null = null;
+  let stack: AppStack | null = null;
   afterEach(async () => {
-    await app?.close(5000);
-    await sim?.close();
-    app = null;
-    sim = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
+    stack = null;
   });
 
   it('backfills an outage the capped snapshot cannot cover, without a jump', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ingest-e2e-gap-'));
-    const s = await startSimulator({
-      seed: 41,
-      accounts: 3,
-      tickMs: 30,
-      paused: true,
-      limits: { snapshotFills: 2 },
+    stack = await startAppStack({
+      sim: {
+        mode: 'external',
+        seed: 41,
+        accounts: 3,
+        tickMs: 30,
+        paused: true,
+        limits: { snapshotFills: 2 },
+      },
+      redis: true,
+      config: {
+        hyperliquid: { reconnect: { initialDelayMs: 200, maxDelayMs: 1000, factor: 2, jitter: 0.2 } },
+      },
     });
-    sim = s;
-    const file = join(dir, 'influencers.yaml');
-    writeFileSync(file, influencerYaml(s.accounts));
-    const config = parseServiceConfig(
-      customConfig({
-        wsUrl: s.wsUrl,
-        infoUrl: s.infoUrl,
-        influencersFile: file,
-        dir,
-        redisUrl: services().redis.url,
-        keyPrefix: `${uniqueName('e2e')}:`,
-        extra: {
-          hyperliquid: {
-            network: 'custom',
-            wsUrl: s.wsUrl,
-            infoUrl: s.infoUrl,
-            heartbeat: { pingIntervalMs: 5000, pongTimeoutMs: 2000 },
-            reconnect: { initialDelayMs: 200, maxDelayMs: 1000, factor: 2, jitter: 0.2 },
-          },
-        },
-      }),
-    );
-    app = new App({ config, logger });
-    const a = app;
+    const { sim: s, app: a } = stack;
     const backfills: { user: string; reason: string; fills: number }[] = [];
-    await a.start();
     a.manager?.events.on('backfill', (e) => backfills.push(e));
+    const progress = engineProgress(a);
     const admittedAt = Date.now();
     const dual = (): boolean => a.manager?.status().influencers.every((i) => i.coverage === 'dual') ?? false;
     await until(dual, 20_000, 'dual coverage');
     s.resume();
-    await sleep(1500);
+    const tradedSince = (h: number, n: number, what: string) =>
+      until(() => s.blockHeight() >= h + n, 20_000, `${n} blocks ${what}`);
+    await tradedSince(s.blockHeight(), 50, 'before the outage');
 
     // Outage: every connection dropped, reconnects refused for 4 s while trading goes on.
     const before = s.accounts.map((acct) => s.groundTruth.fills(acct).length);
     s.faults.refuseConnections({ durationMs: 4000 });
     expect(s.faults.drop({ all: true })).toBeGreaterThanOrEqual(2);
-    await sleep(4000);
+    await until(() => !s.state().refusingConnections, 10_000, 'the 4 s refusal to end');
     const missed = s.accounts.map((acct, i) => s.groundTruth.fills(acct).length - (before[i] ?? 0));
     expect(Math.min(...missed)).toBeGreaterThan(2); // more than the snapshot can replay
     await until(dual, 30_000, 'recovery');
     await until(() => new Set(backfills.map((b) => b.user)).size >= s.accounts.length, 30_000, 'backfills');
-    await sleep(1000);
-    s.pause();
-    await sleep(1500);
+    await tradedSince(s.blockHeight(), 30, 'after the backfills');
+    await progress.settle(s, admittedAt);
     await a.close(10_000);
 
-    const signals = readSignalLog(join(dir, 'out', 'signals.ndjson'));
+    const signals = readSignalLog(stack.files.signals);
     const { byKey, duplicates } = dedupeByKey(signals);
     expect(duplicates).toBe(0);
     expect(chainViolations(byKey)).toEqual([]);
@@ -109,7 +76,7 @@ describe('missed fills repaired by backfill', () => {
     expect(backfills.some((b) => b.reason === 'snapshot-gap' && b.fills > 2)).toBe(true);
 
     // Nothing the account did while tracked is missing from the raw store.
-    const stored = readRawFillIds(join(dir, 'out', 'raw.ndjson'));
+    const stored = readRawFillIds(stack.files.raw);
     const lost = s.accounts.flatMap((acct) =>
       s.groundTruth
         .fills(acct)
@@ -118,13 +85,7 @@ describe('missed fills repaired by backfill', () => {
     );
     expect(lost).toEqual([]);
 
-    const accounts = s.accounts.map((acct, i) => ({
-      id: `inf-${i}`,
-      truth: s.groundTruth.positions(acct),
-      fills: s.groundTruth.fills(acct),
-      admittedAt,
-    }));
-    const { diffs, compared } = groundTruthDiffs(byKey, accounts, ALL_CLASSES);
+    const { diffs, compared } = groundTruthDiffs(byKey, stack.truth(), ALL_CLASSES);
     expect(diffs).toEqual([]);
     expect(compared).toBeGreaterThan(5);
     console.log(

@@ -4,18 +4,66 @@
  * and compare the last position per key with the simulator's ground truth.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
-import { dec, decStr, marketClass } from '../../src/core/index.js';
+import { dec, decStr, marketClass, silentLogger } from '../../src/core/index.js';
 import type { MarketClass } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
-import { testKafka, uniqueName } from '../harness/index.js';
-import { until } from '../kit/index.js';
+import { Spool } from '../../src/sinks/spool/spool.js';
+import { readWholeTopic, testKafka, uniqueName } from '../harness/index.js';
+import { readNdjson, until } from '../kit/index.js';
+import type { App } from '../../src/app/index.js';
+import type { Simulator } from '../../src/sim/index.js';
+import type { TruthAccount } from '../kit/truth.js';
 
-export const ALL_CLASSES: MarketClass[] = ['perp', 'hip3', 'spot', 'outcome'];
+// Moved to the test kit with the stack builder; re-exported so the other e2e tests keep their imports.
+export { ALL_CLASSES, influencerYaml } from '../kit/stack.js';
+export type { TruthAccount } from '../kit/truth.js';
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/**
+ * Follows how far the position engine got: per (influencer, market) the newest block time it
+ * processed (a signal, an absorbed fill, a net-zero or suppressed block). Attach right after
+ * start(); `settle` then pauses trading and waits until, for every tracked account, the last
+ * fill of each market since `since` has been processed, instead of guessing how long it takes.
+ */
+export function engineProgress(app: App): {
+  behind(sim: Simulator, since: number): string[];
+  settle(sim: Simulator, since: number, ms?: number): Promise<void>;
+} {
+  const done = new Map<string, number>();
+  const saw = (influencerId: string, market: string, time: number): void => {
+    const key = `${influencerId}|${market}`;
+    done.set(key, Math.max(done.get(key) ?? 0, time));
+  };
+  const ev = app.engine?.events;
+  if (!ev) throw new Error('the app has no position engine');
+  ev.on('signal', (s) => saw(s.influencerId, s.market, s.timestamp));
+  ev.on('absorbed', (e) => saw(e.influencerId, e.market, e.time));
+  ev.on('netZeroBlock', (e) => saw(e.influencerId, e.market, e.time));
+  ev.on('suppressed', (e) => saw(e.influencerId, e.market, e.time));
+  const behind = (sim: Simulator, since: number): string[] => {
+    const out: string[] = [];
+    for (const inf of app.currentInfluencers()) {
+      if (!inf.enabled) continue;
+      const last = new Map<string, number>();
+      for (const f of sim.groundTruth.fills(inf.address)) if (f.time >= since) last.set(f.coin, f.time);
+      for (const [market, t] of last) {
+        const got = done.get(`${inf.id}|${market}`) ?? 0;
+        if (got < t) out.push(`${inf.id}|${market} at ${got}, last fill ${t}`);
+      }
+    }
+    return out;
+  };
+  return {
+    behind,
+    async settle(sim, since, ms = 30_000) {
+      sim.pause();
+      await until(
+        () => behind(sim, since).length === 0,
+        ms,
+        () => `the engine to process every fill: ${behind(sim, since).slice(0, 5).join('; ')}`,
+      );
+    },
+  };
 }
 
 export interface TopicMessage {
@@ -23,6 +71,8 @@ export interface TopicMessage {
   readonly headers: Record<string, string>;
   readonly partition: number;
   readonly offset: number;
+  /** The record's Kafka timestamp (producer create time, ms). */
+  readonly timestamp: number;
   readonly signal: Signal;
 }
 
@@ -31,46 +81,28 @@ export interface TopicMessage {
  * partition reaches the high watermark read before consuming (the producer is closed by then).
  */
 export async function readSignalTopic(topic: string, timeoutMs = 30_000): Promise<TopicMessage[]> {
-  const kafka = testKafka();
-  const admin = kafka.admin();
-  await admin.connect();
-  const high = new Map<number, number>();
-  try {
-    for (const p of await admin.fetchTopicOffsets(topic)) high.set(p.partition, Number(p.high));
-  } finally {
-    await admin.disconnect();
-  }
-  const total = [...high.values()].reduce((a, b) => a + b, 0);
-  const out: TopicMessage[] = [];
-  if (total === 0) return out;
-  const consumer = kafka.consumer({ groupId: uniqueName('e2e'), allowAutoTopicCreation: false });
+  return (await readWholeTopic(topic, timeoutMs)).map(({ value, ...m }) => ({
+    ...m,
+    headers: { ...m.headers },
+    signal: JSON.parse(value === '' ? 'null' : value) as Signal,
+  }));
+}
+
+/** A consumer that keeps collecting every signal of `topic` from the beginning until stopped. */
+export async function followSignalTopic(
+  topic: string,
+): Promise<{ signals: Signal[]; stop(): Promise<void> }> {
+  const consumer = testKafka().consumer({ groupId: uniqueName('e2e_follow'), allowAutoTopicCreation: false });
   await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: ({ message, partition }: { message: KafkaMessage; partition: number }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        out.push({
-          key: message.key?.toString() ?? '',
-          headers,
-          partition,
-          offset: Number(message.offset),
-          signal: JSON.parse(message.value?.toString() ?? 'null') as Signal,
-        });
-        return Promise.resolve();
-      },
-    });
-    await until(
-      () => out.length >= total,
-      timeoutMs,
-      () => `${total} messages in ${topic} (got ${out.length})`,
-    );
-  } finally {
-    await consumer.disconnect();
-  }
-  // Stable per-partition order (one key lives on one partition).
-  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  const signals: Signal[] = [];
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: ({ message }: { message: KafkaMessage }) => {
+      signals.push(JSON.parse(message.value?.toString() ?? 'null') as Signal);
+      return Promise.resolve();
+    },
+  });
+  return { signals, stop: () => consumer.disconnect() };
 }
 
 /** Signals grouped per key in stream order, first delivery of each signal id only. */
@@ -119,19 +151,6 @@ export function chainViolations(byKey: ReadonlyMap<string, readonly Signal[]>): 
   return out;
 }
 
-export interface TruthAccount {
-  readonly id: string;
-  /** Final ground-truth positions (signed decimal strings per coin). */
-  readonly truth: Record<string, string>;
-  /** Every ground-truth fill of the account. */
-  readonly fills: ReadonlyArray<{ readonly coin: string; readonly time: number }>;
-  /**
-   * When the influencer was admitted (seeded). A market whose fills all came before it never
-   * moved while tracked: the seed holds it and, correctly, no signal announces it.
-   */
-  readonly admittedAt: number;
-}
-
 /**
  * Differences between the last signalled position per key and the simulator's ground truth, for
  * every market of the given classes that has a signal or a non-zero true position. A market
@@ -173,16 +192,9 @@ export function splitKey(key: string): [string, string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
-/** YAML influencer file for the given accounts: ids inf-0, inf-1, ... in account order. */
-export function influencerYaml(accounts: readonly string[]): string {
-  return accounts.map((a, i) => `- id: inf-${i}\n  address: '${a}'\n`).join('');
-}
-
 /** Signals from a local signals.ndjson log, in file order. */
 export function readSignalLog(path: string): Signal[] {
-  const text = readFileSync(path, 'utf8').trim();
-  if (text === '') return [];
-  return text.split('\n').map((l) => (JSON.parse(l) as { value: Signal }).value);
+  return readNdjson<{ value: Signal }>(path).map((r) => r.value);
 }
 
 /** Signed position after each ground-truth fill, i.e. startPosition + signed size. */
@@ -195,37 +207,6 @@ export function positionAfter(f: {
   return decStr(dec(f.startPosition).plus(f.side === 'B' ? sz : sz.negated()));
 }
 
-export interface CustomConfigOptions {
-  readonly wsUrl: string;
-  readonly infoUrl: string;
-  readonly influencersFile: string;
-  readonly dir: string;
-  readonly redisUrl: string;
-  readonly keyPrefix: string;
-  /** Deep-merged over the defaults below (top-level sections replaced key by key). */
-  readonly extra?: Record<string, Record<string, unknown>>;
-}
-
-/** Raw config for the App against a simulator reached as a custom Hyperliquid network. */
-export function customConfig(o: CustomConfigOptions): Record<string, unknown> {
-  const base: Record<string, Record<string, unknown>> = {
-    source: { kind: 'hyperliquid' },
-    hyperliquid: {
-      network: 'custom',
-      wsUrl: o.wsUrl,
-      infoUrl: o.infoUrl,
-      heartbeat: { pingIntervalMs: 5000, pongTimeoutMs: 2000 },
-    },
-    influencers: { source: 'file', file: o.influencersFile },
-    redis: { url: o.redisUrl, keyPrefix: o.keyPrefix },
-    positions: { marketClasses: ALL_CLASSES },
-    sinks: { local: { dir: join(o.dir, 'out') }, spool: { dir: join(o.dir, 'spool') } },
-    http: { port: 0 },
-  };
-  for (const [k, v] of Object.entries(o.extra ?? {})) base[k] = { ...(base[k] ?? {}), ...v };
-  return base;
-}
-
 /** Event ids of the fills in a local raw.ndjson store. */
 export function readRawFillIds(path: string): Set<string> {
   const out = new Set<string>();
@@ -236,4 +217,23 @@ export function readRawFillIds(path: string): Set<string> {
     if (e.eventType === 'fill') out.add(e.eventId);
   }
   return out;
+}
+
+/**
+ * The signals waiting in a stopped service's signal spool (`<spoolDir>/signals`), read back
+ * through the Spool itself: proof that what Kafka did not take is kept, where a byte count of
+ * the directory would also count the lock and cursor files. Call only after the process exited
+ * (the spool lock is one process's).
+ */
+export async function spooledSignals(signalSpoolDir: string): Promise<Signal[]> {
+  const spool = await Spool.open({ dir: signalSpoolDir, logger: silentLogger });
+  try {
+    const batch = await spool.read(1_000_000);
+    return batch.payloads.map((p) => {
+      const record = JSON.parse(p) as { value: string };
+      return JSON.parse(record.value) as Signal;
+    });
+  } finally {
+    await spool.close();
+  }
 }

@@ -11,17 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { services, testKafka, uniqueName } from '../harness/index.js';
-import { startCli } from './cli-process.js';
+import { runDirsEnv, killRuns, startCli } from './cli-process.js';
 import type { CliRun } from './cli-process.js';
 import { until } from '../kit/index.js';
+import { spooledSignals } from './helpers.js';
 
-function dirBytes(path: string): number {
+/** Bytes in the spool's segment files (not its lock or cursor file, there from the start). */
+function segmentBytes(path: string): number {
   if (!existsSync(path)) return 0;
   let n = 0;
-  for (const e of readdirSync(path, { withFileTypes: true })) {
-    const p = join(path, e.name);
-    n += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-  }
+  for (const e of readdirSync(path, { withFileTypes: true }))
+    if (e.isFile() && /^seg-\d+\.log$/.test(e.name)) n += statSync(join(path, e.name)).size;
   return n;
 }
 
@@ -34,9 +34,7 @@ describe('ingest run: Kafka topic creation refused by the cluster', () => {
   let dir = '';
   const runs: CliRun[] = [];
   afterEach(() => {
-    for (const r of runs)
-      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-    runs.length = 0;
+    killRuns(runs);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -48,10 +46,7 @@ describe('ingest run: Kafka topic creation refused by the cluster', () => {
       INGEST_KAFKA_TOPIC: topic,
       INGEST_KAFKA_DLQ_TOPIC: `${topic}_dlq`,
       INGEST_KAFKA_CREATE_TOPICS: 'true',
-      INGEST_SPOOL_DIR: join(dir, 'spool'),
-      INGEST_LOCAL_DIR: join(dir, 'out'),
-      INGEST_HTTP_PORT: '0',
-      INGEST_LOG_LEVEL: 'info',
+      ...runDirsEnv(dir),
       ...extra,
     });
     runs.push(run);
@@ -87,10 +82,13 @@ describe('ingest run: Kafka topic creation refused by the cluster', () => {
       '/ready 503 naming the refusal',
     );
     expect(body).toContain('sinks.kafka.replicationFactor');
-    await until(() => dirBytes(join(dir, 'spool', 'signals')) > 0, 30_000, 'signals in the spool');
+    await until(() => segmentBytes(join(dir, 'spool', 'signals')) > 0, 30_000, 'signals in the spool');
     run.child.kill('SIGTERM');
     expect(await run.exited, run.stderr().slice(-3000)).toBe(0);
-    expect(dirBytes(join(dir, 'spool', 'signals'))).toBeGreaterThan(0);
+    // Read back through the spool: signals with ids, not just a lock or cursor file on disk.
+    const kept = await spooledSignals(join(dir, 'spool', 'signals'));
+    expect(kept.length).toBeGreaterThan(0);
+    for (const sig of kept) expect(sig.signalId, JSON.stringify(sig)).toMatch(/\S/);
   });
 
   it('INGEST_KAFKA_PARTITIONS and INGEST_KAFKA_REPLICATION_FACTOR create the topic as asked', async () => {

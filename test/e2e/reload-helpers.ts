@@ -4,10 +4,9 @@
  * prefix, the `ingest influencers` CLI run in-process against that prefix, the simulator's
  * deterministic account addresses, and status/signal probes with bounded polling.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { App } from '../../src/app/index.js';
 import { parseServiceConfig } from '../../src/config/index.js';
@@ -19,7 +18,8 @@ import { startSimulator } from '../../src/sim/index.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { runCli } from '../config/run-cli.js';
 import type { CliResult } from '../config/run-cli.js';
-import { until } from '../kit/index.js';
+import { readNdjson, until } from '../kit/index.js';
+import { engineProgress } from './helpers.js';
 
 export const quietLogger = Object.assign(Object.create(silentLogger) as typeof silentLogger, {
   level: 'silent',
@@ -128,21 +128,16 @@ export async function watcherListening(redis: Redis, prefix: string): Promise<vo
 export function recordSignals(app: App): { signal: Signal; at: number }[] {
   const out: { signal: Signal; at: number }[] = [];
   app.engine?.events.on('signal', (signal) => out.push({ signal, at: performance.now() }));
+  progressOf.set(app, { progress: engineProgress(app), since: Date.now() });
   return out;
 }
 
+/** The engine progress recordSignals() started following, for quiesce(). */
+const progressOf = new WeakMap<App, { progress: ReturnType<typeof engineProgress>; since: number }>();
+
 /** The signals the sinks received (the local NDJSON log), in publish order. */
 export function publishedSignals(dir: string): Signal[] {
-  let text = '';
-  try {
-    text = readFileSync(join(dir, 'out', 'signals.ndjson'), 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => (JSON.parse(l) as { value: Signal }).value);
+  return readNdjson<{ value: Signal }>(join(dir, 'out', 'signals.ndjson')).map((r) => r.value);
 }
 
 /**
@@ -165,10 +160,15 @@ export function finalVsTruth(
   return { got, want };
 }
 
-/** Pauses trading and lets the last blocks pass the reorder and settle windows. */
+/**
+ * Pauses trading and waits until the engine has processed the last fill of every market of
+ * every enabled influencer since recordSignals() (the last blocks passed the reorder and
+ * settle windows).
+ */
 export async function quiesce(app: App): Promise<void> {
-  app.sim?.pause();
-  await sleep(1500);
+  const p = progressOf.get(app);
+  if (!p || !app.sim) throw new Error('quiesce needs an embedded simulator and recordSignals(app) first');
+  await p.progress.settle(app.sim, p.since);
 }
 
 export interface LogRecord {

@@ -5,12 +5,10 @@
  * last good version, a valid change made meanwhile is still applied, and everyone keeps
  * producing signals that end at the simulator's ground truth.
  */
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../src/app/index.js';
 import { RECORD_FIELD, influencerKeys } from '../../src/influencers/index.js';
 import type { InfluencerWatcherEvents } from '../../src/influencers/index.js';
-import { services, uniqueName } from '../harness/index.js';
 import {
   capturingLogger,
   cliOk,
@@ -18,43 +16,19 @@ import {
   quiesce,
   recordSignals,
   reloadConfig,
-  removeDir,
   simAccounts,
   subscribed,
-  tempDir,
   watcherListening,
 } from './reload-helpers.js';
-import type { ReloadEnv } from './reload-helpers.js';
+import { reloadFixture } from './reload-fixture.js';
 import { until } from '../kit/index.js';
 
-let redis: Redis;
-let app: App | null = null;
-let dir = '';
-
-beforeAll(() => {
-  redis = new Redis(services().redis.url);
-  redis.on('error', () => undefined);
-});
-afterAll(async () => {
-  await redis.quit();
-});
-afterEach(async () => {
-  await app?.close(5000);
-  app = null;
-  removeDir(dir);
-  dir = '';
-});
+const fx = reloadFixture();
 
 describe('an invalid influencer record while the service runs', () => {
   it('is rejected, its last good version stays tracked, and the others keep working', async () => {
-    dir = tempDir();
-    const env: ReloadEnv = {
-      dir,
-      prefix: `${uniqueName('reload_invalid')}:`,
-      redisUrl: services().redis.url,
-      seed: 33,
-      accounts: 4,
-    };
+    const env = fx.env('reload_invalid', 33, 4);
+    const { redis } = fx;
     const [oneAddr, victimAddr, twoAddr, extraAddr] = await simAccounts(env.seed, 4);
     if (!oneAddr || !victimAddr || !twoAddr || !extraAddr) throw new Error('accounts');
     await cliOk(env, 'add', oneAddr, '--id', 'one');
@@ -63,7 +37,7 @@ describe('an invalid influencer record while the service runs', () => {
 
     const { logger, records } = capturingLogger();
     const a = new App({ config: reloadConfig(env), logger });
-    app = a;
+    fx.track(a);
     await a.start();
     const seen = recordSignals(a);
     const sim = a.sim;

@@ -6,11 +6,9 @@
  * changed one (priority, markets) are re-planned; the influencer nobody touched loses nothing:
  * its final positions equal the simulator's ground truth and its signal ids are unique.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../src/app/index.js';
-import { services, uniqueName } from '../harness/index.js';
+import { reloadFixture } from './reload-fixture.js';
 import {
   cliOk,
   finalVsTruth,
@@ -19,47 +17,21 @@ import {
   quiesce,
   recordSignals,
   reloadConfig,
-  removeDir,
   simAccounts,
   subscribed,
-  tempDir,
   unsubscribed,
   watcherListening,
 } from './reload-helpers.js';
-import type { ReloadEnv } from './reload-helpers.js';
 import { until } from '../kit/index.js';
 
 /** The done-when bound is one second; the slack covers polling and a loaded CI box. */
 const RELOAD_BOUND_MS = 1000 + 250;
 
-let redis: Redis;
-let app: App | null = null;
-let dir = '';
-
-beforeAll(() => {
-  redis = new Redis(services().redis.url);
-  redis.on('error', () => undefined);
-});
-afterAll(async () => {
-  await redis.quit();
-});
-afterEach(async () => {
-  await app?.close(5000);
-  app = null;
-  removeDir(dir);
-  dir = '';
-});
+const fx = reloadFixture();
 
 describe('live influencer reload against the simulator', () => {
   it('add, remove, disable/enable and change while trading; the untouched influencer loses nothing', async () => {
-    dir = tempDir();
-    const env: ReloadEnv = {
-      dir,
-      prefix: `${uniqueName('reload_live')}:`,
-      redisUrl: services().redis.url,
-      seed: 21,
-      accounts: 5,
-    };
+    const env = fx.env('reload_live', 21, 5);
     const [steadyAddr, moverAddr, leaverAddr, sleeperAddr, lateAddr] = await simAccounts(env.seed, 5);
     if (!steadyAddr || !moverAddr || !leaverAddr || !sleeperAddr || !lateAddr) throw new Error('accounts');
     await cliOk(env, 'add', steadyAddr, '--id', 'steady');
@@ -67,8 +39,7 @@ describe('live influencer reload against the simulator', () => {
     await cliOk(env, 'add', leaverAddr, '--id', 'leaver');
     await cliOk(env, 'add', sleeperAddr, '--id', 'sleeper');
 
-    const a = new App({ config: reloadConfig(env), logger: quietLogger });
-    app = a;
+    const a = fx.track(new App({ config: reloadConfig(env), logger: quietLogger }));
     await a.start();
     const seen = recordSignals(a);
     const sim = a.sim;
@@ -77,7 +48,7 @@ describe('live influencer reload against the simulator', () => {
     for (const id of ['steady', 'mover', 'leaver', 'sleeper']) {
       await until(() => subscribed(a, id), 10_000, `${id} subscribed at start`);
     }
-    await watcherListening(redis, env.prefix);
+    await watcherListening(fx.redis, env.prefix);
     const of = (id: string) => seen.filter((s) => s.signal.influencerId === id);
     await until(
       () => ['steady', 'mover', 'leaver', 'sleeper'].every((id) => of(id).length > 0),
@@ -109,7 +80,21 @@ describe('live influencer reload against the simulator', () => {
     latency['disable'] = await timed(['disable', 'sleeper'], () => unsubscribed(a, 'sleeper'));
     const sleeperOffAt = performance.now();
     const sleeperOffSeen = of('sleeper').length;
-    await sleep(1500);
+    // The sleeper's account keeps trading: wait until it made three fills after the disable
+    // and the engine has derived a signal for someone else from a block at least as late.
+    const offAt = Date.now();
+    const thirdFill = (): number | undefined =>
+      sim.groundTruth.fills(sleeperAddr).filter((f) => f.time > offAt)[2]?.time;
+    await until(
+      () => {
+        const t = thirdFill();
+        return (
+          t !== undefined && seen.some((s) => s.signal.influencerId !== 'sleeper' && s.signal.timestamp >= t)
+        );
+      },
+      20_000,
+      'three sleeper fills while disabled, and a later block processed for the others',
+    );
     expect(of('sleeper').length).toBe(sleeperOffSeen);
     // Re-admission backfills the off period at once, before the poll below sees the
     // subscription, so "off" ends when the enable command starts.
@@ -182,7 +167,7 @@ describe('live influencer reload against the simulator', () => {
     expect(sleeper.got).toEqual(sleeper.want);
 
     // What reached the sink for the restricted influencer after the change: only its market.
-    const published = publishedSignals(dir);
+    const published = publishedSignals(env.dir);
     const ids = published.map((s) => s.signalId);
     expect(new Set(ids).size).toBe(ids.length);
     const moverAfter = published.filter((s) => s.influencerId === 'mover' && s.emittedAt > marketsAt);

@@ -7,12 +7,11 @@
  * again. Ops then re-import the exported set; later changes are picked up as usual.
  */
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../src/app/index.js';
 import type { InfluencerWatcherEvents } from '../../src/influencers/index.js';
-import { isControllable, serviceControl, services, uniqueName } from '../harness/index.js';
+import { isControllable, serviceControl } from '../harness/index.js';
+import { reloadFixture } from './reload-fixture.js';
 import {
   capturingLogger,
   cliOk,
@@ -20,57 +19,31 @@ import {
   quiesce,
   recordSignals,
   reloadConfig,
-  removeDir,
   simAccounts,
   subscribed,
-  tempDir,
   watcherListening,
 } from './reload-helpers.js';
-import type { ReloadEnv } from './reload-helpers.js';
 import { until } from '../kit/index.js';
 
-let redis: Redis;
-let app: App | null = null;
-let dir = '';
-
-beforeAll(() => {
-  redis = new Redis(services().redis.url);
-  redis.on('error', () => undefined); // this file stops Redis under the client
-});
-afterAll(async () => {
-  await redis.quit();
-});
-afterEach(async () => {
-  await app?.close(5000);
-  app = null;
-  removeDir(dir);
-  dir = '';
-});
+// The fixture's assertion client swallows errors: this file stops Redis under it.
+const fx = reloadFixture();
 
 describe('Redis restart under the running service', () => {
   it.runIf(isControllable('redis'))(
     'keeps tracking on the last good set through the outage and an empty comeback, resyncs once re-populated',
     async () => {
-      dir = tempDir();
-      const env: ReloadEnv = {
-        dir,
-        prefix: `${uniqueName('reload_restart')}:`,
-        redisUrl: services().redis.url,
-        seed: 45,
-        accounts: 4,
-      };
+      const env = fx.env('reload_restart', 45, 4);
       const addrs = await simAccounts(env.seed, 4);
       const [aAddr, bAddr, cAddr, newAddr] = addrs;
       if (!aAddr || !bAddr || !cAddr || !newAddr) throw new Error('accounts');
       await cliOk(env, 'add', aAddr, '--id', 'a');
       await cliOk(env, 'add', bAddr, '--id', 'b');
       await cliOk(env, 'add', cAddr, '--id', 'c', '--priority', '2');
-      const exported = join(dir, 'influencers.json');
+      const exported = join(env.dir, 'influencers.json');
       await cliOk(env, 'export', '--out', exported);
 
       const { logger, records } = capturingLogger();
-      const a = new App({ config: reloadConfig(env), logger });
-      app = a;
+      const a = fx.track(new App({ config: reloadConfig(env), logger }));
       await a.start();
       const seen = recordSignals(a);
       const sim = a.sim;
@@ -78,9 +51,11 @@ describe('Redis restart under the running service', () => {
       if (!sim || !watcher) throw new Error('app not started');
       const states: InfluencerWatcherEvents['state'][] = [];
       watcher.on('state', (e) => states.push(e));
+      let reconciles = 0;
+      watcher.on('reload', (e) => void (e.trigger === 'reconcile' && reconciles++));
       const ids = ['a', 'b', 'c'];
       for (const id of ids) await until(() => subscribed(a, id), 10_000, `${id} subscribed`);
-      await watcherListening(redis, env.prefix);
+      await watcherListening(fx.redis, env.prefix);
       const of = (id: string) => seen.filter((s) => s.signal.influencerId === id).map((s) => s.signal);
       await until(() => ids.every((id) => of(id).length > 0), 20_000, 'signals for all');
       const lastGood = a.currentInfluencers();
@@ -103,7 +78,7 @@ describe('Redis restart under the running service', () => {
       }
 
       // Back, but empty: nothing is untracked; the source is reported suspect and logged as an error.
-      expect(await redis.exists(`${env.prefix}influencers:ids`)).toBe(0);
+      expect(await fx.redis.exists(`${env.prefix}influencers:ids`)).toBe(0);
       await until(
         () => watcher.sourceState() === 'suspect',
         10_000,
@@ -111,14 +86,15 @@ describe('Redis restart under the running service', () => {
       );
       expect(states.map((s) => s.state)).toEqual(['unavailable', 'suspect']);
       expect(records.some((r) => r.level === 'error' && /no influencers/.test(r.msg))).toBe(true);
-      // Two reconcile periods later it still holds the last good set.
-      await sleep(4500);
+      // Two reconcile passes later it still holds the last good set.
+      const passes = reconciles;
+      await until(() => reconciles >= passes + 2, 15_000, 'two more reconcile passes');
       expect(a.currentInfluencers()).toEqual(lastGood);
       for (const id of ids) expect(subscribed(a, id)).toBe(true);
       await allSignalling('signals for everyone while Redis is empty');
 
       // Ops restore the exported set: accepted, nothing lost or re-planned away.
-      await watcherListening(redis, env.prefix);
+      await watcherListening(fx.redis, env.prefix);
       await cliOk(env, 'import', exported);
       await until(() => watcher.sourceState() === 'ok', 5000, 'source ok after the re-import');
       expect(a.currentInfluencers().map((i) => [i.id, i.address, i.priority, i.enabled])).toEqual(

@@ -21,16 +21,15 @@ import { Redis } from 'ioredis';
 import { startSimulator } from '../../src/sim/index.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { isControllable, serviceControl, services, testKafka, uniqueName } from '../harness/index.js';
-import { startCli } from './cli-process.js';
+import { simRunEnv, killRuns, startCli } from './cli-process.js';
 import type { CliRun } from './cli-process.js';
 import {
   ALL_CLASSES,
   chainViolations,
   dedupeByKey,
+  followSignalTopic,
   groundTruthDiffs,
-  influencerYaml,
   readSignalTopic,
-  sleep,
 } from './helpers.js';
 import { until } from '../kit/index.js';
 
@@ -78,9 +77,7 @@ describe('ingest run: SIGKILL and restart', () => {
   let sim: Simulator | null = null;
   const runs: CliRun[] = [];
   afterEach(async () => {
-    for (const r of runs)
-      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-    runs.length = 0;
+    killRuns(runs);
     await sim?.close();
     sim = null;
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -97,25 +94,14 @@ describe('ingest run: SIGKILL and restart', () => {
     sim = s;
     const svc = services();
     const topic = uniqueName('e2e_kill');
-    writeFileSync(join(dir, 'influencers.yaml'), influencerYaml(s.accounts));
     writeFileSync(join(dir, 'config.yaml'), CONFIG_YAML);
     const env = {
-      INGEST_SOURCE: 'hyperliquid',
-      INGEST_HL_NETWORK: 'custom',
-      INGEST_HL_WS_URL: s.wsUrl,
-      INGEST_HL_INFO_URL: s.infoUrl,
-      INGEST_INFLUENCERS_SOURCE: 'file',
-      INGEST_INFLUENCERS_FILE: join(dir, 'influencers.yaml'),
-      INGEST_REDIS_URL: svc.redis.url,
+      ...simRunEnv(s, dir, svc.redis.url),
       INGEST_REDIS_KEY_PREFIX: `${uniqueName('e2e')}:`,
       INGEST_KAFKA_BROKERS: svc.kafka.brokers.join(','),
       INGEST_KAFKA_TOPIC: topic,
       INGEST_KAFKA_DLQ_TOPIC: `${topic}_dlq`,
       INGEST_KAFKA_CREATE_TOPICS: 'true',
-      INGEST_SPOOL_DIR: join(dir, 'spool'),
-      INGEST_LOCAL_DIR: join(dir, 'out'),
-      INGEST_HTTP_PORT: '0',
-      INGEST_LOG_LEVEL: 'info',
     };
     const argv = ['run', '--config', join(dir, 'config.yaml')];
 
@@ -135,7 +121,12 @@ describe('ingest run: SIGKILL and restart', () => {
       if (kafka) {
         sizeAtKill = await topicSize(topic);
         await kafka.stop();
-        await sleep(1500); // signals keep coming and pile up in the spool
+        // Signals keep coming and pile up in the spool.
+        await until(
+          () => dirBytes(join(dir, 'spool', 'signals')) > 0,
+          30_000,
+          'signals spooled while Kafka is down',
+        );
       }
       killAt = Date.now();
       first.child.kill('SIGKILL');
@@ -164,9 +155,12 @@ describe('ingest run: SIGKILL and restart', () => {
       }
       expect(cursorsAtKill).toBeGreaterThan(0);
       const fillsAtKill = s.accounts.map((a) => s.groundTruth.fills(a).length);
-      // Down time: the simulator keeps trading.
-      await sleep(5000);
-      const missedWhileDown = s.accounts.map((a, i) => s.groundTruth.fills(a).length - (fillsAtKill[i] ?? 0));
+      // Down time: the simulator keeps trading for 125 blocks (5 s at 40 ms).
+      const hKill = s.blockHeight();
+      await until(() => s.blockHeight() >= hKill + 125, 30_000, '125 blocks traded while down');
+      const missedSinceKill = () =>
+        s.accounts.map((a, i) => s.groundTruth.fills(a).length - (fillsAtKill[i] ?? 0));
+      const missedWhileDown = missedSinceKill();
       expect(Math.min(...missedWhileDown)).toBeGreaterThan(5);
       if (kafka) await kafka.start();
 
@@ -176,9 +170,32 @@ describe('ingest run: SIGKILL and restart', () => {
       runs.push(second);
       await until(() => started(second) || second.child.exitCode !== null, 30_000, 'second process started');
       expect(second.child.exitCode, second.stderr().slice(-3000)).toBeNull();
-      await sleep(4000);
+      // The second life trades live for 100 blocks (4 s at 40 ms), then everything it derived
+      // must reach the topic: wait until the topic's last positions equal the ground truth.
+      const h = s.blockHeight();
+      await until(() => s.blockHeight() >= h + 100, 30_000, '100 blocks traded by the second life');
       s.pause();
-      await sleep(2000);
+      const follow = await followSignalTopic(topic);
+      const lagging = (): string[] => {
+        const { byKey } = dedupeByKey(follow.signals);
+        const accounts = s.accounts.map((a, i) => ({
+          id: `inf-${i}`,
+          truth: s.groundTruth.positions(a),
+          fills: s.groundTruth.fills(a),
+          admittedAt,
+        }));
+        return groundTruthDiffs(byKey, accounts, ALL_CLASSES).diffs;
+      };
+      try {
+        await until(
+          () => lagging().length === 0,
+          30_000,
+          () => `the topic to reach the ground truth (${lagging().slice(0, 3).join('; ')})`,
+          200,
+        );
+      } finally {
+        await follow.stop();
+      }
       second.child.kill('SIGTERM');
       expect(await second.exited, second.stderr().slice(-3000)).toBe(0);
 

@@ -8,72 +8,49 @@
  * (--from-beginning), only the late ones (--since), and a filtered set as JSON.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../src/app/index.js';
-import { parseServiceConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/core/index.js';
 import { signalHeaders, signalKey, signalLine } from '../../src/positions/index.js';
 import type { Signal } from '../../src/positions/index.js';
-import { createTopic, services, testKafka, uniqueName } from '../harness/index.js';
+import { services, testKafka } from '../harness/index.js';
 import { chain } from '../consumer/fixtures.js';
 import { ROOT, cliArgs, startCli } from './cli-process.js';
 import type { CliRun } from './cli-process.js';
-import { ALL_CLASSES, dedupeByKey, readSignalTopic } from './helpers.js';
+import { dedupeByKey, readSignalTopic } from './helpers.js';
+import { startAppStack } from '../kit/stack.js';
+import type { AppStack } from '../kit/stack.js';
 import { until } from '../kit/index.js';
 
 const PARTITIONS = 3;
-const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
 }
 
 describe('ingest signals tail', () => {
-  let dir = '';
-  let app: App | null = null;
+  let stack: AppStack | null = null;
   const runs: CliRun[] = [];
   afterEach(async () => {
     for (const r of runs.splice(0)) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-    await app?.close(5000);
-    app = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
+    stack = null;
   });
 
   it('prints what the service published: human lines, --since, filters with --json; exits 0 on SIGINT', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ingest-tail-'));
     const svc = services();
-    const topic = uniqueName('tail_signals');
-    await createTopic(topic, { partitions: PARTITIONS });
-    const config = parseServiceConfig({
-      source: { kind: 'simulator', simulator: { seed: 19, accounts: 3, tickMs: 40, port: 0 } },
-      influencers: { source: 'simulator' },
-      hyperliquid: { heartbeat: { pingIntervalMs: 5000, pongTimeoutMs: 2000 } },
-      fanin: { reorderWindowMs: 60 },
-      positions: { settleWindowMs: 120, marketClasses: ALL_CLASSES },
-      sinks: {
-        kafka: {
-          brokers: svc.kafka.brokers,
-          topic,
-          dlqTopic: `${topic}_dlq`,
-          createTopics: true,
-          replicationFactor: 1,
-        },
-        local: { dir: join(dir, 'out') },
-        spool: { dir: join(dir, 'spool') },
-      },
-      http: { port: 0 },
+    stack = await startAppStack({
+      sim: { mode: 'embedded', seed: 19, accounts: 3, tickMs: 40 },
+      kafka: { partitions: PARTITIONS },
+      config: { fanin: { reorderWindowMs: 60 }, positions: { settleWindowMs: 120 } },
     });
+    const { app } = stack;
+    const { topic } = stack.kafka;
     let emitted = 0;
-    app = new App({ config, logger });
-    await app.start();
     app.engine?.events.on('signal', () => emitted++);
     await until(() => emitted >= 30, 40_000, '30 signals');
     app.sim?.pause();
     await app.close(10_000);
-    app = null;
     const published = dedupeByKey((await readSignalTopic(topic)).map((m) => m.signal));
     const serviceSignals = [...published.byKey.values()].flat();
     expect(serviceSignals.length).toBeGreaterThanOrEqual(30);

@@ -3,7 +3,7 @@
  * human line on stderr that names the problem and the setting that fixes it (no JSON, no stack
  * trace there) and exits with the documented code (README "Exit codes"), promptly.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/sim/index.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { startCli } from './cli-process.js';
+import { runDirsEnv, simRunEnv, killRuns, startCli } from './cli-process.js';
 import type { CliRun } from './cli-process.js';
 import { until } from '../kit/index.js';
 
@@ -53,9 +53,7 @@ describe('ingest run: start-up failures are one line and a documented exit code'
   let sim: Simulator | null = null;
   const runs: CliRun[] = [];
   afterEach(async () => {
-    for (const r of runs)
-      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-    runs.length = 0;
+    killRuns(runs);
     await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
     blocker = null;
     await sim?.close();
@@ -65,12 +63,7 @@ describe('ingest run: start-up failures are one line and a documented exit code'
 
   function base(): Record<string, string> {
     dir = mkdtempSync(join(tmpdir(), 'ingest-e2e-startup-'));
-    return {
-      INGEST_SPOOL_DIR: join(dir, 'spool'),
-      INGEST_LOCAL_DIR: join(dir, 'out'),
-      INGEST_LOG_LEVEL: 'info',
-      INGEST_SIM_ACCOUNTS: '2',
-    };
+    return { ...runDirsEnv(dir), INGEST_SIM_ACCOUNTS: '2' };
   }
 
   it('ops port in use: names the port and INGEST_HTTP_PORT, exit 6', async () => {
@@ -113,19 +106,9 @@ describe('ingest run: start-up failures are one line and a documented exit code'
   it('against an exchange without a reachable Redis: exit 5 naming INGEST_REDIS_URL', async () => {
     const env = base();
     sim = await startSimulator({ seed: 3, accounts: 2, tickMs: 100 });
-    writeFileSync(
-      join(dir, 'influencers.yaml'),
-      sim.accounts.map((a, i) => `- id: inf-${i}\n  address: '${a}'\n`).join(''),
-    );
     const run = startCli(['run'], {
       ...env,
-      INGEST_SOURCE: 'hyperliquid',
-      INGEST_HL_NETWORK: 'custom',
-      INGEST_HL_WS_URL: sim.wsUrl,
-      INGEST_HL_INFO_URL: sim.infoUrl,
-      INGEST_INFLUENCERS_SOURCE: 'file',
-      INGEST_INFLUENCERS_FILE: join(dir, 'influencers.yaml'),
-      INGEST_REDIS_URL: 'redis://127.0.0.1:9',
+      ...simRunEnv(sim, dir, 'redis://127.0.0.1:9'),
       INGEST_HTTP_PORT: '0',
     });
     runs.push(run);
@@ -139,19 +122,9 @@ describe('ingest run: start-up failures are one line and a documented exit code'
   it('INGEST_CURSOR_STORE=memory runs against an exchange without Redis, and says so in /ready', async () => {
     const env = base();
     sim = await startSimulator({ seed: 4, accounts: 2, tickMs: 40 });
-    writeFileSync(
-      join(dir, 'influencers.yaml'),
-      sim.accounts.map((a, i) => `- id: inf-${i}\n  address: '${a}'\n`).join(''),
-    );
     const run = startCli(['run'], {
       ...env,
-      INGEST_SOURCE: 'hyperliquid',
-      INGEST_HL_NETWORK: 'custom',
-      INGEST_HL_WS_URL: sim.wsUrl,
-      INGEST_HL_INFO_URL: sim.infoUrl,
-      INGEST_INFLUENCERS_SOURCE: 'file',
-      INGEST_INFLUENCERS_FILE: join(dir, 'influencers.yaml'),
-      INGEST_REDIS_URL: 'redis://127.0.0.1:9',
+      ...simRunEnv(sim, dir, 'redis://127.0.0.1:9'),
       INGEST_CURSOR_STORE: 'memory',
       INGEST_HTTP_PORT: '0',
     });

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/core/index.js';
 import type { DedupStore, FanInBatch, FanInOptions } from '../../src/fanin/index.js';
 import { FanIn, MemoryDedupStore, orderBlock } from '../../src/fanin/index.js';
 import { copyFrom, fill, U1, U2 } from './helpers.js';
-import { ManualClock } from '../kit/index.js';
+import { ManualClock, until } from '../kit/index.js';
 
 const P = 'inf-1/primary';
 const S = 'inf-1/secondary';
@@ -165,7 +165,11 @@ describe('FanIn single writer', () => {
     await Promise.resolve();
     expect(seen).toEqual(['BTC@1:start', 'ETH@1:start', 'ETH@1:end']);
     gates.shift()?.();
-    await new Promise((r) => setImmediate(r));
+    await until(
+      () => seen.length >= 5,
+      2000,
+      () => `BTC@2 to start after BTC@1 (seen ${seen.join(' ')})`,
+    );
     expect(seen.slice(3)).toEqual(['BTC@1:end', 'BTC@2:start']);
     gates.shift()?.();
     await fanin.close();
@@ -206,7 +210,7 @@ describe('FanIn with an asynchronous dedup store', () => {
     const mem = new MemoryDedupStore({ maxEntries: 100, ttlMs: 1e6 });
     const slow: DedupStore = {
       claim: async (ids, now) => {
-        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r)); // not synchronisation: the claim answers on a later turn
         return mem.claim(ids, now);
       },
       close: async () => undefined,

@@ -8,21 +8,16 @@ import type { FanInBatch } from '../../src/fanin/index.js';
 import { FanIn, LayeredDedupStore, MemoryDedupStore } from '../../src/fanin/index.js';
 import { RedisDedupStore } from '../../src/fanin/adapters.js';
 import { createRedis } from '../../src/core/redis-client.js';
-import { services, uniqueName } from '../harness/index.js';
+import { services, uniqueName, useRedisPrefix } from '../harness/index.js';
+import { until } from '../kit/index.js';
 import { copyFrom, fill } from './helpers.js';
 import { dedupStoreConformance } from './dedup-store-conformance.js';
 
 describe('RedisDedupStore', () => {
+  const env = useRedisPrefix('dedup');
+  const { prefix } = env;
   let redis: Redis;
-  const prefix = `${uniqueName('dedup')}:`;
-  beforeAll(() => {
-    redis = new Redis(services().redis.url);
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  beforeAll(() => (redis = env.redis));
 
   it('claims atomically: of many concurrent claims of one id exactly one wins', async () => {
     const clients = Array.from({ length: 4 }, () => new Redis(services().redis.url));
@@ -42,7 +37,8 @@ describe('RedisDedupStore', () => {
     expect((await store.claim(ids, 300)).every(Boolean)).toBe(true);
     expect((await store.claim(ids, 300)).some(Boolean)).toBe(false);
     expect(await redis.pttl(`${prefix}ttl-0`)).toBeGreaterThan(200);
-    await new Promise((r) => setTimeout(r, 400));
+    // Redis expires the key on its own clock: wait until it is gone rather than guess how long.
+    await until(async () => (await redis.exists(`${prefix}ttl-0`)) === 0, 3000, 'ttl-0 to expire');
     expect(await store.claim(['ttl-0'], 300)).toEqual([true]);
   });
 

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serviceFailure } from './errors.js';
 import { ensureAptBinary } from './install.js';
+import { defineService, launchIn } from './service.js';
 import type { ServiceDef } from './service.js';
 
 export interface ClickHouseOptions {
@@ -53,11 +54,9 @@ export function rewriteConfig(xml: string, dir: string, ports: { http: number; t
 export function clickhouseService(opts: ClickHouseOptions = {}): ServiceDef {
   const binary = opts.binary ?? 'clickhouse-server';
   const configDir = opts.configDir ?? '/etc/clickhouse-server';
-  return {
+  return defineService({
     name: 'clickhouse',
-    portNames: ['http', 'tcp'],
     portEnv: { http: 'TEST_CLICKHOUSE_HTTP_PORT', tcp: 'TEST_CLICKHOUSE_TCP_PORT' },
-    reuseEnv: 'TEST_CLICKHOUSE_URL',
     readyTimeoutMs: 45_000,
     stopTimeoutMs: 15_000,
     async install() {
@@ -81,14 +80,13 @@ export function clickhouseService(opts: ClickHouseOptions = {}): ServiceDef {
       await writeFile(join(dir, 'users.xml'), await readFile(join(configDir, 'users.xml'), 'utf8'));
       return {
         endpoint: `http://127.0.0.1:${http}`,
-        launch: {
-          command: installed['binary'] ?? binary,
-          args: [`--config-file=${join(dir, 'config.xml')}`],
-          env: {},
-          cwd: dir,
-          logFile: join(dir, 'log', 'stdout.log'),
-          extraLogFiles: [join(dir, 'log', 'clickhouse-server.err.log')],
-        },
+        launch: launchIn(
+          dir,
+          installed['binary'] ?? binary,
+          [`--config-file=${join(dir, 'config.xml')}`],
+          join('log', 'stdout.log'),
+          { extraLogFiles: [join(dir, 'log', 'clickhouse-server.err.log')] },
+        ),
       };
     },
     async probe(endpoint) {
@@ -116,5 +114,5 @@ export function clickhouseService(opts: ClickHouseOptions = {}): ServiceDef {
       }
       return undefined;
     },
-  };
+  });
 }

@@ -5,19 +5,17 @@ import { existsSync } from 'node:fs';
 import { symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defineService, launchIn } from './service.js';
 import type { ServiceDef } from './service.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HARDHAT_CLI = join(PROJECT_ROOT, 'node_modules', 'hardhat', 'internal', 'cli', 'cli.js');
 
 export function evmService(): ServiceDef {
-  return {
+  return defineService({
     name: 'evm',
-    portNames: ['rpc'],
     portEnv: { rpc: 'TEST_EVM_PORT' },
-    reuseEnv: 'TEST_EVM_URL',
     readyTimeoutMs: 60_000,
-    stopTimeoutMs: 10_000,
     async install() {
       if (!existsSync(HARDHAT_CLI)) {
         throw new Error(
@@ -33,9 +31,10 @@ export function evmService(): ServiceDef {
       await symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
       return {
         endpoint: `http://127.0.0.1:${port}`,
-        launch: {
-          command: process.execPath,
-          args: [
+        launch: launchIn(
+          dir,
+          process.execPath,
+          [
             installed['cli'] ?? HARDHAT_CLI,
             'node',
             '--config',
@@ -45,11 +44,9 @@ export function evmService(): ServiceDef {
             '--port',
             String(port),
           ],
-          env: { HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true' },
-          cwd: dir,
-          logFile: join(dir, 'hardhat.log'),
-          extraLogFiles: [],
-        },
+          'hardhat.log',
+          { env: { HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true' } },
+        ),
       };
     },
     async probe(endpoint) {
@@ -68,5 +65,5 @@ export function evmService(): ServiceDef {
       if (/EADDRINUSE/i.test(log)) return `the port is taken: unset TEST_EVM_PORT to get a free one`;
       return undefined;
     },
-  };
+  });
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { serviceFailure } from './errors.js';
 import { ensureAptBinary, run, which } from './install.js';
+import { defineService, launchIn } from './service.js';
 import type { ServiceDef } from './service.js';
 
 export const KAFKA_VERSION = '4.1.1';
@@ -72,9 +73,8 @@ async function ensureJars(cacheDir: string): Promise<string> {
 
 export function kafkaService(opts: KafkaOptions = {}): ServiceDef {
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
-  return {
+  return defineService({
     name: 'kafka',
-    portNames: ['broker', 'controller'],
     portEnv: { broker: 'TEST_KAFKA_PORT', controller: 'TEST_KAFKA_CONTROLLER_PORT' },
     reuseEnv: 'TEST_KAFKA_BROKERS',
     readyTimeoutMs: 120_000,
@@ -130,14 +130,7 @@ export function kafkaService(opts: KafkaOptions = {}): ServiceDef {
       }
       return {
         endpoint: `127.0.0.1:${broker}`,
-        launch: {
-          command: java,
-          args: [...jvm, 'kafka.Kafka', propsFile],
-          env: {},
-          cwd: dir,
-          logFile: join(dir, 'logs', 'kafka.log'),
-          extraLogFiles: [],
-        },
+        launch: launchIn(dir, java, [...jvm, 'kafka.Kafka', propsFile], join('logs', 'kafka.log')),
       };
     },
     async probe(endpoint) {
@@ -168,5 +161,5 @@ export function kafkaService(opts: KafkaOptions = {}): ServiceDef {
       }
       return undefined;
     },
-  };
+  });
 }

@@ -5,17 +5,13 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ensureAptBinary } from './install.js';
+import { defineService, launchIn } from './service.js';
 import type { ServiceDef } from './service.js';
 
 export function natsService(opts: { binary?: string } = {}): ServiceDef {
   const binary = opts.binary ?? 'nats-server';
-  return {
+  return defineService({
     name: 'nats',
-    portNames: ['port'],
-    portEnv: { port: 'TEST_NATS_PORT' },
-    reuseEnv: 'TEST_NATS_URL',
-    readyTimeoutMs: 20_000,
-    stopTimeoutMs: 10_000,
     async install() {
       return { binary: await ensureAptBinary('nats', binary, ['nats-server']) };
     },
@@ -23,14 +19,12 @@ export function natsService(opts: { binary?: string } = {}): ServiceDef {
       const port = ports['port'] ?? 0;
       return {
         endpoint: `nats://127.0.0.1:${port}`,
-        launch: {
-          command: installed['binary'] ?? binary,
-          args: ['-js', '-sd', join(dir, 'js'), '-p', String(port), '-a', '127.0.0.1'],
-          env: {},
-          cwd: dir,
-          logFile: join(dir, 'nats.log'),
-          extraLogFiles: [],
-        },
+        launch: launchIn(
+          dir,
+          installed['binary'] ?? binary,
+          ['-js', '-sd', join(dir, 'js'), '-p', String(port), '-a', '127.0.0.1'],
+          'nats.log',
+        ),
       };
     },
     async probe(endpoint) {
@@ -48,5 +42,5 @@ export function natsService(opts: { binary?: string } = {}): ServiceDef {
       }
       return undefined;
     },
-  };
+  });
 }

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { serviceFailure } from './errors.js';
 import { ensureAptBinary, run, which } from './install.js';
+import { defineService, launchIn } from './service.js';
 import type { ServiceDef } from './service.js';
 
 const BIN_DIR = '/usr/lib/postgresql/15/bin';
@@ -25,11 +26,8 @@ export function postgresService(opts: { binDir?: string } = {}): ServiceDef {
           ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', bin, ...args],
         ]
       : [bin, args];
-  return {
+  return defineService({
     name: 'postgres',
-    portNames: ['port'],
-    portEnv: { port: 'TEST_POSTGRES_PORT' },
-    reuseEnv: 'TEST_POSTGRES_URL',
     readyTimeoutMs: 30_000,
     stopTimeoutMs: 15_000,
     async install() {
@@ -79,7 +77,7 @@ export function postgresService(opts: { binDir?: string } = {}): ServiceDef {
       ]);
       return {
         endpoint: `postgres://postgres@127.0.0.1:${port}/postgres`,
-        launch: { command, args, env: {}, cwd: dir, logFile: join(dir, 'postgres.log'), extraLogFiles: [] },
+        launch: launchIn(dir, command, args, 'postgres.log'),
       };
     },
     async probe(endpoint) {
@@ -101,7 +99,7 @@ export function postgresService(opts: { binDir?: string } = {}): ServiceDef {
       }
       return undefined;
     },
-  };
+  });
 }
 
 /** uid and gid of the `postgres` system user the Debian package creates. */

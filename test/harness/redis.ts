@@ -1,8 +1,8 @@
 // Redis for tests: Debian's redis-server on 127.0.0.1, no persistence, data dir in the run's temp
 // dir. Ready when PING answers through ioredis (the client the product uses).
 import { Redis } from 'ioredis';
-import { join } from 'node:path';
 import { ensureAptBinary } from './install.js';
+import { defineService, launchIn } from './service.js';
 import type { ServiceDef } from './service.js';
 
 export interface RedisOptions {
@@ -12,13 +12,8 @@ export interface RedisOptions {
 
 export function redisService(opts: RedisOptions = {}): ServiceDef {
   const binary = opts.binary ?? 'redis-server';
-  return {
+  return defineService({
     name: 'redis',
-    portNames: ['port'],
-    portEnv: { port: 'TEST_REDIS_PORT' },
-    reuseEnv: 'TEST_REDIS_URL',
-    readyTimeoutMs: 20_000,
-    stopTimeoutMs: 10_000,
     async install() {
       return { binary: await ensureAptBinary('redis', binary, ['redis-server']) };
     },
@@ -39,14 +34,7 @@ export function redisService(opts: RedisOptions = {}): ServiceDef {
       args.push('--daemonize', 'no', '--protected-mode', 'no', '--logfile', '');
       return {
         endpoint: `redis://127.0.0.1:${port}`,
-        launch: {
-          command: installed['binary'] ?? binary,
-          args,
-          env: {},
-          cwd: dir,
-          logFile: join(dir, 'redis.log'),
-          extraLogFiles: [],
-        },
+        launch: launchIn(dir, installed['binary'] ?? binary, args, 'redis.log'),
       };
     },
     async probe(endpoint) {
@@ -73,5 +61,5 @@ export function redisService(opts: RedisOptions = {}): ServiceDef {
       }
       return undefined;
     },
-  };
+  });
 }

@@ -1,8 +1,13 @@
 /**
  * The one test kit: fakes and waits shared by every test folder, so each exists once
- * (a manual clock, condition waits, a fake WebSocket, the ground-truth event id).
+ * (a manual clock, condition waits, a fake WebSocket, the ground-truth event id, NDJSON
+ * files read while they are appended).
+ * The e2e stack builder (`startAppStack` in ./stack.js) is imported on its own: it reads the
+ * integration harness's endpoints and loads the whole App, which unit tests need not pay for.
  */
 export { ManualClock } from './clock.js';
 export { FakeWebSocket } from './fake-websocket.js';
 export { truthEventId } from './truth.js';
+export type { TruthAccount } from './truth.js';
 export { until } from './wait.js';
+export { readNdjson } from './ndjson.js';

@@ -20,3 +20,17 @@ export function truthEventId(
     sz: decStr(dec(f.sz)),
   });
 }
+
+/** One tracked account's ground truth as the e2e checks compare it with the signals. */
+export interface TruthAccount {
+  readonly id: string;
+  /** Final ground-truth positions (signed decimal strings per coin). */
+  readonly truth: Record<string, string>;
+  /** Every ground-truth fill of the account. */
+  readonly fills: ReadonlyArray<{ readonly coin: string; readonly time: number }>;
+  /**
+   * When the influencer was admitted (seeded). A market whose fills all came before it never
+   * moved while tracked: the seed holds it and, correctly, no signal announces it.
+   */
+  readonly admittedAt: number;
+}

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/core/index.js';
 import { BackfillGate } from '../../src/listeners/index.js';
 import type { BackfillResult } from '../../src/protocol/index.js';
 import { U1, fill } from '../fanin/helpers.js';
-import { ManualClock } from '../kit/index.js';
+import { ManualClock, until } from '../kit/index.js';
 
 function setup(result: () => Promise<BackfillResult>): {
   gate: BackfillGate;
@@ -34,7 +34,9 @@ function setup(result: () => Promise<BackfillResult>): {
 
 const ok = (events: FillEvent[]): Promise<BackfillResult> =>
   Promise.resolve({ events, raw: [], pages: 1, truncated: false, truncatedReason: null });
-const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+/** Waits until `n` batches were pushed (the backfill answers on a later turn). */
+const pushedCount = (pushed: readonly unknown[], n: number): Promise<number> =>
+  until(() => pushed.length >= n, 2000, `${n} pushed batches (got ${pushed.length})`);
 
 describe('BackfillGate', () => {
   it('passes a snapshot that reaches back over the last processed fill straight through', () => {
@@ -55,7 +57,7 @@ describe('BackfillGate', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]?.[1]).toBe(100);
     expect(pushed).toHaveLength(1);
-    await flush();
+    await pushedCount(pushed, 4);
     expect(pushed.map((b) => b.map((f) => f.time))).toEqual([[100], [150], [200], [210]]);
   });
 
@@ -68,7 +70,7 @@ describe('BackfillGate', () => {
     expect(pushed).toHaveLength(1);
     gate.resumed(U1);
     expect(calls).toHaveLength(1);
-    await flush();
+    await pushedCount(pushed, 3);
     expect(pushed.map((b) => b.map((f) => f.time))).toEqual([[100], [130], [160]]);
   });
 
@@ -79,7 +81,7 @@ describe('BackfillGate', () => {
     gate.hold(U1);
     gate.push(U1, [fill({ time: 160, tid: 4 })]);
     clock.advance(1000);
-    await flush();
+    await pushedCount(pushed, 2);
     expect(pushed.map((b) => b.map((f) => f.time))).toEqual([[100], [160]]);
   });
 

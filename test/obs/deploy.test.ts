@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ALL_METRIC_NAMES, Metrics } from '../../src/obs/index.js';
+import { ALL_METRIC_NAMES, HANDOFF_METRIC_NAMES, HandoffMetrics, Metrics } from '../../src/obs/index.js';
 import { dashboardExprs, promqlMetricNames, validateAlertRules, validateDashboard } from './deploy-lint.js';
 
 const root = new URL('../../', import.meta.url);
@@ -11,10 +11,14 @@ const dashboard = JSON.parse(
 ) as Record<string, unknown>;
 const alerts: unknown = parseYaml(readFileSync(new URL('deploy/prometheus/alerts.yaml', root), 'utf8'));
 
-/** Every metric family a scrape can contain: ours plus prom-client's process/runtime metrics. */
+/**
+ * Every metric family a scrape can contain: ours plus prom-client's process/runtime metrics, and
+ * the hand-off metrics a `listeners` or `processor` process registers on top.
+ */
 async function exportedNames(): Promise<Set<string>> {
   const registry = new Registry();
   new Metrics({ registry });
+  HandoffMetrics.on(registry);
   return new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
 }
 
@@ -107,6 +111,59 @@ describe('the Grafana dashboard', () => {
     ]) {
       expect(used.has(name), name).toBe(true);
     }
+  });
+});
+
+describe('the dashboard in distributed mode', () => {
+  const panels = dashboard['panels'] as { title: string; targets?: { expr: string }[] }[];
+  const exprsOf = (title: RegExp): string[] =>
+    panels.filter((p) => title.test(p.title)).flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+
+  it('uses every hand-off metric', () => {
+    const used = new Set(dashboardExprs(dashboard).flatMap((e) => promqlMetricNames(e)));
+    for (const name of Object.values(HANDOFF_METRIC_NAMES)) expect(used.has(name), name).toBe(true);
+  });
+
+  it('has per-group panels (listeners live, influencers owned, bronze publish rate and latency)', () => {
+    for (const [title, metric] of [
+      [/^Live listeners by group/, 'ingest_listeners'],
+      [/^Influencers .*owned by group/, 'ingest_influencers_owned'],
+      [/^Bronze publish by group/, 'ingest_bronze_records_published_total'],
+      [/^Bronze publish latency by group/, 'ingest_bronze_publish_latency_seconds_bucket'],
+    ] as const) {
+      const exprs = exprsOf(title);
+      expect(exprs.length, String(title)).toBeGreaterThan(0);
+      expect(
+        exprs.some((e) => e.includes(metric) && /by \((le, )?group\)/.test(e)),
+        String(title),
+      ).toBe(true);
+    }
+  });
+
+  it('has per-process panels for processors and listener processes', () => {
+    for (const [title, metric] of [
+      [/^Bronze partitions owned per processor/, 'ingest_bronze_partitions_owned'],
+      [/^Bronze consumed per processor/, 'ingest_bronze_records_consumed_total'],
+      [/^Bronze lag/, 'ingest_bronze_consumer_lag_records'],
+      [/^Commit age/, 'ingest_bronze_last_commit_timestamp_seconds'],
+      [/^Influencers owned per listener process/, 'ingest_influencers_owned'],
+      [/^Live listeners per listener process/, 'ingest_listeners'],
+      [/^Bronze published per listener process/, 'ingest_bronze_records_published_total'],
+    ] as const) {
+      const exprs = exprsOf(title);
+      expect(
+        exprs.some((e) => e.includes(metric) && /by \(instance/.test(e)),
+        String(title),
+      ).toBe(true);
+    }
+  });
+
+  it('every panel filters on the instance variable, and the variable lists processors too', () => {
+    for (const p of panels)
+      for (const t of p.targets ?? []) expect(t.expr, p.title).toContain('instance=~"$instance"');
+    // Coverage is only exported where listeners run; sink queues exist in every role.
+    const definitions = dashboardExprs(dashboard).filter((e) => e.startsWith('label_values('));
+    expect(definitions).toEqual(['label_values(ingest_sink_queue_depth, instance)']);
   });
 });
 

@@ -1,9 +1,12 @@
 /**
  * Checks on deploy/k8s and deploy/docker-compose.yml that a typo would otherwise only reveal
  * in a cluster: probes on the right paths and port, non-root, a grace period that covers the
- * flush, and configuration that the real config loader accepts (file + environment).
+ * flush, and configuration that the real config loader accepts (file + environment). For the
+ * three roles of distributed mode (deploy/k8s/distributed), also the invariants that keep an
+ * influencer covered: A and B anti-affine and on disjoint node pools, one PDB over both groups.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
@@ -127,6 +130,163 @@ describe('deploy/k8s', () => {
     }
     expect(sm['spec'].endpoints[0]).toMatchObject({ port: 'http-metrics', path: '/metrics' });
     expect(svc['spec'].ports[0].name).toBe('http-metrics');
+  });
+});
+
+/** True when a matchLabels selector selects a pod with these labels. */
+function selects(selector: Obj | undefined, labels: Record<string, string>): boolean {
+  const match = (selector?.['matchLabels'] ?? {}) as Record<string, string>;
+  expect(selector?.['matchExpressions'], 'only matchLabels selectors are checked here').toBeUndefined();
+  return Object.keys(match).length > 0 && Object.entries(match).every(([k, v]) => labels[k] === v);
+}
+
+describe('deploy/k8s/distributed (the three roles)', () => {
+  const dir = 'deploy/k8s/distributed/';
+  const files = readdirSync(new URL(dir, root)).filter((f) => f.endsWith('.yaml'));
+  const all = files.filter((f) => f !== 'kustomization.yaml').flatMap((f) => docs(`${dir}${f}`));
+  const sets = new Map(
+    all.filter((d) => d['kind'] === 'StatefulSet').map((d) => [d['metadata'].name as string, d] as const),
+  );
+  const podLabels = (name: string): Record<string, string> =>
+    sets.get(name)?.['spec'].template.metadata.labels;
+  const envOf = (name: string): Record<string, string> =>
+    Object.fromEntries(
+      (sets.get(name)?.['spec'].template.spec.containers[0].env as { name: string; value?: string }[])
+        .filter((e) => e.value !== undefined)
+        .map((e) => [e.name, e.value as string]),
+    );
+  const pdbs = all.filter((d) => d['kind'] === 'PodDisruptionBudget');
+  const A = 'ingest-listeners-a';
+  const B = 'ingest-listeners-b';
+  const P = 'ingest-processor';
+
+  it('has the three roles, each with its INGEST_ROLE / INGEST_LISTENER_GROUP, and a kustomization of every file', () => {
+    expect([...sets.keys()].sort()).toEqual([A, B, P]);
+    expect(envOf(A)).toMatchObject({ INGEST_ROLE: 'listeners', INGEST_LISTENER_GROUP: 'A' });
+    expect(envOf(B)).toMatchObject({ INGEST_ROLE: 'listeners', INGEST_LISTENER_GROUP: 'B' });
+    expect(envOf(P)['INGEST_ROLE']).toBe('processor');
+    expect(envOf(P)['INGEST_LISTENER_GROUP']).toBeUndefined();
+    const kustomization = parseYaml(read(`${dir}kustomization.yaml`)) as Obj;
+    expect([...(kustomization['resources'] as string[])].sort()).toEqual(
+      files.filter((f) => f !== 'kustomization.yaml').sort(),
+    );
+  });
+
+  it('each role: non-root, probes on the ops port, resources, its own spool PVC, a config the service loads', () => {
+    const known = new Set(
+      ENV_VARS.flatMap((v) => [v.name, `${v.name}_FILE`]).concat(['INGEST_CONFIG', 'NODE_OPTIONS']),
+    );
+    const cm = all.find((d) => d['kind'] === 'ConfigMap') as Obj;
+    for (const [name, set] of sets) {
+      const pod = set['spec'].template.spec;
+      expect(pod.securityContext.runAsNonRoot, name).toBe(true);
+      expect(pod.terminationGracePeriodSeconds, name).toBeGreaterThanOrEqual(60);
+      const c = pod.containers[0];
+      expect(c.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http-metrics' });
+      expect(c.startupProbe.httpGet).toEqual({ path: '/health', port: 'http-metrics' });
+      expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http-metrics' });
+      expect(c.ports).toEqual([{ name: 'http-metrics', containerPort: 9464, protocol: 'TCP' }]);
+      expect(c.resources.requests.cpu, name).toBeDefined();
+      expect(c.resources.requests.memory, name).toBeDefined();
+      expect(c.resources.limits.memory, name).toBeDefined();
+      for (const e of c.env as { name: string }[]) expect(known.has(e.name), `${name} ${e.name}`).toBe(true);
+      // The spool is locked per process and holds what is not yet acknowledged: one PVC per pod.
+      expect(set['spec'].volumeClaimTemplates.map((v: Obj) => v['metadata'].name)).toEqual(['spool']);
+      expect(c.volumeMounts.find((m: Obj) => m['name'] === 'spool').mountPath).toBe('/var/lib/ingest');
+      expect(pod.volumes.find((v: Obj) => v['configMap'])?.configMap.name).toBe(cm['metadata'].name);
+      const env = envOf(name);
+      const loaded = loadConfig({
+        env: { ...env, INGEST_REDIS_PASSWORD: 'z' }, // the one secret given as secretKeyRef
+        // The config path reads the ConfigMap; the *_FILE secrets a placeholder.
+        readFile: (f) =>
+          f === env['INGEST_CONFIG'] ? (cm['data']['ingest.yaml'] as string) : 'placeholder-secret',
+      });
+      expect(loaded.config.distributed.role).toBe(env['INGEST_ROLE']);
+      expect(loaded.config.distributed.handoff).toBe('kafka');
+      expect(loaded.config.http.port).toBe(9464);
+    }
+  });
+
+  it('group A and group B are anti-affine (never one node) and on disjoint node pools', () => {
+    for (const [self, other] of [
+      [A, B],
+      [B, A],
+    ] as const) {
+      const affinity = sets.get(self)?.['spec'].template.spec.affinity;
+      const required = affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution as Obj[];
+      expect(
+        required.some(
+          (t) =>
+            t['topologyKey'] === 'kubernetes.io/hostname' && selects(t['labelSelector'], podLabels(other)),
+        ),
+        `${self} must not schedule onto a node running ${other}`,
+      ).toBe(true);
+      // Not onto a node running itself either: pods on one node share its egress IP.
+      expect(
+        required.some(
+          (t) =>
+            t['topologyKey'] === 'kubernetes.io/hostname' && selects(t['labelSelector'], podLabels(self)),
+        ),
+      ).toBe(true);
+    }
+    const pool = (name: string): string[] =>
+      sets
+        .get(name)
+        ?.[
+          'spec'
+        ].template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.flatMap(
+          (t: Obj) =>
+            (t['matchExpressions'] as Obj[])
+              .filter((e) => e['operator'] === 'In')
+              .flatMap((e) => e['values']),
+        );
+    expect(pool(A).length).toBeGreaterThan(0);
+    expect(pool(A).filter((v) => pool(B).includes(v))).toEqual([]);
+  });
+
+  it('one PDB selects the listener pods of both groups with maxUnavailable 1; the processors have theirs', () => {
+    const listenerPdbs = pdbs.filter(
+      (p) => selects(p['spec'].selector, podLabels(A)) || selects(p['spec'].selector, podLabels(B)),
+    );
+    // Exactly one budget governs listener pods, and it spans both groups: per-group PDBs would
+    // each allow one pod down, i.e. A and B down together.
+    expect(listenerPdbs.length).toBe(1);
+    const [listeners] = listenerPdbs as [Obj];
+    expect(selects(listeners['spec'].selector, podLabels(A))).toBe(true);
+    expect(selects(listeners['spec'].selector, podLabels(B))).toBe(true);
+    expect(selects(listeners['spec'].selector, podLabels(P))).toBe(false);
+    expect(listeners['spec'].maxUnavailable).toBe(1);
+    expect(listeners['spec'].minAvailable).toBeUndefined();
+    const processor = pdbs.filter((p) => selects(p['spec'].selector, podLabels(P)));
+    expect(processor.length).toBe(1);
+    expect(processor[0]?.['spec'].maxUnavailable).toBe(1);
+  });
+
+  it('rollouts take one pod at a time: listeners through the PDB (OnDelete + evicting script), processors rolling', () => {
+    for (const name of [A, B]) expect(sets.get(name)?.['spec'].updateStrategy.type, name).toBe('OnDelete');
+    const script = `${dir}rollout-listeners.sh`;
+    expect(existsSync(new URL(script, root))).toBe(true);
+    const text = read(script);
+    // Evicts (the PDB is consulted), never deletes (which would bypass it); waits for Ready.
+    expect(text).toContain('/eviction');
+    expect(text).not.toMatch(/kubectl[^\n]*\bdelete\b/);
+    expect(text).toMatch(/wait --for=condition=Ready/);
+    expect(text).toContain(A);
+    expect(text).toContain(B);
+    execFileSync('bash', ['-n', new URL(script, root).pathname]);
+    // StatefulSets never surge; RollingUpdate replaces one pod at a time, each after the previous is Ready.
+    expect(sets.get(P)?.['spec'].updateStrategy.type).toBe('RollingUpdate');
+    expect(sets.get(P)?.['spec'].updateStrategy.rollingUpdate?.maxUnavailable).toBeUndefined();
+  });
+
+  it('the Service selects every role, the ServiceMonitor the Service, job stays hl-influencer-ingest', () => {
+    const svc = all.find((d) => d['kind'] === 'Service') as Obj;
+    const sm = all.find((d) => d['kind'] === 'ServiceMonitor') as Obj;
+    for (const name of [A, B, P])
+      expect(selects({ matchLabels: svc['spec'].selector }, podLabels(name))).toBe(true);
+    expect(selects(sm['spec'].selector, svc['metadata'].labels)).toBe(true);
+    expect(svc['metadata'].labels[sm['spec'].jobLabel]).toBe('hl-influencer-ingest');
+    for (const name of [A, B, P]) expect(sets.get(name)?.['spec'].serviceName).toBe(svc['metadata'].name);
   });
 });
 

@@ -68,6 +68,9 @@ function exercise(m: Metrics): void {
   m.publishLatency({ sink: 'clickhouse' }, 0.3);
   m.recordShed({ sink: 'dead-letters', reason: 'future_time', spool: 'behind' });
   m.fillDropped({ reason: 'stale' });
+  m.faninHeld({ reason: 'gap' }, 0);
+  m.faninHeld({ reason: 'peer_behind' });
+  m.faninHeld({ reason: 'peer_behind' });
   m.cursorRefused({ op: 'write' });
   m.endToEndLatency(0.012);
   m.endToEndLatency(0.03);
@@ -153,6 +156,8 @@ describe('Metrics', () => {
     expect(value(exp, N.deadLetters, { reason: 'schema_mismatch' })).toBe(1);
     expect(value(exp, N.gapsDetected)).toBe(2);
     expect(value(exp, N.gapsBackfilled, { outcome: 'filled' })).toBe(1);
+    expect(value(exp, N.faninHolds, { reason: 'peer_behind' })).toBe(2);
+    expect(value(exp, N.faninHolds, { reason: 'gap' })).toBe(0);
 
     expect(value(exp, N.restWeightUsed, { pool: 'ip-a' })).toBe(22);
     expect(value(exp, N.budgetUsed, { pool: 'ip-a', resource: 'users' })).toBe(9);

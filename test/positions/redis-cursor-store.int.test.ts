@@ -1,41 +1,32 @@
 // The Redis CursorStore against the real test Redis: the shared conformance suite, the
 // documented key layout, and an engine restart that resumes from cursors stored in Redis.
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dec } from '../../src/core/index.js';
 import { RedisCursorStore } from '../../src/positions/adapters.js';
-import { services, uniqueName } from '../harness/index.js';
+import { uniqueName, useRedisPrefix } from '../harness/index.js';
 import { cursorStoreConformance } from './cursor-store-conformance.js';
 import { USER, engineWith, fill } from './helpers.js';
 import { ManualClock } from '../kit/index.js';
 
 describe('RedisCursorStore', () => {
-  let redis: Redis;
-  const prefix = `${uniqueName('poscur')}:`;
-  beforeAll(() => {
-    redis = new Redis(services().redis.url);
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  const env = useRedisPrefix('poscur');
+  const { prefix } = env;
 
   cursorStoreConformance(
-    () => new RedisCursorStore({ redis, keyPrefix: prefix }),
+    () => new RedisCursorStore({ redis: env.redis, keyPrefix: prefix }),
     () => uniqueName('inf'),
   );
 
   it('uses one hash per influencer with the market as field', async () => {
-    const store = new RedisCursorStore({ redis, keyPrefix: prefix });
+    const store = new RedisCursorStore({ redis: env.redis, keyPrefix: prefix });
     await store.set('inf-7', 'BTC', { time: 5, eventId: 'e', eventIdsAtTime: ['e'], position: '1' });
-    expect(await redis.hkeys(`${prefix}positions:cursor:inf-7`)).toEqual(['BTC']);
-    await redis.hset(`${prefix}positions:cursor:inf-7`, 'ETH', '{"time":"x"}');
+    expect(await env.redis.hkeys(`${prefix}positions:cursor:inf-7`)).toEqual(['BTC']);
+    await env.redis.hset(`${prefix}positions:cursor:inf-7`, 'ETH', '{"time":"x"}');
     await expect(store.list('inf-7')).rejects.toThrow(/cursor inf-7\/ETH/);
   });
 
   it('an engine restart resumes from cursors kept in Redis', async () => {
-    const store = new RedisCursorStore({ redis, keyPrefix: prefix });
+    const store = new RedisCursorStore({ redis: env.redis, keyPrefix: prefix });
     const id = uniqueName('inf');
     const f1 = fill({ side: 'B', sz: '1', time: 1000, start: '0' });
     const f2 = fill({ side: 'B', sz: '1', time: 2000, start: '1' });

@@ -73,6 +73,63 @@ describe('cursor persistence and resume', () => {
     );
   });
 
+  it('signals a market first traded in the downtime from its first fill, not folded into the seed', async () => {
+    // BTC has a cursor; ETH was first traded after it, by fills the previous run never
+    // persisted (a processor killed before its cursor write, or a restart). A snapshot taken
+    // now already holds ETH's position: seeding ETH from it would never signal these fills.
+    const btc = fill({ side: 'B', sz: '1', time: 1000, start: '0' });
+    const eth = [
+      fill({ coin: 'ETH', side: 'B', sz: '2', time: 2000, start: '0' }),
+      fill({ coin: 'ETH', side: 'B', sz: '1', time: 3000, start: '2' }),
+    ];
+    const store = new MemoryCursorStore();
+    const first = engineWith({ positionSource: source('0', 500), cursorStore: store });
+    await first.engine.admit('inf-1', USER);
+    first.engine.ingest('inf-1', btc);
+    await first.engine.close();
+    expect(await store.get('inf-1', 'ETH')).toBeUndefined();
+
+    const now: PositionSource = {
+      positions: () =>
+        Promise.resolve({
+          positions: new Map([
+            ['BTC', dec('1')],
+            ['ETH', dec('3')],
+          ]),
+          time: 4500,
+        }),
+    };
+    const later: FillHistory = {
+      userFillsByTime: (_u, s, e) =>
+        Promise.resolve({
+          fills: [btc, ...eth].filter((f) => f.time >= s && f.time <= e).map(asBackfill),
+          truncated: false,
+        }),
+    };
+    const second = engineWith({
+      clock: new ManualClock(5000),
+      positionSource: now,
+      fillHistory: later,
+      cursorStore: store,
+    });
+    await second.engine.admit('inf-1', USER);
+    await second.engine.close();
+    expect(second.signals.map((s) => [s.market, s.action, s.position])).toEqual([
+      ['ETH', 'OPEN', '2'],
+      ['ETH', 'INCREASE', '3'],
+    ]);
+    expect(await store.get('inf-1', 'ETH')).toMatchObject({ position: '3', time: 3000 });
+
+    // The same ids as one uninterrupted run.
+    const whole = engineWith({ positionSource: source('0', 500) });
+    await whole.engine.admit('inf-1', USER);
+    for (const f of [btc, ...eth]) whole.engine.ingest('inf-1', f);
+    await whole.engine.close();
+    expect(second.signals.map((s) => s.signalId)).toEqual(
+      whole.signals.filter((s) => s.market === 'ETH').map((s) => s.signalId),
+    );
+  });
+
   it('verifies resumed markets against the snapshot and reconciles a difference', async () => {
     const store = new MemoryCursorStore();
     await store.set('inf-1', 'BTC', { time: 4000, eventId: 'x', eventIdsAtTime: ['x'], position: '-1' });
@@ -97,6 +154,8 @@ describe('cursor persistence and resume', () => {
       fillHistory: history,
       cursorStore: store,
     });
+    const skipped: unknown[] = [];
+    engine.events.on('reconcileSkipped', (e) => skipped.push(e));
     await engine.admit('inf-1', USER);
     await engine.close();
     expect(signals.map((s) => [s.action, s.position])).toEqual([
@@ -104,6 +163,8 @@ describe('cursor persistence and resume', () => {
       ['OPEN', '-1'],
     ]);
     expect(counts['reconcile']).toBeUndefined();
+    // Issue 12 item 1: the check it could not make is said (event + log line), never silent.
+    expect(skipped).toEqual([{ influencerId: 'inf-1', market: 'BTC', reason: 'resume-after-snapshot' }]);
   });
 
   it('a failed publish freezes the cursor so a restart re-derives the signal', async () => {

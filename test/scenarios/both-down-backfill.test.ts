@@ -29,19 +29,22 @@ describe('scenario: both listeners down for 30 s', () => {
       },
     });
     const s = stack;
-    await s.sleep(4000);
+    await s.blocks(20);
     s.sim.faults.refuseConnections({ durationMs: 30_000 });
     expect(s.sim.faults.drop({ all: true })).toBe(2);
-    await s.sleep(2000);
-    expect(s.manager.status().influencers.every((i) => i.coverage === 'dark')).toBe(true);
-    await s.sleep(28_000);
+    await s.until(
+      () => s.manager.status().influencers.every((i) => i.coverage === 'dark'),
+      5000,
+      'every influencer dark',
+    );
+    // The refusal lasts 30 s of sim time: no listener can be back before it ends.
     await s.until(
       () => s.manager.status().influencers.every((i) => i.coverage === 'dual'),
       60_000,
       'recovery',
     );
     await s.until(() => (s.events.backfill ?? []).length >= s.sim.accounts.length, 60_000, 'backfills');
-    await s.sleep(3000);
+    await s.blocks(15);
     await s.settle();
 
     const backfills = s.events.backfill ?? [];

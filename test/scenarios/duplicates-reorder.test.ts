@@ -19,7 +19,11 @@ describe('scenario: duplicate and out-of-order frames', () => {
     s.fanIn.events.on('duplicateSuppressed', () => duplicates++);
     expect(s.sim.faults.duplicate({ all: true }, 30)).toBeGreaterThan(0);
     expect(s.sim.faults.reorder({ all: true }, 15)).toBeGreaterThan(0);
-    await s.sleep(2000);
+    await s.until(
+      () => s.sim.connections().some((c) => c.faults.duplicate === 0 && c.faults.reorder === 0),
+      10_000,
+      'a connection to use up its injected duplicates and reorders',
+    );
     await s.settle();
     const v = verify(s, s.sim.accounts);
     expectExact(v, 30);

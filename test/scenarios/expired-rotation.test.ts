@@ -35,12 +35,21 @@ describe('scenario: Expired rotation of both listeners', () => {
       if (peers.length > 0) peersDown.push(`${e.unitId} with ${peers.join(',')}`);
     });
     s.manager.rotation.events.on('up', (e) => downNow.delete(e.unitId));
-    await s.sleep(4500);
+    const completed = () => (s.events.rotation ?? []).filter((r) => r.phase === 'completed' && r.planned);
+    const connIds = s.plan.connections.map((c) => c.id);
+    // Every connection rotated, and the first sockets are past the server's 3 s expiry, so an
+    // expiry the rotation failed to beat would have happened by now.
+    const firstOpened = Math.min(...s.sim.connections().map((c) => c.openedAt));
+    await s.until(
+      () =>
+        connIds.every((id) => completed().some((r) => r.connectionId === id)) &&
+        s.clock.now() > firstOpened + 3000 + 500,
+      10_000,
+      'a planned rotation of every connection, past the first sockets expiry',
+    );
     await s.settle();
 
-    const completed = (s.events.rotation ?? []).filter((r) => r.phase === 'completed' && r.planned);
-    const connIds = s.plan.connections.map((c) => c.id);
-    for (const id of connIds) expect(completed.some((r) => r.connectionId === id)).toBe(true);
+    for (const id of connIds) expect(completed().some((r) => r.connectionId === id)).toBe(true);
     expect(peersDown).toEqual([]);
     // Make-before-break: no listener ever went down, and the server never had to expire a socket.
     expect((s.events.listenerState ?? []).filter((e) => e.from !== 'down' && e.to === 'down')).toEqual([]);

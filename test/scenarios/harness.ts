@@ -7,8 +7,8 @@
  * time, then the startPosition chain; a self-trade pair is one net-zero step).
  */
 import { expect } from 'vitest';
-import type { Clock, FillEvent, TimerHandle } from '../../src/core/index.js';
-import { AbortedError, dec, decStr, eventId, silentLogger } from '../../src/core/index.js';
+import type { Clock, FillEvent, TimerHandle, dec } from '../../src/core/index.js';
+import { AbortedError, decStr, silentLogger } from '../../src/core/index.js';
 import type { FanInBatch } from '../../src/fanin/index.js';
 import { FanIn, MemoryDedupStore } from '../../src/fanin/index.js';
 import type {
@@ -24,6 +24,7 @@ import { FaninConfig } from '../../src/config/index.js';
 import type { ListenerHealthOptions } from '../../src/listeners/failover/index.js';
 import type { Simulator, SimulatorOptions } from '../../src/sim/index.js';
 import { startSimulator } from '../../src/sim/index.js';
+import { truthEventId } from '../kit/index.js';
 
 /** `k` simulated ms pass per real ms; timers are shortened by k. */
 export function scaledClock(k: number): Clock {
@@ -43,7 +44,7 @@ export function scaledClock(k: number): Clock {
     sleep(ms, signal): Promise<void> {
       return new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(new AbortedError());
-        const t = setTimeout(resolve, real(ms));
+        const t = setTimeout(resolve, real(ms)); // not synchronisation: the scaled clock's own sleep
         signal?.addEventListener('abort', () => {
           clearTimeout(t);
           reject(new AbortedError());
@@ -85,11 +86,14 @@ export interface Stack {
   readonly batches: FanInBatch[];
   readonly events: { [K in keyof ListenerManagerEvents]?: ListenerManagerEvents[K][] };
   readonly influencerOf: Map<string, string>;
-  /** Sim-time sleep. */
-  sleep(ms: number): Promise<void>;
-  until(pred: () => boolean, simMs: number, what: string): Promise<void>;
-  /** Pause trading, let every listener catch up, flush the fan-in. */
-  settle(): Promise<void>;
+  /** Let the market trade `n` more blocks (resolves once the simulator has produced them). */
+  blocks(n: number): Promise<void>;
+  until(pred: () => boolean, simMs: number, what: string | (() => string)): Promise<void>;
+  /**
+   * Pause trading, wait until the fan-in has emitted every fill of the ground truth (as
+   * `verify` counts them, with the same `tapeOnly`), then flush it.
+   */
+  settle(tapeOnly?: ReadonlySet<string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -169,6 +173,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     ...(o.missGraceMs === undefined ? {} : { missGraceMs: o.missGraceMs }),
     observer: manager.health,
     expectedListeners: (id) => manager.health.expectedListeners(id),
+    isListenerLive: (id) => manager.health.isLive(id),
   });
   fanInRef = fanIn;
   for (const name of [
@@ -190,12 +195,12 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       list.push(e);
     });
   }
-  const sleep = (ms: number): Promise<void> => realClock.sleep(ms);
-  const until = async (pred: () => boolean, simMs: number, what: string): Promise<void> => {
+  const until = async (pred: () => boolean, simMs: number, what: string | (() => string)): Promise<void> => {
     const end = realClock.now() + simMs;
     while (!pred()) {
-      if (realClock.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 5));
+      if (realClock.now() > end)
+        throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+      await new Promise((r) => setTimeout(r, 5)); // not synchronisation: the poll step of a condition wait
     }
   };
   await manager.start(plan);
@@ -206,7 +211,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   );
   // Trading starts once every listener is subscribed: the trades feed has no snapshot.
   if (o.sim?.paused !== true) sim.resume();
-  return {
+  const stack: Stack = {
     sim,
     clock: realClock,
     manager,
@@ -215,11 +220,21 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     batches,
     events,
     influencerOf,
-    sleep,
     until,
-    async settle() {
+    async blocks(n) {
+      const target = sim.blockHeight() + n;
+      await until(() => sim.blockHeight() >= target, n * (o.sim?.tickMs ?? 50) + 10_000, `${n} blocks`);
+    },
+    async settle(tapeOnly) {
       sim.pause();
-      await new Promise((r) => setTimeout(r, 1000));
+      let v = verify(stack, sim.accounts, tapeOnly);
+      await until(
+        () => (v = verify(stack, sim.accounts, tapeOnly)).lost.length === 0,
+        Math.max(30_000, 10_000 * k),
+        'every fill to reach the fan-in',
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}; still missing ${v.lost.length}: ${v.lost.slice(0, 5).join('; ')}`);
+      });
       await fanIn.flush();
     },
     async close() {
@@ -228,6 +243,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       await sim.close();
     },
   };
+  return stack;
 }
 
 export interface Verdict {
@@ -274,16 +290,7 @@ export function verify(
       : null;
     for (const f of stack.sim.groundTruth.fills(user)) {
       if (tape && !tape.has(`${f.coin}|${f.tid}`)) continue;
-      const id = eventId({
-        user,
-        coin: f.coin,
-        side: f.side,
-        tid: f.tid,
-        oid: f.oid,
-        time: f.time,
-        px: decStr(dec(f.px)),
-        sz: decStr(dec(f.sz)),
-      });
+      const id = truthEventId(user, f);
       expected++;
       expectedIds.add(`${inf}|${id}`);
       if (!seen.has(`${inf}|${id}`)) lost.push(`${inf} ${f.coin} t=${f.time} tid=${f.tid}`);

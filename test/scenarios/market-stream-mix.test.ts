@@ -34,9 +34,10 @@ describe('scenario: 25 influencers on a 10-user budget', () => {
     expect(s.manager.coins()).toContain('xyz:TSLA');
     expect((s.events.marketStreamTracked ?? []).filter((e) => e.tracked)).toHaveLength(15);
 
-    await s.sleep(2500);
-    await s.settle();
-    const v = verify(s, s.sim.accounts, new Set(marketStream.map((a) => a.address.toLowerCase())));
+    await s.blocks(50);
+    const tapeOnly = new Set(marketStream.map((a) => a.address.toLowerCase()));
+    await s.settle(tapeOnly);
+    const v = verify(s, s.sim.accounts, tapeOnly);
     expectExact(v, 100);
     const perKind = { user: 0, market: 0 };
     for (const b of s.batches) {

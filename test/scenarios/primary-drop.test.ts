@@ -13,16 +13,21 @@ describe('scenario: primary dropped mid-stream', () => {
   it('fails over to the secondary, reconnects the primary, loses and duplicates nothing', async () => {
     stack = await startStack({ kinds: { primary: 'user-stream', secondary: 'user-stream' } });
     const s = stack;
-    await s.sleep(800);
+    await s.blocks(16);
     const dropped = s.sim.faults.drop({ ip: IPS[0] });
     expect(dropped).toBeGreaterThan(0);
-    await s.sleep(300);
+    // Coverage is dual until the drop is seen: wait for it, then for the recovery.
+    await s.until(
+      () => (s.events.connectionClosed ?? []).some((c) => c.pool === 'pool0' && c.cause === 'server_close'),
+      5000,
+      'the drop to be seen',
+    );
     await s.until(
       () => s.manager.status().influencers.every((i) => i.coverage === 'dual'),
       10_000,
       'recovery',
     );
-    await s.sleep(500);
+    await s.blocks(10);
     await s.settle();
 
     const v = verify(s, s.sim.accounts);

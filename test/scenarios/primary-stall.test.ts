@@ -22,7 +22,7 @@ describe('scenario: primary silently stalled', () => {
       },
     });
     const s = stack;
-    await s.sleep(600);
+    await s.blocks(12);
     const stalledAt = s.clock.now();
     expect(s.sim.faults.stall({ ip: IPS[0] })).toBeGreaterThan(0);
     await s.until(
@@ -43,7 +43,7 @@ describe('scenario: primary silently stalled', () => {
       10_000,
       'recovery',
     );
-    await s.sleep(400);
+    await s.blocks(8);
     await s.settle();
     const v = verify(s, s.sim.accounts);
     expectExact(v, 10);

@@ -37,7 +37,7 @@ describe('scenario: subscribes refused by the server', () => {
     for (const a of s.sim.accounts.slice(2)) slow.add(a.toLowerCase());
     const retries: (ListenerManagerEvents['subscribeRetry'] & { at: number })[] = [];
     s.manager.events.on('subscribeRetry', (e) => retries.push({ ...e, at: s.clock.now() }));
-    await s.sleep(500);
+    await s.blocks(10);
 
     s.sim.limits.maxUsersPerIp = 1;
     expect(s.sim.faults.drop({ ip: IPS[0] })).toBeGreaterThan(0);
@@ -46,7 +46,15 @@ describe('scenario: subscribes refused by the server', () => {
     expect(retries.every((r) => r.pool === 'pool0' && r.kind === 'user-stream')).toBe(true);
     expect(retries[0]?.error).toMatch(/Cannot track more than 1 total users/);
     expect(s.manager.status().influencers.some((i) => i.coverage !== 'dual')).toBe(true);
-    await s.sleep(2 * FLOOR_MS); // the server still refuses: the tries go on, with backoff
+    // The server still refuses: the tries go on, with backoff, until the slow accounts have
+    // retried past their floor and the others have backed off three times.
+    const slowOnes = () => retries.filter((r) => slow.has(r.user ?? ''));
+    const others = () => retries.filter((r) => !slow.has(r.user ?? ''));
+    await s.until(
+      () => slowOnes().length > 0 && Math.max(0, ...others().map((r) => r.attempt)) >= 3,
+      4 * FLOOR_MS + 5000,
+      'retries of the slow accounts and three backed-off tries of the others',
+    );
 
     const restoredAt = s.clock.now();
     s.sim.limits.maxUsersPerIp = 10;
@@ -61,16 +69,14 @@ describe('scenario: subscribes refused by the server', () => {
     );
 
     // The record floor holds for the slow accounts; the others follow the service policy (max 1 s).
-    const slowOnes = retries.filter((r) => slow.has(r.user ?? ''));
-    const others = retries.filter((r) => !slow.has(r.user ?? ''));
-    expect(slowOnes.length).toBeGreaterThan(0);
-    expect(others.length).toBeGreaterThan(0);
-    expect(slowOnes.every((r) => r.delayMs >= FLOOR_MS)).toBe(true);
-    expect(others.every((r) => r.delayMs <= 1000)).toBe(true);
+    expect(slowOnes().length).toBeGreaterThan(0);
+    expect(others().length).toBeGreaterThan(0);
+    expect(slowOnes().every((r) => r.delayMs >= FLOOR_MS)).toBe(true);
+    expect(others().every((r) => r.delayMs <= 1000)).toBe(true);
     // Several tries in a row back off (attempt grows) instead of hammering the server.
-    expect(Math.max(...others.map((r) => r.attempt))).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...others().map((r) => r.attempt))).toBeGreaterThanOrEqual(3);
 
-    await s.sleep(500);
+    await s.blocks(10);
     await s.settle();
     const v = verify(s, s.sim.accounts);
     expectExact(v, 20);

@@ -4,8 +4,9 @@
  * connections, and pause / step control — programmatically and through the control API.
  */
 import { describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sim/index.js';
-import { TestClient, postInfo, simFixture, sleep } from './helpers.js';
+import type { ConnectionInfo, Simulator } from '../../src/sim/index.js';
+import { ManualClock, until } from '../kit/index.js';
+import { TestClient, delivered, postInfo, simFixture } from './helpers.js';
 
 const { start, connect } = simFixture({ seed: 11, accounts: 3, tickMs: 0 });
 
@@ -48,29 +49,34 @@ describe('connection faults', () => {
     expect((await b.closed).code).toBe(1006);
     const id = s.connections().find((x) => x.ip === '127.0.0.3')?.id as string;
     expect(s.faults.drop({ connId: id })).toBe(1);
-    await sleep(50);
-    expect(s.connections().length).toBe(1);
+    await until(() => s.connections().length === 1, 3000, 'the dropped connection to leave the list');
     expect(s.faults.drop()).toBe(1);
     const closes = await Promise.all([c.closed, d.closed]);
     expect(closes.map((x) => x.code)).toEqual([1006, 1006]);
   });
 
   it('stalls silently (no data, no pong, socket open) and recovers when cleared or after the duration', async () => {
-    const s = await start();
+    const clock = new ManualClock();
+    const s = await start({}, { clock });
     const c = await tapeClient(s);
+    const conn = () => s.connections()[0] as ConnectionInfo;
     s.faults.stall({ all: true });
-    expect(s.connections()[0]?.state).toBe('stalled');
+    expect(conn().state).toBe('stalled');
     let m = c.mark();
     c.send({ method: 'ping' });
+    await until(() => conn().messagesIgnored === 1, 3000, 'the stalled server to ignore the ping');
     s.step(3);
-    await sleep(150);
-    expect(c.frames.length).toBe(m);
+    expect(conn().framesDropped).toBeGreaterThan(0); // the blocks' data frames were swallowed
     expect(c.ws.readyState).toBe(c.ws.OPEN);
     s.faults.unstall();
     c.send({ method: 'ping' });
     await c.waitChannel('pong', m);
+    // frames on one socket arrive in order: nothing sent during the stall came before this pong
+    expect(c.frames.slice(m).map((f) => (f.json as { channel: string }).channel)).toEqual(['pong']);
     s.faults.stall(undefined, { durationMs: 100 });
-    await sleep(150);
+    expect(conn().state).toBe('stalled');
+    clock.advance(150);
+    expect(conn().state).toBe('open');
     m = c.mark();
     c.send({ method: 'ping' });
     await c.waitChannel('pong', m);
@@ -97,20 +103,19 @@ describe('connection faults', () => {
     s.faults.duplicate({ all: true }, 1);
     let m = c.mark();
     s.step(1);
-    await sleep(100);
+    await delivered(s, [c]);
     const raws = c.frames.slice(m).map((f) => f.raw);
     expect(raws.length).toBeGreaterThanOrEqual(2);
     expect(raws[0]).toBe(raws[1]);
 
     s.faults.reorder({ all: true }, 1);
     m = c.mark();
-    let blocks = 0;
-    while (c.frames.length - m < 2 && blocks < 5) {
-      s.step(1);
-      blocks++;
-      await sleep(30);
-    }
-    await c.waitFor(() => c.frames.length - m >= 2, m);
+    const sent = () => (s.connections()[0] as { framesSent: number }).framesSent;
+    const sent0 = sent();
+    // the held frame leaves with the next one: step until two frames have gone out
+    for (let blocks = 0; sent() - sent0 < 2 && blocks < 5; blocks++) s.step(1);
+    await delivered(s, [c]);
+    expect(c.frames.length - m).toBeGreaterThanOrEqual(2);
     // The held first frame arrives after the one that followed it. Without the fault frames come
     // in (block time, subscription order); compare against that order.
     const order = ['BTC', 'ETH', 'SOL', 'xyz:TSLA', 'xyz:NVDA', '@107', 'PURR/USDC', '#118440'];
@@ -143,7 +148,7 @@ describe('connection faults', () => {
           expect(typeof t['tid']).toBe('string');
         } else expect(t['px']).toBe('1e5');
       }
-      await sleep(30);
+      await delivered(s, [c]); // the rest of this block, so m2 marks the next one
       // only one frame was damaged: the next block is clean
       const m2 = c.mark();
       s.step(1);
@@ -153,21 +158,23 @@ describe('connection faults', () => {
   });
 
   it('refuses new connections while told to, then accepts again', async () => {
-    const s = await start();
+    const clock = new ManualClock();
+    const s = await start({}, { clock });
     s.faults.refuseConnections();
     await expect(TestClient.connect(s.wsUrl)).rejects.toThrow(/503/);
     s.faults.acceptConnections();
     await connect(s);
     s.faults.refuseConnections({ durationMs: 100 });
     await expect(TestClient.connect(s.wsUrl)).rejects.toThrow(/503/);
-    await sleep(120);
+    clock.advance(120);
     await connect(s);
   });
 });
 
 describe('info faults', () => {
   it('answers the next N info requests with the chosen status, or for a duration', async () => {
-    const s = await start();
+    const clock = new ManualClock();
+    const s = await start({}, { clock });
     s.faults.infoError({ status: 429, count: 2 });
     const req = { type: 'meta' };
     expect((await postInfo(s.infoUrl, req)).status).toBe(429);
@@ -176,25 +183,25 @@ describe('info faults', () => {
     s.faults.infoError({ status: 502, durationMs: 100 });
     expect((await postInfo(s.infoUrl, req)).status).toBe(502);
     expect((await postInfo(s.infoUrl, req)).status).toBe(502);
-    await sleep(120);
+    clock.advance(120);
     expect((await postInfo(s.infoUrl, req)).status).toBe(200);
   });
 });
 
 describe('market control and the control API', () => {
   it('pauses the ticker, steps manually, resumes', async () => {
-    const s = await start({ tickMs: 20, paused: true });
-    await sleep(80);
+    const clock = new ManualClock();
+    const s = await start({ tickMs: 20, paused: true }, { clock });
+    clock.advance(80);
     expect(s.blockHeight()).toBe(0);
     s.step(2);
     expect(s.blockHeight()).toBe(2);
     s.resume();
-    await sleep(120);
-    expect(s.blockHeight()).toBeGreaterThan(2);
+    clock.advance(120);
+    expect(s.blockHeight()).toBe(2 + 6);
     s.pause();
-    const h = s.blockHeight();
-    await sleep(80);
-    expect(s.blockHeight()).toBe(h);
+    clock.advance(80);
+    expect(s.blockHeight()).toBe(8);
   });
 
   it('drives faults, steps and state over HTTP', async () => {

@@ -6,7 +6,13 @@
 import WebSocket from 'ws';
 import { afterEach } from 'vitest';
 import { systemClock, type Clock, type TimerHandle } from '../../src/core/index.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
+import {
+  startSimulator,
+  type Simulator,
+  type SimulatorDeps,
+  type SimulatorOptions,
+} from '../../src/sim/index.js';
+import { until } from '../kit/index.js';
 
 export interface RecvFrame {
   raw: string;
@@ -81,7 +87,7 @@ export class TestClient {
             .join('\n')}`,
         );
       await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
+        const t = setTimeout(r, left); // not synchronisation: the deadline, each frame wakes the wait
         this.waiters.push(() => {
           clearTimeout(t);
           r();
@@ -109,7 +115,24 @@ export class TestClient {
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Waits until every frame the simulator has sent on its open connections has reached `clients`
+ * (which must be all of them): after a `step()`, the client side has seen the whole block.
+ */
+export async function delivered(
+  s: Simulator,
+  clients: readonly TestClient[],
+  timeoutMs = 3000,
+): Promise<void> {
+  const sent = (): number => s.connections().reduce((n, c) => n + c.framesSent, 0);
+  const got = (): number => clients.reduce((n, c) => n + c.frames.length, 0);
+  await until(
+    () => got() >= sent(),
+    timeoutMs,
+    () => `${sent()} frames sent to reach clients (got ${got()})`,
+    1,
+  );
+}
 
 export async function postInfo(
   url: string,
@@ -151,7 +174,7 @@ export async function postInfo(
  * `connect()` clients to it; after each test every client and the simulator are closed.
  */
 export function simFixture(defaults: SimulatorOptions): {
-  start(o?: SimulatorOptions): Promise<Simulator>;
+  start(o?: SimulatorOptions, deps?: SimulatorDeps): Promise<Simulator>;
   connect(s: Simulator, ip?: string): Promise<TestClient>;
 } {
   let sim: Simulator | undefined;
@@ -162,8 +185,8 @@ export function simFixture(defaults: SimulatorOptions): {
     sim = undefined;
   });
   return {
-    async start(o: SimulatorOptions = {}): Promise<Simulator> {
-      sim = await startSimulator({ ...defaults, ...o });
+    async start(o: SimulatorOptions = {}, deps: SimulatorDeps = {}): Promise<Simulator> {
+      sim = await startSimulator({ ...defaults, ...o }, deps);
       return sim;
     },
     async connect(s: Simulator, ip?: string): Promise<TestClient> {

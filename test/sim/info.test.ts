@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator, type WireFill } from '../../src/sim/index.js';
-import { TestClient, postInfo, sleep } from './helpers.js';
+import { ManualClock } from '../kit/index.js';
+import { TestClient, postInfo } from './helpers.js';
 
 describe('info endpoint', () => {
   let sim: Simulator;
@@ -145,12 +146,11 @@ describe('info endpoint', () => {
 
 describe('info weight budget', () => {
   it('answers 429 once the per-IP weight per window is spent, per IP, and recovers after the window', async () => {
-    const sim = await startSimulator({
-      seed: 1,
-      accounts: 1,
-      tickMs: 0,
-      limits: { infoWeightPerWindow: 50, windowMs: 300 },
-    });
+    const clock = new ManualClock();
+    const sim = await startSimulator(
+      { seed: 1, accounts: 1, tickMs: 0, limits: { infoWeightPerWindow: 50, windowMs: 300 } },
+      { clock },
+    );
     try {
       const meta = { type: 'meta' }; // weight 20
       expect((await postInfo(sim.infoUrl, meta, '127.0.0.1')).status).toBe(200);
@@ -162,7 +162,7 @@ describe('info weight budget', () => {
           .status,
       ).toBe(200);
       expect((await postInfo(sim.infoUrl, meta, '127.0.0.2')).status).toBe(200);
-      await sleep(350);
+      clock.advance(350);
       expect((await postInfo(sim.infoUrl, meta, '127.0.0.1')).status).toBe(200);
     } finally {
       await sim.close();

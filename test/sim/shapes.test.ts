@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { TestClient } from './helpers.js';
+import { TestClient, delivered } from './helpers.js';
 
 const FILL = {
   coin: 'USUAL',
@@ -236,9 +236,8 @@ describe('frame shapes match recorded samples', () => {
       i++
     ) {
       sim.step(1);
-      await new Promise((r) => setImmediate(r));
+      await delivered(sim, [c]);
     }
-    await new Promise((r) => setTimeout(r, 100));
   });
   afterAll(async () => {
     c.close();

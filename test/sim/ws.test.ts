@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ZERO, dec, decStr } from '../../src/core/index.js';
-import { TestClient, simFixture, sleep } from './helpers.js';
+import { until } from '../kit/index.js';
+import { TestClient, delivered, simFixture } from './helpers.js';
 
 const { start, connect } = simFixture({ seed: 5, accounts: 12, tickMs: 0 });
 
@@ -137,7 +138,11 @@ describe('per-IP limits', () => {
     // slots are released when the holder closes
     a.close();
     b.close();
-    await sleep(100);
+    await until(
+      () => !s.connections().some((x) => x.ip === '127.0.0.1'),
+      3000,
+      'the server to see both 127.0.0.1 connections close',
+    );
     const again = await connect(s, '127.0.0.1');
     again.subscribe({ type: 'userFills', user: u3 });
     await again.waitChannel('subscriptionResponse');
@@ -202,7 +207,7 @@ describe('live feeds', () => {
     await raw.waitChannel('userFills');
     await agg.waitChannel('userFills');
     s.step(80);
-    await sleep(200);
+    await delivered(s, [raw, agg]);
     type F = { oid: number; time: number; crossed: boolean; sz: string; side: string };
     const live = (c: TestClient): F[] =>
       c.channel('userFills').flatMap((f) => {
@@ -230,7 +235,7 @@ describe('live feeds', () => {
     expect(c.channel('clearinghouseState')).toHaveLength(1); // snapshot
     expect(c.channel('user')).toHaveLength(0); // no replay for userEvents
     s.step(30);
-    await sleep(150);
+    await delivered(s, [c]);
     const ev = c.channel('user');
     expect(ev.length).toBeGreaterThan(0);
     for (const f of ev) expect('user' in (f['data'] as object)).toBe(false);

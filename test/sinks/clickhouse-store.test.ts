@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RawEvent } from '../../src/core/index.js';
 import { ClickHouseRawEventStore } from '../../src/sinks/clickhouse/index.js';
 import type { ClickHouseLike } from '../../src/sinks/clickhouse/index.js';
-import { settle } from './fakes.js';
-import { ManualClock } from '../kit/index.js';
+import { ManualClock, until } from '../kit/index.js';
 
 class FakeClickHouse implements ClickHouseLike {
   readonly inserts: { table: string; rows: Record<string, unknown>[] }[] = [];
@@ -75,9 +74,9 @@ describe('ClickHouseRawEventStore batching', () => {
     let done = 0;
     const a = store.insert([ev(1)]).then(() => done++);
     const b = store.insert([ev(2), ev(3)]).then(() => done++);
-    await settle();
+    await until(() => clock.pending === 1, 1000, 'the batch timer to be armed');
     clock.advance(499);
-    await settle();
+    expect(clock.pending).toBe(1); // the batch still waits on its timer
     expect(client.inserts).toHaveLength(0);
     expect(done).toBe(0);
     clock.advance(1);

@@ -9,6 +9,7 @@ import { DurableQueue } from '../../src/sinks/index.js';
 import { createClickHouseRawEventStore, httpClickHouse } from '../../src/sinks/clickhouse/index.js';
 import type { ClickHouseLike } from '../../src/sinks/clickhouse/index.js';
 import { isControllable, serviceControl, services, uniqueName } from '../harness/index.js';
+import { until } from '../kit/index.js';
 import { FAST_RETRY } from './int-helpers.js';
 
 let dir: string;
@@ -113,6 +114,8 @@ describe('ClickHouse raw event store (real ClickHouse 18.16)', () => {
       });
       let failures = 0;
       queue.events.on('deliveryFailed', () => failures++);
+      let batches = 0;
+      queue.events.on('delivered', () => batches++);
       let n = 0;
       let stop = false;
       const producing = (async () => {
@@ -121,19 +124,27 @@ describe('ClickHouse raw event store (real ClickHouse 18.16)', () => {
             await queue.enqueue(event(n, 'primary'));
             if (n % 3 === 0) await queue.enqueue(event(n, 'secondary')); // the other listener's copy
           }
-          await new Promise((r) => setTimeout(r, 50));
+          await new Promise((r) => setTimeout(r, 50)); // not synchronisation: paces the producer (~600 events/s)
         }
       })();
       let modeWhileDown = '';
       try {
-        await new Promise((r) => setTimeout(r, 1500));
+        await until(() => batches >= 5, 30_000, 'five batches delivered before the outage');
         await clickhouse.stop();
-        await new Promise((r) => setTimeout(r, 5000));
+        // Down: deliveries fail and the queue spills to its spool while events keep coming.
+        await until(
+          () => queue.stats().mode === 'spill',
+          60_000,
+          () => `spill mode (${queue.stats().mode})`,
+        );
+        const spilledAt = n;
+        await until(() => n >= spilledAt + 500, 30_000, '500 more events while down');
         modeWhileDown = queue.stats().mode;
       } finally {
         await clickhouse.start();
       }
-      await new Promise((r) => setTimeout(r, 2000));
+      const upAt = batches;
+      await until(() => batches >= upAt + 5, 60_000, 'five batches delivered after the restart');
       stop = true;
       await producing;
       const N = n;

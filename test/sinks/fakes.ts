@@ -61,7 +61,7 @@ export const settle = async (rounds = 5): Promise<void> => {
 /** Advance `clock` (firing backoff timers) until `cond` holds; fails the test if it never does. */
 export async function advanceUntil(clock: ManualClock, cond: () => boolean, stepMs = 100): Promise<void> {
   for (let i = 0; i < 1000 && !cond(); i++) {
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 2)); // not synchronisation: the poll step between clock advances
     clock.advance(stepMs);
   }
   await settle();

@@ -3,7 +3,7 @@
  * fresh consumer group, and check per-key order (first occurrence of n before n+1).
  */
 import type { KafkaMessage } from 'kafkajs';
-import { eventually, testKafka, uniqueName } from '../harness/index.js';
+import { eventually, testKafka, topicMessage, uniqueName } from '../harness/index.js';
 import type { SinkRecord } from '../../src/sinks/index.js';
 
 export const FAST_RETRY = {
@@ -33,7 +33,11 @@ export interface Consumed {
   readonly offset: string;
 }
 
-/** Everything in `topic` from the beginning, waiting until `atLeast` messages arrived. */
+/**
+ * Everything in `topic` from the beginning: waits until `atLeast` messages arrived and the
+ * consumer reached the high watermark of every partition (read once `atLeast` is there), so a
+ * duplicate written before the call is read too.
+ */
 export async function readTopic(topic: string, atLeast: number, timeoutMs = 60_000): Promise<Consumed[]> {
   const consumer = testKafka().consumer({ groupId: uniqueName('g'), allowAutoTopicCreation: false });
   const out: Consumed[] = [];
@@ -42,15 +46,7 @@ export async function readTopic(topic: string, atLeast: number, timeoutMs = 60_0
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message, partition }: { message: KafkaMessage; partition: number }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        out.push({
-          key: message.key?.toString() ?? '',
-          value: message.value?.toString() ?? '',
-          headers,
-          partition,
-          offset: message.offset,
-        });
+        out.push({ ...topicMessage(message, partition), offset: message.offset });
       },
     });
     await eventually(
@@ -58,8 +54,19 @@ export async function readTopic(topic: string, atLeast: number, timeoutMs = 60_0
       `${atLeast} messages in ${topic} (got ${out.length})`,
       timeoutMs,
     );
-    // Give a possible duplicate a moment to show up too.
-    await new Promise((r) => setTimeout(r, 1000));
+    const admin = testKafka().admin();
+    await admin.connect();
+    let total = 0;
+    try {
+      for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high);
+    } finally {
+      await admin.disconnect();
+    }
+    await eventually(
+      () => out.length >= total,
+      `the high watermarks of ${topic}: ${total} messages (got ${out.length})`,
+      timeoutMs,
+    );
   } finally {
     await consumer.disconnect();
   }

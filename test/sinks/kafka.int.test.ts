@@ -9,6 +9,7 @@ import { DeadLetterRecorder, DurableQueue } from '../../src/sinks/index.js';
 import type { SinkRecord } from '../../src/sinks/index.js';
 import { createKafkaDeadLetterPublisher, createKafkaSignalPublisher } from '../../src/sinks/kafka/index.js';
 import { isControllable, serviceControl, services, uniqueName } from '../harness/index.js';
+import { until } from '../kit/index.js';
 import { FAST_RETRY, orderReport, readTopic, signal } from './int-helpers.js';
 
 let dir: string;
@@ -73,22 +74,25 @@ describe('Kafka signal publisher (real broker)', () => {
       queue.events.on('mode', (e) => modes.push(`${e.mode}:${e.reason}`));
       const recreated: string[] = [];
       publisher.producer.events.on('producerRecreated', (e) => recreated.push(e.reason));
+      let batches = 0;
+      queue.events.on('delivered', () => batches++);
 
       let n = 0;
       let stop = false;
       const producing = (async () => {
         while (!stop) {
           for (let i = 0; i < 20; i++) await queue.enqueue(signal(n++, 12));
-          await new Promise((r) => setTimeout(r, 100)); // ~200 signals/s
+          await new Promise((r) => setTimeout(r, 100)); // not synchronisation: paces the producer (~200 signals/s)
         }
       })();
       try {
-        await new Promise((r) => setTimeout(r, 3000));
+        await until(() => batches >= 5, 30_000, 'five batches delivered before the outage');
         await kafka.stop();
-        await new Promise((r) => setTimeout(r, 20_000));
+        await new Promise((r) => setTimeout(r, 20_000)); // not synchronisation: the 20 s outage under test
         const spooledDuringOutage = queue.stats().spoolRecords;
         await kafka.start();
-        await new Promise((r) => setTimeout(r, 5000));
+        const upAt = batches;
+        await until(() => batches >= upAt + 5, 60_000, 'five batches delivered after the restart');
         stop = true;
         await producing;
         expect(spooledDuringOutage).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import type {
   KafkaMessageOut,
   ProducerLike,
 } from '../../src/sinks/kafka/index.js';
-import { TakenMemory, groupByPartition, partitionOf } from '../../src/sinks/kafka/partition-sends.js';
+import { TakenMemory, partitionGroups, partitionOf } from '../../src/sinks/kafka/partition-sends.js';
 import type { SinkRecord } from '../../src/sinks/ports.js';
 
 const PARTITIONS = 3;
@@ -63,7 +63,11 @@ describe('partition-grouped sends', () => {
       value: String(n),
       headers: {},
     }));
-    const groups = groupByPartition('t', msgs, PARTITIONS);
+    const withPartitions = partitionGroups('t', msgs, PARTITIONS);
+    for (const g of withPartitions) {
+      for (const m of g.messages) expect(partitionOf('t', m.key, PARTITIONS)).toBe(g.partition);
+    }
+    const groups = withPartitions.map((g) => g.messages);
     expect(
       groups
         .flat()
@@ -75,7 +79,7 @@ describe('partition-grouped sends', () => {
       const values = g.map((m) => Number(m.value));
       expect(values).toEqual([...values].sort((a, b) => a - b));
     }
-    expect(groupByPartition('t', msgs, null)).toEqual([msgs]);
+    expect(partitionGroups('t', msgs, null)).toEqual([{ partition: null, messages: msgs }]);
   });
 
   it('a refused record costs no duplicate: what the broker took is not sent again', async () => {

@@ -9,6 +9,7 @@ import { NdjsonAppender } from '../../src/sinks/local/ndjson.js';
 import { Spool } from '../../src/sinks/spool/spool.js';
 import { appendWhole, openLineFile, repairTornTail } from '../../src/sinks/whole-lines.js';
 import type { LineFileHandle, OpenLineFile } from '../../src/sinks/whole-lines.js';
+import { until } from '../kit/index.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -178,7 +179,7 @@ describe('spool directory problems', () => {
         const t = await readFile(`/proc/${zombie}/stat`, 'utf8');
         return t.slice(t.lastIndexOf(')') + 2).split(' ')[0] ?? '';
       };
-      while ((await stateOf()) !== 'Z') await new Promise<void>((r) => setImmediate(r));
+      await until(async () => (await stateOf()) === 'Z', 5000, 'the child to become a zombie', 1);
       expect(() => process.kill(zombie, 0)).not.toThrow(); // kill(0) alone would call it alive
       await writeFile(join(dir, 'owner.lock'), `${zombie}\n`);
       const s = await Spool.open({ dir, logger: silentLogger });

@@ -8,12 +8,14 @@
  * timeout, exits at once; the spool makes that safe.
  */
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { App } from '../../app/index.js';
 import { errorMessage } from '../../core/index.js';
-import { loadConfig, systemEnv } from '../../config/index.js';
+import { PROCESS_ROLES, loadConfig, systemEnv } from '../../config/index.js';
 import { createLogger, initTracing } from '../../obs/index.js';
 import { EXIT } from '../exit-codes.js';
 import { describeStartupFailure } from '../startup-errors.js';
+import { distributedHandoff } from './run-handoff.js';
 
 /** Longest graceful shutdown before a hard exit. */
 const SHUTDOWN_TIMEOUT_MS = 25_000;
@@ -33,7 +35,13 @@ export function registerRun(program: Command): void {
       'stop by itself after this many seconds (demos, smoke tests)',
       parseSeconds,
     )
-    .action(async (opts: { config?: string; duration?: number }) => {
+    .addOption(
+      new Option(
+        '--role <role>',
+        'what this process runs (overrides INGEST_ROLE / distributed.role; default all)',
+      ).choices(PROCESS_ROLES),
+    )
+    .action(async (opts: RunOptions) => {
       process.exitCode = await runService(opts);
     });
 }
@@ -45,10 +53,17 @@ function parseSeconds(v: string): number {
   return n;
 }
 
-async function runService(opts: { config?: string; duration?: number }): Promise<number> {
+interface RunOptions {
+  readonly config?: string;
+  readonly duration?: number;
+  readonly role?: string;
+}
+
+async function runService(opts: RunOptions): Promise<number> {
   const loaded = loadConfig({
     ...(opts.config === undefined ? {} : { path: opts.config }),
-    env: systemEnv(),
+    // --role is the same setting as INGEST_ROLE, validated by the same schema.
+    env: opts.role === undefined ? systemEnv() : { ...systemEnv(), INGEST_ROLE: opts.role },
   });
   const config = loaded.config;
   const local = config.sinks.kafka.brokers.length === 0;
@@ -61,9 +76,33 @@ async function runService(opts: { config?: string; duration?: number }): Promise
     serviceName: config.tracing.serviceName,
     logger,
   });
+  // The operator's line on stderr: what is wrong and the setting that fixes it, no stack
+  // trace. The log is stderr too, so this line alone says it (a JSON fatal record with the
+  // stack beside it would bury the line); the cause is logged at debug for whoever needs it.
+  const reportStartupFailure = (err: unknown): number => {
+    const failure = describeStartupFailure(err, {
+      httpHost: config.http.host,
+      httpPort: config.http.port,
+      simulatorPort: config.source.kind === 'simulator' ? config.source.simulator.port : null,
+      spoolDir: config.sinks.spool.dir,
+      redisUrl: config.redis.url,
+    });
+    logger.debug({ err, kind: failure.kind, exitCode: failure.exitCode }, failure.line);
+    process.stderr.write(`ingest: ${failure.line}\n`);
+    return failure.exitCode;
+  };
+  let handoff: Awaited<ReturnType<typeof distributedHandoff>>;
+  try {
+    handoff = await distributedHandoff(config, logger);
+  } catch (err) {
+    const code = reportStartupFailure(err);
+    await tracing.shutdown().catch(() => undefined);
+    return code;
+  }
   const app = new App({
     config,
     logger,
+    ...(handoff ? { handoff } : {}),
     ...(printSignals ? { onSignalLine: (line: string) => void process.stdout.write(line + '\n') } : {}),
   });
 
@@ -86,7 +125,7 @@ async function runService(opts: { config?: string; duration?: number }): Promise
         // (so the leak can be fixed) and leave instead of waiting for the hard deadline.
         setTimeout(() => {
           logger.warn(
-            { resources: process.getActiveResourcesInfo(), timers: pendingTimerSources() },
+            { resources: process.getActiveResourcesInfo(), handles: openHandles() },
             `still running ${LINGER_MS} ms after stop: exiting`,
           );
           process.exit(code);
@@ -118,33 +157,28 @@ async function runService(opts: { config?: string; duration?: number }): Promise
     await app.start();
     if (printSignals && app.httpUrl) process.stderr.write(`ingest: status page ${app.httpUrl}/status\n`);
   } catch (err) {
-    const failure = describeStartupFailure(err, {
-      httpHost: config.http.host,
-      httpPort: config.http.port,
-      simulatorPort: config.source.kind === 'simulator' ? config.source.simulator.port : null,
-      spoolDir: config.sinks.spool.dir,
-      redisUrl: config.redis.url,
-    });
-    // The operator's line on stderr: what is wrong and the setting that fixes it, no stack
-    // trace. The log is stderr too, so this line alone says it (a JSON fatal record with the
-    // stack beside it would bury the line); the cause is logged at debug for whoever needs it.
-    logger.debug({ err, kind: failure.kind, exitCode: failure.exitCode }, failure.line);
-    process.stderr.write(`ingest: ${failure.line}\n`);
+    const code = reportStartupFailure(err);
     await app.close(5000).catch(() => undefined);
     await tracing.shutdown().catch(() => undefined);
-    return failure.exitCode;
+    return code;
   }
   return done;
 }
 
 /**
- * The first characters of each pending timer's callback, so a leak named in the "still running
- * after stop" warning can be traced to its owner (getActiveResourcesInfo only says "Timeout").
- * Reads Node's internal handle list, which is fine for a diagnostic that runs once at exit.
+ * What each open handle is (`Socket fd 2`, `Socket 127.0.0.1:9092`, `Server`), so a leak named
+ * in the "still running after stop" warning can be traced to its owner: getActiveResourcesInfo
+ * only says "TCPSocketWrap". Timers are not handles (Node lists them as "Timeout" in
+ * `resources` only). Reads Node's internal handle list, fine for a diagnostic that runs once.
  */
-function pendingTimerSources(): string[] {
+function openHandles(): string[] {
   const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
-  return handles
-    .filter((h): h is { _onTimeout: unknown } => typeof h === 'object' && h !== null && '_onTimeout' in h)
-    .map((h) => String(h._onTimeout).replace(/\s+/g, ' ').slice(0, 160));
+  return handles.map((h) => {
+    if (typeof h !== 'object' || h === null) return String(h);
+    const name = h.constructor.name;
+    const sock = h as { remoteAddress?: string; remotePort?: number; _handle?: { fd?: number } | null };
+    if (sock.remoteAddress !== undefined) return `${name} ${sock.remoteAddress}:${sock.remotePort ?? ''}`;
+    const fd = sock._handle?.fd;
+    return typeof fd === 'number' && fd >= 0 ? `${name} fd ${fd}` : name;
+  });
 }

@@ -189,10 +189,26 @@ export class ListenerHealth implements DeliveryObserver {
     return this.pairs.get(pairId)?.expected ?? [];
   }
 
+  /** Subscribed and not degraded: the fan-in waits for such a user-stream peer (FanInOptions.isListenerLive). */
+  isLive(listenerId: string): boolean {
+    const l = this.listeners.get(listenerId);
+    return l !== undefined && l.state === 'subscribed' && l.degraded === null;
+  }
+
   roleOf(listenerId: string): ListenerRole | null {
     const l = this.listeners.get(listenerId);
     if (!l) return null;
     return l.pair.primary === l ? 'primary' : 'secondary';
+  }
+
+  /**
+   * One listener's degraded reason (null when healthy or unknown), without building status():
+   * the manager asks on every listener state change, and status() of every listener, sorted,
+   * per connection event was O(listeners) each, which kept the event loop busy for minutes in
+   * a reconnect storm at 30 000 influencers.
+   */
+  degradedOf(listenerId: string): string | null {
+    return this.listeners.get(listenerId)?.degraded ?? null;
   }
 
   setState(listenerId: string, to: HealthState): void {

@@ -8,5 +8,14 @@ export { PostgresEventLog } from './postgres-log.js';
 export type { PostgresEventLogOptions } from './postgres-log.js';
 export { NatsEventLog, natsToken, fromNatsToken } from './nats-log.js';
 export type { NatsEventLogOptions } from './nats-log.js';
-export { KafkaEventLog, kafkaTopicToken, fromKafkaTopicToken } from './kafka-log.js';
+export { KafkaEventLog } from './kafka-log.js';
 export type { KafkaEventLogOptions } from './kafka-log.js';
+export {
+  fromKafkaTopicToken,
+  kafkaTopicToken,
+  payloadPartition,
+  payloadTopicPart,
+  payloadTopics,
+  topicFamily,
+} from './kafka-topics.js';
+export type { KafkaTopicLayout } from './kafka-topics.js';

@@ -1,11 +1,12 @@
 /**
- * The Kafka EventLog adapter (issue #15). One single-partition topic per port partition, named
- * `<topic>.<partition>` (characters outside [A-Za-z0-9-] escaped as _XX, so `BTC#0` →
- * `normalized.market.events.v1.BTC_230`): the Kafka offsets of that topic ARE the port's offsets
- * (consecutive from 0, never moved), the low watermark is startOffset, the high watermark is
- * endOffset. A topic per partition rather than one Kafka partition per port partition of a shared
- * topic: the port's partitions are open-ended strings, and a name → partition registry that
- * several writers agree on is a second log of its own; a topic per market needs none.
+ * The Kafka EventLog adapter (issue #15). One single-partition topic per port partition, named by
+ * a KafkaTopicLayout (./kafka-topics.ts: `<family>.<partition>` with characters outside
+ * [A-Za-z0-9-] escaped as _XX, or the silver split by payload): the Kafka offsets of that topic
+ * ARE the port's offsets (consecutive from 0, never moved), the low watermark is startOffset, the
+ * high watermark is endOffset. A topic per partition rather than one Kafka partition per port
+ * partition of a shared topic: the port's partitions are open-ended strings, and a name →
+ * partition registry that several writers agree on is a second log of its own; a topic per
+ * market needs none.
  *
  * Each message: key = partition, value = the envelope bytes, timestamp = event time (CreateTime),
  * header `event-id`. So `offsetForTime` is Kafka's ListOffsets by timestamp (the earliest offset
@@ -33,12 +34,18 @@ import type {
   RetentionPolicy,
 } from './port.js';
 import { retentionCutoff } from './retention.js';
-import { nameTokenCodec } from './name-token.js';
+import type { KafkaTopicLayout } from './kafka-topics.js';
 
 export interface KafkaEventLogOptions {
   readonly brokers: readonly string[];
-  /** Topic family of this log: partition topics are `<topic>.<escaped partition>`. */
-  readonly topic: string;
+  /** How this log's partitions are named as topics (and listed back). */
+  readonly topics: KafkaTopicLayout;
+  /**
+   * The port partition an append lands in; default its own `partition`. The silver log routes
+   * each event to `<payload>.v<n>/<partition key>` so that topics split by payload (see
+   * kafka-topics.ts); the result carries the routed partition, which is what reads then use.
+   */
+  readonly route?: (r: AppendRequest) => string;
   readonly replicationFactor: number;
   readonly clientId: string;
   /** Upper bound on one read or the open scan waiting for the broker. */
@@ -46,11 +53,6 @@ export interface KafkaEventLogOptions {
 }
 
 const ID_HEADER = 'event-id';
-
-/** A partition name as a topic suffix: [A-Za-z0-9-] kept, every other UTF-8 byte as _XX. */
-const kafkaTopicTokens = nameTokenCodec(/^[A-Za-z0-9-]$/, '_');
-export const kafkaTopicToken = (partition: string): string => kafkaTopicTokens.encode(partition);
-export const fromKafkaTopicToken = (token: string): string => kafkaTopicTokens.decode(token);
 
 interface Range {
   readonly topic: string;
@@ -101,7 +103,7 @@ export class KafkaEventLog implements EventLog {
       await log.close().catch(() => undefined);
       throw new SinkError(
         'SINK_UNAVAILABLE',
-        `kafka event log: cannot open ${o.topic} on ${o.brokers.join(',')}`,
+        `kafka event log: cannot open ${o.topics.name} on ${o.brokers.join(',')}`,
         {
           cause,
           retriable: true,
@@ -112,13 +114,12 @@ export class KafkaEventLog implements EventLog {
   }
 
   private topicOf(partition: string): string {
-    return `${this.o.topic}.${kafkaTopicToken(partition)}`;
+    return this.o.topics.topicOf(partition);
   }
 
   private async refreshTopics(): Promise<void> {
-    const prefix = `${this.o.topic}.`;
     for (const t of await this.admin.listTopics()) {
-      if (t.startsWith(prefix) && !t.slice(prefix.length).includes('.')) this.topics.add(t);
+      if (this.o.topics.partitionOf(t) !== undefined) this.topics.add(t);
     }
   }
 
@@ -149,20 +150,23 @@ export class KafkaEventLog implements EventLog {
     const results = new Array<AppendResult>(batch.length);
     const byTopic = new Map<string, number[]>();
     const fresh = new Set<string>();
+    const route = this.o.route;
+    const parts = route === undefined ? batch.map((r) => r.partition) : batch.map(route);
     batch.forEach((r, i) => {
+      const partition = parts[i] as string;
       if (this.ids.has(r.eventId) || fresh.has(r.eventId)) {
-        results[i] = { partition: r.partition, offset: -1, duplicate: true };
+        results[i] = { partition, offset: -1, duplicate: true };
         return;
       }
       fresh.add(r.eventId);
-      const t = this.topicOf(r.partition);
+      const t = this.topicOf(partition);
       const g = byTopic.get(t);
       if (g === undefined) byTopic.set(t, [i]);
       else g.push(i);
     });
     if (byTopic.size === 0) return results;
     try {
-      await this.ensureTopics(batch.map((r) => r.partition));
+      await this.ensureTopics(parts);
       const meta = await this.producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, idx]) => ({
@@ -170,7 +174,7 @@ export class KafkaEventLog implements EventLog {
           messages: idx.map((i) => {
             const r = batch[i] as AppendRequest;
             return {
-              key: r.partition,
+              key: r.partition, // the partition key (market) as the producer gave it
               value: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength),
               timestamp: String(r.timestampMs),
               partition: 0,
@@ -183,8 +187,7 @@ export class KafkaEventLog implements EventLog {
         const m = meta.find((x) => x.topicName === topic);
         if (m?.baseOffset === undefined) throw new Error(`no offset acknowledged for ${topic}`);
         idx.forEach((i, k) => {
-          const r = batch[i] as AppendRequest;
-          results[i] = { partition: r.partition, offset: Number(m.baseOffset) + k, duplicate: false };
+          results[i] = { partition: parts[i] as string, offset: Number(m.baseOffset) + k, duplicate: false };
         });
       }
     } catch (cause) {
@@ -294,8 +297,7 @@ export class KafkaEventLog implements EventLog {
   async partitions(): Promise<readonly string[]> {
     this.assertOpen();
     await this.refreshTopics();
-    const n = this.o.topic.length + 1;
-    return [...this.topics].map((t) => fromKafkaTopicToken(t.slice(n))).sort();
+    return [...this.topics].map((t) => this.o.topics.partitionOf(t) as string).sort();
   }
 
   async endOffset(partition: string): Promise<number> {

@@ -11,7 +11,7 @@ import { TypedEmitter } from '../../core/index.js';
 import type { Connector, ConnectorManifest, RawRecord, RawSink } from '../connectors/index.js';
 import { QUALITY_FLAGS } from '../envelope/index.js';
 import type { Dedup } from '../dedup/index.js';
-import type { AppendRequest, EventLog } from '../eventlog/index.js';
+import type { AppendRequest, EventLog, WatermarkStore } from '../eventlog/index.js';
 import type { QuarantineRecord } from '../quarantine/index.js';
 import { encodeQuarantine } from '../quarantine/index.js';
 import type { Validator } from '../validation/index.js';
@@ -19,6 +19,9 @@ import type { AssembledEvent } from './assemble.js';
 import { bronzeRequest } from './bronze.js';
 import { Assembler } from './assemble.js';
 import type { PipelineEvents } from './events.js';
+
+/** Flags of the anomaly (outliers vs rolling stats) and cross-source consistency stages (M0 §7). */
+export const ANOMALY_FLAGS = QUALITY_FLAGS.OUTLIER_DETECTED | QUALITY_FLAGS.SOURCE_DIVERGENCE;
 
 export interface PipelineOptions {
   readonly log: EventLog;
@@ -32,6 +35,17 @@ export interface PipelineOptions {
   readonly flushIntervalMs: number;
   /** The bronze log: every raw record as received, written before its silver events (./bronze.ts). */
   readonly bronze?: EventLog;
+  /**
+   * The data-quality anomalies log (254Carbon `data.quality.anomalies.v1`): a copy of every
+   * written event the anomaly or consistency stage flagged (ANOMALY_FLAGS), same id, bytes and
+   * partition, so quality tooling reads anomalies without scanning silver. Silver keeps them too.
+   */
+  readonly anomalies?: EventLog;
+  /**
+   * Per-partition watermarks of the events log: observed per written event and persisted after
+   * each batch. The one watermark state: the lag metric reads it, nothing keeps a copy.
+   */
+  readonly watermarks: WatermarkStore;
 }
 
 /** Running totals for the live summary and the bench. */
@@ -57,7 +71,6 @@ export class Pipeline {
   private pendingB: AppendRequest[] = [];
   private chain: Promise<void> = Promise.resolve();
   private timer: TimerHandle | null = null;
-  private readonly watermarks = new Map<string, number>();
 
   constructor(private readonly o: PipelineOptions) {
     this.log = o.logger.child({ component: 'pipeline' });
@@ -129,6 +142,8 @@ export class Pipeline {
       throw e;
     }
     const written: string[] = [];
+    const anomalies: AppendRequest[] = [];
+    const moved = new Set<string>();
     const wantIngested = this.events.has('ingested');
     results.forEach((r, i) => {
       const p = fresh[i] as Pending;
@@ -136,8 +151,15 @@ export class Pipeline {
       const e = p.a.event;
       written.push(e.eventId);
       this.totals.ingested++;
-      const wm = this.watermarks.get(r.partition);
-      if (wm === undefined || e.eventTimeMs > wm) this.watermarks.set(r.partition, e.eventTimeMs);
+      const advanced = this.o.watermarks.observe({
+        partition: r.partition,
+        eventId: e.eventId,
+        eventTimeMs: e.eventTimeMs,
+        backfill: (e.qualityFlags & QUALITY_FLAGS.BACKFILL) !== 0,
+      });
+      if (advanced) moved.add(r.partition);
+      if (this.o.anomalies !== undefined && (e.qualityFlags & ANOMALY_FLAGS) !== 0)
+        anomalies.push(reqs[i] as AppendRequest);
       if (wantIngested) {
         this.events.emit('ingested', {
           connectorId: p.connectorId,
@@ -164,8 +186,15 @@ export class Pipeline {
       }
     });
     await this.o.dedup.commit(written);
-    for (const [partition, eventTimeMs] of this.watermarks)
-      this.events.emit('watermark', { partition, eventTimeMs });
+    // After silver and the dedup commit: a failed copy loses no event (silver has it, flags
+    // included, and the anomalies log is idempotent by event id, so re-deriving it adds nothing).
+    if (anomalies.length > 0) await this.o.anomalies?.append(anomalies);
+    // Persisted once the batch is in the log: a restart resumes from what was written, never beyond.
+    this.o.watermarks.persist();
+    for (const partition of moved) {
+      const w = this.o.watermarks.get(partition);
+      if (w !== undefined) this.events.emit('watermark', { partition, eventTimeMs: w.eventTimeMs });
+    }
   }
 
   private duplicate(p: Pending): void {

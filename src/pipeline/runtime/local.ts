@@ -4,17 +4,19 @@
  * pipeline, metrics and the connector runner, and owns the ordered shutdown: connectors stop,
  * the pipeline flushes, logs and stores close, Redis quits. Nothing else wires concrete adapters.
  */
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Clock, Logger, RedisPort } from '../../core/index.js';
 import { createRedis } from '../../core/redis-client.js';
 import type { DeepReadonly, PipelineConfig } from '../../config/index.js';
-import { AggregationMetrics, PipelineMetrics } from '../../obs/index.js';
+import { AggregationMetrics, ChainFollowerMetrics, PipelineMetrics } from '../../obs/index.js';
 import type { ConnectorFactories } from '../connectors/index.js';
 import { ConnectorRegistry } from '../connectors/index.js';
+import { EvmConnector } from '../connectors/evm/index.js';
 import type { DedupStore } from '../dedup/index.js';
 import { Dedup, FileDedupStore, MemoryDedupStore, RedisDedupStore } from '../dedup/index.js';
-import { FileEventLog } from '../eventlog/index.js';
+import { FileEventLog, WatermarkStore } from '../eventlog/index.js';
 import type { AggregationOutput, FeatureVector } from '../aggregation/index.js';
 import {
   FileAggregationOutput,
@@ -54,6 +56,8 @@ export interface PipelineRuntime {
   readonly quarantineLog: EventLog;
   /** Raw records as received (pipeline.eventLog.bronze); undefined when off. */
   readonly bronzeLog: EventLog | undefined;
+  /** Copies of anomaly-flagged events (pipeline.eventLog.anomalies); undefined when off. */
+  readonly anomaliesLog: EventLog | undefined;
   readonly dedup: Dedup;
   /** Undefined when pipeline.aggregation.enabled is false. */
   readonly aggregator: LogAggregator | undefined;
@@ -84,6 +88,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
   };
   const quarantineLog = await openMore('quarantine');
   const bronzeLog = c.eventLog.bronze ? await openMore('bronze') : undefined;
+  const anomaliesLog = c.eventLog.anomalies ? await openMore('anomalies') : undefined;
   const retention = startRetention(c.eventLog, opened, o.clock, o.logger);
   let redis: RedisPort | undefined;
   let store: DedupStore;
@@ -98,26 +103,37 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
     store = new MemoryDedupStore();
   }
   const dedup = new Dedup(store, c.dedup.lruEntries);
+  // The same file `ingest backfill` keeps, so live and backfill share one watermark per partition.
+  mkdirSync(dataDir, { recursive: true });
+  const watermarks = WatermarkStore.open({
+    file: join(dataDir, 'watermarks.json'),
+    backfillAdvances: c.eventLog.backfillAdvancesWatermarks,
+    now: () => o.clock.now(),
+  });
   const validator = new Validator(c.validation);
   const pipeline = new Pipeline({
     log: eventLog,
     quarantine: quarantineLog,
     ...(bronzeLog !== undefined ? { bronze: bronzeLog } : {}),
+    ...(anomaliesLog !== undefined ? { anomalies: anomaliesLog } : {}),
     dedup,
     validator,
+    watermarks,
     batchRecords: c.batchRecords,
     flushIntervalMs: c.flushIntervalMs,
     logger: o.logger,
     clock: o.clock,
   });
+  let chainMetrics: ChainFollowerMetrics | undefined;
   if (o.registry !== undefined) {
+    chainMetrics = new ChainFollowerMetrics(o.registry);
     const m = new PipelineMetrics(o.registry);
     pipeline.events.on('ingested', m.ingested);
     pipeline.events.on('quarantined', m.quarantined);
     pipeline.events.on('duplicate', m.duplicate);
     pipeline.events.on('connectorError', m.connectorError);
     pipeline.events.on('pollLatency', m.pollLatency);
-    pipeline.events.on('watermark', m.watermark);
+    m.readWatermarks(watermarks);
     pipeline.events.on('divergence', m.divergence);
     pipeline.events.on('catchUp', m.catchUp);
   }
@@ -130,6 +146,11 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
     c.connectors,
     o.clock,
     o.logger,
+    // A chain-tip follower reports lag and reorgs as facts; they become its metrics here.
+    (name, connector) => {
+      if (chainMetrics !== undefined && connector instanceof EvmConnector)
+        connector.onFact(chainMetrics.listener(name));
+    },
   );
   const agg = c.aggregation.enabled ? startAggregation(o, eventLog, join(dataDir, 'aggregation')) : undefined;
   pipeline.start();
@@ -141,6 +162,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
     eventLog,
     quarantineLog,
     bronzeLog,
+    anomaliesLog,
     dedup,
     aggregator: agg?.aggregator,
     started,
@@ -156,6 +178,7 @@ export async function startPipelineRuntime(o: PipelineRuntimeOptions): Promise<P
         await eventLog.close();
         await quarantineLog.close();
         await bronzeLog?.close();
+        await anomaliesLog?.close();
         await store.close();
         if (redis !== undefined) await redis.quit().catch(() => undefined);
       })()),

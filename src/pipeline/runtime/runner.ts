@@ -49,6 +49,8 @@ export class ConnectorRunner {
     private readonly selected: readonly string[],
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Sees each connector once built, before it runs: where the composition root wires its metrics. */
+    private readonly onBuilt: (name: string, connector: Connector) => void = () => undefined,
   ) {}
 
   /** Builds and starts every runnable connector; returns their names. */
@@ -68,6 +70,7 @@ export class ConnectorRunner {
           `connector ${manifest.name}: built as ${connector.id}@${connector.version}, manifest says ${manifest.name}@${manifest.version}`,
         );
       }
+      this.onBuilt(manifest.name, connector);
       const r: Running = { manifest, connector, run: 'running', done: Promise.resolve() };
       r.done = this.loop(r, this.pipeline.input(connector, manifest), log);
       this.running.set(manifest.name, r);

@@ -81,9 +81,20 @@ function logCreator(logger: Logger) {
     };
 }
 
+/**
+ * kafkajs' client-level retry, used when a producer or admin connects and for admin requests.
+ * Its default (5 retries up to 30 s apart) repeats what the DurableQueue in front already does
+ * with its own backoff, and it cannot be cancelled: a connect still retrying against a broker
+ * that is down kept a retry timer pending after `stopped`, so SIGTERM waited for the
+ * after-stop guard (issue 20). Two quick retries cover a broker restart's blip; the queue
+ * retries the rest.
+ */
+const CLIENT_RETRY = { retries: 2, initialRetryTime: 200, maxRetryTime: 1000 } as const;
+
 export function kafkajsFactory(options: KafkaConnectionOptions, logger: Logger): KafkaClientFactory {
   const kafka = new Kafka({
     clientId: options.clientId ?? 'hl-influencer-ingest',
+    retry: { ...CLIENT_RETRY },
     brokers: [...options.brokers],
     ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
     ...(options.sasl !== undefined ? { sasl: options.sasl } : {}),

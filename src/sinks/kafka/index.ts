@@ -41,6 +41,8 @@ export interface KafkaSinkOptions extends KafkaConnectionOptions {
   readonly createTopic?: TopicCreation | false;
   /** Larger messages are refused before sending (SINK_RECORD_REJECTED). Default 1 000 000. */
   readonly maxMessageBytes?: number;
+  /** Producers (connections) per topic; absent = one per partition (producer-pool.ts). */
+  readonly maxProducers?: number;
   readonly logger?: Logger;
   /** Tests: a fake client instead of kafkajs. */
   readonly factory?: KafkaClientFactory;
@@ -54,6 +56,7 @@ export function createKafkaSignalPublisher(options: KafkaSinkOptions): KafkaSign
       factory: options.factory ?? kafkajsFactory(options, logger),
       createTopic: options.createTopic ?? false,
       ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+      ...(options.maxProducers === undefined ? {} : { maxProducers: options.maxProducers }),
       logger,
     }),
   );
@@ -67,6 +70,7 @@ export function createKafkaDeadLetterPublisher(options: KafkaSinkOptions): Kafka
       factory: options.factory ?? kafkajsFactory(options, logger),
       createTopic: options.createTopic ?? false,
       ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+      ...(options.maxProducers === undefined ? {} : { maxProducers: options.maxProducers }),
       logger,
     }),
   );

@@ -34,21 +34,27 @@ export function partitionOf(topic: string, key: string, count: number): number {
   return partitioner({ topic, partitionMetadata, message: { key, value: null } });
 }
 
+export interface PartitionGroup {
+  /** null when the partition count is unknown (then there is one group). */
+  readonly partition: number | null;
+  readonly messages: KafkaMessageOut[];
+}
+
 /** Messages grouped by partition, each group in batch order; one group when `count` is unknown. */
-export function groupByPartition(
+export function partitionGroups(
   topic: string,
   messages: readonly KafkaMessageOut[],
   count: number | null,
-): KafkaMessageOut[][] {
-  if (count === null || count <= 1 || messages.length <= 1) return [[...messages]];
+): PartitionGroup[] {
+  if (count === null || count < 1) return [{ partition: null, messages: [...messages] }];
   const groups = new Map<number, KafkaMessageOut[]>();
   for (const m of messages) {
-    const p = partitionOf(topic, m.key, count);
+    const p = count === 1 ? 0 : partitionOf(topic, m.key, count);
     const g = groups.get(p);
     if (g) g.push(m);
     else groups.set(p, [m]);
   }
-  return [...groups.values()];
+  return [...groups].map(([partition, group]) => ({ partition, messages: group }));
 }
 
 /** Bound on remembered records (a few failed batches' worth). */

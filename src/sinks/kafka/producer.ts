@@ -10,6 +10,8 @@
  * SINK_RECORD_REJECTED, and the queue isolates the record instead of re-sending forever.
  * A batch goes out as one request per partition and what the broker took of a failed call is
  * not sent again (partition-sends.ts), so isolating a refused record writes nothing twice.
+ * Those requests go through a pool of producers (producer-pool.ts), so they are in flight at
+ * once instead of queueing behind kafkajs' one-request-per-broker lock of an idempotent producer.
  */
 import { SinkError, errorMessage, silentLogger } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
@@ -17,7 +19,9 @@ import { TypedEmitter } from '../../core/index.js';
 import type { AdminLike, KafkaClientFactory, KafkaMessageOut, ProducerLike } from './client.js';
 import { isFatalProducerError, isRecordRejectedError, kafkaErrorType } from './fatal.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
-import { TakenMemory, groupByPartition } from './partition-sends.js';
+import { TakenMemory, partitionGroups } from './partition-sends.js';
+import type { PartitionGroup } from './partition-sends.js';
+import { ProducerPool } from './producer-pool.js';
 import { topicCreationConfigError } from './topic-errors.js';
 
 /** How long close() waits for a send in flight before it disconnects. */
@@ -38,6 +42,12 @@ export interface TopicProducerOptions {
    * refuse it. Keep it at or below the topic's `max.message.bytes`. Default 1 000 000.
    */
   readonly maxMessageBytes?: number;
+  /**
+   * Idempotent producers (connections) for this topic. Partition p is sent by producer
+   * `p % maxProducers`; absent = one per partition, so every partition's request of a batch
+   * is in flight at once.
+   */
+  readonly maxProducers?: number;
   readonly logger?: Logger;
 }
 
@@ -50,21 +60,24 @@ export interface TopicProducerEvents {
 
 export class TopicProducer {
   readonly events: TypedEmitter<TopicProducerEvents>;
-  private producer: ProducerLike | null = null;
-  private connecting: Promise<ProducerLike> | null = null;
+  private readonly pool: ProducerPool;
   private admin: AdminLike | null = null;
+  private connectingAdmin: Promise<AdminLike> | null = null;
   private topicReady = false;
   private lock: Promise<void> = Promise.resolve();
   private closed: Promise<void> | null = null;
   private readonly logger: Logger;
   private readonly taken = new TakenMemory();
-  /** The topic's partition count (null: unknown, send as one request); refreshed after a failure. */
+  /** The topic's partition count (null: unknown, send as one request). */
   private partitions: number | null = null;
+  /** Re-read the partition count before the next send (after a failure); the last one stays if that fails. */
+  private partitionsStale = true;
   private configProblem: string | null = null;
 
   constructor(private readonly options: TopicProducerOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'sink.kafka', topic: options.topic });
     this.events = new TypedEmitter(this.logger);
+    this.pool = new ProducerPool(options.factory, options.maxProducers ?? null);
   }
 
   get topic(): string {
@@ -76,6 +89,30 @@ export class TopicProducer {
     const run = this.lock.then(() => this.sendNow(messages));
     this.lock = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Do at start-up what the first send would do otherwise (create the topic if configured, read
+   * its partition count, connect a producer per lane), so the first signals do not wait for it
+   * and pile up. Not queued behind sends: a send that comes meanwhile shares the connections
+   * in progress. Never throws: a failure is logged, and the first send tries again.
+   */
+  async warmUp(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.ensureTopic();
+      await this.pool.connected(0);
+      const count = await this.partitionCount();
+      const lanes = new Set(
+        Array.from({ length: count ?? 1 }, (_, p) => this.pool.laneOf(count === null ? null : p)),
+      );
+      await Promise.all([...lanes].map((lane) => this.pool.connected(lane)));
+      this.logger.info({ producers: lanes.size, partitions: count }, 'kafka producers connected');
+    } catch (err) {
+      // A topic configuration problem was logged where it was found (ensureTopic).
+      if (err instanceof SinkError && err.code === 'SINK_CONFIG') return;
+      this.logger.warn({ err }, `kafka warm-up failed; the first send retries: ${errorMessage(err)}`);
+    }
   }
 
   /** Reachability for /ready: a metadata round trip. Never throws. */
@@ -104,7 +141,7 @@ export class TopicProducer {
         new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
       ]);
       clearTimeout(timer);
-      await this.dropProducer();
+      await this.pool.close((err) => this.logger.warn({ err }, 'producer disconnect failed'));
       await this.dropAdmin();
     })();
     return this.closed;
@@ -114,10 +151,16 @@ export class TopicProducer {
     if (this.closed) throw new SinkError('SINK_UNAVAILABLE', `producer for ${this.topic} is closed`);
     if (messages.length === 0) return;
     this.checkSizes(messages);
-    let producer: ProducerLike;
+    const unsent = this.taken.unsent(messages);
+    let groups: PartitionGroup[];
+    let producers: ProducerLike[];
     try {
       await this.ensureTopic();
-      producer = await this.connected();
+      // Lane 0 sends partition 0 (or everything while the count is unknown): connecting it first
+      // finds an unreachable broker before the partition count is asked for.
+      await this.pool.connected(0);
+      groups = unsent.length === 0 ? [] : partitionGroups(this.topic, unsent, await this.partitionCount());
+      producers = await Promise.all(groups.map((g) => this.pool.connected(this.pool.laneOf(g.partition))));
     } catch (cause) {
       if (cause instanceof SinkError && cause.code === 'SINK_CONFIG') throw cause;
       throw new SinkError('SINK_UNAVAILABLE', `kafka unreachable for ${this.topic}: ${errorMessage(cause)}`, {
@@ -125,19 +168,28 @@ export class TopicProducer {
         retriable: true,
       });
     }
+    const failedLanes = new Set<number>();
     try {
-      await this.sendByPartition(producer, messages);
+      await this.sendGroups(groups, producers, failedLanes);
+      this.taken.forget(messages);
     } catch (cause) {
-      this.partitions = null;
+      this.partitionsStale = true;
+      const dropFailed = (): Promise<unknown> =>
+        Promise.all(
+          [...failedLanes].map((lane) =>
+            this.pool.drop(lane, (err) => this.logger.warn({ err }, 'producer disconnect failed')),
+          ),
+        );
       const fatal = isFatalProducerError(cause);
       this.events.emit('sendFailed', { topic: this.topic, error: cause, fatal });
       if (isRecordRejectedError(cause)) {
         // kafkajs rolled back the sequence numbers of every partition in the refused request,
-        // also of those the broker did write: this producer id would now fail the next send
-        // with OUT_OF_ORDER_SEQUENCE_NUMBER. A fresh one saves that round trip and its backoff.
+        // also of any the broker did write (a request spans several partitions while their
+        // count is unknown): that producer id could then fail its next send with
+        // OUT_OF_ORDER_SEQUENCE_NUMBER. A fresh one for the lane saves that round trip and backoff.
         const reason = kafkaErrorType(cause) ?? errorMessage(cause);
         this.logger.warn({ err: cause, reason }, 'broker refuses a record: starting a fresh producer');
-        await this.dropProducer();
+        await dropFailed();
         this.events.emit('producerRecreated', { topic: this.topic, reason });
         throw new SinkError(
           'SINK_RECORD_REJECTED',
@@ -148,7 +200,7 @@ export class TopicProducer {
       if (fatal) {
         const reason = kafkaErrorType(cause) ?? errorMessage(cause);
         this.logger.error({ err: cause, reason }, 'fatal producer error: recreating the producer');
-        await this.dropProducer();
+        await dropFailed();
         this.events.emit('producerRecreated', { topic: this.topic, reason });
         throw new SinkError('SINK_FATAL_PRODUCER', `producer for ${this.topic} recreated after: ${reason}`, {
           cause,
@@ -165,39 +217,53 @@ export class TopicProducer {
     this.events.emit('sent', { topic: this.topic, count: messages.length });
   }
 
-  /** One request per partition, concurrently; rejects with the first failure, remembering what was taken. */
-  private async sendByPartition(producer: ProducerLike, all: KafkaMessageOut[]): Promise<void> {
-    const messages = this.taken.unsent(all);
-    if (messages.length > 0) {
-      const groups = groupByPartition(this.topic, messages, await this.partitionCount());
-      if (groups.length === 1) {
-        await producer.send({ topic: this.topic, acks: -1, messages });
-      } else {
-        const results = await Promise.allSettled(
-          groups.map((g) => producer.send({ topic: this.topic, acks: -1, messages: g })),
-        );
-        const failed = results.find((r) => r.status === 'rejected');
-        if (failed) {
-          results.forEach((r, i) => {
-            if (r.status === 'fulfilled') this.taken.remember(groups[i] as KafkaMessageOut[]);
-          });
-          throw failed.reason;
-        }
-      }
-    }
-    this.taken.forget(all);
+  /**
+   * One request per partition, all in flight at once (each through its lane's producer); rejects
+   * with the first failure, remembering what was taken and which lanes failed.
+   */
+  private async sendGroups(
+    groups: readonly PartitionGroup[],
+    producers: readonly ProducerLike[],
+    failedLanes: Set<number>,
+  ): Promise<void> {
+    const results = await Promise.allSettled(
+      groups.map((g, i) =>
+        (producers[i] as ProducerLike).send({ topic: this.topic, acks: -1, messages: g.messages }),
+      ),
+    );
+    let failure: PromiseRejectedResult | undefined;
+    results.forEach((r, i) => {
+      const group = groups[i] as PartitionGroup;
+      if (r.status === 'fulfilled') return;
+      failure ??= r;
+      failedLanes.add(this.pool.laneOf(group.partition));
+    });
+    if (!failure) return;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') this.taken.remember((groups[i] as PartitionGroup).messages);
+    });
+    throw failure.reason;
   }
 
+  /**
+   * The topic's partition count, read again after a failure (it may have grown). If that read
+   * fails the last count stays, so a re-sent batch goes through the same producers as before
+   * (their sequence numbers let the broker drop what it already wrote).
+   */
   private async partitionCount(): Promise<number | null> {
-    if (this.partitions !== null) return this.partitions;
+    if (!this.partitionsStale) return this.partitions;
     try {
       const admin = await this.connectedAdmin();
-      if (!admin.fetchTopicMetadata) return null;
+      if (!admin.fetchTopicMetadata) {
+        this.partitionsStale = false;
+        return this.partitions;
+      }
       const meta = await admin.fetchTopicMetadata({ topics: [this.topic] });
       const n = meta.topics.find((t) => t.name === this.topic)?.partitions.length;
-      this.partitions = n !== undefined && n > 0 ? n : null;
+      if (n !== undefined && n > 0) this.partitions = n;
+      this.partitionsStale = false;
     } catch (err) {
-      this.logger.debug({ err }, 'partition count unavailable: sending the batch as one request');
+      this.logger.debug({ err }, 'partition count unavailable: keeping the last one');
       await this.dropAdmin();
     }
     return this.partitions;
@@ -216,39 +282,21 @@ export class TopicProducer {
     }
   }
 
-  private async connected(): Promise<ProducerLike> {
-    if (this.producer) return this.producer;
-    this.connecting ??= (async () => {
-      const p = this.options.factory.producer();
+  /** One admin, shared by callers that come while it connects (warm-up, a send, a ping). */
+  private connectedAdmin(): Promise<AdminLike> {
+    if (this.admin) return Promise.resolve(this.admin);
+    this.connectingAdmin ??= (async () => {
+      const admin = this.options.factory.admin();
       try {
-        await p.connect();
+        await admin.connect();
       } catch (err) {
-        await p.disconnect().catch(() => undefined);
+        await admin.disconnect().catch(() => undefined);
         throw err;
       }
-      this.producer = p;
-      return p;
-    })().finally(() => (this.connecting = null));
-    return this.connecting;
-  }
-
-  private async dropProducer(): Promise<void> {
-    const p = this.producer;
-    this.producer = null;
-    if (!p) return;
-    try {
-      await p.disconnect();
-    } catch (err) {
-      this.logger.warn({ err }, 'producer disconnect failed');
-    }
-  }
-
-  private async connectedAdmin(): Promise<AdminLike> {
-    if (this.admin) return this.admin;
-    const admin = this.options.factory.admin();
-    await admin.connect();
-    this.admin = admin;
-    return admin;
+      this.admin = admin;
+      return admin;
+    })().finally(() => (this.connectingAdmin = null));
+    return this.connectingAdmin;
   }
 
   private async dropAdmin(): Promise<void> {

@@ -94,6 +94,18 @@ describe('ListenerHealth', () => {
     expect(roles).toHaveLength(1);
   });
 
+  it('is live only while subscribed and not degraded (what the fan-in waits for)', () => {
+    const { h } = setup();
+    expect(h.isLive(P)).toBe(true);
+    h.onMissed(miss(P));
+    expect(h.isLive(P)).toBe(false);
+    h.setState(P, 'disconnected');
+    expect(h.isLive(P)).toBe(false);
+    h.setState(P, 'subscribed');
+    expect(h.isLive(P)).toBe(true);
+    expect(h.isLive('nobody/primary')).toBe(false);
+  });
+
   it('degrades a subscribed listener that has been silent for staleAfterMs', () => {
     const { clock, h, reconnects } = setup({ staleAfterMs: 60_000 });
     clock.advance(59_000);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventId, silentLogger, systemClock } from '../../../src/core/index.js';
+import { silentLogger, systemClock } from '../../../src/core/index.js';
 import { PipelineConfig } from '../../../src/config/index.js';
 import type { RangeManifest } from '../../../src/pipeline/backfill/index.js';
 import { hlFillsRangeSource, rangeSplitter, runBackfill } from '../../../src/pipeline/backfill/index.js';
@@ -19,6 +19,7 @@ import { FileEventLog } from '../../../src/pipeline/eventlog/index.js';
 import { postInfo } from '../../sim/helpers.js';
 import { JumpClock } from '../../sim/helpers.js';
 import { startSimulator, type Simulator } from '../../../src/sim/index.js';
+import { truthEventId } from '../../kit/index.js';
 
 const FROM = Date.UTC(2026, 1, 2, 8, 0, 0);
 const TO = FROM + 40 * 60_000;
@@ -106,18 +107,7 @@ describe('hlFillsRangeSource (userFillsByTime)', () => {
         px: string;
         sz: string;
       }[])
-        expectedIds.add(
-          eventId({
-            user,
-            coin: f.coin,
-            side: f.side,
-            tid: f.tid,
-            oid: f.oid,
-            time: f.time,
-            px: f.px,
-            sz: f.sz,
-          }),
-        );
+        expectedIds.add(truthEventId(user, f));
     }
     expect(expectedIds.size).toBeGreaterThan(10);
     const first = await backfillOnce();

@@ -1,13 +1,18 @@
 /** The shared EventLog conformance suite against the Kafka backend (the harness's broker). */
 import { describe, expect, it } from 'vitest';
-import { KafkaEventLog, fromKafkaTopicToken, kafkaTopicToken } from '../../../src/pipeline/eventlog/index.js';
+import {
+  KafkaEventLog,
+  fromKafkaTopicToken,
+  kafkaTopicToken,
+  topicFamily,
+} from '../../../src/pipeline/eventlog/index.js';
 import { services, uniqueName } from '../../harness/index.js';
 import { eventLogConformance } from './conformance.js';
 
 const open = (topic: string): Promise<KafkaEventLog> =>
   KafkaEventLog.open({
     brokers: services().kafka.brokers,
-    topic,
+    topics: topicFamily(topic),
     replicationFactor: 1,
     clientId: 'elog-test',
     readTimeoutMs: 30_000,

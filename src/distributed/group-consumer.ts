@@ -1,0 +1,43 @@
+/**
+ * One consumer group member over one topic, as both distributed groups need it (the processors
+ * over the bronze topic, a listener group over the coordination topic): the topic checked or
+ * created first, the group timings from config, the sticky assignor, no auto topic creation.
+ */
+import type { Consumer, Kafka } from 'kafkajs';
+import type { DistributedKafkaConfig } from '../config/index.js';
+import { stickyAssigner } from './sticky-assigner.js';
+import { ensureTopic } from './topics.js';
+
+export interface GroupConsumerSpec {
+  readonly topic: string;
+  readonly groupId: string;
+  /** The partitions (and their timings) of the group's own section of the config. */
+  readonly group: DistributedKafkaConfig['bronze'] | DistributedKafkaConfig['coordination'];
+  /** The partitions this member holds now, offered to the sticky assignor at each rebalance. */
+  readonly held: () => readonly number[];
+}
+
+export async function groupConsumer(
+  kafka: Kafka,
+  config: DistributedKafkaConfig,
+  spec: GroupConsumerSpec,
+): Promise<Consumer> {
+  const { group } = spec;
+  await ensureTopic(kafka, {
+    topic: spec.topic,
+    partitions: group.partitions,
+    replicationFactor: config.replicationFactor,
+    create: config.createTopics,
+  });
+  return kafka.consumer({
+    groupId: spec.groupId,
+    sessionTimeout: group.sessionTimeoutMs,
+    heartbeatInterval: group.heartbeatIntervalMs,
+    rebalanceTimeout: group.rebalanceTimeoutMs,
+    // An idle fetch returns after this long and heartbeats, so joins, leaves and dead members
+    // are noticed within about one heartbeat interval (the coordination topic is always idle).
+    maxWaitTimeInMs: group.heartbeatIntervalMs,
+    allowAutoTopicCreation: false,
+    partitionAssigners: [stickyAssigner(() => ({ [spec.topic]: [...spec.held()] }))],
+  });
+}

@@ -1,0 +1,17 @@
+/**
+ * Public door of the hand-off between listeners and fan-in (issue #17): the ports shared with
+ * the Kafka adapters, and the in-process adapter that is the embedded default.
+ */
+export type {
+  HandoffDelivery,
+  HandoffFills,
+  HandoffPositions,
+  HandoffRecord,
+  HandoffSink,
+  HandoffSource,
+  ListenerGroup,
+  ListenerOwnership,
+  ProcessRole,
+} from './ports.js';
+export { createInProcessHandoff, isNoopAck, noopAck } from './in-process.js';
+export type { InProcessHandoff } from './in-process.js';

@@ -1,0 +1,94 @@
+/**
+ * Shared contract for issue #17 (distributed mode), agreed between two helpers working in
+ * parallel on branches `dist-core` and `dist-kafka`. Copy it verbatim into
+ * `src/handoff/ports.ts` (dist-core owns that file; dist-kafka copies the same text so both
+ * branches compile alone; the lead merges them, identical text = no conflict).
+ *
+ * The hand-off sits between the listeners and the fan-in:
+ *   listeners --(HandoffSink)--> [in-process | Kafka bronze topic] --(HandoffSource)--> fan-in
+ * In-process (the embedded default, role `all`) must cost nothing: publish() calls straight
+ * into the fan-in. Kafka (roles `listeners` / `processor`): topic `ingestion.hyperliquid.raw.v1`,
+ * keyed by influencerId, so one influencer's records stay in order on one partition.
+ */
+import type { FillEvent } from '../core/index.js';
+
+/** Fills as one listener received them (one frame / one REST backfill page). */
+export interface HandoffFills {
+  readonly kind: 'fills';
+  readonly influencerId: string;
+  /** e.g. `inf-42/primary`; the fan-in's first-arrival-wins and failover metrics need it. */
+  readonly listenerId: string;
+  /** Local receipt time (ms) at the listener process, for lag and end-to-end latency. */
+  readonly receivedAt: number;
+  readonly fills: readonly FillEvent[];
+}
+
+/** A position snapshot a listener fetched or was pushed (seeding and reconcile). */
+export interface HandoffPositions {
+  readonly kind: 'positions';
+  readonly influencerId: string;
+  readonly listenerId: string;
+  readonly receivedAt: number;
+  readonly user: string;
+  /** As-of time of the snapshot (ms). */
+  readonly time: number;
+  /** Signed size by coin, as exact decimal strings. */
+  readonly positions: Readonly<Record<string, string>>;
+  /** Perp dexes covered ('' = main dex); absent = all. */
+  readonly dexes?: readonly string[];
+}
+
+export type HandoffRecord = HandoffFills | HandoffPositions;
+
+/** Listener side. publish() never blocks a listener and never throws on transport trouble. */
+export interface HandoffSink {
+  publish(record: HandoffRecord): void;
+  /** Resolves when everything published so far is durable (Kafka: acked). Used at shutdown. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Processor side. Deliveries arrive in order per influencer. `ack()` is called by the
+ * processor once every signal derived from the delivery was acknowledged by the signal sink;
+ * only then may the adapter commit the offsets it covers (in order per partition).
+ */
+export interface HandoffDelivery {
+  readonly records: readonly HandoffRecord[];
+  ack(): void;
+  /**
+   * Durable hand-offs only: the partition it was read from and the generation in which this
+   * process gained that partition (a new number each time it is gained, the same while kept).
+   * A change tells the processor another process may have owned these influencers meanwhile.
+   */
+  readonly origin?: { readonly partition: number; readonly generation: number };
+}
+
+export interface HandoffSource {
+  start(onDelivery: (delivery: HandoffDelivery) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Listener-group membership (Kafka consumer group over a small coordination topic, one per
+ * group A/B). Influencers map to coordination-topic partitions by a stable hash of their id;
+ * the influencers this process should listen to are those whose partition it is assigned.
+ */
+export interface ListenerOwnership {
+  /** Current owned influencer ids (empty until the first assignment). */
+  owned(): ReadonlySet<string>;
+  /** Called after each (re)assignment with the new owned set. */
+  onChange(listener: (owned: ReadonlySet<string>) => void): void;
+  /**
+   * The tracked influencer ids (every process sees the same list): owned() is the part of it
+   * whose partitions are assigned here. The App calls it at start and after each change.
+   */
+  setInfluencers?(ids: Iterable<string>): void;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Roles of `ingest run --role`. */
+export type ProcessRole = 'all' | 'listeners' | 'processor';
+/** Listener group of a `listeners` process: A runs primaries, B runs secondaries. */
+export type ListenerGroup = 'A' | 'B';

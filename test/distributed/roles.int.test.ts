@@ -1,0 +1,71 @@
+/**
+ * Issue #17, distributed mode end to end: each role is its own `ingest run --role …` child
+ * process. Listener group A (primaries) and group B (secondaries) run on different loopback
+ * source addresses (egress pools 127.0.0.2 / 127.0.0.3, so the simulator counts its per-IP
+ * limits per process) and publish to the bronze topic; one processor consumes it and
+ * publishes signals. The signals on Kafka must end at the simulator's ground truth with an
+ * unbroken chain per key, and every process must stop cleanly on SIGTERM.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../kit/index.js';
+import { loopback, startCluster } from './cluster.js';
+import type { Cluster } from './cluster.js';
+
+describe('distributed mode: listeners A, listeners B and a processor as separate processes', () => {
+  let cluster: Cluster | null = null;
+  afterEach(async () => {
+    await cluster?.close();
+    cluster = null;
+  });
+
+  it.each([
+    { kill: false, title: 'all three roles up' },
+    { kill: true, title: 'listeners A SIGKILLed mid-stream (group B still covers)' },
+  ])(
+    '$title: signals end at ground truth, chain unbroken, survivors stop on SIGTERM',
+    async ({ kill }) => {
+      const c = await startCluster({ seed: 17, accounts: 4, tickMs: 60 });
+      cluster = c;
+      c.start({ name: 'listeners-A', role: 'listeners', group: 'A', sourceAddresses: [loopback(0)] });
+      c.start({ name: 'listeners-B', role: 'listeners', group: 'B', sourceAddresses: [loopback(1)] });
+      c.start({ name: 'processor', role: 'processor' });
+      await c.waitStarted();
+      // Each listener group owns every influencer (one member each) and places only its own slot.
+      for (const n of ['listeners-A', 'listeners-B'])
+        expect(c.get(n).run.stderr()).toMatch(/"msg":"listener partitions assigned"/);
+      await until(
+        () =>
+          ['listeners-A', 'listeners-B'].every((n) =>
+            /"assignments":4,"unplaced":0,"msg":"listener plan applied"/.test(c.get(n).run.stderr()),
+          ),
+        30_000,
+        'both listener groups placed their 4 listeners',
+      );
+      // Each process's /status.json shows its part of the hand-off.
+      const handoffOf = async (n: string): Promise<string[]> =>
+        Object.keys(((await c.statusOf(n)) as { handoff?: object }).handoff ?? {}).sort();
+      expect(await handoffOf('processor')).toEqual(['source']);
+      expect(await handoffOf('listeners-A')).toEqual(['ownership', 'sink']);
+      const admittedAt = Date.now();
+
+      c.sim.resume();
+      const traded = (n: number) => () => c.sim.accounts.every((a) => c.sim.groundTruth.fills(a).length >= n);
+      if (kill) {
+        await until(traded(8), 60_000, 'trading: 8 fills per account');
+        // The whole process of group A goes: its primaries are gone, group B's secondaries remain.
+        expect(await c.kill('listeners-A', 'SIGKILL')).toBe('SIGKILL');
+      }
+      await until(traded(20), 60_000, 'trading: 20 fills per account');
+      c.sim.pause();
+
+      await c.waitGroundTruth(admittedAt);
+      await c.stopAll();
+      const { messages, duplicates, compared } = await c.verify(admittedAt);
+      expect(compared).toBeGreaterThan(4);
+      console.log(
+        `distributed roles (${kill ? 'A killed' : 'all up'}): ${messages.length} signals, ${duplicates} duplicate signalIds, ${compared} compared with ground truth`,
+      );
+    },
+    240_000,
+  );
+});
