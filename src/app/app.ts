@@ -40,7 +40,7 @@ import type { SinkSet } from './sinks.js';
 import { buildSinks } from './sinks.js';
 import { StatusReporter } from './status.js';
 import type { ProcessPart } from './roles.js';
-import { checkHandoff, partOf, slotsOf } from './roles.js';
+import { checkHandoff, memberAdvert, partOf, slotsOf } from './roles.js';
 import {
   buildCursorChain,
   buildDedup,
@@ -218,7 +218,13 @@ export class App {
       this.redis = await connectRedis(config, this.log);
     }
 
-    // 5. The stages, joined by the hand-off.
+    // 5. The stages, joined by the hand-off. A distributed member says who it is (its ops URL)
+    //    in its consumer group's join metadata, where `ingest cluster status` finds it.
+    if (role !== 'all') {
+      const advert = memberAdvert(config, this.server.url);
+      this.o.handoff?.ownership?.advertise?.(advert);
+      this.o.handoff?.source?.advertise?.(advert);
+    }
     if (role === 'all') this.inProcess = createInProcessHandoff();
     this.handoffSink = this.inProcess?.sink ?? this.o.handoff?.sink ?? null;
     this.handoffSource = this.inProcess?.source ?? this.o.handoff?.source ?? null;

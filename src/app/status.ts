@@ -23,7 +23,16 @@ export interface StatusSource {
   readonly signalCounts: ReadonlyMap<string, number>;
   /** The influencer source watcher: `ok`, `unavailable` (keeping the last good set) or `suspect`. */
   readonly watcher: { sourceState(): string } | null;
-  readonly config: { readonly source: { readonly kind: string } };
+  readonly config: {
+    readonly source: { readonly kind: string };
+    readonly hyperliquid?: {
+      readonly egressPools: readonly {
+        readonly name: string;
+        readonly localAddress?: string | undefined;
+        readonly proxyUrl?: string | undefined;
+      }[];
+    };
+  };
   /** Whether positions can be seeded (cursor store reachable); see App.cursorStoreState. */
   cursorStoreState?(): { ok: boolean; detail: string };
   /** Sink configuration errors (e.g. a topic Kafka refuses to create): not ready until fixed. */
@@ -39,7 +48,27 @@ export class StatusReporter implements StatusProvider, ReadinessProvider {
 
   status(): StatusSnapshot {
     const handoff = this.o.app.handoffStatus?.();
-    return handoff === undefined ? this.snapshot() : { ...this.snapshot(), handoff };
+    const egress = this.egress();
+    return {
+      ...this.snapshot(),
+      ...(egress === undefined ? {} : { egress }),
+      ...(handoff === undefined ? {} : { handoff }),
+    };
+  }
+
+  /** Pool -> where its connections leave from; a proxy is shown by host:port only (no credentials). */
+  private egress(): Record<string, string> | undefined {
+    const pools = this.o.app.config.hyperliquid?.egressPools;
+    if (!pools || pools.length === 0) return undefined;
+    const out: Record<string, string> = {};
+    for (const p of pools) {
+      if (p.localAddress !== undefined) out[p.name] = p.localAddress;
+      else if (p.proxyUrl !== undefined) {
+        const u = new URL(p.proxyUrl);
+        out[p.name] = `proxy ${u.host}`;
+      } else out[p.name] = 'default route';
+    }
+    return out;
   }
 
   private snapshot(): StatusSnapshot {

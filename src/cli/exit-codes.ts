@@ -2,7 +2,8 @@
  * Exit codes scripts can rely on (documented in README "Exit codes"):
  * 0 ok, 1 unexpected failure, 2 bad usage, 3 invalid input or config, 4 not found,
  * 5 a dependency (Redis, Kafka, ClickHouse, Hyperliquid) unreachable, 6 conflict
- * (duplicate), 7 the command is not available yet.
+ * (duplicate), 7 the command is not available yet, 8 the command ran and found the service
+ * degraded (`cluster status`: an influencer lacks a live listener or a processor).
  */
 import { isIngestError } from '../core/index.js';
 
@@ -15,6 +16,7 @@ export const EXIT = {
   UNAVAILABLE: 5,
   CONFLICT: 6,
   NOT_IMPLEMENTED: 7,
+  DEGRADED: 8,
 } as const;
 
 export function exitCodeFor(e: unknown): number {

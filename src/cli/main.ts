@@ -17,6 +17,7 @@ import { registerPipeline } from './commands/pipeline.js';
 import { registerConnectors } from './commands/connectors.js';
 import { registerBackfill } from './commands/backfill.js';
 import { registerReprocess } from './commands/reprocess.js';
+import { registerCluster } from './commands/cluster.js';
 
 export function buildProgram(): Command {
   const program = new Command('ingest')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerConnectors(program);
   registerBackfill(program);
   registerReprocess(program);
+  registerCluster(program);
   return program;
 }
 

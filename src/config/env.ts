@@ -70,6 +70,7 @@ export const ENV_VARS: readonly EnvVar[] = Object.freeze([
   { name: 'INGEST_METRICS_PER_INFLUENCER', path: 'metrics.perInfluencerLabels', kind: 'bool' },
   { name: 'INGEST_ROLE', path: 'distributed.role', kind: 'string' },
   { name: 'INGEST_LISTENER_GROUP', path: 'distributed.listenerGroup', kind: 'string' },
+  { name: 'INGEST_ADVERTISE_URL', path: 'distributed.advertiseUrl', kind: 'string' },
 ]);
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -33,6 +33,12 @@ export const DistributedConfig = z
       .describe(
         'Hand-off between listeners and fan-in; unset, it follows from the role: `in-process` for `all`, `kafka` otherwise.',
       ),
+    advertiseUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+      .optional()
+      .describe(
+        "The ops URL other hosts reach this process at, advertised to its consumer group so `ingest cluster status` finds its /status.json (Kubernetes: `http://$(POD_IP):9464`). Unset: the ops server's address, or this host's first non-loopback IPv4 when http.host is 0.0.0.0.",
+      ),
     kafka: DistributedKafkaConfig.prefault({}).describe(
       'The Kafka hand-off: bronze topic, listener-group coordination topic, groups (brokers from sinks.kafka).',
     ),

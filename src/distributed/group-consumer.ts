@@ -5,6 +5,7 @@
  */
 import type { Consumer, Kafka } from 'kafkajs';
 import type { DistributedKafkaConfig } from '../config/index.js';
+import type { MemberAdvert } from '../handoff/index.js';
 import { stickyAssigner } from './sticky-assigner.js';
 import { ensureTopic } from './topics.js';
 
@@ -15,6 +16,8 @@ export interface GroupConsumerSpec {
   readonly group: DistributedKafkaConfig['bronze'] | DistributedKafkaConfig['coordination'];
   /** The partitions this member holds now, offered to the sticky assignor at each rebalance. */
   readonly held: () => readonly number[];
+  /** Who this member is (ops URL, role), in its join metadata; undefined = not advertised. */
+  readonly advert: () => MemberAdvert | undefined;
 }
 
 export async function groupConsumer(
@@ -38,6 +41,12 @@ export async function groupConsumer(
     // are noticed within about one heartbeat interval (the coordination topic is always idle).
     maxWaitTimeInMs: group.heartbeatIntervalMs,
     allowAutoTopicCreation: false,
-    partitionAssigners: [stickyAssigner(() => ({ [spec.topic]: [...spec.held()] }))],
+    partitionAssigners: [
+      stickyAssigner(() => {
+        const advert = spec.advert();
+        const owned = { [spec.topic]: [...spec.held()] };
+        return advert === undefined ? { owned } : { owned, advert };
+      }),
+    ],
   });
 }

@@ -13,11 +13,12 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { TypedEmitter, systemClock } from '../core/index.js';
 import type { Clock, Logger, TimerHandle, ValidationError } from '../core/index.js';
 import type { DistributedKafkaConfig } from '../config/index.js';
-import type { HandoffDelivery, HandoffRecord, HandoffSource } from '../handoff/index.js';
+import type { HandoffDelivery, HandoffRecord, HandoffSource, MemberAdvert } from '../handoff/index.js';
 import { decodeBronze } from './bronze-codec.js';
 import { PartitionAcks } from './partition-acks.js';
 import type { PartitionAckStatus } from './partition-acks.js';
 import { groupConsumer } from './group-consumer.js';
+import { clusterGroupIds } from './group-ids.js';
 
 export interface HandoffSourceEvents {
   /** A new assignment took effect; pauseMs = time from noticing the rebalance to the new assignment. */
@@ -62,6 +63,7 @@ export class KafkaHandoffSource implements HandoffSource {
   private consumer: Consumer | null = null;
   private onDelivery: ((d: HandoffDelivery) => void) | null = null;
   private memberId: string | null = null;
+  private advert: MemberAdvert | undefined;
   private readonly paused = new Set<number>();
   private deliveries = 0;
   private badRecords = 0;
@@ -80,10 +82,15 @@ export class KafkaHandoffSource implements HandoffSource {
   constructor(private readonly options: KafkaHandoffSourceOptions) {
     this.cfg = options.config.bronze;
     this.topic = this.cfg.topic;
-    this.groupId = `${options.config.groupIdPrefix}-processors`;
+    this.groupId = clusterGroupIds(options.config).processors;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger.child({ component: 'distributed.handoff-source', groupId: this.groupId });
     this.events = new TypedEmitter<HandoffSourceEvents>(this.log);
+  }
+
+  /** Who this member is, in its join metadata (read by `ingest cluster status`). */
+  advertise(advert: MemberAdvert): void {
+    this.advert = advert;
   }
 
   async start(onDelivery: (delivery: HandoffDelivery) => void): Promise<void> {
@@ -95,6 +102,7 @@ export class KafkaHandoffSource implements HandoffSource {
       groupId: this.groupId,
       group: this.cfg,
       held: () => this.acks.partitions(),
+      advert: () => this.advert,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.REBALANCING, () => {

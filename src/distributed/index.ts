@@ -17,7 +17,9 @@ export {
 export { assignSticky, movedPartitions } from './sticky-assignment.js';
 export type { StickyMember } from './sticky-assignment.js';
 export { STICKY_ASSIGNER_NAME, stickyAssigner } from './sticky-assigner.js';
-export type { CurrentAssignment } from './sticky-assigner.js';
+export type { CurrentJoinData } from './sticky-assigner.js';
+export { MemberAdvert, assignedPartitions, decodeJoinData, encodeJoinData } from './join-metadata.js';
+export type { JoinData } from './join-metadata.js';
 export { fnv1a32, influencerPartition } from './influencer-hash.js';
 export { distributedKafka } from './client.js';
 export type { DistributedKafkaConnection } from './client.js';
@@ -44,3 +46,20 @@ export type {
   ListenerOwnershipEvents,
   ListenerOwnershipStatus,
 } from './listener-ownership.js';
+export { clusterView } from './cluster-view.js';
+export type {
+  ClusterGroup,
+  ClusterInput,
+  ClusterMember,
+  ClusterReport,
+  GroupInput,
+  GroupMemberInput,
+  InfluencerRow,
+  ListenerCell,
+  MemberStatusJson,
+  MemberStatusResult,
+} from './cluster-view.js';
+export { probeCluster } from './cluster-probe.js';
+export { clusterGroupIds } from './group-ids.js';
+export type { ClusterGroupName } from './group-ids.js';
+export type { ClusterProbeOptions } from './cluster-probe.js';

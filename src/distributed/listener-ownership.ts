@@ -12,9 +12,10 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { TypedEmitter, systemClock } from '../core/index.js';
 import type { Clock, Logger } from '../core/index.js';
 import type { DistributedKafkaConfig } from '../config/index.js';
-import type { ListenerGroup, ListenerOwnership } from '../handoff/index.js';
+import type { ListenerGroup, ListenerOwnership, MemberAdvert } from '../handoff/index.js';
 import { influencerPartition } from './influencer-hash.js';
 import { groupConsumer } from './group-consumer.js';
+import { clusterGroupIds } from './group-ids.js';
 
 export interface ListenerOwnershipEvents {
   assigned: {
@@ -58,6 +59,7 @@ export class KafkaListenerOwnership implements ListenerOwnership {
   private current: ReadonlySet<string> = new Set();
   private consumer: Consumer | null = null;
   private memberId: string | null = null;
+  private advert: MemberAdvert | undefined;
   private rebalances = 0;
   private rebalanceStartedAt: number | null = null;
   private lastRebalancePauseMs: number | null = null;
@@ -65,7 +67,7 @@ export class KafkaListenerOwnership implements ListenerOwnership {
 
   constructor(private readonly options: KafkaListenerOwnershipOptions) {
     this.cfg = options.config.coordination;
-    this.groupId = `${options.config.groupIdPrefix}-listeners-${options.group}`;
+    this.groupId = clusterGroupIds(options.config)[options.group];
     this.clock = options.clock ?? systemClock;
     this.log = options.logger.child({ component: 'distributed.listener-ownership', groupId: this.groupId });
     this.events = new TypedEmitter<ListenerOwnershipEvents>(this.log);
@@ -86,6 +88,11 @@ export class KafkaListenerOwnership implements ListenerOwnership {
     this.recompute(true);
   }
 
+  /** Who this member is, in its join metadata (read by `ingest cluster status`). */
+  advertise(advert: MemberAdvert): void {
+    this.advert = advert;
+  }
+
   async start(): Promise<void> {
     if (this.consumer || this.closed) return;
     const { kafka, config } = this.options;
@@ -94,6 +101,7 @@ export class KafkaListenerOwnership implements ListenerOwnership {
       groupId: this.groupId,
       group: this.cfg,
       held: () => this.assigned,
+      advert: () => this.advert,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.REBALANCING, () => {

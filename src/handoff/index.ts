@@ -11,6 +11,7 @@ export type {
   HandoffSource,
   ListenerGroup,
   ListenerOwnership,
+  MemberAdvert,
   ProcessRole,
 } from './ports.js';
 export { createInProcessHandoff, isNoopAck, noopAck } from './in-process.js';

@@ -1,8 +1,5 @@
 /**
- * Shared contract for issue #17 (distributed mode), agreed between two helpers working in
- * parallel on branches `dist-core` and `dist-kafka`. Copy it verbatim into
- * `src/handoff/ports.ts` (dist-core owns that file; dist-kafka copies the same text so both
- * branches compile alone; the lead merges them, identical text = no conflict).
+ * The ports between the listener tier and the processing tier (issue #17).
  *
  * The hand-off sits between the listeners and the fan-in:
  *   listeners --(HandoffSink)--> [in-process | Kafka bronze topic] --(HandoffSource)--> fan-in
@@ -65,8 +62,24 @@ export interface HandoffDelivery {
 }
 
 export interface HandoffSource {
+  /** Durable hand-offs: who this member is, for `ingest cluster status` (call before start). */
+  advertise?(advert: MemberAdvert): void;
   start(onDelivery: (delivery: HandoffDelivery) => void): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * What a distributed process tells its consumer group about itself (carried in the group's
+ * join metadata, so Kafka's own group description lists it): where its ops server answers and
+ * what it is. `ingest cluster status` reads it to find every member's /status.json.
+ */
+export interface MemberAdvert {
+  /** Base URL of the process's ops server as other hosts reach it (`http://10.0.3.7:9464`). */
+  readonly opsUrl: string;
+  readonly role: ProcessRole;
+  readonly listenerGroup?: ListenerGroup;
+  readonly host: string;
+  readonly pid: number;
 }
 
 /**
@@ -84,6 +97,8 @@ export interface ListenerOwnership {
    * whose partitions are assigned here. The App calls it at start and after each change.
    */
   setInfluencers?(ids: Iterable<string>): void;
+  /** Who this member is, for `ingest cluster status` (call before start). */
+  advertise?(advert: MemberAdvert): void;
   start(): Promise<void>;
   close(): Promise<void>;
 }

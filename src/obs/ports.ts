@@ -42,6 +42,11 @@ export interface StatusSnapshot {
   readonly influencers: readonly InfluencerStatus[];
   /** Free-form service facts shown in the page header (version, instance, egress IPs). */
   readonly service?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * The egress pools listeners connect through, name -> where from: the local source IP, the
+   * proxy's host:port (never its credentials) or `default route`. Listener `pool` fields name them.
+   */
+  readonly egress?: Readonly<Record<string, string>>;
   /** Distributed mode: the Kafka hand-off adapters' own status (sink, source, ownership). */
   readonly handoff?: Readonly<Record<string, unknown>>;
 }

@@ -3,8 +3,10 @@
  * App refuses to start with one line naming distributed.role, before it opens any port, and
  * `ingest run` maps that to the start-up table's "invalid configuration" row (exit 3).
  */
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { App } from '../../src/app/index.js';
+import { memberAdvert } from '../../src/app/roles.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { describeStartupFailure } from '../../src/cli/startup-errors.js';
 import { parseServiceConfig } from '../../src/config/index.js';
@@ -59,5 +61,31 @@ describe('ingest run hand-off factory', () => {
   it('builds nothing for role all (the App makes its in-process hand-off)', async () => {
     const { distributedHandoff } = await import('../../src/cli/commands/run-handoff.js');
     expect(await distributedHandoff(parseServiceConfig({}), logger)).toBeUndefined();
+  });
+});
+
+describe('memberAdvert: what a distributed process tells its consumer group', () => {
+  it('names the ops URL others can reach: distributed.advertiseUrl, else the server URL, else a non-loopback address for 0.0.0.0', () => {
+    const cfg = (o: object) =>
+      parseServiceConfig({ distributed: { role: 'listeners', listenerGroup: 'B', ...o }, http: { port: 0 } });
+    expect(memberAdvert(cfg({}), 'http://127.0.0.1:4567')).toEqual({
+      opsUrl: 'http://127.0.0.1:4567',
+      role: 'listeners',
+      listenerGroup: 'B',
+      host: hostname(),
+      pid: process.pid,
+    });
+    expect(memberAdvert(cfg({ advertiseUrl: 'http://10.0.3.7:9464/' }), 'http://127.0.0.1:4567').opsUrl).toBe(
+      'http://10.0.3.7:9464',
+    );
+    const wild = parseServiceConfig({
+      distributed: { role: 'processor' },
+      http: { host: '0.0.0.0', port: 0 },
+    });
+    const a = memberAdvert(wild, 'http://127.0.0.1:4567');
+    expect(a.role).toBe('processor');
+    expect(a).not.toHaveProperty('listenerGroup');
+    expect(new URL(a.opsUrl).port).toBe('4567');
+    expect(new URL(a.opsUrl).hostname).not.toBe('127.0.0.1');
   });
 });

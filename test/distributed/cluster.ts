@@ -6,12 +6,13 @@
  * processes by name and judge the signal topic against the simulator's ground truth.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { startSimulator } from '../../src/sim/index.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { MarketClass } from '../../src/core/index.js';
+import type { ClusterReport } from '../../src/distributed/index.js';
 import { services, uniqueName } from '../harness/index.js';
 import { until } from '../kit/index.js';
 import type { CliRun } from '../e2e/cli-process.js';
@@ -111,6 +112,10 @@ export interface Cluster {
   uncovered(): Promise<string[]>;
   /** The influencers whose healthy primary (group A) or secondary (group B) runs in `name`. */
   ownedBy(name: string): Promise<string[]>;
+  /** Runs `ingest cluster status --json` with the cluster's config: exit code, report, stderr. */
+  clusterStatus(): Promise<{ code: number | string; report: ClusterReport | null; stderr: string }>;
+  /** `host:pid` of a process, as `ingest cluster status` names it. */
+  processName(name: string): string;
   /** Sends `signal` to the process and resolves with how it exited. */
   kill(name: string, signal: NodeJS.Signals): Promise<number | string>;
   /** SIGTERMs every live process; expects each to exit 0 without a shutdown timeout. */
@@ -240,6 +245,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       const s = (await cluster.statusOf(n)) as { influencers?: StatusInfluencer[] };
       return (s.influencers ?? []).filter((i) => i.listeners.some((l) => l.healthy)).map((i) => i.influencer);
     },
+    async clusterStatus() {
+      const spec: ProcessSpec = { name: 'cluster-status', role: 'processor' };
+      const run = startCli(['cluster', 'status', '--json', '--config', configFile(spec)], env(spec));
+      const code = await run.exited;
+      let report: ClusterReport | null = null;
+      try {
+        report = JSON.parse(run.stdout()) as ClusterReport;
+      } catch {
+        // no report (a failure before the probe): the caller sees code and stderr
+      }
+      return { code, report, stderr: run.stderr() };
+    },
+    processName: (n) => `${hostname()}:${get(n).run.child.pid}`,
     async kill(n, signal) {
       const p = get(n);
       p.run.child.kill(signal);

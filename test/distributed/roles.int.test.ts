@@ -10,6 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../kit/index.js';
 import { loopback, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
+import type { ClusterReport } from '../../src/distributed/index.js';
+import { renderClusterReport } from '../../src/cli/commands/cluster.js';
 
 describe('distributed mode: listeners A, listeners B and a processor as separate processes', () => {
   let cluster: Cluster | null = null;
@@ -41,6 +43,43 @@ describe('distributed mode: listeners A, listeners B and a processor as separate
         30_000,
         'both listener groups placed their 4 listeners',
       );
+      // `ingest cluster status` puts the three processes together: every influencer's primary in
+      // listeners-A at 127.0.0.2, its secondary in listeners-B at 127.0.0.3, and the processor.
+      const ids = c.sim.accounts.map((_, i) => `inf-${i}`);
+      const placement = (r: ClusterReport | null) =>
+        r?.influencers.map((i) => [
+          i.influencer,
+          i.primary?.process,
+          i.primary?.ip,
+          i.secondary?.process,
+          i.secondary?.ip,
+          i.processor,
+          i.coverage,
+        ]);
+      let st = await c.clusterStatus();
+      await until(
+        async () => (st = await c.clusterStatus()).code === 0,
+        30_000,
+        () =>
+          `cluster status exit 0: exit ${st.code}, ${st.stderr.slice(-500)} ${JSON.stringify(st.report?.problems)}`,
+      );
+      expect(placement(st.report)).toEqual(
+        ids.map((id) => [
+          id,
+          c.processName('listeners-A'),
+          loopback(0),
+          c.processName('listeners-B'),
+          loopback(1),
+          c.processName('processor'),
+          'dual',
+        ]),
+      );
+      expect(st.report?.problems).toEqual([]);
+      // The human rendering says the same (and is what the README shows).
+      const text = st.report ? renderClusterReport(st.report) : '';
+      for (const n of ['listeners-A', 'listeners-B', 'processor']) expect(text).toContain(c.processName(n));
+      expect(text).toContain('no problems: every influencer has two live listeners and a processor');
+      console.log(text);
       // Each process's /status.json shows its part of the hand-off.
       const handoffOf = async (n: string): Promise<string[]> =>
         Object.keys(((await c.statusOf(n)) as { handoff?: object }).handoff ?? {}).sort();
@@ -54,6 +93,35 @@ describe('distributed mode: listeners A, listeners B and a processor as separate
         await until(traded(8), 60_000, 'trading: 8 fills per account');
         // The whole process of group A goes: its primaries are gone, group B's secondaries remain.
         expect(await c.kill('listeners-A', 'SIGKILL')).toBe('SIGKILL');
+        // Cluster status sees it at once (the dead member's /status.json is unreachable, so its
+        // primaries are not live: every influencer single) and, once Kafka drops the member,
+        // shows group A empty; it exits 8 (degraded) throughout.
+        await until(
+          async () => (st = await c.clusterStatus()).report?.summary.single === ids.length,
+          30_000,
+          () =>
+            `cluster status: every influencer single: ${JSON.stringify(st.report?.summary)} ${st.stderr.slice(-300)}`,
+        );
+        expect(st.code).toBe(8);
+        await until(
+          async () => (st = await c.clusterStatus()).report?.groups[0]?.members.length === 0,
+          60_000,
+          () =>
+            `cluster status: group A empty: ${JSON.stringify(st.report?.groups[0])} ${st.stderr.slice(-300)}`,
+        );
+        expect(st.code).toBe(8);
+        expect(placement(st.report)).toEqual(
+          ids.map((id) => [
+            id,
+            undefined,
+            undefined,
+            c.processName('listeners-B'),
+            loopback(1),
+            c.processName('processor'),
+            'single',
+          ]),
+        );
+        expect(st.report?.problems).toContain(`group A (${st.report?.groups[0]?.groupId}) has no members`);
       }
       await until(traded(20), 60_000, 'trading: 20 fills per account');
       c.sim.pause();

@@ -174,7 +174,8 @@ describe('deploy/k8s/distributed (the three roles)', () => {
 
   it('each role: non-root, probes on the ops port, resources, its own spool PVC, a config the service loads', () => {
     const known = new Set(
-      ENV_VARS.flatMap((v) => [v.name, `${v.name}_FILE`]).concat(['INGEST_CONFIG', 'NODE_OPTIONS']),
+      // POD_IP: the downward-API value INGEST_ADVERTISE_URL is built from.
+      ENV_VARS.flatMap((v) => [v.name, `${v.name}_FILE`]).concat(['INGEST_CONFIG', 'NODE_OPTIONS', 'POD_IP']),
     );
     const cm = all.find((d) => d['kind'] === 'ConfigMap') as Obj;
     for (const [name, set] of sets) {
@@ -190,6 +191,15 @@ describe('deploy/k8s/distributed (the three roles)', () => {
       expect(c.resources.requests.memory, name).toBeDefined();
       expect(c.resources.limits.memory, name).toBeDefined();
       for (const e of c.env as { name: string }[]) expect(known.has(e.name), `${name} ${e.name}`).toBe(true);
+      // Each member advertises a URL other pods reach (`ingest cluster status`); Kubernetes only
+      // expands $(POD_IP) when POD_IP is defined earlier in the list.
+      const envNames = (c.env as { name: string }[]).map((e) => e.name);
+      const advert = (c.env as { name: string; value?: string }[]).find(
+        (e) => e.name === 'INGEST_ADVERTISE_URL',
+      );
+      expect(advert?.value, name).toBe('http://$(POD_IP):9464');
+      expect(envNames.indexOf('POD_IP'), name).toBeGreaterThan(-1);
+      expect(envNames.indexOf('POD_IP'), name).toBeLessThan(envNames.indexOf('INGEST_ADVERTISE_URL'));
       // The spool is locked per process and holds what is not yet acknowledged: one PVC per pod.
       expect(set['spec'].volumeClaimTemplates.map((v: Obj) => v['metadata'].name)).toEqual(['spool']);
       expect(c.volumeMounts.find((m: Obj) => m['name'] === 'spool').mountPath).toBe('/var/lib/ingest');

@@ -10,6 +10,29 @@ import type { Logger } from '../../core/index.js';
 import { IngestError } from '../../core/index.js';
 import type { ServiceConfig } from '../../config/index.js';
 
+/**
+ * The distributed module and its kafkajs client on the service's `sinks.kafka` connection (TLS,
+ * SASL). Loaded only when asked for, like the Kafka sink: role `all` never pays for it.
+ */
+export async function distributedKafkaOf(config: ServiceConfig, logger: Logger, clientId: string) {
+  const k = config.sinks.kafka;
+  const d = await import('../../distributed/index.js');
+  const sinks = await import('../../sinks/kafka/index.js');
+  const ssl = k.tls.enabled ? await sinks.kafkaTlsOptions(k.tls) : undefined;
+  const kafka = d.distributedKafka(
+    {
+      brokers: k.brokers,
+      clientId,
+      ...(ssl === undefined ? {} : { ssl }),
+      ...(k.sasl?.password === undefined
+        ? {}
+        : { sasl: { mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password } }),
+    },
+    logger,
+  );
+  return { d, kafka };
+}
+
 export async function distributedHandoff(
   config: ServiceConfig,
   logger: Logger,
@@ -22,21 +45,11 @@ export async function distributedHandoff(
       `distributed.role ${config.distributed.role} hands records over Kafka: set sinks.kafka.brokers (INGEST_KAFKA_BROKERS)`,
       { context: { setting: 'sinks.kafka.brokers' } },
     );
-  // Loaded only in distributed mode, like the Kafka sink: role `all` never pays for it.
-  const d = await import('../../distributed/index.js');
-  const sinks = await import('../../sinks/kafka/index.js');
-  const ssl = k.tls.enabled ? await sinks.kafkaTlsOptions(k.tls) : undefined;
   const { role, listenerGroup } = config.distributed;
-  const kafka = d.distributedKafka(
-    {
-      brokers: k.brokers,
-      clientId: `${k.clientId}-${role}${role === 'listeners' ? `-${listenerGroup}` : ''}`,
-      ...(ssl === undefined ? {} : { ssl }),
-      ...(k.sasl?.password === undefined
-        ? {}
-        : { sasl: { mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password } }),
-    },
+  const { d, kafka } = await distributedKafkaOf(
+    config,
     logger,
+    `${k.clientId}-${role}${role === 'listeners' ? `-${listenerGroup}` : ''}`,
   );
   const dk = config.distributed.kafka;
   if (role === 'processor') return { source: d.createKafkaHandoffSource({ kafka, config: dk, logger }) };

@@ -28,6 +28,7 @@ export {
   isRecordRejectedError,
 } from './fatal.js';
 export { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
+export { partitionOf } from './partition-sends.js';
 export { kafkaTlsOptions } from './tls.js';
 export type { KafkaTlsFiles } from './tls.js';
 
