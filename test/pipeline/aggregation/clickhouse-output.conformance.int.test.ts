@@ -4,7 +4,7 @@ import { afterAll } from 'vitest';
 import { ClickHouseGoldOutput } from '../../../src/pipeline/aggregation/index.js';
 import { httpClickHouse } from '../../../src/sinks/clickhouse/index.js';
 import { services, uniqueName } from '../../harness/index.js';
-import { aggregationOutputConformance } from './output-conformance.js';
+import { aggregationOutputConformance, readBar } from './output-conformance.js';
 
 const databases: string[] = [];
 afterAll(async () => {
@@ -33,15 +33,7 @@ aggregationOutputConformance({
           );
           return {
             vectorHex: vectors.map((r) => String(r['vector_hex'])),
-            bars: bars.map((b) => ({
-              windowKey: String(b['window_key']),
-              revision: Number(b['revision']),
-              open: String(b['open']),
-              high: String(b['high']),
-              low: String(b['low']),
-              close: String(b['close']),
-              volume: String(b['volume']),
-            })),
+            bars: bars.map(readBar),
           };
         } finally {
           await reader.close();

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { AGGREGATION_TOPICS, FileAggregationOutput } from '../../../src/pipeline/aggregation/index.js';
 import { FileEventLog } from '../../../src/pipeline/eventlog/index.js';
 import type { EventLog } from '../../../src/pipeline/eventlog/index.js';
-import { aggregationOutputConformance } from './output-conformance.js';
-import type { ReadBar } from './output-conformance.js';
+import { aggregationOutputConformance, readBar } from './output-conformance.js';
 
 async function values(log: EventLog, topic: string): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
@@ -40,15 +39,7 @@ aggregationOutputConformance({
           const bars = await values(log, AGGREGATION_TOPICS.bars);
           return {
             vectorHex: vectors.map((v) => String(v['vector_hex'])),
-            bars: bars.map((b): ReadBar => ({
-              windowKey: String(b['window_key']),
-              revision: Number(b['revision']),
-              open: String(b['open']),
-              high: String(b['high']),
-              low: String(b['low']),
-              close: String(b['close']),
-              volume: String(b['volume']),
-            })),
+            bars: bars.map(readBar),
           };
         } finally {
           await log.close();

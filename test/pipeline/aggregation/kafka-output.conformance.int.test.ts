@@ -5,8 +5,7 @@ import { KafkaAggregationOutput } from '../../../src/pipeline/aggregation/index.
 import { kafkajsFactory } from '../../../src/sinks/kafka/index.js';
 import { services, uniqueName } from '../../harness/index.js';
 import { readTopic } from '../../sinks/int-helpers.js';
-import { aggregationOutputConformance } from './output-conformance.js';
-import type { ReadBar } from './output-conformance.js';
+import { aggregationOutputConformance, readBar } from './output-conformance.js';
 
 aggregationOutputConformance({
   name: 'KafkaAggregationOutput',
@@ -38,19 +37,7 @@ aggregationOutputConformance({
         const bars = await readTopic(topics.bars, 0);
         return {
           vectorHex: vectors.map((m) => String((JSON.parse(m.value) as { vector_hex: string }).vector_hex)),
-          bars: bars.map((m) => {
-            const b = JSON.parse(m.value) as Record<string, unknown>;
-            const bar: ReadBar = {
-              windowKey: String(b['window_key']),
-              revision: Number(b['revision']),
-              open: String(b['open']),
-              high: String(b['high']),
-              low: String(b['low']),
-              close: String(b['close']),
-              volume: String(b['volume']),
-            };
-            return bar;
-          }),
+          bars: bars.map((m) => readBar(JSON.parse(m.value) as Record<string, unknown>)),
         };
       },
     };

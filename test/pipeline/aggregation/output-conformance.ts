@@ -21,6 +21,19 @@ export interface ReadBar {
   readonly volume: string;
 }
 
+/** A bar as each medium stores it (JSON on the topics and the file log, a row in ClickHouse). */
+export function readBar(b: Record<string, unknown>): ReadBar {
+  return {
+    windowKey: String(b['window_key']),
+    revision: Number(b['revision']),
+    open: String(b['open']),
+    high: String(b['high']),
+    low: String(b['low']),
+    close: String(b['close']),
+    volume: String(b['volume']),
+  };
+}
+
 export interface ReadBack {
   /** The canonical vector bytes (vector_hex) of each record, as stored. */
   readonly vectorHex: readonly string[];
