@@ -80,20 +80,8 @@ export async function buildSinks({
 
   if (useKafka) {
     const kafka = await import('../sinks/kafka/index.js');
-    const tlsOpts = k.tls.enabled ? await kafka.kafkaTlsOptions(k.tls) : undefined;
     const common = {
-      brokers: k.brokers,
-      clientId: k.clientId,
-      ...(tlsOpts === undefined ? {} : { ssl: tlsOpts }),
-      ...(k.sasl?.password === undefined
-        ? {}
-        : {
-            sasl: {
-              mechanism: k.sasl.mechanism,
-              username: k.sasl.username,
-              password: k.sasl.password,
-            },
-          }),
+      ...(await kafka.kafkaConnection(k)),
       maxMessageBytes: k.maxMessageBytes,
       maxProducers: k.maxProducers,
       logger,

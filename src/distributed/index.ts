@@ -22,7 +22,6 @@ export { MemberAdvert, assignedPartitions, decodeJoinData, encodeJoinData } from
 export type { JoinData } from './join-metadata.js';
 export { fnv1a32, influencerPartition } from './influencer-hash.js';
 export { distributedKafka } from './client.js';
-export type { DistributedKafkaConnection } from './client.js';
 export { KafkaHandoffSink, createKafkaHandoffSink } from './handoff-sink.js';
 export type {
   BronzeProducer,

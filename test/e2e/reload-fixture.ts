@@ -7,8 +7,22 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { App } from '../../src/app/index.js';
 import { services, uniqueName } from '../harness/index.js';
-import { removeDir, tempDir } from './reload-helpers.js';
+import { App as AppClass } from '../../src/app/index.js';
+import type { InfluencerWatcher } from '../../src/influencers/index.js';
+import type { Simulator } from '../../src/sim/index.js';
+import { capturingLogger, recordSignals, reloadConfig, removeDir, tempDir } from './reload-helpers.js';
 import type { ReloadEnv } from './reload-helpers.js';
+
+/** A started App of a reload test, with what every such test reads from it. */
+export interface ReloadRun {
+  readonly app: App;
+  readonly sim: Simulator;
+  readonly watcher: InfluencerWatcher;
+  /** Every signal the engine emitted since start, with its time. */
+  readonly seen: ReturnType<typeof recordSignals>;
+  /** Every log record (capturing logger). */
+  readonly records: ReturnType<typeof capturingLogger>['records'];
+}
 
 export interface ReloadFixture {
   /** The assertion client (exists from beforeAll on). */
@@ -17,6 +31,8 @@ export interface ReloadFixture {
   env(name: string, seed: number, accounts: number): ReloadEnv;
   /** The test's App, closed after the test. */
   track(app: App): App;
+  /** Starts (and tracks) an App on `env` with a capturing logger, recording its signals. */
+  start(env: ReloadEnv): Promise<ReloadRun>;
 }
 
 export function reloadFixture(): ReloadFixture {
@@ -48,6 +64,16 @@ export function reloadFixture(): ReloadFixture {
     track(a) {
       app = a;
       return a;
+    },
+    async start(env) {
+      const { logger, records } = capturingLogger();
+      const a = new AppClass({ config: reloadConfig(env), logger });
+      app = a;
+      await a.start();
+      const seen = recordSignals(a);
+      const { sim, watcher } = a;
+      if (!sim || !watcher) throw new Error('reloadFixture: the app started without simulator or watcher');
+      return { app: a, sim, watcher, seen, records };
     },
   };
 }

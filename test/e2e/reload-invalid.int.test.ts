@@ -6,20 +6,9 @@
  * producing signals that end at the simulator's ground truth.
  */
 import { describe, expect, it } from 'vitest';
-import { App } from '../../src/app/index.js';
 import { RECORD_FIELD, influencerKeys } from '../../src/influencers/index.js';
 import type { InfluencerWatcherEvents } from '../../src/influencers/index.js';
-import {
-  capturingLogger,
-  cliOk,
-  finalVsTruth,
-  quiesce,
-  recordSignals,
-  reloadConfig,
-  simAccounts,
-  subscribed,
-  watcherListening,
-} from './reload-helpers.js';
+import { cliOk, finalVsTruth, quiesce, simAccounts, subscribed, watcherListening } from './reload-helpers.js';
 import { reloadFixture } from './reload-fixture.js';
 import { until } from '../kit/index.js';
 
@@ -35,14 +24,7 @@ describe('an invalid influencer record while the service runs', () => {
     await cliOk(env, 'add', victimAddr, '--id', 'victim', '--priority', '3');
     await cliOk(env, 'add', twoAddr, '--id', 'two');
 
-    const { logger, records } = capturingLogger();
-    const a = new App({ config: reloadConfig(env), logger });
-    fx.track(a);
-    await a.start();
-    const seen = recordSignals(a);
-    const sim = a.sim;
-    const watcher = a.watcher;
-    if (!sim || !watcher) throw new Error('app not started');
+    const { app: a, sim, watcher, seen, records } = await fx.start(env);
     const rejected: InfluencerWatcherEvents['rejected'][] = [];
     watcher.on('rejected', (e) => rejected.push(e));
     for (const id of ['one', 'victim', 'two']) {

@@ -8,21 +8,10 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { App } from '../../src/app/index.js';
 import type { InfluencerWatcherEvents } from '../../src/influencers/index.js';
 import { isControllable, serviceControl } from '../harness/index.js';
 import { reloadFixture } from './reload-fixture.js';
-import {
-  capturingLogger,
-  cliOk,
-  finalVsTruth,
-  quiesce,
-  recordSignals,
-  reloadConfig,
-  simAccounts,
-  subscribed,
-  watcherListening,
-} from './reload-helpers.js';
+import { cliOk, finalVsTruth, quiesce, simAccounts, subscribed, watcherListening } from './reload-helpers.js';
 import { until } from '../kit/index.js';
 
 // The fixture's assertion client swallows errors: this file stops Redis under it.
@@ -42,13 +31,7 @@ describe('Redis restart under the running service', () => {
       const exported = join(env.dir, 'influencers.json');
       await cliOk(env, 'export', '--out', exported);
 
-      const { logger, records } = capturingLogger();
-      const a = fx.track(new App({ config: reloadConfig(env), logger }));
-      await a.start();
-      const seen = recordSignals(a);
-      const sim = a.sim;
-      const watcher = a.watcher;
-      if (!sim || !watcher) throw new Error('app not started');
+      const { app: a, sim, watcher, seen, records } = await fx.start(env);
       const states: InfluencerWatcherEvents['state'][] = [];
       watcher.on('state', (e) => states.push(e));
       let reconciles = 0;

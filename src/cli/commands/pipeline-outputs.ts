@@ -21,24 +21,7 @@ export async function aggregationOutputs(
   const k = config.sinks.kafka;
   if (k.brokers.length > 0) {
     const kafka = await import('../../sinks/kafka/index.js');
-    const tls = k.tls.enabled ? await kafka.kafkaTlsOptions(k.tls) : undefined;
-    const factory = kafka.kafkajsFactory(
-      {
-        brokers: [...k.brokers],
-        clientId: k.clientId,
-        ...(tls === undefined ? {} : { ssl: tls }),
-        ...(k.sasl?.password === undefined
-          ? {}
-          : {
-              sasl: {
-                mechanism: k.sasl.mechanism,
-                username: k.sasl.username,
-                password: k.sasl.password,
-              } as never,
-            }),
-      },
-      logger,
-    );
+    const factory = kafka.kafkajsFactory(await kafka.kafkaConnection(k), logger);
     if (k.createTopics) {
       const admin = factory.admin();
       await admin.connect();

@@ -15,21 +15,9 @@ import type { ServiceConfig } from '../../config/index.js';
  * SASL). Loaded only when asked for, like the Kafka sink: role `all` never pays for it.
  */
 export async function distributedKafkaOf(config: ServiceConfig, logger: Logger, clientId: string) {
-  const k = config.sinks.kafka;
   const d = await import('../../distributed/index.js');
   const sinks = await import('../../sinks/kafka/index.js');
-  const ssl = k.tls.enabled ? await sinks.kafkaTlsOptions(k.tls) : undefined;
-  const kafka = d.distributedKafka(
-    {
-      brokers: k.brokers,
-      clientId,
-      ...(ssl === undefined ? {} : { ssl }),
-      ...(k.sasl?.password === undefined
-        ? {}
-        : { sasl: { mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password } }),
-    },
-    logger,
-  );
+  const kafka = d.distributedKafka(await sinks.kafkaConnection(config.sinks.kafka, clientId), logger);
   return { d, kafka };
 }
 

@@ -13,7 +13,7 @@ import { IngestError, errorMessage } from '../../core/index.js';
 import { loadConfig, systemEnv } from '../../config/index.js';
 import { POSITION_ACTIONS, createSignalConsumer, signalLine } from '../../consumer/index.js';
 import type { ConsumerStart, ReceivedSignal } from '../../consumer/index.js';
-import { kafkaTlsOptions } from '../../sinks/kafka/index.js';
+import { kafkaConnection } from '../../sinks/kafka/index.js';
 import { EXIT } from '../exit-codes.js';
 
 export interface TailOptions {
@@ -84,6 +84,7 @@ export async function runTail(o: TailOptions, stdout: NodeJS.WritableStream, std
     (markets === null || markets.has(s.market)) &&
     (actions === null || actions.has(s.action));
 
+  const { ssl, sasl } = await kafkaConnection(k);
   let shownCount = 0;
   const consumer = createSignalConsumer({
     brokers,
@@ -92,16 +93,8 @@ export async function runTail(o: TailOptions, stdout: NodeJS.WritableStream, std
     groupId: `ingest-tail-${randomBytes(6).toString('hex')}`,
     start,
     commit: false,
-    ...(k.tls.enabled ? { ssl: await kafkaTlsOptions(k.tls) } : {}),
-    ...(k.sasl?.password === undefined
-      ? {}
-      : {
-          sasl: {
-            mechanism: k.sasl.mechanism,
-            username: k.sasl.username,
-            password: k.sasl.password,
-          } as never,
-        }),
+    ...(ssl === undefined ? {} : { ssl }),
+    ...(sasl === undefined ? {} : { sasl }),
     onSignal: (s) => {
       if (!shown(s)) return;
       shownCount++;

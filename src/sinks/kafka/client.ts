@@ -69,9 +69,9 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** kafkajs logs through our Logger (child `sink.kafka.client`), never to the console. */
-function logCreator(logger: Logger) {
-  const log = logger.child({ component: 'sink.kafka.client' });
+/** kafkajs logs through our Logger (a child named `component`), never to the console. */
+export function kafkajsLogCreator(logger: Logger, component = 'sink.kafka.client') {
+  const log = logger.child({ component });
   return () =>
     ({ namespace, level, log: entry }: LogEntry): void => {
       const method = LEVELS[level] ?? 'debug';
@@ -101,7 +101,7 @@ export function kafkajsFactory(options: KafkaConnectionOptions, logger: Logger):
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: logLevel.INFO,
-    logCreator: logCreator(logger),
+    logCreator: kafkajsLogCreator(logger),
   });
   return {
     producer: () =>

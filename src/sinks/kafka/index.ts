@@ -13,7 +13,7 @@ import { KafkaDeadLetterPublisher, KafkaSignalPublisher } from './publishers.js'
 export { KafkaDeadLetterPublisher, KafkaSignalPublisher, toMessage } from './publishers.js';
 export { TopicProducer } from './producer.js';
 export type { TopicCreation, TopicProducerEvents, TopicProducerOptions } from './producer.js';
-export { kafkajsFactory } from './client.js';
+export { kafkajsFactory, kafkajsLogCreator } from './client.js';
 export type {
   AdminLike,
   KafkaClientFactory,
@@ -29,6 +29,8 @@ export {
 } from './fatal.js';
 export { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
 export { partitionOf } from './partition-sends.js';
+export { kafkaConnection } from './connection.js';
+export type { KafkaConnection, KafkaConnectionSettings } from './connection.js';
 export { kafkaTlsOptions } from './tls.js';
 export type { KafkaTlsFiles } from './tls.js';
 

@@ -3,6 +3,7 @@
  * service's publisher and `ingest signals tail`, so both reach a TLS cluster the same way.
  */
 import { readFile } from 'node:fs/promises';
+import type { ConnectionOptions } from 'node:tls';
 
 export interface KafkaTlsFiles {
   readonly rejectUnauthorized: boolean;
@@ -11,7 +12,7 @@ export interface KafkaTlsFiles {
   readonly keyFile?: string | undefined;
 }
 
-export async function kafkaTlsOptions(tls: KafkaTlsFiles): Promise<object> {
+export async function kafkaTlsOptions(tls: KafkaTlsFiles): Promise<ConnectionOptions> {
   const read = async (p: string | undefined) => (p === undefined ? undefined : await readFile(p, 'utf8'));
   const [ca, cert, key] = await Promise.all([read(tls.caFile), read(tls.certFile), read(tls.keyFile)]);
   return {
