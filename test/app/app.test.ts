@@ -4,15 +4,13 @@
  * signal stream ends at must equal the simulator's ground truth, every signal id is unique,
  * and the local signal log holds exactly what was published.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../src/app/index.js';
 import { parseServiceConfig } from '../../src/config/index.js';
 import { dec, decStr, marketClass, silentLogger } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
-import { readNdjson, until } from '../kit/index.js';
+import { appPerTest, readNdjson, until } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 
@@ -28,18 +26,12 @@ function configFor(dir: string) {
 }
 
 describe('App on the embedded default', () => {
-  let dir = '';
-  let app: App | null = null;
-  afterEach(async () => {
-    await app?.close(5000);
-    app = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const t = appPerTest('ingest-app-');
 
   it('derives signals whose final positions match the simulator ground truth', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ingest-app-'));
+    const dir = t.dir();
     const signals: Signal[] = [];
-    app = new App({ config: configFor(dir), logger });
+    const app = t.track(new App({ config: configFor(dir), logger }));
     const startedAt = Date.now();
     await app.start();
     app.engine?.events.on('signal', (s) => signals.push(s));

@@ -16,10 +16,9 @@
  * metric of the catalogue with the value the app's own events (or the injected counts) say.
  * Every metric name used by the Grafana dashboard and the Prometheus alerts must be in it too.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { App } from '../../src/app/index.js';
 import { parseServiceConfig } from '../../src/config/index.js';
@@ -34,7 +33,7 @@ import {
 import { dashboardExprs, promqlMetricNames } from '../obs/deploy-lint.js';
 import type { Exposition } from '../obs/prom-text.js';
 import { find, parseExposition, value } from '../obs/prom-text.js';
-import { until } from '../kit/index.js';
+import { appPerTest, until } from '../kit/index.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 
@@ -86,16 +85,10 @@ const sum = (exp: Exposition, name: string, labels: Record<string, string> = {})
   find(exp, name, labels).reduce((a, s) => a + s.value, 0);
 
 describe('metrics acceptance on the running app', () => {
-  let dir = '';
-  let app: App | null = null;
-  afterEach(async () => {
-    await app?.close(5000);
-    app = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const t = appPerTest('ingest-obs-metrics-');
 
   it('exports every metric with the values the injected faults and the app events imply', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ingest-obs-metrics-'));
+    const dir = t.dir();
     // Signals are counted from a tap attached before start: the app may emit (seeding, the
     // first trades) before start() returns, and the metrics count those too.
     const tap = new IngesterTap();
@@ -106,7 +99,7 @@ describe('metrics acceptance on the running app', () => {
       signalsEmitted++;
       bump(signalsByAction, (JSON.parse(r.text) as { action: string }).action);
     });
-    app = new App({ config: configFor(dir), logger, tap });
+    const app = t.track(new App({ config: configFor(dir), logger, tap }));
     await app.start();
     const { sim, manager, fanIn, engine, sinks } = app;
     if (!sim || !manager || !fanIn || !engine || !sinks || !app.httpUrl) throw new Error('app not started');

@@ -11,3 +11,5 @@ export { truthEventId } from './truth.js';
 export type { TruthAccount } from './truth.js';
 export { until } from './wait.js';
 export { readNdjson } from './ndjson.js';
+export { appPerTest } from './app-per-test.js';
+export type { AppPerTest } from './app-per-test.js';

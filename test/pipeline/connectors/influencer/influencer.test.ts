@@ -5,11 +5,10 @@
  * ingester (App on the embedded simulator) publishes into an IngesterTap; the connector on the
  * same tap delivers every signal the ingester derived, and every fill behind them, as drafts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../../../src/app/index.js';
+import { appPerTest } from '../../../kit/index.js';
 import { parseServiceConfig } from '../../../../src/config/index.js';
 import { IngesterTap, eventId, silentLogger, type RawEvent } from '../../../../src/core/index.js';
 import type { NormalizedDraft, RawRecord } from '../../../../src/pipeline/connectors/index.js';
@@ -170,16 +169,10 @@ describe('influencer-ingester normalize', () => {
 });
 
 describe('influencer-ingester connector on the running ingester', () => {
-  let dir = '';
-  let app: App | null = null;
-  afterEach(async () => {
-    await app?.close(5000);
-    app = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const t = appPerTest('pipeline-influencer-');
 
   it('delivers the ingester’s signals, each matching a derived signal, and every fill behind them, through the tap', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pipeline-influencer-'));
+    const dir = t.dir();
     const tap = new IngesterTap();
     const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
     const config = parseServiceConfig({
@@ -217,7 +210,7 @@ describe('influencer-ingester connector on the running ingester', () => {
       },
       ac.signal,
     );
-    app = new App({ config, logger, tap });
+    const app = t.track(new App({ config, logger, tap }));
     await app.start();
     app.engine?.events.on('signal', (s) => signals.push(s));
     const signalDrafts = () => drafts.filter((d) => d.payloadType === 'INFLUENCER_SIGNAL_V1');
