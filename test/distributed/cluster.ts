@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { startSimulator } from '../../src/sim/index.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { MarketClass } from '../../src/core/index.js';
@@ -311,4 +311,20 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     },
   };
   return cluster;
+}
+
+/**
+ * Per test: `startCluster` whose cluster is closed after the test (every process killed, the
+ * simulator stopped, the temp dir removed), also when the test failed.
+ */
+export function clusterPerTest(): (opts: ClusterOptions) => Promise<Cluster> {
+  let cluster: Cluster | null = null;
+  afterEach(async () => {
+    await cluster?.close();
+    cluster = null;
+  });
+  return async (opts) => {
+    cluster = await startCluster(opts);
+    return cluster;
+  };
 }

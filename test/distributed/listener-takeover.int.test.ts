@@ -11,30 +11,24 @@
  * group sessionTimeoutMs to 6 s (the schema default is 10 s, which leaves too little of the
  * 15 s for the rebalance and the new listeners' subscriptions on a loaded machine).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../kit/index.js';
-import { distribution, loopback, startCluster } from './cluster.js';
-import type { Cluster } from './cluster.js';
+import { distribution, loopback, clusterPerTest } from './cluster.js';
 
 const SESSION_TIMEOUT_MS = 6000;
 
 describe('distributed mode: a group-A listener process SIGKILLed mid-stream', () => {
-  let cluster: Cluster | null = null;
-  afterEach(async () => {
-    await cluster?.close();
-    cluster = null;
-  });
+  const newCluster = clusterPerTest();
 
   it('loses nothing, group B keeps each signal within 1 s of its frame, dual coverage is back within 15 s', async () => {
     const t0 = Date.now();
-    const c = await startCluster({
+    const c = await newCluster({
       seed: 23,
       accounts: 8,
       tickMs: 60,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: 500,
     });
-    cluster = c;
     c.start({ name: 'listeners-A1', role: 'listeners', group: 'A', sourceAddresses: [loopback(0)] });
     c.start({ name: 'listeners-A2', role: 'listeners', group: 'A', sourceAddresses: [loopback(1)] });
     c.start({ name: 'listeners-B1', role: 'listeners', group: 'B', sourceAddresses: [loopback(2)] });

@@ -4,24 +4,18 @@
  * its new owner from the committed offset and its influencers are re-seeded from the persisted
  * cursors, so nothing is lost and per-key order holds. Repeats, if any, are the same signalIds.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../kit/index.js';
-import { loopback, startCluster } from './cluster.js';
-import type { Cluster } from './cluster.js';
+import { loopback, clusterPerTest } from './cluster.js';
 
 const BRONZE_PARTITIONS = 6;
 
 describe('distributed mode: processors scaled 1 -> 3 -> 1 while trading', () => {
-  let cluster: Cluster | null = null;
-  afterEach(async () => {
-    await cluster?.close();
-    cluster = null;
-  });
+  const newCluster = clusterPerTest();
 
   it('loses nothing and keeps order per key', async () => {
     const t0 = Date.now();
-    const c = await startCluster({ seed: 53, accounts: 8, tickMs: 60, bronzePartitions: BRONZE_PARTITIONS });
-    cluster = c;
+    const c = await newCluster({ seed: 53, accounts: 8, tickMs: 60, bronzePartitions: BRONZE_PARTITIONS });
     c.start({ name: 'listeners-A', role: 'listeners', group: 'A', sourceAddresses: [loopback(0)] });
     c.start({ name: 'listeners-B', role: 'listeners', group: 'B', sourceAddresses: [loopback(1)] });
     c.start({ name: 'processor-1', role: 'processor' });

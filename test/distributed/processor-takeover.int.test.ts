@@ -10,24 +10,19 @@
  * sessionTimeoutMs to 6 s (schema default 10 s) to keep the test short; the resume time is
  * that timeout plus the rebalance.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../kit/index.js';
-import { loopback, startCluster } from './cluster.js';
-import type { Cluster } from './cluster.js';
+import { loopback, clusterPerTest } from './cluster.js';
 
 const SESSION_TIMEOUT_MS = 6000;
 const BRONZE_PARTITIONS = 4;
 
 describe('distributed mode: a processor SIGKILLed mid-stream', () => {
-  let cluster: Cluster | null = null;
-  afterEach(async () => {
-    await cluster?.close();
-    cluster = null;
-  });
+  const newCluster = clusterPerTest();
 
   it('loses nothing, keeps order per key, and the survivor resumes its partitions within 15 s', async () => {
     const t0 = Date.now();
-    const c = await startCluster({
+    const c = await newCluster({
       seed: 31,
       accounts: 8,
       tickMs: 60,
@@ -35,7 +30,6 @@ describe('distributed mode: a processor SIGKILLed mid-stream', () => {
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: 500,
     });
-    cluster = c;
     c.start({ name: 'listeners-A', role: 'listeners', group: 'A', sourceAddresses: [loopback(0)] });
     c.start({ name: 'listeners-B', role: 'listeners', group: 'B', sourceAddresses: [loopback(1)] });
     c.start({ name: 'processor-1', role: 'processor' });

@@ -6,19 +6,14 @@
  * publishes signals. The signals on Kafka must end at the simulator's ground truth with an
  * unbroken chain per key, and every process must stop cleanly on SIGTERM.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../kit/index.js';
-import { loopback, startCluster } from './cluster.js';
-import type { Cluster } from './cluster.js';
+import { loopback, clusterPerTest } from './cluster.js';
 import type { ClusterReport } from '../../src/distributed/index.js';
 import { renderClusterReport } from '../../src/cli/commands/cluster.js';
 
 describe('distributed mode: listeners A, listeners B and a processor as separate processes', () => {
-  let cluster: Cluster | null = null;
-  afterEach(async () => {
-    await cluster?.close();
-    cluster = null;
-  });
+  const newCluster = clusterPerTest();
 
   it.each([
     { kill: false, title: 'all three roles up' },
@@ -26,8 +21,7 @@ describe('distributed mode: listeners A, listeners B and a processor as separate
   ])(
     '$title: signals end at ground truth, chain unbroken, survivors stop on SIGTERM',
     async ({ kill }) => {
-      const c = await startCluster({ seed: 17, accounts: 4, tickMs: 60 });
-      cluster = c;
+      const c = await newCluster({ seed: 17, accounts: 4, tickMs: 60 });
       c.start({ name: 'listeners-A', role: 'listeners', group: 'A', sourceAddresses: [loopback(0)] });
       c.start({ name: 'listeners-B', role: 'listeners', group: 'B', sourceAddresses: [loopback(1)] });
       c.start({ name: 'processor', role: 'processor' });

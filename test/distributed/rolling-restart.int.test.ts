@@ -6,24 +6,19 @@
  * the next one goes. Nothing is lost and no signalId is published twice: a clean stop commits
  * the acknowledged bronze offsets and leaves the group, so the next owner resumes exactly there.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../kit/index.js';
-import { loopback, startCluster } from './cluster.js';
-import type { Cluster, ProcessSpec } from './cluster.js';
+import { loopback, clusterPerTest } from './cluster.js';
+import type { ProcessSpec } from './cluster.js';
 
 const BRONZE_PARTITIONS = 4;
 
 describe('distributed mode: rolling restart of every process (SIGTERM, one at a time)', () => {
-  let cluster: Cluster | null = null;
-  afterEach(async () => {
-    await cluster?.close();
-    cluster = null;
-  });
+  const newCluster = clusterPerTest();
 
   it('loses nothing and publishes no signalId twice', async () => {
     const t0 = Date.now();
-    const c = await startCluster({ seed: 41, accounts: 8, tickMs: 60, bronzePartitions: BRONZE_PARTITIONS });
-    cluster = c;
+    const c = await newCluster({ seed: 41, accounts: 8, tickMs: 60, bronzePartitions: BRONZE_PARTITIONS });
     const specs: ProcessSpec[] = [
       { name: 'listeners-A1', role: 'listeners', group: 'A', sourceAddresses: [loopback(0)] },
       { name: 'listeners-A2', role: 'listeners', group: 'A', sourceAddresses: [loopback(1)] },

@@ -6,10 +6,9 @@
  * streams (perps, main dex and HIP-3: what the trades feed covers by default). Every influencer has its primary in group A and its secondary in group B, the
  * signals end at ground truth, nothing is lost, order holds per key.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../kit/index.js';
-import { loopback, startCluster } from './cluster.js';
-import type { Cluster } from './cluster.js';
+import { loopback, clusterPerTest } from './cluster.js';
 
 const INFLUENCERS = 40;
 const USER_CAP_PER_IP = 10;
@@ -21,15 +20,11 @@ interface ListenerStatus {
 }
 
 describe('distributed mode: 2 + 2 listener processes and 2 processors follow 40 influencers', () => {
-  let cluster: Cluster | null = null;
-  afterEach(async () => {
-    await cluster?.close();
-    cluster = null;
-  });
+  const newCluster = clusterPerTest();
 
   it('covers every influencer in both groups within per-IP caps and ends at ground truth', async () => {
     const t0 = Date.now();
-    const c = await startCluster({
+    const c = await newCluster({
       seed: 61,
       accounts: INFLUENCERS,
       tickMs: 80,
@@ -38,7 +33,6 @@ describe('distributed mode: 2 + 2 listener processes and 2 processors follow 40 
       // Market-stream listeners follow perps (main dex and HIP-3) unless spot/outcome coins are configured.
       marketClasses: ['perp', 'hip3'],
     });
-    cluster = c;
     LISTENERS.forEach((name, i) =>
       c.start({
         name,
