@@ -12,4 +12,5 @@ export type { TruthAccount } from './truth.js';
 export { until } from './wait.js';
 export { readNdjson } from './ndjson.js';
 export { appPerTest } from './app-per-test.js';
+export { DOC_FILL } from './protocol-samples.js';
 export type { AppPerTest } from './app-per-test.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { must } from './must.js';
+import { DOC_FILL } from '../kit/index.js';
 import { decStr, eventId } from '../../src/core/index.js';
 import type { EventSource } from '../../src/core/index.js';
 import { Fill, Trade, fillToEvent, tradeToEvents } from '../../src/protocol/index.js';
@@ -20,22 +21,9 @@ const trade = Trade.parse({
 
 describe('fillToEvent', () => {
   it('parses amounts exactly, lower-cases the user and computes the eventId', () => {
-    const fill = Fill.parse({
-      coin: 'USUAL',
-      px: '0.01152',
-      sz: '1052.9',
-      side: 'A',
-      time: 1788490193264,
-      startPosition: '-3695042.8999999999',
-      dir: 'Open Short',
-      closedPnl: '0.0',
-      hash: '0xf5',
-      oid: 535618784464,
-      crossed: true,
-      fee: '0.0',
-      tid: 691079299625582,
-      twapId: null,
-    });
+    // The documented fill without its feeToken, and with a short hash.
+    const { feeToken: _feeToken, ...documented } = DOC_FILL;
+    const fill = Fill.parse({ ...documented, hash: '0xf5' });
     const e = fillToEvent('0x31CA8395CF837DE08B24DA3F660E77761DFB974B', fill, src);
     expect(e.user).toBe('0x31ca8395cf837de08b24da3f660e77761dfb974b');
     expect(decStr(must(e.startPosition))).toBe('-3695042.8999999999');

@@ -5,25 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { DOC_FILL } from '../kit/index.js';
 import { TestClient, delivered } from './helpers.js';
 
-const FILL = {
-  coin: 'USUAL',
-  px: '0.01152',
-  sz: '1052.9',
-  side: 'A',
-  time: 1788490193264,
-  startPosition: '-3695042.8999999999',
-  dir: 'Open Short',
-  closedPnl: '0.0',
-  hash: '0xf5be271fb859cdd4f7370443a320840104010105535ceca79986d272775da7bf',
-  oid: 535618784464,
-  crossed: true,
-  fee: '0.0',
-  tid: 691079299625582,
-  feeToken: 'USDC',
-  twapId: null,
-};
+const FILL = DOC_FILL;
 const SAMPLES: Record<string, unknown> = {
   userFillsSnapshot: {
     channel: 'userFills',

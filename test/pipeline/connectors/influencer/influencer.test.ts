@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App } from '../../../../src/app/index.js';
-import { appPerTest } from '../../../kit/index.js';
+import { DOC_FILL, appPerTest } from '../../../kit/index.js';
 import { parseServiceConfig } from '../../../../src/config/index.js';
 import { IngesterTap, eventId, silentLogger, type RawEvent } from '../../../../src/core/index.js';
 import type { NormalizedDraft, RawRecord } from '../../../../src/pipeline/connectors/index.js';
@@ -43,23 +43,7 @@ function rawEvent(eventType: 'fill' | 'trade', payload: unknown, over: Partial<R
   return JSON.stringify(e);
 }
 
-const userFill = {
-  coin: 'USUAL',
-  px: '0.01152',
-  sz: '1052.9',
-  side: 'A',
-  time: 1788490193264,
-  startPosition: '-3695042.8999999999',
-  dir: 'Open Short',
-  closedPnl: '0.0',
-  hash: '0xf5be271fb859cdd4f7370443a320840104010105535ceca79986d272775da7bf',
-  oid: 535618784464,
-  crossed: true,
-  fee: '0.0',
-  tid: 691079299625582,
-  feeToken: 'USDC',
-  twapId: null,
-};
+const userFill = DOC_FILL;
 
 const ok = (r: ReturnType<typeof normalizeIngesterRecord>): NormalizedDraft[] => {
   if (!r.ok) throw new Error(`${r.reason}: ${r.detail}`);
