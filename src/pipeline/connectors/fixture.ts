@@ -4,6 +4,7 @@
  * quarantine keeps); its recorded `receivedAt` becomes ingest_time_ms, so replaying the same
  * files always yields byte-identical envelopes and ids.
  */
+import { connectorOptions } from './options.js';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,16 +39,10 @@ export class FixtureConnector implements Connector {
   private state: ConnectorHealth = { state: 'starting', lastRecordAtMs: null, errors: 0 };
 
   constructor(ctx: ConnectorContext) {
-    const parsed = FixtureOptions.safeParse(ctx.manifest.options);
-    if (!parsed.success) {
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        `${ctx.manifest.name}: options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    }
+    const options = connectorOptions(FixtureOptions, ctx);
     this.id = ctx.manifest.name;
     this.version = ctx.manifest.version;
-    this.files = parsed.data.paths.flatMap((p) => expand(resolve(ctx.dir, p)));
+    this.files = options.paths.flatMap((p) => expand(resolve(ctx.dir, p)));
     this.capabilities = {
       streaming: true,
       polling: false,

@@ -5,6 +5,7 @@
  * `startTimeMs` set it is fully deterministic (event and receipt times derive from the seed);
  * without, it stamps the live clock. `anomalyEvery` injects a price spike or a crossed book.
  */
+import { connectorOptions } from './options.js';
 import { z } from 'zod';
 import { ConfigError } from '../../core/index.js';
 import { PX_SCALE, SZ_SCALE } from '../envelope/index.js';
@@ -67,14 +68,7 @@ export class SyntheticConnector implements Connector {
   private state: ConnectorHealth = { state: 'starting', lastRecordAtMs: null, errors: 0 };
 
   constructor(private readonly ctx: ConnectorContext) {
-    const parsed = SyntheticOptions.safeParse(ctx.manifest.options);
-    if (!parsed.success) {
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        `${ctx.manifest.name}: options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    }
-    this.opts = parsed.data;
+    this.opts = connectorOptions(SyntheticOptions, ctx);
     this.id = ctx.manifest.name;
     this.version = ctx.manifest.version;
     this.symbols = ctx.manifest.markets.map((m) => m.native).filter((s) => s !== '*');

@@ -4,9 +4,9 @@
  * quarantine keeps readable bytes and normalize stays a pure function of them. Options (defaults
  * live here once): rpcUrl (HyperEVM's public RPC), filters, reorg depth, poll cadence, cursor file.
  */
+import { connectorOptions } from '../options.js';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../../core/index.js';
 import { isPayloadType, payloadFromJson } from '../../envelope/index.js';
 import type { PayloadType } from '../../envelope/index.js';
 import type {
@@ -115,14 +115,7 @@ export class EvmConnector implements Connector {
   private state: ConnectorHealth = { state: 'starting', lastRecordAtMs: null, errors: 0 };
 
   constructor(private readonly ctx: ConnectorContext) {
-    const parsed = EvmConnectorOptions.safeParse(ctx.manifest.options);
-    if (!parsed.success) {
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        `${ctx.manifest.name}: options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    }
-    this.opts = parsed.data;
+    this.opts = connectorOptions(EvmConnectorOptions, ctx);
     this.id = ctx.manifest.name;
     this.version = ctx.manifest.version;
     this.follower = new ChainFollower({
