@@ -57,9 +57,8 @@ export interface OutRecord {
 
 const str = (v: unknown): string => (typeof v === 'bigint' ? v.toString() : String(v ?? ''));
 
-/** The bar JSON of a tick vector (prices and sizes as integer text at scale 8). */
-export function barOf(v: FeatureVector): Record<string, unknown> {
-  const f = v.features;
+/** The window's identity and version, as every output names them (bars, gold rows). */
+function windowColumns(v: FeatureVector): Record<string, unknown> {
   return {
     window_key: v.windowKey,
     market_id: v.marketId,
@@ -70,6 +69,14 @@ export function barOf(v: FeatureVector): Record<string, unknown> {
     schema_version: v.schemaVersion,
     revision: v.revision,
     quality_flags: v.qualityFlags,
+  };
+}
+
+/** The bar JSON of a tick vector (prices and sizes as integer text at scale 8). */
+export function barOf(v: FeatureVector): Record<string, unknown> {
+  const f = v.features;
+  return {
+    ...windowColumns(v),
     has_trades: f['open'] !== undefined,
     open: str(f['open'] ?? 0n),
     high: str(f['high'] ?? 0n),
@@ -165,16 +172,8 @@ export const goldMigrationsDir = (): string => join(defaultMigrationsDir(), 'gol
 export function goldRowOf(v: FeatureVector): Record<string, unknown> {
   const f = v.features;
   return {
-    window_key: v.windowKey,
+    ...windowColumns(v),
     kind: v.kind,
-    market_id: v.marketId,
-    epoch_id: v.epochId,
-    tick_index: v.tickIndex,
-    start_ms: v.startMs,
-    end_ms: v.endMs,
-    schema_version: v.schemaVersion,
-    revision: v.revision,
-    quality_flags: v.qualityFlags,
     sources_expected: v.coverage.sourcesExpected,
     sources_seen: v.coverage.sourcesSeen,
     events_seen: v.coverage.eventsSeen,
