@@ -42,28 +42,29 @@ describe('RedisDedupStore', () => {
     expect(await store.claim(['ttl-0'], 300)).toEqual([true]);
   });
 
+  /** A FanIn whose dedup is memory over the shared Redis (as each service instance runs it). */
+  const sharedFanIn = (out: FanInBatch[]): FanIn =>
+    new FanIn({
+      clock: systemClock,
+      logger: silentLogger,
+      dedup: new LayeredDedupStore({
+        memory: new MemoryDedupStore({ maxEntries: 10_000, ttlMs: 60_000 }),
+        remote: new RedisDedupStore({ redis, keyPrefix: prefix }),
+        clock: systemClock,
+        logger: silentLogger,
+        remoteTimeoutMs: 2000,
+      }),
+      resolveInfluencers: () => ['inf-1'],
+      deliver: (b) => {
+        out.push(b);
+      },
+      reorderWindowMs: 20,
+      gapHoldMs: 250,
+    });
+
   it('two FanIn instances sharing one Redis emit each fill once between them', async () => {
     const outs: FanInBatch[][] = [[], []];
-    const fanins = outs.map(
-      (out) =>
-        new FanIn({
-          clock: systemClock,
-          logger: silentLogger,
-          dedup: new LayeredDedupStore({
-            memory: new MemoryDedupStore({ maxEntries: 10_000, ttlMs: 60_000 }),
-            remote: new RedisDedupStore({ redis, keyPrefix: prefix }),
-            clock: systemClock,
-            logger: silentLogger,
-            remoteTimeoutMs: 2000,
-          }),
-          resolveInfluencers: () => ['inf-1'],
-          deliver: (b) => {
-            out.push(b);
-          },
-          reorderWindowMs: 20,
-          gapHoldMs: 250,
-        }),
-    );
+    const fanins = outs.map((out) => sharedFanIn(out));
     const tag = Date.now();
     const fills = Array.from({ length: 300 }, (_, i) =>
       fill({ tid: tag * 1000 + i, time: 1000 + Math.floor(i / 3), start: null }),
@@ -81,23 +82,7 @@ describe('RedisDedupStore', () => {
     expect(new Set(emitted)).toEqual(new Set(fills.map((f) => f.eventId)));
     // A restarted instance (fresh memory) does not re-emit what Redis already holds.
     const restarted: FanInBatch[] = [];
-    const again = new FanIn({
-      clock: systemClock,
-      logger: silentLogger,
-      dedup: new LayeredDedupStore({
-        memory: new MemoryDedupStore({ maxEntries: 10_000, ttlMs: 60_000 }),
-        remote: new RedisDedupStore({ redis, keyPrefix: prefix }),
-        clock: systemClock,
-        logger: silentLogger,
-        remoteTimeoutMs: 2000,
-      }),
-      resolveInfluencers: () => ['inf-1'],
-      deliver: (b) => {
-        restarted.push(b);
-      },
-      reorderWindowMs: 20,
-      gapHoldMs: 250,
-    });
+    const again = sharedFanIn(restarted);
     again.push(fills.map((f) => copyFrom(f, 'inf-1/primary', 0, 'snapshot')));
     await again.close();
     expect(restarted).toEqual([]);
