@@ -1,4 +1,7 @@
 /** Shared test builders for the pipeline: manifests, a scripted connector, validator settings. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as fromYaml, stringify as toYaml } from 'yaml';
 import { ConnectorManifest } from '../../src/pipeline/connectors/index.js';
 import type {
   Connector,
@@ -90,3 +93,22 @@ export const book = (bidPx: bigint, askPx: bigint, over: Partial<NormalizedDraft
     payload: { bidPx, bidSz: bidPx === 0n ? 0n : 1n, askPx, askSz: askPx === 0n ? 0n : 1n },
     ...over,
   }) as NormalizedDraft;
+
+/**
+ * Writes `connectors/<name>/connector.yaml` under `dir` for each entry: the repo's synthetic
+ * connector with that name and these options. Returns `dir` (a connectors directory).
+ */
+export function syntheticConnectors(
+  dir: string,
+  options: Readonly<Record<string, Record<string, unknown>>>,
+): string {
+  const base = fromYaml(readFileSync('connectors/synthetic/connector.yaml', 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  for (const [name, o] of Object.entries(options)) {
+    mkdirSync(join(dir, name), { recursive: true });
+    writeFileSync(join(dir, name, 'connector.yaml'), toYaml({ ...base, name, options: o }));
+  }
+  return dir;
+}

@@ -5,11 +5,11 @@
  * events of that window; rebuilt into the live silver log it adds nothing (same ids, no
  * duplicates).
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse as fromYaml, stringify as toYaml } from 'yaml';
+import { stringify as toYaml } from 'yaml';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
 import { PipelineConfig } from '../../../src/config/index.js';
 import { ConnectorRegistry } from '../../../src/pipeline/connectors/index.js';
@@ -21,34 +21,22 @@ import {
   startPipelineRuntime,
 } from '../../../src/pipeline/runtime/index.js';
 import { startCli } from '../../e2e/cli-process.js';
-import { T0 } from '../helpers.js';
+import { T0, syntheticConnectors } from '../helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'reprocess-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function setup(): string {
-  const dir = join(root, 'connectors');
-  const base = fromYaml(readFileSync('connectors/synthetic/connector.yaml', 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  for (const [name, seed] of [
-    ['syn-a', 7],
-    ['syn-b', 9],
-  ] as const) {
-    mkdirSync(join(dir, name), { recursive: true });
-    writeFileSync(
-      join(dir, name, 'connector.yaml'),
-      toYaml({
-        ...base,
-        name,
-        options: { seed, count: 1500, ratePerSecond: 0, startTimeMs: T0, anomalyEvery: 97 },
-      }),
-    );
-  }
-  return dir;
-}
-const connectorsDir = setup();
+const synthetic = (seed: number) => ({
+  seed,
+  count: 1500,
+  ratePerSecond: 0,
+  startTimeMs: T0,
+  anomalyEvery: 97,
+});
+const connectorsDir = syntheticConnectors(join(root, 'connectors'), {
+  'syn-a': synthetic(7),
+  'syn-b': synthetic(9),
+});
 const config = (dataDir: string) =>
   PipelineConfig.parse({ connectorsDir, dataDir, batchRecords: 128, dedup: { store: 'memory' } });
 const openLog = (dir: string): FileEventLog =>

@@ -3,38 +3,24 @@
  * event flagged OUTLIER_DETECTED or SOURCE_DIVERGENCE to it, with the silver record's id, bytes
  * and partition, and nothing else; a second run over the same input adds no copy.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse as fromYaml, stringify as toYaml } from 'yaml';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
 import { PipelineConfig } from '../../../src/config/index.js';
 import { decodeEnvelope } from '../../../src/pipeline/envelope/index.js';
 import type { EventLog } from '../../../src/pipeline/eventlog/index.js';
 import { ANOMALY_FLAGS } from '../../../src/pipeline/process/index.js';
 import { startPipelineRuntime } from '../../../src/pipeline/runtime/index.js';
-import { T0 } from '../helpers.js';
+import { T0, syntheticConnectors } from '../helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runtime-anom-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const connectorsDir = join(root, 'connectors');
-{
-  const base = fromYaml(readFileSync('connectors/synthetic/connector.yaml', 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  mkdirSync(join(connectorsDir, 'syn'), { recursive: true });
-  writeFileSync(
-    join(connectorsDir, 'syn', 'connector.yaml'),
-    toYaml({
-      ...base,
-      name: 'syn',
-      options: { seed: 5, count: 1500, ratePerSecond: 0, startTimeMs: T0, anomalyEvery: 53 },
-    }),
-  );
-}
+const connectorsDir = syntheticConnectors(join(root, 'connectors'), {
+  syn: { seed: 5, count: 1500, ratePerSecond: 0, startTimeMs: T0, anomalyEvery: 53 },
+});
 
 async function records(log: EventLog): Promise<Map<string, { partition: string; hex: string }>> {
   const out = new Map<string, { partition: string; hex: string }>();

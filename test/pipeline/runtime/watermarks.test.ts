@@ -6,35 +6,25 @@
  * gauge is clock − watermark (growing while nothing arrives). A restart scrapes the persisted
  * watermarks before any new event.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse as fromYaml, stringify as toYaml } from 'yaml';
 import { silentLogger } from '../../../src/core/index.js';
 import { PipelineConfig } from '../../../src/config/index.js';
 import { PIPELINE_METRIC_NAMES } from '../../../src/obs/index.js';
 import { FileEventLog } from '../../../src/pipeline/eventlog/index.js';
 import { startPipelineRuntime } from '../../../src/pipeline/runtime/index.js';
 import { ManualClock } from '../../kit/clock.js';
-import { T0 } from '../helpers.js';
+import { T0, syntheticConnectors } from '../helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runtime-wm-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const connectorsDir = join(root, 'connectors');
-{
-  const base = fromYaml(readFileSync('connectors/synthetic/connector.yaml', 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  mkdirSync(join(connectorsDir, 'syn'), { recursive: true });
-  writeFileSync(
-    join(connectorsDir, 'syn', 'connector.yaml'),
-    toYaml({ ...base, name: 'syn', options: { seed: 3, count: 400, ratePerSecond: 0, startTimeMs: T0 } }),
-  );
-}
+const connectorsDir = syntheticConnectors(join(root, 'connectors'), {
+  syn: { seed: 3, count: 400, ratePerSecond: 0, startTimeMs: T0 },
+});
 
 async function gauge(registry: Registry, name: string): Promise<Map<string, number>> {
   const m = await registry.getSingleMetric(name)?.get();
