@@ -20,6 +20,7 @@ import { postInfo } from '../../sim/helpers.js';
 import { JumpClock } from '../../sim/helpers.js';
 import { startSimulator, type Simulator } from '../../../src/sim/index.js';
 import { truthEventId } from '../../kit/index.js';
+import { rangeSourceConformance } from './range-source-conformance.js';
 
 const FROM = Date.UTC(2026, 1, 2, 8, 0, 0);
 const TO = FROM + 40 * 60_000;
@@ -43,6 +44,28 @@ afterAll(async () => {
 const entry = ConnectorRegistry.load(resolve('connectors')).get('influencer-ingester');
 const validation = PipelineConfig.parse({}).validation;
 
+/** The influencer-ingester's fills range source over the simulator's accounts. */
+const fillsSource = () =>
+  hlFillsRangeSource({
+    manifest: entry?.manifest as ConnectorManifest,
+    dir: entry?.dir as string,
+    infoUrl: sim.infoUrl,
+    accounts: sim.accounts.map((user, i) => ({ influencerId: `inf-${i}`, user })),
+    validation,
+    clock: systemClock,
+    logger: silentLogger,
+  });
+
+rangeSourceConformance({
+  name: 'Hyperliquid fills (userFillsByTime)',
+  open: () =>
+    Promise.resolve({
+      source: fillsSource(),
+      whole: { index: 0, from: FROM, to: TO },
+      position: (e) => e.eventTimeMs,
+    }),
+});
+
 async function backfillOnce(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'hl-fills-'));
   dirs.push(dir);
@@ -59,15 +82,7 @@ async function backfillOnce(): Promise<string[]> {
     to: TO,
     chunkSize: 7 * 60_000,
   };
-  const source = hlFillsRangeSource({
-    manifest: entry?.manifest as ConnectorManifest,
-    dir: entry?.dir as string,
-    infoUrl: sim.infoUrl,
-    accounts: sim.accounts.map((user, i) => ({ influencerId: `inf-${i}`, user })),
-    validation,
-    clock: systemClock,
-    logger: silentLogger,
-  });
+  const source = fillsSource();
   const res = await runBackfill({
     manifest,
     source,
