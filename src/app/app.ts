@@ -243,8 +243,11 @@ export class App {
         influencers: () => this.influencers.values(),
         onRawEvent: enqueueRaw,
         onDeadLetter: (d) => void sinks.deadLetters.record(d),
-        // Coverage is known where the listeners run; in role `all` the engine is here too.
+        // Coverage is known where the listeners run; in role `all` the engine is here too. A
+        // listener process publishes its listeners' states for the processor to judge instead.
         onDegraded: role === 'all' ? (id, degraded) => this.processor?.setDegraded(id, degraded) : undefined,
+        listenerStateIntervalMs:
+          role === 'listeners' ? config.distributed.listenerStateIntervalMs : undefined,
       });
     }
     const manager = this.listeners?.manager ?? null;
@@ -295,6 +298,9 @@ export class App {
         influencer: (id) => this.influencers.get(id),
         routing,
         acks,
+        ...(role === 'processor'
+          ? { listenerStateIntervalMs: config.distributed.listenerStateIntervalMs }
+          : {}),
       });
     }
     const wiring = wireMetrics({

@@ -40,11 +40,18 @@ export interface ListenerStageOptions {
   readonly onDeadLetter: ListenerManagerOptions['onDeadLetter'];
   /** Coverage of an influencer changed between dual and less (quality.degradedListener). */
   readonly onDegraded?: ((influencerId: string, degraded: boolean) => void) | undefined;
+  /**
+   * A `listeners` process: publish each of its listeners' health to the hand-off (a
+   * `listener-state` record) on every change and at least this often, for the processor.
+   */
+  readonly listenerStateIntervalMs?: number | undefined;
 }
 
 export class ListenerStage {
   readonly manager: ListenerManager;
   private readonly degraded = new Map<string, boolean>();
+  /** Listener id -> its last published health and when (listener-state records). */
+  private readonly published = new Map<string, { healthy: boolean; state: string; at: number }>();
   private coverageTimer: TimerHandle | null = null;
   private readonly log: Logger;
 
@@ -116,7 +123,7 @@ export class ListenerStage {
     this.coinCount = await this.coinUniverseSize();
     await this.manager.start(this.plan());
     logPlan(this.log, this.manager.currentPlan());
-    if (this.o.onDegraded) {
+    if (this.o.onDegraded || this.o.listenerStateIntervalMs !== undefined) {
       this.coverageTimer = this.o.clock.setInterval(() => this.sampleCoverage(), COVERAGE_SAMPLE_MS);
     }
   }
@@ -129,6 +136,7 @@ export class ListenerStage {
 
   /** Reads coverage now and flags influencers whose coverage crossed dual/less (tests call it). */
   sampleCoverage(): void {
+    if (this.o.listenerStateIntervalMs !== undefined) this.publishStates(this.o.listenerStateIntervalMs);
     const onDegraded = this.o.onDegraded;
     if (!onDegraded) return;
     for (const inf of this.manager.status().influencers) {
@@ -142,6 +150,33 @@ export class ListenerStage {
 
   forget(influencerId: string): void {
     this.degraded.delete(influencerId);
+  }
+
+  /** listener-state records: a listener whose health changed, or not re-published for `intervalMs`. */
+  private publishStates(intervalMs: number): void {
+    const now = this.o.clock.now();
+    const seen = new Set<string>();
+    for (const inf of this.manager.status().influencers) {
+      for (const l of inf.listeners) {
+        if (l.role !== 'primary' && l.role !== 'secondary') continue;
+        seen.add(l.id);
+        const state = l.degradedReason ? `${l.state} (${l.degradedReason})` : l.state;
+        const last = this.published.get(l.id);
+        if (last && last.healthy === l.healthy && last.state === state && now - last.at < intervalMs)
+          continue;
+        this.published.set(l.id, { healthy: l.healthy, state, at: now });
+        this.o.sink.publish({
+          kind: 'listener-state',
+          influencerId: inf.influencer,
+          listenerId: l.id,
+          receivedAt: now,
+          role: l.role,
+          healthy: l.healthy,
+          state,
+        });
+      }
+    }
+    for (const id of this.published.keys()) if (!seen.has(id)) this.published.delete(id);
   }
 
   async close(): Promise<void> {

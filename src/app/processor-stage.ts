@@ -18,6 +18,7 @@ import type { CursorStore, FillHistory, PositionSnapshot, PositionSource } from 
 import { PositionEngine } from '../positions/index.js';
 import type { DeliveryAcks, TrackedDelivery } from './delivery-acks.js';
 import type { SignalDelivery } from './signal-delivery.js';
+import { ListenerLiveness } from './listener-liveness.js';
 
 /** The origin of a durable delivery that names none (a test's wrapped source): one generation. */
 const NO_ORIGIN = { partition: -1, generation: 0 } as const;
@@ -45,6 +46,12 @@ export interface ProcessorStageOptions {
   readonly routing: FanInRouting;
   /** Null when every delivery is in-process (nothing to commit). */
   readonly acks: DeliveryAcks | null;
+  /**
+   * Distributed processor: the listener processes' `listener-state` interval; the degraded flag
+   * then follows their published states (ListenerLiveness). Absent in role `all`, where the
+   * listener stage sets it from coverage directly.
+   */
+  readonly listenerStateIntervalMs?: number | undefined;
 }
 
 export class ProcessorStage {
@@ -59,11 +66,24 @@ export class ProcessorStage {
   private readonly seeding = new Set<string>();
   private readonly reconcileDelayMs: number;
   private closed = false;
+  private readonly liveness: ListenerLiveness | null;
+  private livenessTimer: TimerHandle | null = null;
   /** Fills that arrived after the fan-in closed during shutdown (not processed). */
   lateFills = 0;
 
   constructor(private readonly o: ProcessorStageOptions) {
     const { config, clock, logger, delivery, acks } = o;
+    this.liveness =
+      o.listenerStateIntervalMs === undefined
+        ? null
+        : new ListenerLiveness({
+            clock,
+            intervalMs: o.listenerStateIntervalMs,
+            onChange: (id, degraded) => {
+              this.engine.setDegraded(id, degraded);
+              logger.info({ influencerId: id, degraded }, 'listener coverage of influencer changed');
+            },
+          });
     this.engine = new PositionEngine({
       logger,
       clock,
@@ -102,6 +122,9 @@ export class ProcessorStage {
 
   /** Starts consuming the hand-off. */
   start(source: HandoffSource): Promise<void> {
+    const interval = this.o.listenerStateIntervalMs;
+    if (this.liveness && interval !== undefined && !this.livenessTimer)
+      this.livenessTimer = this.o.clock.setInterval(() => this.liveness?.sweep(), interval);
     return source.start((d) => this.onDelivery(d));
   }
 
@@ -128,6 +151,7 @@ export class ProcessorStage {
     this.engine.remove(id);
     this.o.acks?.influencerRemoved(id);
     this.origins.delete(id);
+    this.liveness?.forget(id);
   }
 
   /** Flags an influencer's signals while one of its listeners is degraded. */
@@ -138,6 +162,8 @@ export class ProcessorStage {
   /** Stops taking deliveries; the fan-in releases held blocks, the engine closes open blocks and emits. */
   async drainFanIn(): Promise<void> {
     this.closed = true;
+    this.livenessTimer?.cancel();
+    this.livenessTimer = null;
     for (const t of this.pendingReconciles) t.cancel();
     this.pendingReconciles.clear();
     await this.fanIn.close();
@@ -155,7 +181,8 @@ export class ProcessorStage {
     for (const r of d.records) {
       if (acks && !this.closed) this.noteOrigin(r.influencerId, d.origin ?? NO_ORIGIN);
       if (r.kind === 'fills') this.onFills(r.fills, tracked);
-      else this.onPositions(r, tracked);
+      else if (r.kind === 'positions') this.onPositions(r, tracked);
+      else this.liveness?.observe(r);
     }
     if (tracked) acks?.handedIn(tracked);
   }

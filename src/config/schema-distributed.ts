@@ -33,6 +33,15 @@ export const DistributedConfig = z
       .describe(
         'Hand-off between listeners and fan-in; unset, it follows from the role: `in-process` for `all`, `kafka` otherwise.',
       ),
+    listenerStateIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(5000)
+      .describe(
+        "Distributed mode: how often a listener process re-publishes each listener's health to the bronze topic (also on every change). A processor flags an influencer's signals degraded (quality.degradedListener) when a slot is unhealthy or has been silent for 3 intervals.",
+      ),
     advertiseUrl: z
       .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
       .optional()

@@ -51,6 +51,15 @@ function toWire(record: HandoffRecord): BronzeRecord {
     listenerId: record.listenerId,
     receivedAt: record.receivedAt,
   } as const;
+  if (record.kind === 'listener-state') {
+    return {
+      ...envelope,
+      kind: 'listener-state',
+      role: record.role,
+      healthy: record.healthy,
+      state: record.state,
+    };
+  }
   if (record.kind === 'positions') {
     return {
       ...envelope,
@@ -116,6 +125,9 @@ function fail(message: string, issues: readonly string[] = [message]): DecodeRes
 
 function fromWire(w: BronzeRecord): HandoffRecord {
   const envelope = { influencerId: w.influencerId, listenerId: w.listenerId, receivedAt: w.receivedAt };
+  if (w.kind === 'listener-state') {
+    return { ...envelope, kind: 'listener-state', role: w.role, healthy: w.healthy, state: w.state };
+  }
   if (w.kind === 'positions') {
     return {
       ...envelope,

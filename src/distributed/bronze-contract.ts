@@ -107,6 +107,18 @@ export const BRONZE_GOLDEN_RECORDS: ReadonlyArray<{ readonly name: string; reado
         dexes: ['', 'xyz'],
       },
     },
+    {
+      name: 'listener-state-unhealthy',
+      record: {
+        kind: 'listener-state',
+        influencerId: 'inf-42',
+        listenerId: 'inf-42/secondary',
+        receivedAt: 1_764_806_402_000,
+        role: 'secondary',
+        healthy: false,
+        state: 'reconnecting (stall)',
+      },
+    },
   ];
 
 /** Bad messages and the text their decode error must contain. */

@@ -77,5 +77,17 @@ export const BronzeRecord = z.discriminatedUnion('kind', [
       dexes: z.array(z.string()).optional().describe("Perp dexes covered ('' = main dex); absent = all."),
     })
     .strict(),
+  z
+    .object({
+      ...Envelope,
+      kind: z.literal('listener-state'),
+      role: z.enum(['primary', 'secondary']).describe('The slot: primary (group A) or secondary (group B).'),
+      healthy: z.boolean().describe('Subscribed and receiving, not degraded.'),
+      state: z.string().max(200).describe('The listener state in words, e.g. `reconnecting (stall)`.'),
+    })
+    .strict()
+    .describe(
+      "A listener's health, published on change and every listenerStateIntervalMs; the processor derives quality.degradedListener from both slots.",
+    ),
 ]);
 export type BronzeRecord = z.infer<typeof BronzeRecord>;

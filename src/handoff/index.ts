@@ -5,6 +5,7 @@
 export type {
   HandoffDelivery,
   HandoffFills,
+  HandoffListenerState,
   HandoffPositions,
   HandoffRecord,
   HandoffSink,

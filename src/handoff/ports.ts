@@ -35,7 +35,27 @@ export interface HandoffPositions {
   readonly dexes?: readonly string[];
 }
 
-export type HandoffRecord = HandoffFills | HandoffPositions;
+/**
+ * A listener's health as its own process reads it (distributed mode only). The listener
+ * processes publish it on each change and every `distributed.listenerStateIntervalMs`, so the
+ * processor, which runs no listeners, can flag signals while one of an influencer's two
+ * listeners is unhealthy or silent (quality.degradedListener).
+ */
+export interface HandoffListenerState {
+  readonly kind: 'listener-state';
+  readonly influencerId: string;
+  readonly listenerId: string;
+  /** When the state was read at the listener process (ms). */
+  readonly receivedAt: number;
+  /** The slot: the primary (group A) or the secondary (group B). */
+  readonly role: 'primary' | 'secondary';
+  /** Subscribed and receiving, not degraded. */
+  readonly healthy: boolean;
+  /** The listener's state in words (`subscribed`, `reconnecting (stall)`, ...). */
+  readonly state: string;
+}
+
+export type HandoffRecord = HandoffFills | HandoffPositions | HandoffListenerState;
 
 /** Listener side. publish() never blocks a listener and never throws on transport trouble. */
 export interface HandoffSink {

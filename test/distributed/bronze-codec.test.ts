@@ -22,7 +22,7 @@ function at<T>(xs: readonly T[], i: number): T {
 
 /** Decimals compared by exact value and canonical text (Decimal objects are not deep-equal friendly). */
 function plain(r: HandoffRecord): unknown {
-  if (r.kind === 'positions') return r;
+  if (r.kind !== 'fills') return r;
   return {
     ...r,
     fills: r.fills.map((f: FillEvent) => ({

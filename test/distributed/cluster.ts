@@ -51,6 +51,8 @@ export interface ClusterOptions {
    * the classes both listener kinds follow.
    */
   readonly marketClasses?: readonly MarketClass[];
+  /** distributed.listenerStateIntervalMs (the processor's degraded flag follows it). */
+  readonly listenerStateIntervalMs?: number;
 }
 
 export interface LogLine {
@@ -171,7 +173,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       file,
       (pools.length > 0 ? `hyperliquid:\n  egressPools:\n${pools.join('')}` : '') +
         `positions:\n  marketClasses: [${classes.join(', ')}]\n` +
-        `distributed:\n  kafka:\n    groupIdPrefix: ${name}\n    createTopics: true\n    replicationFactor: 1\n` +
+        `distributed:\n` +
+        (opts.listenerStateIntervalMs !== undefined
+          ? `  listenerStateIntervalMs: ${opts.listenerStateIntervalMs}\n`
+          : '') +
+        `  kafka:\n    groupIdPrefix: ${name}\n    createTopics: true\n    replicationFactor: 1\n` +
         `    bronze:\n      topic: ${name}.raw.v1\n      partitions: ${opts.bronzePartitions ?? 4}\n${timings}` +
         `    coordination:\n      topic: ${name}.coord.v1\n      partitions: ${opts.coordinationPartitions ?? 8}\n${timings}`,
     );

@@ -21,7 +21,7 @@ describe('distributed mode: listeners A, listeners B and a processor as separate
   ])(
     '$title: signals end at ground truth, chain unbroken, survivors stop on SIGTERM',
     async ({ kill }) => {
-      const c = await newCluster({ seed: 17, accounts: 4, tickMs: 60 });
+      const c = await newCluster({ seed: 17, accounts: 4, tickMs: 60, listenerStateIntervalMs: 1000 });
       c.start({ name: 'listeners-A', role: 'listeners', group: 'A', sourceAddresses: [loopback(0)] });
       c.start({ name: 'listeners-B', role: 'listeners', group: 'B', sourceAddresses: [loopback(1)] });
       c.start({ name: 'processor', role: 'processor' });
@@ -81,11 +81,14 @@ describe('distributed mode: listeners A, listeners B and a processor as separate
       expect(await handoffOf('listeners-A')).toEqual(['ownership', 'sink']);
       const admittedAt = Date.now();
 
+      let killedAt = Infinity;
+      let groupAGoneAt = Infinity;
       c.sim.resume();
       const traded = (n: number) => () => c.sim.accounts.every((a) => c.sim.groundTruth.fills(a).length >= n);
       if (kill) {
         await until(traded(8), 60_000, 'trading: 8 fills per account');
         // The whole process of group A goes: its primaries are gone, group B's secondaries remain.
+        killedAt = Date.now();
         expect(await c.kill('listeners-A', 'SIGKILL')).toBe('SIGKILL');
         // Cluster status sees it at once (the dead member's /status.json is unreachable, so its
         // primaries are not live: every influencer single) and, once Kafka drops the member,
@@ -116,6 +119,10 @@ describe('distributed mode: listeners A, listeners B and a processor as separate
           ]),
         );
         expect(st.report?.problems).toContain(`group A (${st.report?.groups[0]?.groupId}) has no members`);
+        // Long past 3 silent intervals of the primaries: more trading, whose signals must be flagged.
+        groupAGoneAt = Date.now();
+        const base = Math.max(...c.sim.accounts.map((a) => c.sim.groundTruth.fills(a).length));
+        await until(traded(base + 4), 60_000, 'trading after group A is gone');
       }
       await until(traded(20), 60_000, 'trading: 20 fills per account');
       c.sim.pause();
@@ -124,6 +131,20 @@ describe('distributed mode: listeners A, listeners B and a processor as separate
       await c.stopAll();
       const { messages, duplicates, compared } = await c.verify(admittedAt);
       expect(compared).toBeGreaterThan(4);
+      // quality.degradedListener follows the listener groups' published states: off while both
+      // listeners of every influencer are up, on once group A's primaries went silent.
+      const degradedAt = (from: number, to: number) =>
+        messages
+          .filter((m) => m.timestamp >= from && m.timestamp < to)
+          .map((m) => m.signal.quality.degradedListener);
+      const upFlags = degradedAt(admittedAt, killedAt);
+      expect(upFlags.length).toBeGreaterThan(0);
+      expect(upFlags.every((d) => !d)).toBe(true);
+      if (kill) {
+        const goneFlags = degradedAt(groupAGoneAt, Infinity);
+        expect(goneFlags.length).toBeGreaterThan(0);
+        expect(goneFlags.every((d) => d)).toBe(true);
+      }
       console.log(
         `distributed roles (${kill ? 'A killed' : 'all up'}): ${messages.length} signals, ${duplicates} duplicate signalIds, ${compared} compared with ground truth`,
       );
