@@ -9,7 +9,7 @@
  * The variant stops Kafka just before the kill, so the first process dies with undelivered
  * signals. Nothing may be lost: they are re-derived from the cursors (which never ran ahead of
  * Kafka's acks) or recovered from the spool. Note: a queue spills when its sink call fails or
- * past sinks.spool.spillThresholdRecords (1 000); kafkajs spends ~10 s retrying before a send
+ * past sinks.spool.spillThresholdRecords (5 000); kafkajs spends ~10 s retrying before a send
  * fails, so in this test the undelivered signals are usually still in memory at the kill and it
  * is the cursors that save them; spooledAtKill is reported, not asserted.
  */
