@@ -10,7 +10,8 @@ import { App } from '../../src/app/index.js';
 import { parseServiceConfig } from '../../src/config/index.js';
 import { dec, decStr, marketClass, silentLogger } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
-import { appPerTest, readNdjson, until } from '../kit/index.js';
+import { readNdjson, until } from '../kit/index.js';
+import { appPerTest } from '../kit/app-per-test.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 

@@ -33,7 +33,8 @@ import {
 import { dashboardExprs, promqlMetricNames } from '../obs/deploy-lint.js';
 import type { Exposition } from '../obs/prom-text.js';
 import { find, parseExposition, value } from '../obs/prom-text.js';
-import { appPerTest, until } from '../kit/index.js';
+import { until } from '../kit/index.js';
+import { appPerTest } from '../kit/app-per-test.js';
 
 const logger = Object.assign(Object.create(silentLogger) as typeof silentLogger, { level: 'silent' });
 

@@ -8,7 +8,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App } from '../../../../src/app/index.js';
-import { DOC_FILL, appPerTest } from '../../../kit/index.js';
+import { DOC_FILL } from '../../../kit/index.js';
+import { appPerTest } from '../../../kit/app-per-test.js';
 import { parseServiceConfig } from '../../../../src/config/index.js';
 import { IngesterTap, eventId, silentLogger, type RawEvent } from '../../../../src/core/index.js';
 import type { NormalizedDraft, RawRecord } from '../../../../src/pipeline/connectors/index.js';
