@@ -61,6 +61,30 @@ interface GoldenCase {
 
 const T = 1_764_806_400_000;
 
+const CANDLE: GoldenCase = {
+  name: 'candle',
+  sourceId: 'hyperliquid',
+  nativeId: '60000|1764806400000',
+  marketId: 'hl.perp.ETH',
+  shards: 1,
+  eventTimeMs: T + 59_999,
+  ingestTimeMs: T + 60_010,
+  payloadType: 'CANDLE_V1',
+  payload: {
+    intervalMs: 60_000,
+    openTimeMs: String(T),
+    closeTimeMs: String(T + 59_999),
+    open: '3000.1',
+    high: '3010',
+    low: '2995.25',
+    close: '3005.5',
+    volume: '123.4567',
+    trades: 321,
+    final: true,
+  },
+  qualityFlags: 0,
+};
+
 /** Inputs of the golden vectors: one per payload type, both id forms, sharding, optional fields. */
 export const GOLDEN_CASES: readonly GoldenCase[] = [
   {
@@ -87,51 +111,12 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
     payload: { px: '97000.5', sz: '0.0123', side: 'SELL', tradeId: '0' },
     qualityFlags: 0x20,
   },
-  {
-    name: 'candle',
-    sourceId: 'hyperliquid',
-    nativeId: '60000|1764806400000',
-    marketId: 'hl.perp.ETH',
-    shards: 1,
-    eventTimeMs: T + 59_999,
-    ingestTimeMs: T + 60_010,
-    payloadType: 'CANDLE_V1',
-    payload: {
-      intervalMs: 60_000,
-      openTimeMs: String(T),
-      closeTimeMs: String(T + 59_999),
-      open: '3000.1',
-      high: '3010',
-      low: '2995.25',
-      close: '3005.5',
-      volume: '123.4567',
-      trades: 321,
-      final: true,
-    },
-    qualityFlags: 0,
-  },
+  CANDLE,
   {
     // The candle above as a backfill run publishes it: same event_id, BACKFILL flag and tag.
+    ...CANDLE,
     name: 'candle, backfilled',
-    sourceId: 'hyperliquid',
-    nativeId: '60000|1764806400000',
-    marketId: 'hl.perp.ETH',
-    shards: 1,
-    eventTimeMs: T + 59_999,
     ingestTimeMs: T + 60_000,
-    payloadType: 'CANDLE_V1',
-    payload: {
-      intervalMs: 60_000,
-      openTimeMs: String(T),
-      closeTimeMs: String(T + 59_999),
-      open: '3000.1',
-      high: '3010',
-      low: '2995.25',
-      close: '3005.5',
-      volume: '123.4567',
-      trades: 321,
-      final: true,
-    },
     qualityFlags: 0x200,
     sourceUri: 'backfill://hyperliquid-market/time/1764806400000-1764810000000',
   },
