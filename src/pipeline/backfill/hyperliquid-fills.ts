@@ -9,12 +9,12 @@
  */
 import type { Clock, Logger } from '../../core/index.js';
 import { IngesterTap, SourceError } from '../../core/index.js';
-import { InfoClient, InfoWeightBudget } from '../../protocol/index.js';
 import type { ConnectorManifest, RawRecord } from '../connectors/index.js';
 import { influencerIngesterFactory, ingesterRecordBytes } from '../connectors/influencer/index.js';
 import type { ValidatorSettings } from '../validation/index.js';
 import type { AssemblingRangeSourceOptions } from './assembling-source.js';
 import { AssemblingRangeSource } from './assembling-source.js';
+import { backfillInfoClient } from './hl-info.js';
 
 export interface HlFillsAccount {
   readonly influencerId: string;
@@ -35,8 +35,12 @@ export interface HlFillsRangeSourceOptions {
 }
 
 export function hlFillsRangeSource(o: HlFillsRangeSourceOptions): AssemblingRangeSource {
-  const budget = new InfoWeightBudget({ name: `${o.manifest.name}-backfill-info`, clock: o.clock });
-  const info = new InfoClient({ url: o.infoUrl, clock: o.clock, logger: o.logger, weightBudget: budget });
+  const info = backfillInfoClient({
+    connector: o.manifest.name,
+    url: o.infoUrl,
+    clock: o.clock,
+    logger: o.logger,
+  });
   // Built only for its pure normalize; the tap is never fed.
   const connector = influencerIngesterFactory(new IngesterTap())({
     manifest: o.manifest,

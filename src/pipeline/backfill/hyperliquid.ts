@@ -8,13 +8,13 @@
  */
 import type { Clock, Logger } from '../../core/index.js';
 import type { CandleInterval } from '../../protocol/index.js';
-import { InfoClient, InfoWeightBudget } from '../../protocol/index.js';
 import type { ConnectorManifest, RawRecord } from '../connectors/index.js';
 import type { HlMarketOptions } from '../connectors/hyperliquid/index.js';
 import { closedCandleRecord, HlMarketConnector } from '../connectors/hyperliquid/index.js';
 import type { ValidatorSettings } from '../validation/index.js';
 import type { AssemblingRangeSourceOptions } from './assembling-source.js';
 import { AssemblingRangeSource } from './assembling-source.js';
+import { backfillInfoClient } from './hl-info.js';
 
 export interface HlCandleRangeSourceOptions {
   readonly manifest: ConnectorManifest;
@@ -26,12 +26,11 @@ export interface HlCandleRangeSourceOptions {
 }
 
 export function hlCandleRangeSource(o: HlCandleRangeSourceOptions): AssemblingRangeSource {
-  const budget = new InfoWeightBudget({ name: `${o.manifest.name}-backfill-info`, clock: o.clock });
-  const info = new InfoClient({
+  const info = backfillInfoClient({
+    connector: o.manifest.name,
     url: o.options.infoUrl,
     clock: o.clock,
     logger: o.logger,
-    weightBudget: budget,
   });
   // The connector only normalizes here (pure); it never connects.
   const connector = new HlMarketConnector({
