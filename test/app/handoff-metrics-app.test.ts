@@ -65,15 +65,28 @@ describe('App hand-off metrics', () => {
     app = new App({ config, logger, handoff: { sink } });
     await app.start();
     await until(() => sink.status().sent >= 10, 30_000, 'bronze records acked');
-    await sink.flush();
-    app.sampleGauges();
-
-    const exp = parseExposition(await (await fetch(`${app.httpUrl}/metrics`)).text());
+    // The listeners keep publishing (fills, listener-state heartbeats): take a scrape that no
+    // acknowledgement raced, i.e. the acked count is the same just before and just after it
+    // and nothing is in flight.
+    const a = app;
+    let exp = parseExposition('');
+    let sent = -1;
+    await until(
+      async () => {
+        await sink.flush();
+        a.sampleGauges();
+        const before = sink.status().sent;
+        exp = parseExposition(await (await fetch(`${a.httpUrl}/metrics`)).text());
+        sent = sink.status().sent;
+        return before === sent && sent === producer.records;
+      },
+      10_000,
+      'a scrape between two equal acked counts',
+    );
     const sample = (name: string): number | undefined =>
       exp.samples.find(
         (s) => s.name === name && s.labels['role'] === 'listeners' && s.labels['group'] === 'B',
       )?.value;
-    const sent = sink.status().sent;
     expect(sent).toBe(producer.records);
     expect(sample(N.bronzePublished)).toBe(sent);
     expect(sample(`${N.bronzePublishLatency}_count`)).toBe(sent);
