@@ -121,8 +121,9 @@ export async function runClusterStatus(
       'no Kafka brokers: pass --brokers host:port or set INGEST_KAFKA_BROKERS',
     );
   const influencers = await enabledInfluencers(config);
-  // kafkajs' connection chatter is not the report: only its warnings reach stderr.
-  const quiet = logger.child({}, { level: 'warn' });
+  // kafkajs' connection chatter (one error line per retry) is not the report: a broker that
+  // cannot be reached ends as one `ingest: Kafka …` line and exit 5, like every command.
+  const quiet = logger.child({}, { level: 'silent' });
   const { d, kafka } = await distributedKafkaOf(
     config,
     quiet,
