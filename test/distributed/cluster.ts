@@ -112,6 +112,10 @@ export interface Cluster {
    * primary or secondary; empty means every influencer has dual coverage again.
    */
   uncovered(): Promise<string[]>;
+  /** Waits until uncovered() is empty (every influencer dual); `what` names the moment in the error. */
+  waitDualCoverage(ms: number, what?: string): Promise<void>;
+  /** The fewest ground-truth fills any simulator account has made so far (trading progress). */
+  minFills(): number;
   /** The influencers whose healthy primary (group A) or secondary (group B) runs in `name`. */
   ownedBy(name: string): Promise<string[]>;
   /** Runs `ingest cluster status --json` with the cluster's config: exit code, report, stderr. */
@@ -247,6 +251,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       const ids = sim.accounts.map((_, i) => `inf-${i}`);
       return ids.filter((id) => !(roles.get(id)?.has('primary') && roles.get(id)?.has('secondary')));
     },
+    async waitDualCoverage(ms, what = 'dual coverage') {
+      let left: string[] = [];
+      await until(
+        async () => (left = await cluster.uncovered()).length === 0,
+        ms,
+        () => `${what}; uncovered: ${left.join(', ')}`,
+        250,
+      );
+    },
+    minFills: () => Math.min(...sim.accounts.map((a) => sim.groundTruth.fills(a).length)),
     async ownedBy(n) {
       const s = (await cluster.statusOf(n)) as { influencers?: StatusInfluencer[] };
       return (s.influencers ?? []).filter((i) => i.listeners.some((l) => l.healthy)).map((i) => i.influencer);

@@ -34,9 +34,7 @@ describe('distributed mode: a group-A listener process SIGKILLed mid-stream', ()
     c.start({ name: 'listeners-B1', role: 'listeners', group: 'B', sourceAddresses: [loopback(2)] });
     c.start({ name: 'processor', role: 'processor' });
     await c.waitStarted();
-    let uncovered: string[] = [];
-    const dual = async (): Promise<boolean> => (uncovered = await c.uncovered()).length === 0;
-    await until(dual, 60_000, () => `dual coverage at start; uncovered: ${uncovered.join(', ')}`, 250);
+    await c.waitDualCoverage(60_000, 'dual coverage at start');
     // Both A members hold part of the coordination partitions, so the kill leaves a survivor.
     await until(
       async () =>
@@ -48,7 +46,7 @@ describe('distributed mode: a group-A listener process SIGKILLed mid-stream', ()
     const admittedAt = Date.now();
 
     c.sim.resume();
-    const fills = (): number => Math.min(...c.sim.accounts.map((a) => c.sim.groundTruth.fills(a).length));
+    const fills = (): number => c.minFills();
     await until(() => fills() >= 6, 60_000, 'trading: 6 fills per account');
     const victims = new Set(await c.ownedBy('listeners-A1'));
     const killedAt = Date.now();
@@ -56,7 +54,7 @@ describe('distributed mode: a group-A listener process SIGKILLed mid-stream', ()
     const fillsAtKill = fills();
 
     // Dual coverage back: every influencer again has a subscribed primary (now in A2) and secondary.
-    await until(dual, 30_000, () => `dual coverage back; uncovered: ${uncovered.join(', ')}`, 200);
+    await c.waitDualCoverage(30_000, 'dual coverage back');
     const dualBackMs = Date.now() - killedAt;
     const takeover = c.logs('listeners-A2', 'listener partitions assigned').filter((l) => l.at >= killedAt);
     expect(takeover.length).toBeGreaterThan(0);

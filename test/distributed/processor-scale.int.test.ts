@@ -27,16 +27,10 @@ describe('distributed mode: processors scaled 1 -> 3 -> 1 while trading', () => 
       60_000,
       'processor-1 holds every partition',
     );
-    let uncovered: string[] = [];
-    await until(
-      async () => (uncovered = await c.uncovered()).length === 0,
-      60_000,
-      () => `dual coverage at start; uncovered: ${uncovered.join(', ')}`,
-      250,
-    );
+    await c.waitDualCoverage(60_000, 'dual coverage at start');
     const admittedAt = Date.now();
     c.sim.resume();
-    const fills = (): number => Math.min(...c.sim.accounts.map((a) => c.sim.groundTruth.fills(a).length));
+    const fills = (): number => c.minFills();
     const tradedMore = (n: number): Promise<number> => {
       const from = fills();
       return until(() => fills() >= from + n, 60_000, `trading: ${n} more fills per account`);

@@ -43,17 +43,11 @@ describe('distributed mode: a processor SIGKILLed mid-stream', () => {
       () =>
         `both processors hold bronze partitions: ${partitionsOf('processor-1')} / ${partitionsOf('processor-2')}`,
     );
-    let uncovered: string[] = [];
-    await until(
-      async () => (uncovered = await c.uncovered()).length === 0,
-      60_000,
-      () => `dual coverage at start; uncovered: ${uncovered.join(', ')}`,
-      250,
-    );
+    await c.waitDualCoverage(60_000, 'dual coverage at start');
     const admittedAt = Date.now();
 
     c.sim.resume();
-    const fills = (): number => Math.min(...c.sim.accounts.map((a) => c.sim.groundTruth.fills(a).length));
+    const fills = (): number => c.minFills();
     await until(() => fills() >= 6, 60_000, 'trading: 6 fills per account');
     const orphaned = partitionsOf('processor-1');
     // processor-1 has delivered signals before it dies, so its partitions hold uncommitted work.

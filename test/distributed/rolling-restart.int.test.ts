@@ -51,7 +51,7 @@ describe('distributed mode: rolling restart of every process (SIGTERM, one at a 
     const admittedAt = Date.now();
 
     c.sim.resume();
-    const fills = (): number => Math.min(...c.sim.accounts.map((a) => c.sim.groundTruth.fills(a).length));
+    const fills = (): number => c.minFills();
     await until(() => fills() >= 4, 60_000, 'trading: 4 fills per account');
     const steps: string[] = [];
     const windows: { name: string; from: number }[] = [];
