@@ -7,9 +7,10 @@
  *  - receipt -> derived and receipt -> Kafka ack: the service's `ingest_signal_stage_seconds`
  *    histogram (monotonic clock), scraped from its /metrics after the run; quantiles are
  *    interpolated inside the bucket (bounds 50 µs .. 30 s), as histogram_quantile does;
- *  - simulator send -> Kafka: a consumer here reads the topic; block time (the simulator stamps
- *    a block with its clock and sends its frames in the same tick) to the consumer's receipt.
- *    The consumer's fetch adds to it, so it bounds simulator send -> Kafka ack from above.
+ *  - simulator send -> Kafka ack: the service's `ingest_signal_age_seconds` (block time, which
+ *    the simulator stamps with its clock in the tick it sends the block's frames, to the ack);
+ *  - simulator send -> consumer receipt: a consumer here reads the topic. Its fetch and its
+ *    share of the CPU add to it (split at the record's CreateTime, which the producer stamps).
  * A third run is distributed mode (#17): listeners A and B (egress 127.0.0.2 / 127.0.0.3) and a
  * processor as three `ingest run --role …` processes joined by the bronze topic. Its stage
  * histograms start at the processor's receipt of the bronze record; the wall-clock figure
@@ -49,6 +50,15 @@ export interface E2eLatencyRun {
    */
   readonly receiptToAckWall: Quantiles;
   readonly simSendToKafka: Quantiles;
+  /**
+   * Simulator send -> Kafka ack, without the consumer: the service's `ingest_signal_age_seconds`
+   * (the signal's block time, which the simulator stamps in the tick it sends the block's
+   * frames, to the ack; one host, one clock).
+   */
+  readonly simSendToAck: Quantiles;
+  /** Where simSendToKafka goes: block time -> the record's CreateTime (the service's producer stamps it as it builds the request) -> consumer receipt. */
+  readonly simSendToProduce: Quantiles;
+  readonly produceToConsumer: Quantiles;
   /** Every stage of ingest_signal_stage_seconds, for where the time goes. */
   readonly stages: Readonly<Record<string, Quantiles>>;
 }
@@ -71,6 +81,8 @@ export interface E2eLatencyOptions {
   readonly accounts?: number;
   readonly tickMs?: number;
   readonly eventsPerBlock?: number;
+  /** Run only the modes whose label contains one of these words (BENCH_E2E_ONLY=distributed,defaults). */
+  readonly only?: readonly string[];
 }
 
 const MODES = [
@@ -97,9 +109,14 @@ const ROLES = [
   { name: 'processor', args: ['--role', 'processor'], env: {}, address: null },
 ] as const;
 
+/** BENCH_E2E_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the service where it is measured. */
+const nodeArgs = (process.env['BENCH_E2E_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+
 const STAGE = 'ingest_signal_stage_seconds';
 
 const END_TO_END = 'ingest_end_to_end_latency_seconds';
+
+const SIGNAL_AGE = 'ingest_signal_age_seconds';
 
 /** Cumulative buckets of one histogram (of one stage, when given) from a Prometheus text exposition. */
 function buckets(text: string, metric: string, stage?: string): { le: number; count: number }[] {
@@ -219,6 +236,8 @@ async function runMode(
   await admin.disconnect();
   const consumer = kafka.consumer({ groupId: `${topic}_g`, allowAutoTopicCreation: false });
   const lat: number[] = [];
+  const toProduce: number[] = [];
+  const toConsumer: number[] = [];
   const runs: CliRun[] = [];
   try {
     const env = (name: string): Record<string, string> => ({
@@ -243,7 +262,14 @@ async function runMode(
     for (const role of roles) {
       const file = join(dir, `${role.name}.yaml`);
       writeFileSync(file, config(role.address));
-      runs.push(startCli(['run', '--config', file, ...role.args], { ...env(role.name), ...role.env }));
+      runs.push(
+        startCli(
+          ['run', '--config', file, ...role.args],
+          { ...env(role.name), ...role.env },
+          undefined,
+          nodeArgs,
+        ),
+      );
     }
     const started = (x: CliRun): boolean => x.stderr().includes('"msg":"ingest started"');
     await until(
@@ -263,7 +289,12 @@ async function runMode(
       eachMessage: ({ message }: { message: KafkaMessage }) => {
         const at = Date.now();
         const s = JSON.parse(message.value?.toString() ?? '{}') as { timestamp?: number; action?: string };
-        if (typeof s.timestamp === 'number' && s.action !== 'RECONCILE') lat.push(at - s.timestamp);
+        if (typeof s.timestamp === 'number' && s.action !== 'RECONCILE') {
+          lat.push(at - s.timestamp);
+          const created = Number(message.timestamp);
+          toProduce.push(created - s.timestamp);
+          toConsumer.push(at - created);
+        }
         return Promise.resolve();
       },
     });
@@ -299,7 +330,9 @@ async function runMode(
         metrics
           .split('\n')
           .filter((l) =>
-            /^ingest_(spool_records|sink_queue_depth|sink_publish_duration_seconds_(sum|count))/.test(l),
+            /^(ingest_(spool_records|sink_queue_depth|sink_publish_duration_seconds_(sum|count|bucket))|nodejs_eventloop_lag_(p50|p99|max)|nodejs_gc_duration_seconds_(sum|count)|process_cpu_seconds_total|ingest_listener_lag_seconds_(bucket|count|sum))/.test(
+              l,
+            ),
           )
           .join('\n'),
       );
@@ -313,6 +346,9 @@ async function runMode(
       receiptToAck: fromHistogram(metrics, 'receipt_to_ack', STAGE, warm),
       receiptToAckWall: fromHistogram(metrics, undefined, END_TO_END, warm),
       simSendToKafka: fromSamples(measured),
+      simSendToAck: fromHistogram(metrics, undefined, SIGNAL_AGE, warm),
+      simSendToProduce: fromSamples(toProduce.slice(warmSignals)),
+      produceToConsumer: fromSamples(toConsumer.slice(warmSignals)),
       stages: Object.fromEntries(
         ['receipt_to_fanin', 'fanin_to_derived', 'derived_to_enqueue', 'enqueue_to_ack'].map((st) => [
           st,
@@ -335,7 +371,10 @@ async function runMode(
 
 export async function runE2eLatency(o: E2eLatencyOptions): Promise<E2eLatencyResult> {
   const runs: E2eLatencyRun[] = [];
-  for (const [i, mode] of MODES.entries()) runs.push(await runMode(o, mode, i));
+  for (const [i, mode] of MODES.entries()) {
+    if (o.only !== undefined && !o.only.some((w) => mode.label.includes(w))) continue;
+    runs.push(await runMode(o, mode, i));
+  }
   return { runs };
 }
 
@@ -356,6 +395,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const eventsPerBlock = num('BENCH_E2E_EVENTS');
   const seconds = num('BENCH_E2E_SECONDS');
   const warmupSeconds = num('BENCH_E2E_WARMUP_SECONDS');
+  const only = process.env['BENCH_E2E_ONLY']?.split(',').filter(Boolean);
   const r = await runE2eLatency({
     brokers,
     redisUrl,
@@ -363,6 +403,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(eventsPerBlock === undefined ? {} : { eventsPerBlock }),
     ...(seconds === undefined ? {} : { seconds }),
     ...(warmupSeconds === undefined ? {} : { warmupSeconds }),
+    ...(only === undefined ? {} : { only }),
   });
   for (const x of r.runs) {
     console.log(`${x.label}: ${x.signals} signals, ${x.signalsPerSec.toFixed(0)} signals/s`);
@@ -371,9 +412,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log(
       `  listener receipt -> Kafka ack, wall ${fmt(x.receiptToAckWall)} (n=${x.receiptToAckWall.n})`,
     );
+    console.log(`  sim send -> Kafka ack ${fmt(x.simSendToAck)} (signal age, n=${x.simSendToAck.n})`);
     console.log(
-      `  sim send -> Kafka    ${fmt(x.simSendToKafka)} (consumer receipt, n=${x.simSendToKafka.n})`,
+      `  sim send -> consumer ${fmt(x.simSendToKafka)} (consumer receipt, n=${x.simSendToKafka.n})`,
     );
+    console.log(`    block -> CreateTime      ${fmt(x.simSendToProduce)}`);
+    console.log(`    CreateTime -> consumer   ${fmt(x.produceToConsumer)}`);
     for (const [st, q] of Object.entries(x.stages)) console.log(`    ${st.padEnd(20)} ${fmt(q)}`);
   }
   process.exit(0);

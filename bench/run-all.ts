@@ -222,9 +222,15 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         },
         {
           bench: b,
-          metric: 'sim send -> Kafka',
+          metric: 'sim send -> Kafka ack',
+          value: fmt(x.simSendToAck),
+          note: 'target p99 <= 25 ms (ingest_signal_age_seconds: the block time the simulator stamps as it sends, to the ack)',
+        },
+        {
+          bench: b,
+          metric: 'sim send -> consumer receipt',
           value: fmt(x.simSendToKafka),
-          note: 'target p99 <= 25 ms (to consumer receipt: an upper bound of the ack)',
+          note: 'adds the reference consumer in the bench process (its fetch and its share of the CPU)',
         },
       ];
     });
@@ -352,6 +358,9 @@ async function sinkServices(
     const { guardRun } = await import('../test/harness/cleanup.js');
     let unguard: (() => void) | undefined;
     const t0 = Date.now();
+    // A broker JVM as Kafka runs in production (both JIT tiers, G1), not the tests' fast-start
+    // one: C1-only code would be measured as our produce latency. TEST_KAFKA_JVM=test overrides.
+    process.env['TEST_KAFKA_JVM'] ??= 'server';
     const stack = await startStack({
       prefix: 'bench-',
       env: process.env,

@@ -122,6 +122,9 @@ export class SignalDelivery {
     const now = this.o.clock.now();
     this.spans.acknowledged(ids, now);
     for (const r of records) this.o.metrics.endToEndLatency(Math.max(0, now - r.createdAt) / 1000);
-    for (const t of this.stages.acknowledged(ids)) this.o.metrics.signalStages(t);
+    for (const t of this.stages.acknowledged(ids)) {
+      this.o.metrics.signalStages(t);
+      this.o.metrics.signalAge(Math.max(0, now - t.blockTime) / 1000);
+    }
   }
 }

@@ -4,7 +4,8 @@
  * tick) -> fan-in out (the fill's block left the fan-in) -> signal derived -> sink enqueue ->
  * sink ack. A signal's receipt is its earliest fill's, its fan-in out its last fill's. The
  * composition root feeds the points; acknowledged signals come back as SignalStageTimes for
- * the `ingest_signal_stage_seconds` histogram. Fills and signals that never reach an ack
+ * the `ingest_signal_stage_seconds` histogram, with the signal's block time for its age at the
+ * ack (`ingest_signal_age_seconds`, wall clock). Fills and signals that never reach an ack
  * (net-zero blocks, filtered markets, dead letters) are dropped or evicted oldest first.
  */
 import { performance } from 'node:perf_hooks';
@@ -16,6 +17,8 @@ import type { Signal } from '../positions/index.js';
 const MAX_TRACKED = 200_000;
 
 interface Open {
+  /** The signal's block time, wall ms (not monotonic): for its age at the ack. */
+  readonly blockTime: number;
   readonly receipt: number;
   readonly faninOut: number;
   readonly derived: number;
@@ -70,7 +73,13 @@ export class SignalStages {
     // A RECONCILE or a backfilled signal may have no receipt of its own: not a pipeline latency.
     if (receipt === Infinity || out === -Infinity) return;
     bounded(this.open);
-    this.open.set(signal.signalId, { receipt, faninOut: out, derived: t, enqueued: NaN });
+    this.open.set(signal.signalId, {
+      blockTime: signal.timestamp,
+      receipt,
+      faninOut: out,
+      derived: t,
+      enqueued: NaN,
+    });
   }
 
   enqueued(signalId: string): void {
@@ -88,6 +97,7 @@ export class SignalStages {
       this.open.delete(id);
       if (Number.isNaN(o.enqueued)) continue;
       out.push({
+        blockTime: o.blockTime,
         receipt: o.receipt,
         faninOut: o.faninOut,
         derived: o.derived,

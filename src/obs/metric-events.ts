@@ -119,6 +119,8 @@ export interface CoverageSummary {
  * sink, and acknowledged by it.
  */
 export interface SignalStageTimes {
+  /** The signal's block time, wall ms (the exchange's clock); the rest are monotonic ms. */
+  readonly blockTime: number;
   readonly receipt: number;
   readonly faninOut: number;
   readonly derived: number;

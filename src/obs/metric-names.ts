@@ -82,6 +82,7 @@ export const METRIC_NAMES = Object.freeze({
   cursorsRefused: 'ingest_cursors_refused_total',
   endToEndLatency: 'ingest_end_to_end_latency_seconds',
   signalStage: 'ingest_signal_stage_seconds',
+  signalAge: 'ingest_signal_age_seconds',
   coverage: 'ingest_influencers_coverage',
   influencerHealthyListeners: 'ingest_influencer_healthy_listeners',
   tradesSeen: 'ingest_trades_seen_total',

@@ -71,6 +71,7 @@ export class Metrics {
   private readonly publishBound = new Bound2<HistogramChild>();
   private readonly skewChild: HistogramChild;
   private readonly e2eChild: HistogramChild;
+  private readonly ageChild: HistogramChild;
   private readonly tradesChild: CounterChild;
   private readonly latestSkew = new Map<string, number>();
   private readonly stageChildren: Readonly<Record<(typeof SIGNAL_STAGES)[number], HistogramChild>>;
@@ -228,6 +229,11 @@ export class Metrics {
         STAGE_BUCKETS_SECONDS,
         ['stage'],
       ),
+      signalAge: fastHistogram(
+        N.signalAge,
+        "A signal's age when Kafka acknowledged it: its block time (the exchange's clock) to the ack (this host's wall clock). What a consumer sees; includes the exchange's delivery lag and clock skew.",
+        STAGE_BUCKETS_SECONDS,
+      ),
       coverage: gauge(N.coverage, 'Influencers by healthy-listener coverage.', ['coverage']),
       influencerHealthyListeners: gauge(
         N.influencerHealthyListeners,
@@ -263,6 +269,7 @@ export class Metrics {
     this.tradesChild = this.m.tradesSeen.child();
     this.skewChild = this.m.listenerSkew.child();
     this.e2eChild = this.m.endToEndLatency.child();
+    this.ageChild = this.m.signalAge.child();
     if (options.collectDefaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -563,6 +570,15 @@ export class Metrics {
       this.e2eChild.observe(count(seconds));
     } catch (err) {
       this.failed('endToEndLatency', err);
+    }
+  };
+
+  /** Block time to Kafka ack of one signal, wall clock (see ingest_signal_age_seconds). */
+  readonly signalAge = (seconds: number): void => {
+    try {
+      this.ageChild.observe(count(seconds));
+    } catch (err) {
+      this.failed('signalAge', err);
     }
   };
 

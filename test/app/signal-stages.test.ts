@@ -4,8 +4,8 @@ import type { FillEvent } from '../../src/core/index.js';
 import type { Signal } from '../../src/positions/index.js';
 
 const fillOf = (eventId: string): FillEvent => ({ eventId }) as FillEvent;
-const signalOf = (signalId: string, ids: string[]): Signal =>
-  ({ signalId, sourceEventIds: ids }) as unknown as Signal;
+const signalOf = (signalId: string, ids: string[], timestamp = 1_700_000_000_000): Signal =>
+  ({ signalId, sourceEventIds: ids, timestamp }) as unknown as Signal;
 
 describe('SignalStages', () => {
   it('times a signal from its earliest receipt and its last fan-in exit to the ack', () => {
@@ -20,12 +20,12 @@ describe('SignalStages', () => {
     t = 4;
     s.leftFanIn([fillOf('b')]);
     t = 4.5;
-    s.derived(signalOf('S', ['a', 'b']));
+    s.derived(signalOf('S', ['a', 'b'], 1_700_000_000_123));
     t = 5;
     s.enqueued('S');
     t = 9;
     expect(s.acknowledged(['S', 'unknown'])).toEqual([
-      { receipt: 1, faninOut: 4, derived: 4.5, enqueued: 5, acked: 9 },
+      { blockTime: 1_700_000_000_123, receipt: 1, faninOut: 4, derived: 4.5, enqueued: 5, acked: 9 },
     ]);
     expect(s.acknowledged(['S'])).toEqual([]);
   });

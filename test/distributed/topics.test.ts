@@ -38,8 +38,18 @@ describe('ensureTopic', () => {
       steps: [
         { throws: new Error('This server does not host this topic-partition') },
         { partitions: [] },
-        { partitions: [{ partitionId: 0, leader: 1 }, { partitionId: 1, leader: -1 }] },
-        { partitions: [{ partitionId: 0, leader: 1 }, { partitionId: 1, leader: 1 }] },
+        {
+          partitions: [
+            { partitionId: 0, leader: 1 },
+            { partitionId: 1, leader: -1 },
+          ],
+        },
+        {
+          partitions: [
+            { partitionId: 0, leader: 1 },
+            { partitionId: 1, leader: 1 },
+          ],
+        },
       ],
     });
     await ensureTopic(kafka, spec, FAST);
@@ -67,7 +77,14 @@ describe('ensureTopic', () => {
   it('names the leaderless partitions when the broker never serves them, and disconnects', async () => {
     const { kafka, calls } = fakeKafka({
       listed: ['bronze'],
-      steps: [{ partitions: [{ partitionId: 0, leader: 1 }, { partitionId: 1, leader: -1 }] }],
+      steps: [
+        {
+          partitions: [
+            { partitionId: 0, leader: 1 },
+            { partitionId: 1, leader: -1 },
+          ],
+        },
+      ],
     });
     const err = await ensureTopic(kafka, spec, FAST).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetriesExhaustedError);

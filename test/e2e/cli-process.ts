@@ -52,9 +52,17 @@ export interface CliRun {
   readonly exited: Promise<number | string>;
 }
 
-/** Starts `ingest <argv>` with only `env` plus PATH/HOME (no INGEST_* leaks from the parent). */
-export function startCli(argv: readonly string[], env: Record<string, string>, cwd = ROOT): CliRun {
-  const child = spawn(process.execPath, [...cliArgs().args, ...argv], {
+/**
+ * Starts `ingest <argv>` with only `env` plus PATH/HOME (no INGEST_* leaks from the parent).
+ * `nodeArgs` go before the script (a benchmark passes `--cpu-prof`, which NODE_OPTIONS refuses).
+ */
+export function startCli(
+  argv: readonly string[],
+  env: Record<string, string>,
+  cwd = ROOT,
+  nodeArgs: readonly string[] = [],
+): CliRun {
+  const child = spawn(process.execPath, [...nodeArgs, ...cliArgs().args, ...argv], {
     cwd,
     env: {
       PATH: process.env['PATH'] ?? '',

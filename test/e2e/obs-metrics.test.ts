@@ -395,6 +395,8 @@ describe('metrics acceptance on the running app', () => {
     expect(stageCount('receipt_to_ack')).toBeGreaterThan(0);
     expect(stageCount('receipt_to_ack')).toBeLessThanOrEqual(delivered());
     for (const stage of SIGNAL_STAGES) expect(stageCount(stage), stage).toBe(stageCount('receipt_to_ack'));
+    // And its age at the ack (block time -> ack), for the same signals.
+    expect(value(exp, `${N.signalAge}_count`)).toBe(stageCount('receipt_to_ack'));
 
     // Duplicates and misses.
     expect(duplicates).toBeGreaterThan(0);

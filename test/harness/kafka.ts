@@ -17,19 +17,31 @@ export const KAFKA_VERSION = '4.1.1';
 /** Any fixed 22-char base64 id works for a throwaway single-node cluster. */
 const CLUSTER_ID = '5L6g3nShT-eMCtK--X86sw';
 const RESOURCES = join(dirname(fileURLToPath(import.meta.url)), 'kafka');
-/** Small heap, C1 only, serial GC: starts fastest on 2 shared cores; throughput is irrelevant here. */
-const JVM_OPTS = [
-  '-Xms256m',
-  '-Xmx512m',
-  '-XX:+UseSerialGC',
-  '-XX:TieredStopAtLevel=1',
-  '-Djava.awt.headless=true',
-];
+/**
+ * `test`: small heap, C1 only, serial GC: starts fastest on 2 shared cores; throughput is
+ * irrelevant to the tests. `server`: the JVM as Kafka's own start script runs it (G1, both JIT
+ * tiers), for benchmarks: C1-only code answers a produce several times slower, and that would be
+ * measured as our latency. TEST_KAFKA_JVM picks one; the benchmarks ask for `server`.
+ */
+export type KafkaJvmProfile = 'test' | 'server';
+const JVM_PROFILES: Readonly<Record<KafkaJvmProfile, readonly string[]>> = {
+  test: ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'],
+  server: ['-Xms1g', '-Xmx1g', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20'],
+};
+
+function jvmProfile(option: KafkaJvmProfile | undefined): KafkaJvmProfile {
+  const v = option ?? process.env['TEST_KAFKA_JVM'] ?? 'test';
+  if (v !== 'test' && v !== 'server')
+    throw new Error(`TEST_KAFKA_JVM must be 'test' or 'server', not '${v}'`);
+  return v;
+}
 
 export interface KafkaOptions {
   java?: string;
   /** Where the jar dir lives; default $XDG_CACHE_HOME or ~/.cache, under hl-ingest/kafka-<version>. */
   cacheDir?: string;
+  /** Default TEST_KAFKA_JVM, else `test`. */
+  jvm?: KafkaJvmProfile;
 }
 
 function defaultCacheDir(): string {
@@ -106,7 +118,8 @@ export function kafkaService(opts: KafkaOptions = {}): ServiceDef {
       const propsFile = join(dir, 'server.properties');
       await writeFile(propsFile, props);
       const jvm = [
-        ...JVM_OPTS,
+        ...JVM_PROFILES[jvmProfile(opts.jvm)],
+        '-Djava.awt.headless=true',
         `-Dkafka.logs.dir=${join(dir, 'logs')}`,
         `-Dlog4j2.configurationFile=${join(RESOURCES, 'log4j2.properties')}`,
         '-cp',

@@ -75,6 +75,8 @@ function exercise(m: Metrics): void {
   m.endToEndLatency(0.012);
   m.endToEndLatency(0.03);
   m.endToEndLatency(1.5);
+  m.signalAge(0.018);
+  m.signalAge(0.4);
   m.coverage({ dual: 1, single: 1, dark: 0 });
   m.influencerHealthyListeners({ influencer: 'alice' }, 2);
   m.influencerHealthyListeners({ influencer: 'bob' }, 1);
@@ -173,6 +175,9 @@ describe('Metrics', () => {
     expect(value(exp, `${N.endToEndLatency}_count`)).toBe(3);
     expect(value(exp, `${N.endToEndLatency}_bucket`, { le: '0.025' })).toBe(1);
     expect(value(exp, `${N.endToEndLatency}_sum`)).toBeCloseTo(1.542);
+    expect(value(exp, `${N.signalAge}_count`)).toBe(2);
+    expect(value(exp, `${N.signalAge}_bucket`, { le: '0.02' })).toBe(1);
+    expect(value(exp, `${N.signalAge}_sum`)).toBeCloseTo(0.418);
 
     expect(value(exp, N.coverage, { coverage: 'dual' })).toBe(1);
     expect(value(exp, N.coverage, { coverage: 'single' })).toBe(1);
