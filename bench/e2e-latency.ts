@@ -9,8 +9,9 @@
  *    interpolated inside the bucket (bounds 50 µs .. 30 s), as histogram_quantile does;
  *  - simulator send -> Kafka ack: the service's `ingest_signal_age_seconds` (block time, which
  *    the simulator stamps with its clock in the tick it sends the block's frames, to the ack);
- *  - simulator send -> consumer receipt: a consumer here reads the topic. Its fetch and its
- *    share of the CPU add to it (split at the record's CreateTime, which the producer stamps).
+ *  - simulator send -> consumer: the reference consumer (`createSignalConsumer`, what a trading
+ *    team would run) reads the topic here: block time to its onSignal. Its fetch, validation and
+ *    its share of the CPU add to the ack.
  * A third run is distributed mode (#17): listeners A and B (egress 127.0.0.2 / 127.0.0.3) and a
  * processor as three `ingest run --role …` processes joined by the bronze topic. Its stage
  * histograms start at the processor's receipt of the bronze record; the wall-clock figure
@@ -24,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaMessage } from 'kafkajs';
+import { createSignalConsumer } from '../src/consumer/index.js';
 import { startSimulator } from '../src/sim/index.js';
 import { startCli } from '../test/e2e/cli-process.js';
 import type { CliRun } from '../test/e2e/cli-process.js';
@@ -56,9 +57,6 @@ export interface E2eLatencyRun {
    * frames, to the ack; one host, one clock).
    */
   readonly simSendToAck: Quantiles;
-  /** Where simSendToKafka goes: block time -> the record's CreateTime (the service's producer stamps it as it builds the request) -> consumer receipt. */
-  readonly simSendToProduce: Quantiles;
-  readonly produceToConsumer: Quantiles;
   /** Every stage of ingest_signal_stage_seconds, for where the time goes. */
   readonly stages: Readonly<Record<string, Quantiles>>;
 }
@@ -234,10 +232,16 @@ async function runMode(
     waitForLeaders: true,
   });
   await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `${topic}_g`, allowAutoTopicCreation: false });
   const lat: number[] = [];
-  const toProduce: number[] = [];
-  const toConsumer: number[] = [];
+  const consumer = createSignalConsumer({
+    brokers: [...o.brokers],
+    topic,
+    groupId: `${topic}_g`,
+    start: 'earliest',
+    onSignal: (s) => {
+      if (s.action !== 'RECONCILE') lat.push(Date.now() - s.timestamp);
+    },
+  });
   const runs: CliRun[] = [];
   try {
     const env = (name: string): Record<string, string> => ({
@@ -283,21 +287,7 @@ async function runMode(
     const r = runs[runs.length - 1] as CliRun;
     const http = /"http":"(http:[^"]+)"/.exec(r.stderr())?.[1];
     if (!http) throw new Error('no http url in the start-up log');
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: ({ message }: { message: KafkaMessage }) => {
-        const at = Date.now();
-        const s = JSON.parse(message.value?.toString() ?? '{}') as { timestamp?: number; action?: string };
-        if (typeof s.timestamp === 'number' && s.action !== 'RECONCILE') {
-          lat.push(at - s.timestamp);
-          const created = Number(message.timestamp);
-          toProduce.push(created - s.timestamp);
-          toConsumer.push(at - created);
-        }
-        return Promise.resolve();
-      },
-    });
+    await consumer.start();
     sim.resume();
     await new Promise((res) => setTimeout(res, (o.warmupSeconds ?? 3) * 1000));
     const warm = await (await fetch(`${http}/metrics`)).text();
@@ -347,8 +337,6 @@ async function runMode(
       receiptToAckWall: fromHistogram(metrics, undefined, END_TO_END, warm),
       simSendToKafka: fromSamples(measured),
       simSendToAck: fromHistogram(metrics, undefined, SIGNAL_AGE, warm),
-      simSendToProduce: fromSamples(toProduce.slice(warmSignals)),
-      produceToConsumer: fromSamples(toConsumer.slice(warmSignals)),
       stages: Object.fromEntries(
         ['receipt_to_fanin', 'fanin_to_derived', 'derived_to_enqueue', 'enqueue_to_ack'].map((st) => [
           st,
@@ -357,7 +345,7 @@ async function runMode(
       ),
     };
   } finally {
-    await consumer.disconnect().catch(() => undefined);
+    await consumer.stop().catch(() => undefined);
     for (const x of runs) if (x.child.exitCode === null) x.child.kill('SIGTERM');
     await Promise.race([
       Promise.all(runs.map((x) => x.exited)),
@@ -416,8 +404,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log(
       `  sim send -> consumer ${fmt(x.simSendToKafka)} (consumer receipt, n=${x.simSendToKafka.n})`,
     );
-    console.log(`    block -> CreateTime      ${fmt(x.simSendToProduce)}`);
-    console.log(`    CreateTime -> consumer   ${fmt(x.produceToConsumer)}`);
     for (const [st, q] of Object.entries(x.stages)) console.log(`    ${st.padEnd(20)} ${fmt(q)}`);
   }
   process.exit(0);

@@ -228,9 +228,9 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         },
         {
           bench: b,
-          metric: 'sim send -> consumer receipt',
+          metric: 'sim send -> reference consumer',
           value: fmt(x.simSendToKafka),
-          note: 'adds the reference consumer in the bench process (its fetch and its share of the CPU)',
+          note: "createSignalConsumer's onSignal in the bench process: adds its fetch, validation and share of the CPU",
         },
       ];
     });

@@ -3,9 +3,9 @@
  * "Consuming"). Per message, in partition order: validate (an invalid record goes to onInvalid,
  * never crashes), dedupe on signalId, check the per-key position chain (a break goes to
  * onChainBreak before onSignal), await onSignal, and only then remember the id, advance the
- * chain and mark the offset handled. kafkajs commits handled (resolved) offsets only: every
- * commitIntervalMs or commitThreshold messages, at the end of each fetched batch, and we commit
- * them at stop(), so a commit never covers a signal whose handler did not resolve. A handler that throws makes kafkajs retry from the first unhandled offset (with
+ * chain and mark the offset handled. Only handled offsets are committed (committer.ts: every
+ * commitIntervalMs or commitThreshold messages, and at stop()), so a commit never covers a
+ * signal whose handler did not resolve. A handler that throws makes kafkajs retry from the first unhandled offset (with
  * its back-off, then a consumer restart): the partition waits, nothing is skipped.
  *
  * This file is the only one here that touches kafkajs.
@@ -20,6 +20,7 @@ import { PositionChain } from './chain.js';
 import type { ChainBreak } from './chain.js';
 import { decodeSignal } from './decode.js';
 import type { InvalidReason, ReceivedSignal } from './decode.js';
+import { OffsetCommitter } from './committer.js';
 import { DedupeWindow } from './dedupe.js';
 import type { SignalDedupe } from './dedupe.js';
 import { SignalConsumerSettings } from './settings.js';
@@ -147,7 +148,19 @@ export function createSignalConsumer(options: SignalConsumerOptions): SignalCons
         'position chain break',
       ));
   const stats = { signals: 0, duplicates: 0, invalid: 0, chainBreaks: 0 };
-  const handled = new Map<number, number>();
+  let consumer: Consumer | null = null;
+  const committer = new OffsetCommitter({
+    intervalMs: s.commitIntervalMs,
+    threshold: s.commitThreshold,
+    commit: async (offsets) => {
+      await consumer?.commitOffsets(
+        [...offsets].map(([partition, offset]) => ({ topic: s.topic, partition, offset: String(offset) })),
+      );
+    },
+    // Not fatal: the next member re-reads what was not committed and dedupe absorbs what it still holds.
+    onError: (e) => log.warn({ err: e }, `offset commit failed: ${errorMessage(e)}`),
+  });
+  const handled = committer.handled;
 
   const kafka = new Kafka({
     clientId: s.clientId,
@@ -164,7 +177,6 @@ export function createSignalConsumer(options: SignalConsumerOptions): SignalCons
         log[method]({ ...rest, namespace }, message);
       },
   });
-  let consumer: Consumer | null = null;
   let stopping: Promise<void> | null = null;
   let inFlight: Promise<void> = Promise.resolve();
 
@@ -246,34 +258,31 @@ export function createSignalConsumer(options: SignalConsumerOptions): SignalCons
         if (options.onError) options.onError(payload.error);
         else report('error', {}, `signal consumer stopped: ${errorMessage(payload.error)}`);
       });
+      // Offsets of partitions this member no longer holds are the new owner's to commit.
+      c.on(c.events.GROUP_JOIN, ({ payload }) => {
+        committer.retain(new Set(payload.memberAssignment[s.topic] ?? []));
+      });
       await c.connect();
       await c.subscribe({ topics: [s.topic], fromBeginning: s.start === 'earliest' });
       await c.run({
-        autoCommit: s.commit,
-        autoCommitInterval: s.commitIntervalMs,
-        autoCommitThreshold: s.commitThreshold,
+        // kafkajs would commit after every batch (committer.ts says why not).
+        autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({
-          batch,
-          resolveOffset,
-          heartbeat,
-          commitOffsetsIfNecessary,
-          isRunning,
-          isStale,
-        }) => {
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           for (const message of batch.messages) {
             if (stopping !== null || !isRunning() || isStale()) break;
             const step = handle(batch.topic, batch.partition, message);
             inFlight = step.catch(() => undefined);
             await step;
             resolveOffset(message.offset);
-            handled.set(batch.partition, Number(message.offset) + 1);
-            if (s.commit) await commitOffsetsIfNecessary();
+            if (s.commit) await committer.handledMessage(batch.partition, message.offset);
+            else handled.set(batch.partition, Number(message.offset) + 1);
             await heartbeat();
           }
         },
       });
       if (typeof s.start === 'object') await seekSince(c, s.start.since);
+      if (s.commit) committer.start();
     },
 
     stop() {
@@ -281,17 +290,7 @@ export function createSignalConsumer(options: SignalConsumerOptions): SignalCons
         const c = consumer;
         if (!c) return;
         await inFlight;
-        if (s.commit && handled.size > 0) {
-          const offsets = [...handled].map(([partition, offset]) => ({
-            topic: s.topic,
-            partition,
-            offset: String(offset),
-          }));
-          await c.commitOffsets(offsets).catch((e: unknown) => {
-            // Not fatal: the next member re-reads these and dedupe absorbs what it still holds.
-            log.warn({ err: e }, `final commit failed: ${errorMessage(e)}`);
-          });
-        }
+        if (s.commit) await committer.stop();
         await c.disconnect();
       })();
       return stopping;

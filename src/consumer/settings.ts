@@ -28,7 +28,7 @@ export const SignalConsumerSettings = z
     dedupeWindow: z.number().int().min(1).default(100_000),
     /** Commit handled offsets to the group. `false` for throwaway readers (tail). */
     commit: z.boolean().default(true),
-    /** Commit handled offsets at least this often (ms) ... (kafkajs also commits at each batch end) */
+    /** Commit handled offsets at least this often (ms; also when idle; 0 = after every message) ... */
     commitIntervalMs: z.number().int().min(0).default(5_000),
     /** ... or after this many handled messages, whichever comes first. */
     commitThreshold: z.number().int().min(1).default(100),
