@@ -5,6 +5,19 @@
  */
 import type { Clock, Logger } from '../../core/index.js';
 import { InfoClient, InfoWeightBudget } from '../../protocol/index.js';
+import type { ConnectorManifest } from '../connectors/index.js';
+import type { ValidatorSettings } from '../validation/index.js';
+import type { AssemblingRangeSourceOptions } from './assembling-source.js';
+
+/** What every Hyperliquid range source is built from, besides its own options. */
+export interface HlRangeSourceBase {
+  /** The connector's manifest (mapping, time bounds, source id). */
+  readonly manifest: ConnectorManifest;
+  readonly validation: ValidatorSettings;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly onQuarantine?: AssemblingRangeSourceOptions['onQuarantine'];
+}
 
 export function backfillInfoClient(o: {
   readonly connector: string;

@@ -7,14 +7,12 @@
  * paginator's horizon is an error naming the fix (a smaller chunk), never a silent gap.
  * receivedAtMs is the fill time + 1 ms: deterministic, so a re-fetched chunk is byte-identical.
  */
-import type { Clock, Logger } from '../../core/index.js';
 import { IngesterTap, SourceError } from '../../core/index.js';
-import type { ConnectorManifest, RawRecord } from '../connectors/index.js';
+import type { RawRecord } from '../connectors/index.js';
 import { influencerIngesterFactory, ingesterRecordBytes } from '../connectors/influencer/index.js';
-import type { ValidatorSettings } from '../validation/index.js';
-import type { AssemblingRangeSourceOptions } from './assembling-source.js';
 import { AssemblingRangeSource } from './assembling-source.js';
 import { backfillInfoClient } from './hl-info.js';
+import type { HlRangeSourceBase } from './hl-info.js';
 
 export interface HlFillsAccount {
   readonly influencerId: string;
@@ -22,16 +20,11 @@ export interface HlFillsAccount {
   readonly user: string;
 }
 
-export interface HlFillsRangeSourceOptions {
-  /** The influencer-ingester connector's manifest (mapping, time bounds, source id). */
-  readonly manifest: ConnectorManifest;
+/** `manifest`: the influencer-ingester connector's. */
+export interface HlFillsRangeSourceOptions extends HlRangeSourceBase {
   readonly dir: string;
   readonly infoUrl: string;
   readonly accounts: readonly HlFillsAccount[];
-  readonly validation: ValidatorSettings;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly onQuarantine?: AssemblingRangeSourceOptions['onQuarantine'];
 }
 
 export function hlFillsRangeSource(o: HlFillsRangeSourceOptions): AssemblingRangeSource {

@@ -6,23 +6,17 @@
  * close + grace not yet past) is left out, so a chunk's output never changes once fetched.
  * receivedAtMs is the candle's close + 1 ms (deterministic, the earliest a live feed knows it).
  */
-import type { Clock, Logger } from '../../core/index.js';
 import type { CandleInterval } from '../../protocol/index.js';
-import type { ConnectorManifest, RawRecord } from '../connectors/index.js';
+import type { RawRecord } from '../connectors/index.js';
 import type { HlMarketOptions } from '../connectors/hyperliquid/index.js';
 import { closedCandleRecord, HlMarketConnector } from '../connectors/hyperliquid/index.js';
-import type { ValidatorSettings } from '../validation/index.js';
-import type { AssemblingRangeSourceOptions } from './assembling-source.js';
 import { AssemblingRangeSource } from './assembling-source.js';
 import { backfillInfoClient } from './hl-info.js';
+import type { HlRangeSourceBase } from './hl-info.js';
 
-export interface HlCandleRangeSourceOptions {
-  readonly manifest: ConnectorManifest;
+/** `manifest`: the hyperliquid-market-data connector's. */
+export interface HlCandleRangeSourceOptions extends HlRangeSourceBase {
   readonly options: HlMarketOptions;
-  readonly validation: ValidatorSettings;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly onQuarantine?: AssemblingRangeSourceOptions['onQuarantine'];
 }
 
 export function hlCandleRangeSource(o: HlCandleRangeSourceOptions): AssemblingRangeSource {
