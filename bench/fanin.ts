@@ -7,11 +7,12 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Clock, FillEvent, TimerHandle } from '../src/core/index.js';
-import { Decimal, decStr, eventId, normalizeAddress, silentLogger } from '../src/core/index.js';
+import { Decimal, eventId, normalizeAddress, silentLogger } from '../src/core/index.js';
 import { FaninConfig } from '../src/config/index.js';
 import { FanIn, MemoryDedupStore } from '../src/fanin/index.js';
 import type { HandoffRecord } from '../src/handoff/index.js';
 import { createInProcessHandoff } from '../src/handoff/index.js';
+import { benchFill } from './fills.js';
 
 const FANIN_DEFAULTS = FaninConfig.parse({});
 
@@ -78,26 +79,9 @@ function makeFills(n: number, users: number, coins: number, perBlock: number): F
       const side: 'B' | 'A' = (tid >> 2) % 2 === 0 ? 'B' : 'A';
       const sz = new Decimal(((tid * 7) % 50) + 1);
       const px = new Decimal(100 + (tid % 13));
-      out.push({
-        eventId: eventId({ user, coin, side, tid, time, px: decStr(px), sz: decStr(sz) }),
-        user,
-        coin,
-        side,
-        px,
-        sz,
-        time,
-        startPosition: p,
-        dir: null,
-        tid,
-        oid: tid,
-        hash: null,
-        crossed: true,
-        fee: '0',
-        closedPnl: '0',
-        liquidation: null,
-        twapId: null,
-        source: { listenerId: 'p', listenerKind: 'user-stream', delivery: 'live', receivedAt: time },
-      });
+      out.push(
+        benchFill({ user, coin, side, tid, oid: tid, time, px, sz, startPosition: p, listenerId: 'p' }),
+      );
       p = side === 'B' ? p.plus(sz) : p.minus(sz);
       tid++;
     }

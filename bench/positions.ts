@@ -5,10 +5,11 @@
  * default, as the service feeds it. Prints the numbers; `benchPositions()` returns them for bench/run-all.ts.
  */
 import { pathToFileURL } from 'node:url';
-import { Decimal, decStr, eventId, normalizeAddress } from '../src/core/index.js';
+import { Decimal, normalizeAddress } from '../src/core/index.js';
 import type { Clock, FillEvent, TimerHandle } from '../src/core/index.js';
 import { PositionsConfig } from '../src/config/index.js';
 import { PositionEngine } from '../src/positions/index.js';
+import { benchFill } from './fills.js';
 
 export interface PositionsBenchResult {
   readonly fills: number;
@@ -41,31 +42,20 @@ function makeFills(blocks: number, perBlock: number, markets: number): FillEvent
     for (let k = 0; k < perBlock; k++) {
       const sz = new Decimal(((tid * 7) % 50) + 1).div(100);
       const px = new Decimal(100 + (tid % 13)).div(10);
-      out.push({
-        eventId: eventId({ user, coin, side, tid, time, px: decStr(px), sz: decStr(sz) }),
-        user,
-        coin,
-        side,
-        px,
-        sz,
-        time,
-        startPosition: p,
-        dir: null,
-        tid,
-        oid: b,
-        hash: null,
-        crossed: true,
-        fee: '0',
-        closedPnl: '0',
-        liquidation: null,
-        twapId: null,
-        source: {
+      out.push(
+        benchFill({
+          user,
+          coin,
+          side,
+          tid,
+          oid: b,
+          time,
+          px,
+          sz,
+          startPosition: p,
           listenerId: 'bench/primary',
-          listenerKind: 'user-stream',
-          delivery: 'live',
-          receivedAt: time,
-        },
-      });
+        }),
+      );
       tid++;
       p = side === 'B' ? p.plus(sz) : p.minus(sz);
     }
