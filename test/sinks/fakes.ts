@@ -1,9 +1,11 @@
 /**
  * Test doubles shared by the sink unit tests: a controllable sink that can be up, down or gated,
- * and advanceUntil, which drives the kit's ManualClock so backoff never spins.
+ * advanceUntil, which drives the kit's ManualClock so backoff never spins, and the pieces of a
+ * fake Kafka (an admin, the refusal error).
  */
 import { expect } from 'vitest';
 import { SinkError } from '../../src/core/index.js';
+import type { AdminLike } from '../../src/sinks/kafka/index.js';
 import type { ManualClock } from '../kit/index.js';
 
 export interface Rec {
@@ -70,3 +72,26 @@ export async function advanceUntil(clock: ManualClock, cond: () => boolean, step
 
 export const ns = (rs: readonly Rec[]): number[] => rs.map((r) => r.n);
 export const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
+
+/** The error kafkajs throws when the broker refuses a record for good (too large). */
+export const tooLarge = (): Error =>
+  Object.assign(new Error('MESSAGE_TOO_LARGE'), {
+    name: 'KafkaJSProtocolError',
+    type: 'MESSAGE_TOO_LARGE',
+    retriable: false,
+  });
+
+/** An admin for fake brokers: every topic exists, with `partitions` partitions. */
+export function fakeAdmin(partitions: number): AdminLike {
+  const ids = Array.from({ length: partitions }, (_, i) => i);
+  return {
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    listTopics: async () => ['t'],
+    createTopics: async () => true,
+    describeCluster: async () => ({}),
+    fetchTopicMetadata: async ({ topics }) => ({
+      topics: topics.map((name) => ({ name, partitions: ids })),
+    }),
+  };
+}

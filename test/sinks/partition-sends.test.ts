@@ -8,14 +8,9 @@ import type {
 } from '../../src/sinks/kafka/index.js';
 import { TakenMemory, partitionGroups, partitionOf } from '../../src/sinks/kafka/partition-sends.js';
 import type { SinkRecord } from '../../src/sinks/ports.js';
+import { fakeAdmin, tooLarge } from './fakes.js';
 
 const PARTITIONS = 3;
-const tooLarge = (): Error =>
-  Object.assign(new Error('MESSAGE_TOO_LARGE'), {
-    name: 'KafkaJSProtocolError',
-    type: 'MESSAGE_TOO_LARGE',
-    retriable: false,
-  });
 
 /** A broker with 3 partitions that refuses, per request, any request holding a record `BAD`. */
 class Broker implements KafkaClientFactory {
@@ -35,16 +30,7 @@ class Broker implements KafkaClientFactory {
     };
   }
   admin(): AdminLike {
-    return {
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      listTopics: async () => ['t'],
-      createTopics: async () => true,
-      describeCluster: async () => ({}),
-      fetchTopicMetadata: async ({ topics }) => ({
-        topics: topics.map((name) => ({ name, partitions: [0, 1, 2] })),
-      }),
-    };
+    return fakeAdmin(PARTITIONS);
   }
 }
 

@@ -3,14 +3,9 @@ import { createKafkaSignalPublisher } from '../../src/sinks/kafka/index.js';
 import type { AdminLike, KafkaClientFactory, ProducerLike } from '../../src/sinks/kafka/index.js';
 import { partitionOf } from '../../src/sinks/kafka/partition-sends.js';
 import type { SinkRecord } from '../../src/sinks/ports.js';
+import { fakeAdmin, tooLarge } from './fakes.js';
 
 const PARTITIONS = 3;
-const tooLarge = (): Error =>
-  Object.assign(new Error('MESSAGE_TOO_LARGE'), {
-    name: 'KafkaJSProtocolError',
-    type: 'MESSAGE_TOO_LARGE',
-    retriable: false,
-  });
 
 interface Request {
   readonly producer: number;
@@ -53,16 +48,7 @@ class Broker implements KafkaClientFactory {
   }
 
   admin(): AdminLike {
-    return {
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      listTopics: async () => ['t'],
-      createTopics: async () => true,
-      describeCluster: async () => ({}),
-      fetchTopicMetadata: async ({ topics }) => ({
-        topics: topics.map((name) => ({ name, partitions: [0, 1, 2] })),
-      }),
-    };
+    return fakeAdmin(PARTITIONS);
   }
 
   /** Producer id per partition, over every request so far (each partition must map to one id). */
