@@ -122,6 +122,20 @@ export const BRONZE_GOLDEN_RECORDS: ReadonlyArray<{ readonly name: string; reado
   ];
 
 /** Bad messages and the text their decode error must contain. */
+/** A positions record's value for influencer inf-1 with these positions (raw JSON numbers allowed). */
+function positionsValue(positions: Record<string, unknown>): string {
+  return JSON.stringify({
+    v: 1,
+    kind: 'positions',
+    influencerId: 'inf-1',
+    listenerId: 'l',
+    receivedAt: 1,
+    user: USER,
+    time: 1,
+    positions,
+  });
+}
+
 export const BRONZE_BAD_MESSAGES: ReadonlyArray<{
   readonly name: string;
   readonly message: BronzeMessage;
@@ -132,16 +146,7 @@ export const BRONZE_BAD_MESSAGES: ReadonlyArray<{
     name: 'float-amount',
     message: {
       key: 'inf-1',
-      value: JSON.stringify({
-        v: 1,
-        kind: 'positions',
-        influencerId: 'inf-1',
-        listenerId: 'l',
-        receivedAt: 1,
-        user: USER,
-        time: 1,
-        positions: { BTC: 1e-7 },
-      }),
+      value: positionsValue({ BTC: 1e-7 }),
       headers: {},
     },
     error: 'positions.BTC',
@@ -155,16 +160,7 @@ export const BRONZE_BAD_MESSAGES: ReadonlyArray<{
     name: 'key-mismatch',
     message: {
       key: 'inf-2',
-      value: JSON.stringify({
-        v: 1,
-        kind: 'positions',
-        influencerId: 'inf-1',
-        listenerId: 'l',
-        receivedAt: 1,
-        user: USER,
-        time: 1,
-        positions: {},
-      }),
+      value: positionsValue({}),
       headers: {},
     },
     error: "key 'inf-2' differs from influencerId 'inf-1'",
