@@ -239,7 +239,9 @@ export class WsHub {
       case 'bbo': {
         // State feeds push the current state at once; the time series (trades, candle) do not.
         const b = this.deps.engine.market.bbo(sub.coin);
-        if (b) conn.send(F.bboFrame(b));
+        // A market that has not traded since start still has its opening quote (time 0); the
+        // exchange stamps every bbo it sends, so it goes out at the current time.
+        if (b) conn.send(F.bboFrame(b.time === 0 ? { ...b, time: this.deps.clock.now() } : b));
         return;
       }
       case 'activeAssetCtx': {

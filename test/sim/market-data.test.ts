@@ -158,12 +158,14 @@ describe('candle and candleSnapshot', () => {
 });
 
 describe('bbo and activeAssetCtx', () => {
-  it('bbo: the current quote at once, then one per block the coin traded, bracketing the last trade price', async () => {
+  it('bbo: the current quote at once (stamped now), then one per block the coin traded, bracketing the last trade price', async () => {
     const { sim, clock } = await start();
     const c = await connect(sim);
     c.subscribe({ type: 'bbo', coin: 'SOL' });
     const first = await c.waitChannel('bbo');
-    expect(first['data']).toEqual(sim.groundTruth.bbo('SOL'));
+    // The opening quote (no trade yet) goes out stamped with the current time, never 0.
+    expect(first['data']).toEqual({ ...sim.groundTruth.bbo('SOL'), time: clock.now() });
+    expect(clock.now()).toBeGreaterThan(0);
     run(sim, clock, 30, 1000);
     const trades = sim.groundTruth.trades('SOL');
     const times = [...new Set(trades.map((t) => t.time))];
