@@ -1,30 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Address, FillEvent } from '../../src/core/index.js';
-import { silentLogger } from '../../src/core/index.js';
 import type { DedupStore, FanInBatch, FanInOptions } from '../../src/fanin/index.js';
-import { FanIn, MemoryDedupStore, orderBlock } from '../../src/fanin/index.js';
-import { copyFrom, fill, U1, U2 } from './helpers.js';
-import { ManualClock, until } from '../kit/index.js';
+import { MemoryDedupStore, orderBlock } from '../../src/fanin/index.js';
+import { copyFrom, fanInUnderTest, fill, U1, U2 } from './helpers.js';
+import { until } from '../kit/index.js';
 
 const P = 'inf-1/primary';
 const S = 'inf-1/secondary';
 
 function setup(extra: Partial<FanInOptions> = {}) {
-  const clock = new ManualClock();
-  const out: FanInBatch[] = [];
-  const fanin = new FanIn({
-    clock,
-    logger: silentLogger,
-    dedup: new MemoryDedupStore({ maxEntries: 10_000, ttlMs: 60_000 }),
-    resolveInfluencers: (u: Address) => (u === U1 ? ['inf-1'] : u === U2 ? ['inf-2'] : []),
-    deliver: (b) => {
-      out.push(b);
-    },
-    reorderWindowMs: 100,
-    gapHoldMs: 250,
-    ...extra,
-  });
+  const { clock, out, fanin } = fanInUnderTest(extra);
   const ids = (pred: (b: FanInBatch) => boolean = () => true): string[] =>
     out.filter(pred).flatMap((b) => b.fills.map((f) => f.eventId));
   return { clock, out, fanin, ids };

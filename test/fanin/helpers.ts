@@ -1,6 +1,12 @@
-/** Test helpers for the fan-in: a FillEvent factory with real event ids (the clock is in test/kit). */
+/**
+ * Test helpers for the fan-in: a FillEvent factory with real event ids, and a FanIn on the kit's
+ * ManualClock that records what it delivers.
+ */
 import type { Address, DeliveryKind, FillEvent, ListenerKind } from '../../src/core/index.js';
-import { dec, decStr, eventId } from '../../src/core/index.js';
+import { dec, decStr, eventId, silentLogger } from '../../src/core/index.js';
+import type { FanInBatch, FanInOptions } from '../../src/fanin/index.js';
+import { FanIn, MemoryDedupStore } from '../../src/fanin/index.js';
+import { ManualClock } from '../kit/index.js';
 
 export const U1 = '0x1111111111111111111111111111111111111111' as Address;
 export const U2 = '0x2222222222222222222222222222222222222222' as Address;
@@ -66,4 +72,26 @@ export function copyFrom(
   delivery: DeliveryKind = 'live',
 ): FillEvent {
   return { ...f, source: { ...f.source, listenerId, receivedAt, delivery } };
+}
+
+/**
+ * A FanIn for U1 (inf-1) and U2 (inf-2) with an in-memory dedup store, reorder window 100 ms and
+ * gap hold 250 ms unless `extra` says otherwise; `out` collects every delivered batch.
+ */
+export function fanInUnderTest(extra: Partial<FanInOptions> = {}) {
+  const clock = new ManualClock();
+  const out: FanInBatch[] = [];
+  const fanin = new FanIn({
+    clock,
+    logger: silentLogger,
+    dedup: new MemoryDedupStore({ maxEntries: 10_000, ttlMs: 60_000 }),
+    resolveInfluencers: (u: Address) => (u === U1 ? ['inf-1'] : u === U2 ? ['inf-2'] : []),
+    deliver: (b) => {
+      out.push(b);
+    },
+    reorderWindowMs: 100,
+    gapHoldMs: 250,
+    ...extra,
+  });
+  return { clock, out, fanin };
 }

@@ -5,13 +5,10 @@
  * `gapHoldMs` passes; a peer that is ahead, or down, costs nothing.
  */
 import { describe, expect, it } from 'vitest';
-import type { Address, FillEvent } from '../../src/core/index.js';
-import { silentLogger } from '../../src/core/index.js';
-import type { FanInBatch, FanInEvents, FanInOptions } from '../../src/fanin/index.js';
-import { FanIn, MemoryDedupStore } from '../../src/fanin/index.js';
+import type { FillEvent } from '../../src/core/index.js';
+import type { FanInEvents, FanInOptions } from '../../src/fanin/index.js';
 import type { ExpectedListener } from '../../src/listeners/failover/index.js';
-import { ManualClock } from '../kit/index.js';
-import { fill, U1 } from './helpers.js';
+import { fanInUnderTest, fill } from './helpers.js';
 
 /** inf-1: its primary listens on the user stream, its secondary on the market stream. */
 const P = 'inf-1/primary';
@@ -23,16 +20,7 @@ const PAIR: readonly ExpectedListener[] = [
 const HOLD_MS = 250;
 
 function setup(extra: Partial<FanInOptions> = {}) {
-  const clock = new ManualClock();
-  const out: FanInBatch[] = [];
-  const fanin = new FanIn({
-    clock,
-    logger: silentLogger,
-    dedup: new MemoryDedupStore({ maxEntries: 10_000, ttlMs: 60_000 }),
-    resolveInfluencers: (u: Address) => (u === U1 ? ['inf-1'] : []),
-    deliver: (b) => {
-      out.push(b);
-    },
+  const { clock, out, fanin } = fanInUnderTest({
     reorderWindowMs: 0,
     gapHoldMs: HOLD_MS,
     expectedListeners: () => PAIR,
