@@ -2,7 +2,8 @@
  * The one validator for fills and trades at the inbound boundary, shared by the WebSocket
  * `userFills` path, the `trades` fast path and the REST backfill (userFillsByTime pages), so
  * a value is judged the same whichever path delivered it. The schema (./schemas/fill.ts)
- * checks shapes and bounded decimals; this adds what a shape cannot say:
+ * checks shapes and bounded decimals (a well-formed row through its hand-written acceptor,
+ * ./schemas/fill-fast.ts, anything else through zod); this adds what a shape cannot say:
  *
  * - time: at most `now + maxFutureSkewMs`. One fill a year ahead used to move a stream's
  *   "last fill" past every real fill, which were then dropped as stale, and was persisted.
@@ -20,6 +21,7 @@ import type { Clock, DeadLetterReason, MarketClass } from '../core/index.js';
 import { marketClass, systemClock } from '../core/index.js';
 import { classifyIssues } from './frame-parser.js';
 import { Fill, Trade } from './schemas/fill.js';
+import { acceptFill, acceptTrade } from './schemas/fill-fast.js';
 
 /** Default allowed clock skew for event times; the config default references this. */
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 60_000;
@@ -164,6 +166,8 @@ export class FillGuard {
 
   /** One raw fill (WS `userFills` element or REST page row): schema, values, payload. */
   fill(raw: unknown, where: string): GuardResult<Fill> {
+    const fast = acceptFill(raw);
+    if (fast !== null) return this.finish(fast, raw, where);
     const r = Fill.safeParse(raw);
     if (!r.success) return { ok: false, ...classifyIssues(where, r.error), payload: safePayload(raw) };
     return this.finish(r.data, raw, where);
@@ -171,6 +175,8 @@ export class FillGuard {
 
   /** One `trades` row naming a tracked address: schema, values, payload. */
   trade(raw: unknown, where: string): GuardResult<Trade> {
+    const fast = acceptTrade(raw);
+    if (fast !== null) return this.finish(fast, raw, where);
     const r = Trade.safeParse(raw);
     if (!r.success) return { ok: false, ...classifyIssues(where, r.error), payload: safePayload(raw) };
     return this.finish(r.data, raw, where);
