@@ -5,9 +5,9 @@ import { Fill, Trade } from '../../../src/protocol/schemas/fill.js';
 import { acceptFill, acceptTrade } from '../../../src/protocol/schemas/fill-fast.js';
 
 const fills = (
-  JSON.parse(
-    readFileSync(new URL('../../fixtures/hyperliquid/fills.json', import.meta.url), 'utf8'),
-  ) as { fills: Record<string, unknown>[] }
+  JSON.parse(readFileSync(new URL('../../fixtures/hyperliquid/fills.json', import.meta.url), 'utf8')) as {
+    fills: Record<string, unknown>[];
+  }
 ).fills;
 
 const withoutLiquidation = fills.map((f) => {
