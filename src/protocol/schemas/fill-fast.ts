@@ -7,33 +7,12 @@
  * may be stricter than the schema, never looser: the property test
  * (test/protocol/schemas/fill-fast.test.ts) holds both to the same answers.
  */
-import { isDecimalString } from '../../core/index.js';
-import { isBoundedDecimal } from './common.js';
 import type { Fill, Trade } from './fill.js';
-
-type Row = Record<string, unknown>;
-
-const LOWER_ADDRESS_RE = /^0x[0-9a-f]{40}$/;
-
-function isRow(v: unknown): v is Row {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** DecimalString: a plain decimal within the 20 + 20 digit bounds. */
-function isDecimal(v: unknown): boolean {
-  return typeof v === 'string' && isDecimalString(v) && isBoundedDecimal(v);
-}
-
-/** WireId / WireTime: `z.int().nonnegative()`. */
-function isWireInt(v: unknown): boolean {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-}
+import { isDecimal, isLowerAddress, isRow, isWireInt, optional } from './wire-checks.js';
 
 const isSide = (v: unknown): boolean => v === 'B' || v === 'A';
 
 const isCoin = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
-
-const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
 
 const isString = (v: unknown): boolean => typeof v === 'string';
 
@@ -82,9 +61,7 @@ export function acceptTrade(raw: unknown): Trade | null {
     isWireInt(raw['tid']) &&
     Array.isArray(users) &&
     users.length === 2 &&
-    typeof users[0] === 'string' &&
-    LOWER_ADDRESS_RE.test(users[0]) &&
-    typeof users[1] === 'string' &&
-    LOWER_ADDRESS_RE.test(users[1]);
+    isLowerAddress(users[0]) &&
+    isLowerAddress(users[1]);
   return ok ? (raw as Trade) : null;
 }

@@ -7,27 +7,13 @@
  * return an equal value, i.e. with nothing to transform (addresses already lower-case);
  * otherwise null, and the frame parser runs zod, which decides and words the error.
  */
-import { isDecimalString } from '../../core/index.js';
-import { isBoundedDecimal } from './common.js';
 import type { AnyFrame } from './ws.js';
-
-type Row = Record<string, unknown>;
-
-const LOWER_ADDRESS_RE = /^0x[0-9a-f]{40}$/;
-
-function isRow(v: unknown): v is Row {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isDecimal(v: unknown): boolean {
-  return typeof v === 'string' && isDecimalString(v) && isBoundedDecimal(v);
-}
+import { isDecimal, isLowerAddress, isRow, isWireInt } from './wire-checks.js';
+import type { Row } from './wire-checks.js';
 
 const optionalDecimal = (v: unknown): boolean => v === undefined || isDecimal(v);
 
 const nullableDecimal = (v: unknown): boolean => v === undefined || v === null || isDecimal(v);
-
-const isLowerAddress = (v: unknown): boolean => typeof v === 'string' && LOWER_ADDRESS_RE.test(v);
 
 /** `Leverage`: `value` is `z.number()`, which refuses NaN and the infinities. */
 function isLeverage(v: unknown): boolean {
@@ -71,7 +57,6 @@ function isMarginSummary(v: unknown): boolean {
 function isClearinghouseState(v: unknown): boolean {
   if (!isRow(v)) return false;
   const positions = v['assetPositions'];
-  const time = v['time'];
   return (
     Array.isArray(positions) &&
     positions.every(isAssetPosition) &&
@@ -79,9 +64,7 @@ function isClearinghouseState(v: unknown): boolean {
     isMarginSummary(v['crossMarginSummary']) &&
     optionalDecimal(v['crossMaintenanceMarginUsed']) &&
     optionalDecimal(v['withdrawable']) &&
-    typeof time === 'number' &&
-    Number.isSafeInteger(time) &&
-    time >= 0
+    isWireInt(v['time'])
   );
 }
 

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Fill, Trade } from '../../../src/protocol/schemas/fill.js';
 import { acceptFill, acceptTrade } from '../../../src/protocol/schemas/fill-fast.js';
+import { expectAgreement } from './agreement.js';
 
 const fills = (
   JSON.parse(readFileSync(new URL('../../fixtures/hyperliquid/fills.json', import.meta.url), 'utf8')) as {
@@ -138,25 +139,11 @@ describe('hand-written acceptors agree with the zod schemas', () => {
   });
 
   it('fills: never accept what zod refuses, and accept only what zod returns unchanged', () => {
-    let accepted = 0;
-    let refused = 0;
-    fc.assert(
-      fc.property(mutated(withoutLiquidation, FILL_FIELDS), (row) => {
-        const fast = acceptFill(row);
-        const slow = Fill.safeParse(row);
-        if (fast === null) {
-          refused++;
-          return;
-        }
-        accepted++;
-        expect(slow.success).toBe(true);
-        expect(fast).toEqual(slow.data);
-      }),
-      { numRuns: 4000, seed: 18 },
-    );
-    // Both branches were exercised.
-    expect(accepted).toBeGreaterThan(100);
-    expect(refused).toBeGreaterThan(100);
+    expectAgreement(mutated(withoutLiquidation, FILL_FIELDS), acceptFill, () => Fill, {
+      seed: 18,
+      numRuns: 4000,
+      minEach: 100,
+    });
   });
 
   it('fills: the acceptor only falls back where zod refuses or transforms', () => {
@@ -171,24 +158,11 @@ describe('hand-written acceptors agree with the zod schemas', () => {
   });
 
   it('trades: never accept what zod refuses, and accept only what zod returns unchanged', () => {
-    let accepted = 0;
-    let refused = 0;
-    fc.assert(
-      fc.property(mutated([trade], TRADE_FIELDS), (row) => {
-        const fast = acceptTrade(row);
-        const slow = Trade.safeParse(row);
-        if (fast === null) {
-          refused++;
-          return;
-        }
-        accepted++;
-        expect(slow.success).toBe(true);
-        expect(fast).toEqual(slow.data);
-      }),
-      { numRuns: 4000, seed: 20 },
-    );
-    expect(accepted).toBeGreaterThan(100);
-    expect(refused).toBeGreaterThan(100);
+    expectAgreement(mutated([trade], TRADE_FIELDS), acceptTrade, () => Trade, {
+      seed: 20,
+      numRuns: 4000,
+      minEach: 100,
+    });
   });
 
   it('trades: upper-case users go to zod, which lower-cases them', () => {
