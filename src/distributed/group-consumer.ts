@@ -4,7 +4,10 @@
  * created first, the group timings from config, the sticky assignor, no auto topic creation.
  */
 import type { Consumer, Kafka } from 'kafkajs';
+import { isRetriable, retry } from '../core/index.js';
+import type { RetryPolicy } from '../core/index.js';
 import type { DistributedKafkaConfig } from '../config/index.js';
+import { TOPIC_READY_POLICY } from '../sinks/kafka/index.js';
 import type { MemberAdvert } from '../handoff/index.js';
 import { stickyAssigner } from './sticky-assigner.js';
 import { ensureTopic } from './topics.js';
@@ -48,5 +51,26 @@ export async function groupConsumer(
         return advert === undefined ? { owned } : { owned, advert };
       }),
     ],
+  });
+}
+
+/**
+ * Connects the member and subscribes it, retrying what the broker answers while a topic that
+ * was just created settles: kafkajs' subscribe reads Metadata once, bails on
+ * UNKNOWN_TOPIC_OR_PARTITION and gives up on LEADER_NOT_AVAILABLE after a few quick retries,
+ * and a process that dies at start-up for that is one more member to restart by hand.
+ * `closing` ends the retries when the member is closed meanwhile.
+ */
+export async function connectAndSubscribe(
+  consumer: Consumer,
+  spec: { readonly topic: string; readonly fromBeginning: boolean; readonly closing: () => boolean },
+  policy: RetryPolicy = TOPIC_READY_POLICY,
+): Promise<void> {
+  const { topic, fromBeginning, closing } = spec;
+  await consumer.connect();
+  await retry(() => consumer.subscribe({ topic, fromBeginning }), {
+    policy,
+    label: `subscribing to Kafka topic '${topic}'`,
+    shouldRetry: (err) => !closing() && isRetriable(err),
   });
 }

@@ -17,7 +17,7 @@ import type { HandoffDelivery, HandoffRecord, HandoffSource, MemberAdvert } from
 import { decodeBronze } from './bronze-codec.js';
 import { PartitionAcks } from './partition-acks.js';
 import type { PartitionAckStatus } from './partition-acks.js';
-import { groupConsumer } from './group-consumer.js';
+import { connectAndSubscribe, groupConsumer } from './group-consumer.js';
 import { clusterGroupIds } from './group-ids.js';
 
 export interface HandoffSourceEvents {
@@ -116,8 +116,11 @@ export class KafkaHandoffSource implements HandoffSource {
     consumer.on(consumer.events.CRASH, (e) =>
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'bronze consumer crashed'),
     );
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await connectAndSubscribe(consumer, {
+      topic: this.topic,
+      fromBeginning: true,
+      closing: () => this.closed !== null,
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,

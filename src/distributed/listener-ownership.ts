@@ -14,7 +14,7 @@ import type { Clock, Logger } from '../core/index.js';
 import type { DistributedKafkaConfig } from '../config/index.js';
 import type { ListenerGroup, ListenerOwnership, MemberAdvert } from '../handoff/index.js';
 import { influencerPartition } from './influencer-hash.js';
-import { groupConsumer } from './group-consumer.js';
+import { connectAndSubscribe, groupConsumer } from './group-consumer.js';
 import { clusterGroupIds } from './group-ids.js';
 
 export interface ListenerOwnershipEvents {
@@ -114,8 +114,11 @@ export class KafkaListenerOwnership implements ListenerOwnership {
     consumer.on(consumer.events.CRASH, (e) =>
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'coordination consumer crashed'),
     );
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.cfg.topic, fromBeginning: false });
+    await connectAndSubscribe(consumer, {
+      topic: this.cfg.topic,
+      fromBeginning: false,
+      closing: () => this.closed !== null,
+    });
     await consumer.run({ autoCommit: false, eachBatch: async () => undefined });
   }
 

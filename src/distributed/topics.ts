@@ -5,10 +5,13 @@
  * names a leader for every partition: when several processes start together, all but one get
  * TOPIC_ALREADY_EXISTS from the controller before the broker that answers Metadata knows the
  * topic, and a subscribe in that gap fails with "This server does not host this topic-partition".
+ * The creator itself meets the same gap, which is why the wait is the kernel's
+ * (createTopicsAndWait), not kafkajs' `waitForLeaders`.
  */
 import type { Kafka } from 'kafkajs';
-import { IngestError, retry } from '../core/index.js';
+import { IngestError } from '../core/index.js';
 import type { RetryPolicy } from '../core/index.js';
+import { TOPIC_READY_POLICY, createTopicsAndWait, untilTopicLed } from '../sinks/kafka/index.js';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -17,21 +20,10 @@ export interface TopicSpec {
   readonly create: boolean;
 }
 
-/** About 30 s in all: a topic the controller has accepted is normally served within a second. */
-const READY_POLICY: RetryPolicy = Object.freeze({
-  initialDelayMs: 50,
-  maxDelayMs: 2_000,
-  factor: 2,
-  maxAttempts: 20,
-  jitter: 0.3,
-});
-
-type Admin = ReturnType<Kafka['admin']>;
-
 export async function ensureTopic(
   kafka: Kafka,
   spec: TopicSpec,
-  policy: RetryPolicy = READY_POLICY,
+  policy: RetryPolicy = TOPIC_READY_POLICY,
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -44,38 +36,14 @@ export async function ensureTopic(
         { context: { topic: spec.topic } },
       );
     }
-    if (!exists) {
-      // Resolves false without waiting when another process created it first.
-      await admin.createTopics({
-        topics: [
-          { topic: spec.topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor },
-        ],
-        waitForLeaders: true,
-      });
-    }
-    await untilLed(admin, spec.topic, policy);
+    if (exists) await untilTopicLed(admin, spec.topic, policy);
+    else
+      await createTopicsAndWait(
+        admin,
+        [{ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor }],
+        policy,
+      );
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Waits until Metadata lists the topic with a leader on every partition. */
-async function untilLed(admin: Admin, topic: string, policy: RetryPolicy): Promise<void> {
-  await retry(
-    async () => {
-      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-      const parts = meta.topics.find((t) => t.name === topic)?.partitions ?? [];
-      const leaderless = parts.filter((p) => p.leader < 0).map((p) => p.partitionId);
-      if (parts.length === 0 || leaderless.length > 0) {
-        throw new IngestError(
-          'SINK_UNAVAILABLE',
-          parts.length === 0
-            ? `Kafka topic '${topic}' exists but the broker's metadata lists no partitions for it yet`
-            : `Kafka topic '${topic}' has no leader for partitions ${leaderless.join(',')}`,
-          { context: { topic }, retriable: true },
-        );
-      }
-    },
-    { policy, label: `waiting for Kafka topic '${topic}' to be served` },
-  );
 }

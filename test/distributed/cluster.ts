@@ -85,6 +85,18 @@ export function distribution(xs: readonly number[]): string {
   return `n=${s.length} p50=${q(0.5)} p90=${q(0.9)} p99=${q(0.99)} max=${s.at(-1) ?? NaN}`;
 }
 
+/**
+ * Why a process exited, for an assertion message: its start-up failure line (`ingest: …`) and
+ * its error and fatal lines (the cause), then
+ * the tail of its log. The tail alone is the shutdown sequence, which hides the cause.
+ */
+function whyExited(stderr: string): string {
+  const errors = stderr
+    .split('\n')
+    .filter((l) => l.startsWith('ingest: ') || /"level":"(error|fatal)"/.test(l));
+  return `${errors.slice(0, 5).join('\n').slice(0, 3000)}\n--- tail ---\n${stderr.slice(-1500)}`;
+}
+
 export interface ClusterProcess {
   readonly spec: ProcessSpec;
   readonly run: CliRun;
@@ -218,7 +230,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           `started: ${which.map((p) => `${p.spec.name}: ${started(p.run) ? 'yes' : p.run.stderr().slice(-300)}`).join(' | ')}`,
       );
       for (const p of which)
-        expect(p.run.child.exitCode, `${p.spec.name} exited: ${p.run.stderr().slice(-1500)}`).toBeNull();
+        expect(p.run.child.exitCode, `${p.spec.name} exited: ${whyExited(p.run.stderr())}`).toBeNull();
     },
     async statusOf(n) {
       const url = /"http":"(http:[^"]+)"/.exec(get(n).run.stderr())?.[1];

@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import { SinkError } from '../../core/index.js';
+import { createTopicsAndWait } from '../../sinks/kafka/index.js';
 import type {
   AppendRequest,
   AppendResult,
@@ -131,16 +132,16 @@ export class KafkaEventLog implements EventLog {
     await this.refreshTopics();
     const create = missing.filter((t) => !this.topics.has(t));
     if (create.length > 0) {
-      // false = some already existed (another writer): fine, they are single-partition too.
-      await this.admin.createTopics({
-        topics: create.map((topic) => ({
+      // Some may exist already (another writer): fine, they are single-partition too.
+      await createTopicsAndWait(
+        this.admin,
+        create.map((topic) => ({
           topic,
           numPartitions: 1,
           replicationFactor: this.o.replicationFactor,
           configEntries: [{ name: 'retention.ms', value: '-1' }],
         })),
-        waitForLeaders: true,
-      });
+      );
     }
     for (const t of create) this.topics.add(t);
   }

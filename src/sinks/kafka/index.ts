@@ -32,6 +32,8 @@ export { partitionOf } from './partition-sends.js';
 export { kafkaConnection } from './connection.js';
 export type { KafkaConnection, KafkaConnectionSettings } from './connection.js';
 export { kafkaTlsOptions } from './tls.js';
+export { TOPIC_READY_POLICY, createTopicsAndWait, untilTopicLed } from './topic-ready.js';
+export type { TopicReadyAdmin, TopicToCreate } from './topic-ready.js';
 export type { KafkaTlsFiles } from './tls.js';
 
 export const DEFAULT_SIGNAL_TOPIC = 'influencer_signals';
