@@ -84,10 +84,27 @@ export interface E2eLatencyOptions {
 }
 
 const MODES = [
-  { label: 'latency-first (schema defaults)', windows: false, distributed: false },
-  { label: 'old windows (reorder 250 ms, settle 1 000 ms)', windows: true, distributed: false },
+  { label: 'latency-first (schema defaults)', windows: false, distributed: false, mainThreadSink: false },
+  // The defaults but with the signal queue and its producers on the main thread, as before.
+  {
+    label: 'signal sink on the main thread (sinks.kafka.sendThread: false)',
+    windows: false,
+    distributed: false,
+    mainThreadSink: true,
+  },
+  {
+    label: 'old windows (reorder 250 ms, settle 1 000 ms)',
+    windows: true,
+    distributed: false,
+    mainThreadSink: false,
+  },
   // Issue #17: listeners A and B and the processor as three processes joined by the bronze topic.
-  { label: 'distributed (listeners A + B, processor; defaults)', windows: false, distributed: true },
+  {
+    label: 'distributed (listeners A + B, processor; defaults)',
+    windows: false,
+    distributed: true,
+    mainThreadSink: false,
+  },
 ] as const;
 
 /** The roles of a distributed run, each its own `ingest run` process. */
@@ -207,6 +224,7 @@ async function runMode(
       'positions:',
       '  marketClasses: [perp, hip3, spot, outcome]',
       ...(mode.windows ? ['  settleWindowMs: 1000', 'fanin:', '  reorderWindowMs: 250'] : []),
+      ...(mode.mainThreadSink ? ['sinks:', '  kafka:', '    sendThread: false'] : []),
       ...(mode.distributed
         ? [
             'distributed:',

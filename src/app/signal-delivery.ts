@@ -38,7 +38,15 @@ export class SignalDelivery {
   private readonly receivedAt = new Map<string, number>();
 
   constructor(private readonly o: SignalDeliveryOptions) {
-    o.sinks.signals.events.on('delivered', ({ records }) => this.acknowledged(records));
+    // `at` is the sink's acknowledgement: with the sink on its own thread it comes before this
+    // thread gets round to the event, and it is what "on Kafka" means.
+    o.sinks.signals.events.on('delivered', ({ records, at }) => this.acknowledged(records, at));
+    // A shed signal will never be acknowledged: release its key's cursor. Told by the event, not
+    // by enqueue's outcome, because a queue on another thread may shed a record it already took.
+    o.sinks.signals.events.on('shed', ({ record }) => {
+      this.stages.dropped(record.id);
+      o.cursors.signalsAcknowledged([record.id]);
+    });
     // A signal Kafka refused for good is in the dead-letter path now: waiting for its ack would
     // hold its key's cursor forever, and a restart would only derive it (and be refused) again.
     o.sinks.signals.events.on('poisoned', ({ record }) => {
@@ -93,11 +101,7 @@ export class SignalDelivery {
     this.o.tap?.publish({ kind: 'signal', text: record.value, receivedAtMs: clock.now() });
     cursors.signalEnqueued(signal.influencerId, signal.market, signal.signalId);
     this.stages.enqueued(signal.signalId);
-    const outcome = await sinks.signals.enqueue(record);
-    if (outcome === 'shed') {
-      this.stages.dropped(signal.signalId);
-      cursors.signalsAcknowledged([signal.signalId]);
-    }
+    await sinks.signals.enqueue(record);
     this.signalCounts.set(signal.action, (this.signalCounts.get(signal.action) ?? 0) + 1);
     this.o.onSignalLine?.(signalLine(signal));
   }
@@ -116,13 +120,13 @@ export class SignalDelivery {
     return markets === undefined || markets.length === 0 || markets.includes(signal.market);
   }
 
-  private acknowledged(records: readonly SinkRecord[]): void {
+  /** `now`: when the sink acknowledged them (the clock's ms). */
+  private acknowledged(records: readonly SinkRecord[], now: number): void {
     const ids = records.map((r) => r.id);
     this.o.cursors.signalsAcknowledged(ids);
-    const now = this.o.clock.now();
     this.spans.acknowledged(ids, now);
     for (const r of records) this.o.metrics.endToEndLatency(Math.max(0, now - r.createdAt) / 1000);
-    for (const t of this.stages.acknowledged(ids)) {
+    for (const t of this.stages.acknowledged(ids, Math.max(0, this.o.clock.now() - now))) {
       this.o.metrics.signalStages(t);
       this.o.metrics.signalAge(Math.max(0, now - t.blockTime) / 1000);
     }

@@ -87,9 +87,12 @@ export class SignalStages {
     if (o) o.enqueued = this.now();
   }
 
-  /** The sink acknowledged these signals: their complete stage times. */
-  acknowledged(signalIds: readonly string[]): SignalStageTimes[] {
-    const t = this.now();
+  /**
+   * The sink acknowledged these signals `agoMs` before now (a sink on another thread acks before
+   * this thread hears of it): their complete stage times.
+   */
+  acknowledged(signalIds: readonly string[], agoMs = 0): SignalStageTimes[] {
+    const t = this.now() - agoMs;
     const out: SignalStageTimes[] = [];
     for (const id of signalIds) {
       const o = this.open.get(id);

@@ -16,6 +16,7 @@ import type {
   OverflowPolicy,
   RawEventReader,
   RawEventStore,
+  RecordQueue,
   SignalPublisher,
   SinkRecord,
 } from '../sinks/index.js';
@@ -27,10 +28,11 @@ import {
   LocalSignalLog,
   PoisonLog,
 } from '../sinks/index.js';
+import type { ThreadedSinkSpec } from '../sinks/threaded/index.js';
 import { poisonHandlers } from './sink-poison.js';
 
 export interface SinkSet {
-  readonly signals: DurableQueue<SinkRecord>;
+  readonly signals: RecordQueue<SinkRecord>;
   readonly raw: DurableQueue<RawEvent>;
   readonly deadLetterQueue: DurableQueue<DeadLetter>;
   readonly deadLetters: DeadLetterRecorder;
@@ -73,15 +75,18 @@ export async function buildSinks({
   const useKafka = k.brokers.length > 0;
   const useClickHouse = ch.url !== undefined;
 
-  let signalSink: SignalPublisher;
+  // Set when the signal queue and its producers run on their own thread (sinks.kafka.sendThread).
+  let threadedSignals: ThreadedSinkSpec | null = null;
+  let signalSink: SignalPublisher | null = null;
   let dlqSink: DeadLetterPublisher;
   let rawSink: RawEventStore & RawEventReader;
   const parts: string[] = [];
 
   if (useKafka) {
     const kafka = await import('../sinks/kafka/index.js');
+    const connection = await kafka.kafkaConnection(k);
     const common = {
-      ...(await kafka.kafkaConnection(k)),
+      ...connection,
       maxMessageBytes: k.maxMessageBytes,
       maxProducers: k.maxProducers,
       logger,
@@ -89,10 +94,25 @@ export async function buildSinks({
     const create = k.createTopics
       ? { numPartitions: k.partitions, replicationFactor: k.replicationFactor }
       : (false as const);
-    const kafkaSignals = kafka.createKafkaSignalPublisher({ ...common, topic: k.topic, createTopic: create });
-    // Connected before the first signal, which would otherwise wait for it with those behind it.
-    void kafkaSignals.producer.warmUp();
-    signalSink = kafkaSignals;
+    if (k.sendThread) {
+      threadedSignals = {
+        kind: 'kafka',
+        connection,
+        topic: k.topic,
+        createTopic: create,
+        maxMessageBytes: k.maxMessageBytes,
+        maxProducers: k.maxProducers,
+      };
+    } else {
+      const kafkaSignals = kafka.createKafkaSignalPublisher({
+        ...common,
+        topic: k.topic,
+        createTopic: create,
+      });
+      // Connected before the first signal, which would otherwise wait for it with those behind it.
+      void kafkaSignals.producer.warmUp();
+      signalSink = kafkaSignals;
+    }
     dlqSink = kafka.createKafkaDeadLetterPublisher({ ...common, topic: k.dlqTopic, createTopic: create });
     parts.push(`signals -> kafka ${k.brokers.join(',')} topic ${k.topic}`, `dead letters -> ${k.dlqTopic}`);
   } else {
@@ -157,9 +177,40 @@ export async function buildSinks({
       logger,
     });
 
+  // The signal queue on its own thread: the same DurableQueue and producers, options as above.
+  const threadedQueue = async (
+    sink: ThreadedSinkSpec,
+  ): Promise<RecordQueue<SinkRecord> & HealthProbe & ConfigErrorSource> => {
+    const { ThreadedQueue } = await import('../sinks/threaded/index.js');
+    return ThreadedQueue.open({
+      sink,
+      queue: {
+        name: 'signals',
+        spoolDir: join(spool.dir, 'signals'),
+        maxMemoryRecords: spool.memoryRecords,
+        spillThreshold: spool.spillThresholdRecords,
+        maxSpoolBytes: spool.maxBytes,
+        overflow: overflowOf(spool.shed.signals),
+        maxPoisonPerMinute: config.sinks.poisonMaxPerMinute,
+      },
+      ...(config.sinks.poison === 'dead-letter' ? { onPoison: poison.signals } : {}),
+      ...(onPublishLatency
+        ? { onPublishLatency: (seconds: number) => onPublishLatency('signals', seconds) }
+        : {}),
+      logger,
+    });
+  };
+
   // A spool left by a killed process is recovered here and drained before anything new.
   const [signals, raw, deadLetterQueue] = await Promise.all([
-    queue<SinkRecord>('signals', (b) => signalSink.publish(b), spool.shed.signals, poison.signals),
+    threadedSignals !== null
+      ? threadedQueue(threadedSignals)
+      : queue<SinkRecord>(
+          'signals',
+          (b) => (signalSink as SignalPublisher).publish(b),
+          spool.shed.signals,
+          poison.signals,
+        ),
     // One queue batch = one ClickHouse insert: the queue gathers up to maxRows for up to
     // maxIntervalMs, and its isolation re-sends after a refused row go out without that wait.
     queue<RawEvent>(
@@ -171,6 +222,9 @@ export async function buildSinks({
     ),
     queue<DeadLetter>('dead-letters', (b) => dlqSink.publish(b), spool.shed.deadLetters, poison.deadLetters),
   ]);
+  // The threaded queue is its own sink's probe and closes it.
+  const signalProbe: HealthProbe & ConfigErrorSource =
+    signalSink ?? (signals as unknown as HealthProbe & ConfigErrorSource);
   const deadLetters = new DeadLetterRecorder({ dlq: deadLetterQueue, raw, clock, logger });
   recorderReady(deadLetters);
 
@@ -184,13 +238,13 @@ export async function buildSinks({
     poisonLog,
     rawReader: rawSink,
     probes: [
-      { name: useKafka ? 'kafka' : 'local-signals', probe: signalSink },
+      { name: useKafka ? 'kafka' : 'local-signals', probe: signalProbe },
       { name: useClickHouse ? 'clickhouse' : 'local-raw', probe: rawSink },
       { name: useKafka ? 'kafka-dlq' : 'local-dlq', probe: dlqSink },
     ],
     describe: parts.join('; '),
     configErrors: () =>
-      [signalSink, dlqSink].map((sink) => configErrorOf(sink)).filter((e): e is string => e !== null),
+      [signalProbe, dlqSink].map((sink) => configErrorOf(sink)).filter((e): e is string => e !== null),
     close(timeoutMs: number): Promise<void> {
       closing ??= (async () => {
         // Queues first (flush to the sinks, or leave the rest fsync'd in the spool), then adapters.
@@ -209,6 +263,7 @@ export async function buildSinks({
           }
         }
         for (const s of [signalSink, dlqSink, rawSink, poisonLog]) {
+          if (s === null) continue;
           try {
             await s.close();
           } catch (err) {
@@ -221,8 +276,14 @@ export async function buildSinks({
   };
 }
 
-/** A Kafka publisher's topic configuration error; local sinks have none. */
+interface ConfigErrorSource {
+  configError?(): string | null;
+}
+
+/** A Kafka publisher's (or the threaded signal queue's) topic configuration error; local sinks have none. */
 function configErrorOf(sink: object): string | null {
-  const producer = (sink as { producer?: { configError?: () => string | null } }).producer;
+  const own = (sink as ConfigErrorSource).configError?.();
+  if (own !== undefined) return own;
+  const producer = (sink as { producer?: ConfigErrorSource }).producer;
   return producer?.configError?.() ?? null;
 }

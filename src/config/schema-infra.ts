@@ -37,6 +37,12 @@ export const KafkaConfig = z
       .describe(
         'Idempotent producers per topic; partition p uses producer p % maxProducers. One has one request per broker in flight: at or above the partition count a whole batch is in flight at once.',
       ),
+    sendThread: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Run the signal queue and its producers on a worker thread of their own, so a produce response is read when it lands instead of after the pipeline is through its current burst. false: on the main thread.',
+      ),
     maxMessageBytes: int()
       .min(1024)
       .default(1_000_000)

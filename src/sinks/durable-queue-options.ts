@@ -64,7 +64,8 @@ export interface DurableQueueOptions<T> {
 }
 
 export interface DurableQueueEvents<T> {
-  delivered: { readonly records: readonly T[]; readonly fromSpool: boolean };
+  /** `at`: when the sink acknowledged them (ms, the queue's clock). */
+  delivered: { readonly records: readonly T[]; readonly fromSpool: boolean; readonly at: number };
   spilled: { readonly count: number };
   shed: { readonly count: number; readonly record: T; readonly spool: ShedSpoolState };
   deliveryFailed: { readonly attempt: number; readonly delayMs: number; readonly error: unknown };

@@ -62,6 +62,7 @@ export type {
   ShedSpoolState,
 } from './durable-queue-options.js';
 import { Spool } from './spool/spool.js';
+import type { RecordQueue } from './ports.js';
 import type { SpoolPosition } from './spool/spool.js';
 
 const defaultEncode = (r: unknown): string => JSON.stringify(r);
@@ -69,7 +70,7 @@ const defaultDecode = (s: string): unknown => JSON.parse(s);
 const DELIVERED: AttemptOutcome = { kind: 'delivered' };
 const FAILED: AttemptOutcome = { kind: 'failed' };
 
-export class DurableQueue<T> {
+export class DurableQueue<T> implements RecordQueue<T> {
   readonly events: TypedEmitter<DurableQueueEvents<T>>;
   private readonly buf: T[] = [];
   private readonly roomWaiters: { record: T; resolve: (o: EnqueueOutcome) => void }[] = [];
@@ -437,7 +438,8 @@ export class DurableQueue<T> {
       ...this.steps,
       settle: (count, delivered) => {
         this.released(count);
-        if (delivered.length > 0) this.events.emit('delivered', { records: delivered, fromSpool: false });
+        if (delivered.length > 0)
+          this.events.emit('delivered', { records: delivered, fromSpool: false, at: this.clock.now() });
         return Promise.resolve();
       },
     });
@@ -519,7 +521,8 @@ export class DurableQueue<T> {
         // The last record's commit also covers damaged lines behind it.
         if (done === records.length || !mark) await commitThrough(batch.end, batch.payloads.length);
         else await commitThrough(mark.end, mark.payloads);
-        if (delivered.length > 0) this.events.emit('delivered', { records: delivered, fromSpool: true });
+        if (delivered.length > 0)
+          this.events.emit('delivered', { records: delivered, fromSpool: true, at: this.clock.now() });
       },
     });
     if (!finished || this.stop.signal.aborted) return;

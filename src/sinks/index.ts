@@ -9,6 +9,7 @@ export type {
   HealthProbe,
   RawEventReader,
   RawEventStore,
+  RecordQueue,
   ReplayQuery,
   SignalPublisher,
   SinkRecord,

@@ -4,7 +4,14 @@
  * implement these, and only src/app wires a concrete one. Each port holds only the methods
  * the pipeline calls, so a sink can be swapped (e.g. kafkajs for another client) in one file.
  */
-import type { DeadLetter, RawEvent } from '../core/index.js';
+import type { DeadLetter, RawEvent, TypedEmitter } from '../core/index.js';
+import type {
+  CloseReport,
+  DurableQueueEvents,
+  EnqueueOutcome,
+  QueueHealth,
+  QueueStats,
+} from './durable-queue-options.js';
 
 /**
  * One already-serialized signal. The composition root maps Signal -> SinkRecord, so the sinks
@@ -38,6 +45,27 @@ export interface RawEventStore extends HealthProbe {
   /** Resolves once every event is stored; rejects (SinkError) otherwise. */
   insert(events: readonly RawEvent[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * What the pipeline holds a sink by: a strict FIFO in front of it that acknowledges records by
+ * event. Two adapters: DurableQueue (in this thread) and ThreadedQueue (a DurableQueue and its
+ * sink on a worker thread, so the sink's I/O is not held up by the pipeline's own work).
+ */
+export interface RecordQueue<T> {
+  readonly events: TypedEmitter<DurableQueueEvents<T>>;
+  /** Records held in memory. */
+  readonly depth: number;
+  /** Resolves `accepted`, or `shed` under `overflow: 'shed'` (also a `shed` event); waits while full. */
+  enqueue(record: T): Promise<EnqueueOutcome>;
+  /** Resolves when enqueue() would accept a record without waiting. */
+  whenWritable(): Promise<void>;
+  /** Resolves when everything enqueued so far was delivered; rejects with TimeoutError. */
+  flush(timeoutMs?: number): Promise<void>;
+  /** Deliver what can be within `timeoutMs`, spool the rest. Idempotent. */
+  close(timeoutMs?: number): Promise<CloseReport>;
+  stats(): QueueStats;
+  health(): QueueHealth;
 }
 
 /** Replay filter: one influencer, optionally one market, half-open time range [fromMs, toMs). */
