@@ -1,7 +1,9 @@
 // A signal Kafka will never take, in the middle of a stream, against the real broker: everything
 // else reaches the topic in order and exactly once, the big one reaches the DLQ topic as a `sink_rejected` dead
 // letter, and the queue never stalls. Once refused by the broker (topic max.message.bytes), once
-// by the client-side guard (maxMessageBytes) before it is sent at all.
+// by the client-side guard (maxMessageBytes) before it is sent at all. Each for both RecordQueue
+// adapters: the DurableQueue on this thread and the ThreadedQueue (queue and producers on a
+// worker thread, the service's default), whose refused record crosses back for the hand-off.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +12,8 @@ import { silentLogger, systemClock } from '../../src/core/index.js';
 import type { DeadLetter } from '../../src/core/index.js';
 import { poisonHandlers } from '../../src/app/sink-poison.js';
 import { DeadLetterRecorder, DurableQueue, PoisonLog } from '../../src/sinks/index.js';
-import type { SinkRecord } from '../../src/sinks/index.js';
+import type { RecordQueue, SinkRecord } from '../../src/sinks/index.js';
+import { ThreadedQueue } from '../../src/sinks/threaded/index.js';
 import { createKafkaDeadLetterPublisher, createKafkaSignalPublisher } from '../../src/sinks/kafka/index.js';
 import { partitionOf } from '../../src/sinks/kafka/partition-sends.js';
 import { createTopic, services, uniqueName } from '../harness/index.js';
@@ -36,13 +39,12 @@ function stream(n: number): SinkRecord {
   return { ...s, value };
 }
 
-async function pipeline(name: string, maxMessageBytes: number) {
+async function pipeline(name: string, maxMessageBytes: number, threaded: boolean) {
   const topic = uniqueName(`${name}_signals`);
   const dlqTopic = uniqueName(`${name}_dlq`);
   await createTopic(topic, { partitions: 3, configs: { 'max.message.bytes': String(TOPIC_MAX_BYTES) } });
   await createTopic(dlqTopic, { partitions: 1 });
   const common = { brokers: services().kafka.brokers, connectionTimeoutMs: 1000, requestTimeoutMs: 5000 };
-  const signals = createKafkaSignalPublisher({ ...common, topic, maxMessageBytes });
   const dlq = createKafkaDeadLetterPublisher({ ...common, topic: dlqTopic, maxMessageBytes });
   const dlqQueue = await DurableQueue.open<DeadLetter>({
     name: 'dead-letters',
@@ -52,20 +54,33 @@ async function pipeline(name: string, maxMessageBytes: number) {
   });
   const recorder = new DeadLetterRecorder({ dlq: dlqQueue, raw: null });
   const stalled: number[] = [];
-  const queue = await DurableQueue.open<SinkRecord>({
+  // The app's own hand-off (a refused signal becomes a sink_rejected dead letter).
+  const onPoison = poisonHandlers({
+    recorder: Promise.resolve(recorder),
+    poisonLog: new PoisonLog({ path: join(dir, name, 'poison.ndjson') }),
+    clock: systemClock,
+    logger: silentLogger,
+  }).signals;
+  const queueOptions = {
     name: 'signals',
-    deliver: (b) => signals.publish(b),
     spoolDir: join(dir, name, 'signals'),
     retryPolicy: FAST_RETRY,
     maxBatchRecords: 40,
-    // The app's own hand-off (a refused signal becomes a sink_rejected dead letter).
-    onPoison: poisonHandlers({
-      recorder: Promise.resolve(recorder),
-      poisonLog: new PoisonLog({ path: join(dir, name, 'poison.ndjson') }),
-      clock: systemClock,
-      logger: silentLogger,
-    }).signals,
-  });
+  };
+  const signals = threaded ? null : createKafkaSignalPublisher({ ...common, topic, maxMessageBytes });
+  const queue: RecordQueue<SinkRecord> = signals
+    ? await DurableQueue.open<SinkRecord>({ ...queueOptions, deliver: (b) => signals.publish(b), onPoison })
+    : await ThreadedQueue.open({
+        sink: {
+          kind: 'kafka',
+          connection: { brokers: common.brokers, clientId: name },
+          topic,
+          createTopic: false,
+          maxMessageBytes,
+        },
+        queue: queueOptions,
+        onPoison,
+      });
   queue.events.on('stalled', (e) => stalled.push(e.attempts));
   return {
     topic,
@@ -76,13 +91,14 @@ async function pipeline(name: string, maxMessageBytes: number) {
       await queue.close();
       await dlqQueue.flush(30_000);
       await dlqQueue.close();
-      await Promise.all([signals.close(), dlq.close()]);
+      // The threaded queue closed its own producers.
+      await Promise.all([signals?.close(), dlq.close()]);
     },
   };
 }
 
-async function run(name: string, maxMessageBytes: number) {
-  const p = await pipeline(name, maxMessageBytes);
+async function run(name: string, maxMessageBytes: number, threaded: boolean) {
+  const p = await pipeline(threaded ? `${name}_threaded` : name, maxMessageBytes, threaded);
   const poisoned: string[] = [];
   p.queue.events.on('poisoned', (e) => poisoned.push(e.record.id));
   // Enqueued without waiting for delivery, so the big signal sits inside a batch with others.
@@ -97,12 +113,15 @@ async function run(name: string, maxMessageBytes: number) {
   return { topic: p.topic, got, report, dlq, poisoned, stats, stalled: p.stalled };
 }
 
-describe('a signal Kafka refuses for good (real broker)', () => {
+describe.each([
+  ['on this thread', false],
+  ['on a worker thread', true],
+] as const)('a signal Kafka refuses for good (real broker), queue %s', (where, threaded) => {
   it('is dead-lettered when the broker refuses it, and nothing else is lost or reordered', async () => {
     // Client guard far above the topic limit: only the broker can refuse the big one.
-    const r = await run('poison_broker', 10 * 1024 * 1024);
+    const r = await run('poison_broker', 10 * 1024 * 1024, threaded);
     console.log(
-      `[sinks] broker refusal: ${r.got.length} messages in topic, distinct ${r.report.distinct}, ` +
+      `[sinks] broker refusal, queue ${where}: ${r.got.length} messages in topic, distinct ${r.report.distinct}, ` +
         `duplicates ${r.report.duplicates}, poisoned ${r.poisoned.join(',')}`,
     );
     expect(r.poisoned).toEqual([`sig-${BIG}`]);
@@ -121,7 +140,7 @@ describe('a signal Kafka refuses for good (real broker)', () => {
   });
 
   it('is dead-lettered before sending when it exceeds maxMessageBytes, with no duplicates at all', async () => {
-    const r = await run('poison_guard', TOPIC_MAX_BYTES - 1024);
+    const r = await run('poison_guard', TOPIC_MAX_BYTES - 1024, threaded);
     expect(r.poisoned).toEqual([`sig-${BIG}`]);
     expect(r.report.distinct).toBe(N - 1);
     expect(r.report.duplicates).toBe(0);

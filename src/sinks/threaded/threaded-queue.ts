@@ -30,6 +30,8 @@ import { startSinkWorker } from './start-worker.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 const DEFAULT_MAX_MEMORY_RECORDS = 10_000;
+/** How long past its own timeout close() waits for the thread (its producers' grace is 1 s). */
+const CLOSE_MARGIN_MS = 5_000;
 
 export interface ThreadedQueueOptions {
   readonly sink: ThreadedSinkSpec;
@@ -162,10 +164,24 @@ export class ThreadedQueue implements RecordQueue<SinkRecord> {
       }
       this.room.notify();
       this.postOutbox();
-      if (this.exited) return { spooled: 0, lost: 0 };
+      // What the thread held in memory when it died is gone (the spool it wrote is not).
+      if (this.exited) return { spooled: this.state.stats.spoolRecords, lost: this.inMemory() };
+      // The thread's close is bounded (its flush by timeoutMs, the producers' by a grace);
+      // should it hang anyway, shutdown must not: give up on it after a margin.
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<CloseReport>((resolve) => {
+        timer = setTimeout(() => {
+          this.logger.error(
+            { timeoutMs: timeoutMs + CLOSE_MARGIN_MS },
+            'sink thread did not close in time; stopping it (records it held in memory are re-derived on restart)',
+          );
+          resolve({ spooled: this.state.stats.spoolRecords, lost: this.inMemory() });
+        }, timeoutMs + CLOSE_MARGIN_MS);
+      });
       try {
-        return (await this.call('close', timeoutMs)) as CloseReport;
+        return await Promise.race([this.call('close', timeoutMs) as Promise<CloseReport>, hung]);
       } finally {
+        clearTimeout(timer);
         await this.worker.terminate();
       }
     })();

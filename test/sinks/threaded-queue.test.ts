@@ -1,0 +1,69 @@
+// What only the threaded adapter has: a sink thread that dies by itself. (The shared RecordQueue
+// cases are in record-queue-conformance.test.ts; poison across the threads against a real broker
+// in kafka-poison.int.test.ts.)
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { ThreadedQueue } from '../../src/sinks/threaded/index.js';
+import { record } from './record-queue-conformance.js';
+
+describe('ThreadedQueue: its thread dying', () => {
+  it('is reported once, leaves the queue unable to deliver, refuses new records and says what was lost', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'threaded-exit-')), 'signals.ndjson');
+    const exits: Error[] = [];
+    let exited: () => void = () => undefined;
+    const reported = new Promise<void>((resolve) => (exited = resolve));
+    const q = await ThreadedQueue.open({
+      sink: { kind: 'local', path },
+      queue: { name: 'signals' },
+      onThreadExit: (err) => {
+        exits.push(err);
+        exited();
+      },
+    });
+    let delivered = 0;
+    q.events.on('delivered', (e) => (delivered += e.records.length));
+    await q.enqueue(record(1));
+    await q.flush(5000);
+    expect(delivered).toBe(1);
+    expect(q.health().canDeliver).toBe(true);
+
+    // As if the thread crashed: ended from outside, without close().
+    await (q as unknown as { worker: Worker }).worker.terminate();
+    await reported;
+    expect(exits).toHaveLength(1);
+    expect(exits[0]?.message).toMatch(/sink thread exited with code/);
+    expect(q.health()).toMatchObject({ canDeliver: false, canSpool: false });
+    expect(q.health().detail).toMatch(/sink thread ended/);
+    await expect(q.enqueue(record(2))).rejects.toMatchObject({ code: 'SINK_UNAVAILABLE' });
+    await expect(q.flush(1000)).rejects.toThrow(/sink thread exited/);
+    expect(await q.ping()).toBe(false);
+    expect(await q.close(1000)).toEqual({ spooled: 0, lost: 0 });
+  });
+
+  it('throws from the exit by default, so the process ends and its supervisor restarts it', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'threaded-exit-')), 'signals.ndjson');
+    const q = await ThreadedQueue.open({ sink: { kind: 'local', path }, queue: { name: 'signals' } });
+    const worker = (q as unknown as { worker: Worker }).worker;
+    // The default handler throws inside the worker's 'exit' listener: catch it there.
+    const thrown = new Promise<unknown>((resolve) => {
+      const listeners = worker.listeners('exit') as ((code: number) => void)[];
+      worker.removeAllListeners('exit');
+      worker.on('exit', (code) => {
+        try {
+          for (const l of listeners) l(code);
+          resolve(null);
+        } catch (err) {
+          resolve(err);
+        }
+      });
+    });
+    await worker.terminate();
+    expect(await thrown).toMatchObject({
+      code: 'SINK_UNAVAILABLE',
+      message: expect.stringMatching(/exited/),
+    });
+  });
+});
