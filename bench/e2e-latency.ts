@@ -59,6 +59,10 @@ export interface E2eLatencyRun {
   readonly simSendToAck: Quantiles;
   /** Every stage of ingest_signal_stage_seconds, for where the time goes. */
   readonly stages: Readonly<Record<string, Quantiles>>;
+  /** Distributed: listener receipt -> bronze ack at listener A (`ingest_bronze_publish_latency_seconds`). */
+  readonly listenerToBronzeAck?: Quantiles;
+  /** Distributed: listener receipt -> the processor's fetch (`ingest_bronze_transit_seconds`). */
+  readonly bronzeTransit?: Quantiles;
 }
 
 export interface E2eLatencyResult {
@@ -132,6 +136,10 @@ const STAGE = 'ingest_signal_stage_seconds';
 const END_TO_END = 'ingest_end_to_end_latency_seconds';
 
 const SIGNAL_AGE = 'ingest_signal_age_seconds';
+
+const BRONZE_PUBLISH = 'ingest_bronze_publish_latency_seconds';
+
+const BRONZE_TRANSIT = 'ingest_bronze_transit_seconds';
 
 /** Cumulative buckets of one histogram (of one stage, when given) from a Prometheus text exposition. */
 function buckets(text: string, metric: string, stage?: string): { le: number; count: number }[] {
@@ -309,6 +317,13 @@ async function runMode(
     sim.resume();
     await new Promise((res) => setTimeout(res, (o.warmupSeconds ?? 3) * 1000));
     const warm = await (await fetch(`${http}/metrics`)).text();
+    // Distributed: listener A's half of the wall figure (receipt -> bronze ack), scraped alike.
+    const listenerHttp = mode.distributed
+      ? /"http":"(http:[^"]+)"/.exec(runs[0]?.stderr() ?? '')?.[1]
+      : undefined;
+    const scrapeListener = async (): Promise<string> =>
+      listenerHttp ? (await fetch(`${listenerHttp}/metrics`)).text() : '';
+    const listenerWarm = await scrapeListener();
     const warmSignals = lat.length;
     const t0 = Date.now();
     await new Promise((res) => setTimeout(res, (o.seconds ?? 10) * 1000));
@@ -322,6 +337,7 @@ async function runMode(
       await new Promise((res) => setTimeout(res, 1500));
     }
     const metrics = await (await fetch(`${http}/metrics`)).text();
+    const listenerMetrics = await scrapeListener();
     if (process.env['BENCH_E2E_DEBUG']) {
       const warns = new Map<string, number>();
       for (const line of r.stderr().split('\n')) {
@@ -361,6 +377,12 @@ async function runMode(
           fromHistogram(metrics, st, STAGE, warm),
         ]),
       ),
+      ...(listenerHttp
+        ? {
+            listenerToBronzeAck: fromHistogram(listenerMetrics, undefined, BRONZE_PUBLISH, listenerWarm),
+            bronzeTransit: fromHistogram(metrics, undefined, BRONZE_TRANSIT, warm),
+          }
+        : {}),
     };
   } finally {
     await consumer.stop().catch(() => undefined);
@@ -423,6 +445,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `  sim send -> consumer ${fmt(x.simSendToKafka)} (consumer receipt, n=${x.simSendToKafka.n})`,
     );
     for (const [st, q] of Object.entries(x.stages)) console.log(`    ${st.padEnd(20)} ${fmt(q)}`);
+    if (x.listenerToBronzeAck)
+      console.log(`    listener A: receipt -> bronze ack ${fmt(x.listenerToBronzeAck)}`);
+    if (x.bronzeTransit) console.log(`    listener receipt -> processor fetch ${fmt(x.bronzeTransit)}`);
   }
   process.exit(0);
 }

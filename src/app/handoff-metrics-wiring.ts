@@ -78,7 +78,7 @@ function wireOwnership(m: HandoffMetrics, side: ListenerSide, o: OwnershipEnd): 
 }
 
 function wireSource(m: HandoffMetrics, side: ProcessorSide, source: SourceEnd, clock: Clock): () => void {
-  source.events.on('delivered', (e) => m.bronzeConsumed(side, e.records));
+  source.events.on('delivered', (e) => m.bronzeConsumed(side, e.records, e.transitMs));
   source.events.on('badRecord', () => m.bronzeBadRecord(side));
   source.events.on('assigned', (e) => m.bronzeAssigned(side, e.partitions, e.revoked));
   source.events.on('committed', () => m.bronzeCommitted(side, clock.now()));

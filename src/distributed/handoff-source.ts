@@ -28,7 +28,8 @@ export interface HandoffSourceEvents {
     readonly pauseMs: number | null;
   };
   /** Records of one fetched batch handed to the processor (a re-fetch's repeats not included). */
-  delivered: { readonly partition: number; readonly records: number };
+  /** transitMs: per fills record, its listener receipt to this fetch (wall clocks). */
+  delivered: { readonly partition: number; readonly records: number; readonly transitMs: readonly number[] };
   badRecord: { readonly partition: number; readonly offset: string; readonly error: ValidationError };
   committed: { readonly partitions: readonly { partition: number; offset: string }[] };
   commitError: { readonly error: unknown };
@@ -206,7 +207,11 @@ export class KafkaHandoffSource implements HandoffSource {
       }
     };
     this.deliveries += 1;
-    this.events.emit('delivered', { partition, records: records.length });
+    if (this.events.has('delivered')) {
+      const now = this.clock.now();
+      const transitMs = records.flatMap((r) => (r.kind === 'fills' ? [Math.max(0, now - r.receivedAt)] : []));
+      this.events.emit('delivered', { partition, records: records.length, transitMs });
+    }
     if (this.acks.unacked(partition) >= this.cfg.maxUnackedPerPartition && !this.paused.has(partition)) {
       this.paused.add(partition);
       this.consumer?.pause([{ topic: this.topic, partitions: [partition] }]);

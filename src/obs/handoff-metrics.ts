@@ -53,6 +53,7 @@ export class HandoffMetrics {
   private readonly commits: Counter<'role' | 'outcome'>;
   private readonly lastCommit: Gauge<'role'>;
   private readonly consumerRebalances: Counter<'role'>;
+  private readonly transit: Histogram<'role'>;
 
   /** The registry's one instance (created on first use). */
   static on(registry: Registry): HandoffMetrics {
@@ -114,6 +115,13 @@ export class HandoffMetrics {
       name: N.bronzeConsumed,
       help: 'Bronze records handed to the processor (re-fetches after a rebalance not counted twice).',
       labelNames: ['role'],
+      registers,
+    });
+    this.transit = new Histogram({
+      name: N.bronzeTransit,
+      help: "Listener receipt of a fills record to this processor's receipt of it from the bronze topic (wall clocks of two processes).",
+      labelNames: ['role'],
+      buckets: [...LATENCY_BUCKETS_SECONDS],
       registers,
     });
     this.badRecords = new Counter({
@@ -199,8 +207,11 @@ export class HandoffMetrics {
     this.lastCommit.labels(s.role).set(0);
   }
 
-  bronzeConsumed(s: ProcessorSide, records: number): void {
+  bronzeConsumed(s: ProcessorSide, records: number, transitMs: readonly number[] = []): void {
     if (records > 0) this.consumed.labels(s.role).inc(records);
+    if (transitMs.length === 0) return;
+    const h = this.transit.labels(s.role);
+    for (const ms of transitMs) h.observe(seconds(ms));
   }
 
   bronzeBadRecord(s: ProcessorSide): void {

@@ -121,6 +121,7 @@ export const HANDOFF_METRIC_NAMES = Object.freeze({
   influencersOwned: 'ingest_influencers_owned',
   ownershipRebalances: 'ingest_ownership_rebalances_total',
   bronzeConsumed: 'ingest_bronze_records_consumed_total',
+  bronzeTransit: 'ingest_bronze_transit_seconds',
   bronzePartitions: 'ingest_bronze_partitions_owned',
   bronzeLag: 'ingest_bronze_consumer_lag_records',
   bronzeCommits: 'ingest_bronze_commits_total',

@@ -193,9 +193,12 @@ describe('hand-off metrics, processor side', () => {
     source.events.emit('assigned', { partitions: [0, 1, 2], revoked: [], pauseMs: null });
     expect(await value(registry, N.bronzePartitions, P)).toBe(3);
     expect(await value(registry, N.bronzeRebalances, P)).toBe(1);
-    source.events.emit('delivered', { partition: 0, records: 5 });
-    source.events.emit('delivered', { partition: 2, records: 2 });
+    source.events.emit('delivered', { partition: 0, records: 5, transitMs: [3, 40] });
+    source.events.emit('delivered', { partition: 2, records: 2, transitMs: [] });
     expect(await value(registry, N.bronzeConsumed, P)).toBe(7);
+    // Transit per fills record (positions and listener states carry none).
+    expect(await value(registry, N.bronzeTransit, P, `${N.bronzeTransit}_count`)).toBe(2);
+    expect(await value(registry, N.bronzeTransit, P, `${N.bronzeTransit}_sum`)).toBeCloseTo(0.043, 6);
     source.events.emit('badRecord', {
       partition: 0,
       offset: '9',
