@@ -25,8 +25,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-import { createSignalConsumer } from '../src/consumer/index.js';
 import { startSimulator } from '../src/sim/index.js';
+import { createSignalConsumer } from '../src/consumer/index.js';
 import { startCli } from '../test/e2e/cli-process.js';
 import type { CliRun } from '../test/e2e/cli-process.js';
 
@@ -57,6 +57,11 @@ export interface E2eLatencyRun {
    * frames, to the ack; one host, one clock).
    */
   readonly simSendToAck: Quantiles;
+  /**
+   * Inside "sim send": the simulator stamps a block's time, then produces the block and writes
+   * its frames (on the bench's event loop and CPU share); per block, the stamp to the last write.
+   */
+  readonly simStampToSent: Quantiles;
   /** Every stage of ingest_signal_stage_seconds, for where the time goes. */
   readonly stages: Readonly<Record<string, Quantiles>>;
   /** Distributed: listener receipt -> bronze ack at listener A (`ingest_bronze_publish_latency_seconds`). */
@@ -268,6 +273,12 @@ async function runMode(
       if (s.action !== 'RECONCILE') lat.push(Date.now() - s.timestamp);
     },
   });
+  // The simulator's own share of "send": a block is stamped, then produced and its frames sent;
+  // its 'block' event comes once they are written.
+  const simSend: number[] = [];
+  const offBlocks = sim.on((e) => {
+    if (e.type === 'block') simSend.push(Date.now() - e.time);
+  });
   const runs: CliRun[] = [];
   try {
     const env = (name: string): Record<string, string> => ({
@@ -325,6 +336,7 @@ async function runMode(
       listenerHttp ? (await fetch(`${listenerHttp}/metrics`)).text() : '';
     const listenerWarm = await scrapeListener();
     const warmSignals = lat.length;
+    const warmBlocks = simSend.length;
     const t0 = Date.now();
     await new Promise((res) => setTimeout(res, (o.seconds ?? 10) * 1000));
     sim.pause();
@@ -370,6 +382,7 @@ async function runMode(
       receiptToAck: fromHistogram(metrics, 'receipt_to_ack', STAGE, warm),
       receiptToAckWall: fromHistogram(metrics, undefined, END_TO_END, warm),
       simSendToKafka: fromSamples(measured),
+      simStampToSent: fromSamples(simSend.slice(warmBlocks)),
       simSendToAck: fromHistogram(metrics, undefined, SIGNAL_AGE, warm),
       stages: Object.fromEntries(
         ['receipt_to_fanin', 'fanin_to_derived', 'derived_to_enqueue', 'enqueue_to_ack'].map((st) => [
@@ -392,6 +405,7 @@ async function runMode(
       new Promise((res) => setTimeout(res, 20_000)),
     ]);
     for (const x of runs) if (x.child.exitCode === null) x.child.kill('SIGKILL');
+    offBlocks();
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -444,6 +458,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log(
       `  sim send -> consumer ${fmt(x.simSendToKafka)} (consumer receipt, n=${x.simSendToKafka.n})`,
     );
+    console.log(`    sim: block stamp -> frames sent ${fmt(x.simStampToSent)} (n=${x.simStampToSent.n})`);
     for (const [st, q] of Object.entries(x.stages)) console.log(`    ${st.padEnd(20)} ${fmt(q)}`);
     if (x.listenerToBronzeAck)
       console.log(`    listener A: receipt -> bronze ack ${fmt(x.listenerToBronzeAck)}`);

@@ -228,6 +228,12 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         },
         {
           bench: b,
+          metric: 'inside it: sim block stamp -> frames sent',
+          value: fmt(x.simStampToSent),
+          note: "the simulator's own work (produce the block, write its frames) after stamping, per block",
+        },
+        {
+          bench: b,
           metric: 'sim send -> reference consumer',
           value: fmt(x.simSendToKafka),
           note: "createSignalConsumer's onSignal in the bench process: adds its fetch, validation and share of the CPU",
