@@ -56,6 +56,11 @@ export interface BuildSinksDeps {
   readonly clock: Clock;
   /** Duration of every successful sink call (publish latency histogram). */
   readonly onPublishLatency?: (sink: string, seconds: number) => void;
+  /**
+   * False in a process that derives no signals (role `listeners`): its signal queue only drains
+   * a spool an earlier role left, so it gets no thread and no producers until it has a record.
+   */
+  readonly derivesSignals?: boolean;
 }
 
 function overflowOf(shed: string): OverflowPolicy {
@@ -67,6 +72,7 @@ export async function buildSinks({
   logger,
   clock,
   onPublishLatency,
+  derivesSignals = true,
 }: BuildSinksDeps): Promise<SinkSet> {
   const k = config.sinks.kafka;
   const ch = config.sinks.clickhouse;
@@ -94,7 +100,7 @@ export async function buildSinks({
     const create = k.createTopics
       ? { numPartitions: k.partitions, replicationFactor: k.replicationFactor }
       : (false as const);
-    if (k.sendThread) {
+    if (k.sendThread && derivesSignals) {
       threadedSignals = {
         kind: 'kafka',
         connection,
@@ -110,7 +116,7 @@ export async function buildSinks({
         createTopic: create,
       });
       // Connected before the first signal, which would otherwise wait for it with those behind it.
-      void kafkaSignals.producer.warmUp();
+      if (derivesSignals) void kafkaSignals.producer.warmUp();
       signalSink = kafkaSignals;
     }
     dlqSink = kafka.createKafkaDeadLetterPublisher({ ...common, topic: k.dlqTopic, createTopic: create });
