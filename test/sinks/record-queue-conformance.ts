@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/index.js';
+import { captureLogger } from '../core/capture-logger.js';
 import type { OverflowPolicy, RecordQueue, SinkRecord } from '../../src/sinks/index.js';
 
 export interface QueueUnderTest {
@@ -101,8 +102,7 @@ export function recordQueueConformance(open: OpenQueue): void {
   it('spills to the spool while the sink fails, keeps it at close, and the next queue delivers it first', async () => {
     const spoolDir = join(dir(), 'spool');
     const broken = dir(); // a directory: the log cannot be written
-    const warnings: string[] = [];
-    const logger = capture(warnings);
+    const logger = captureLogger();
     const a = await start({ path: broken, spoolDir, logger });
     const modes: string[] = [];
     a.events.on('mode', (e) => modes.push(e.mode));
@@ -112,7 +112,11 @@ export function recordQueueConformance(open: OpenQueue): void {
     const report = await a.close(500);
     expect(report).toEqual({ spooled: 30, lost: 0 });
     // What the queue logged reached this thread's logger.
-    expect(warnings.some((w) => /spill|spool|fail/i.test(w))).toBe(true);
+    expect(
+      logger.lines.some(
+        (l) => (l.level === 'warn' || l.level === 'error') && /spill|spool|fail/i.test(l.msg),
+      ),
+    ).toBe(true);
     await expect(a.enqueue(record(99))).rejects.toMatchObject({ code: 'SINK_UNAVAILABLE' });
 
     const path = join(dir(), 'signals.ndjson');
@@ -152,24 +156,4 @@ export function recordQueueConformance(open: OpenQueue): void {
     expect(r2).toBe(r1);
     await expect(q.enqueue(record(2))).rejects.toThrow(/signals/);
   });
-}
-
-function capture(lines: string[]): Logger {
-  const at =
-    (level: string) =>
-    (obj: Record<string, unknown> | string, msg?: string): void => {
-      if (level === 'warn' || level === 'error')
-        lines.push(typeof obj === 'string' ? obj : (msg ?? JSON.stringify(obj)));
-    };
-  const logger: Logger = {
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    child: () => logger,
-    isLevelEnabled: (l) => l !== 'trace' && l !== 'debug',
-  };
-  return logger;
 }
