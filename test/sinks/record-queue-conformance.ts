@@ -99,6 +99,21 @@ export function recordQueueConformance(open: OpenQueue): void {
     expect(delivered).toBe(40);
   });
 
+  it('waits for room past its memory bound (overflow block), and flush covers the records that waited', async () => {
+    const path = join(dir(), 'signals.ndjson');
+    const q = await start({ path, maxMemoryRecords: 5 });
+    let delivered = 0;
+    q.events.on('delivered', (e) => (delivered += e.records.length));
+    const outcomes = range(0, 40).map((n) => q.enqueue(record(n)));
+    // Some had to wait: more were enqueued than memory holds.
+    expect(q.depth).toBeGreaterThan(5);
+    await q.flush(10_000);
+    expect(delivered).toBe(40);
+    expect(await Promise.all(outcomes)).toEqual(range(0, 40).map(() => 'accepted'));
+    expect(await linesOf(path)).toEqual(range(0, 40).map((n) => `sig-${n}`));
+    expect(q.depth).toBe(0);
+  });
+
   it('spills to the spool while the sink fails, keeps it at close, and the next queue delivers it first', async () => {
     const spoolDir = join(dir(), 'spool');
     const broken = dir(); // a directory: the log cannot be written

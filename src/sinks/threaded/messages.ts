@@ -43,6 +43,8 @@ export interface PlainError {
   readonly retriable?: boolean | undefined;
   readonly context?: Record<string, unknown> | undefined;
   readonly stack?: string | undefined;
+  /** A Node system error's own fields (code, syscall, path, errno), which startup-errors reads. */
+  readonly system?: Readonly<Record<string, string | number>> | undefined;
 }
 
 export type ToWorker =

@@ -19,6 +19,7 @@ export function toPlainError(err: unknown): PlainError {
         ? { context: plainFields(e.context as Record<string, unknown>) }
         : {}),
       ...(e.stack === undefined ? {} : { stack: e.stack }),
+      ...systemFields(e),
     };
   }
   return { name: 'Error', message: errorMessage(err) };
@@ -37,10 +38,28 @@ export function fromPlainError(p: PlainError): Error {
       p.name === 'SinkError'
         ? new SinkError(p.code, p.message, options)
         : new IngestError(p.code, p.message, options);
-  else err = new Error(p.message);
+  else {
+    err = new Error(p.message);
+    // A client's own code (a kafkajs error type, say) stays readable where it was.
+    if (p.code !== undefined) Object.assign(err, { code: p.code });
+  }
   err.name = p.name;
+  if (p.system) Object.assign(err, p.system);
   if (p.stack !== undefined) err.stack = p.stack;
   return err;
+}
+
+const SYSTEM_FIELDS = ['code', 'syscall', 'path', 'errno', 'port', 'address'] as const;
+
+function systemFields(e: Error): { system?: Record<string, string | number> } {
+  const src = e as unknown as Record<string, unknown>;
+  if (typeof src['syscall'] !== 'string') return {};
+  const system: Record<string, string | number> = {};
+  for (const k of SYSTEM_FIELDS) {
+    const v = src[k];
+    if (typeof v === 'string' || typeof v === 'number') system[k] = v;
+  }
+  return { system };
 }
 
 function isErrorCode(code: string): code is ErrorCode {

@@ -13,7 +13,7 @@
  * the default throws, so the process ends and its supervisor restarts it.
  */
 import type { Worker } from 'node:worker_threads';
-import { SinkError, TypedEmitter, errorMessage, silentLogger } from '../../core/index.js';
+import { SinkError, TimeoutError, TypedEmitter, errorMessage, silentLogger } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
 import type {
   CloseReport,
@@ -150,8 +150,22 @@ export class ThreadedQueue implements RecordQueue<SinkRecord> {
   }
 
   async flush(timeoutMs = 30_000): Promise<void> {
+    // Records still waiting here for room were enqueued before this flush too: they must reach
+    // the thread (as the thread's state makes room) before its own flush can cover them.
+    const deadline = Date.now() + timeoutMs;
+    while (this.waiters.length > 0 && !this.exited) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new TimeoutError(`queue ${this.o.queue.name}: flush did not finish in ${timeoutMs} ms`, {
+          context: { depth: this.depth, waiting: this.waiters.length },
+        });
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.room.wait(), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
+    }
     this.postOutbox();
-    await this.call('flush', timeoutMs);
+    await this.call('flush', Math.max(1, deadline - Date.now()));
   }
 
   close(timeoutMs = 10_000): Promise<CloseReport> {
