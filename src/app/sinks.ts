@@ -120,7 +120,10 @@ export async function buildSinks({
       signalSink = kafkaSignals;
     }
     dlqSink = kafka.createKafkaDeadLetterPublisher({ ...common, topic: k.dlqTopic, createTopic: create });
-    parts.push(`signals -> kafka ${k.brokers.join(',')} topic ${k.topic}`, `dead letters -> ${k.dlqTopic}`);
+    parts.push(
+      `signals -> kafka ${k.brokers.join(',')} topic ${k.topic}${threadedSignals ? ' (own thread)' : ''}`,
+      `dead letters -> ${k.dlqTopic}`,
+    );
   } else {
     signalSink = new LocalSignalLog({ path: join(local.dir, 'signals.ndjson') });
     dlqSink = new LocalDeadLetterLog({ path: join(local.dir, 'dlq.ndjson') });

@@ -46,11 +46,13 @@ describe('buildSinks: the signal queue', () => {
     expect(sinks.raw).toBeInstanceOf(DurableQueue);
     expect(sinks.deadLetterQueue).toBeInstanceOf(DurableQueue);
     expect(sinks.probes.map((p) => p.name)).toEqual(['kafka', 'local-raw', 'kafka-dlq']);
+    expect(sinks.describe).toMatch(/signals -> kafka 127\.0\.0\.1:9 topic influencer_signals \(own thread\)/);
   });
 
   it('runs on this thread with sendThread off', async () => {
     const sinks = await sinksWith({ sendThread: false });
     expect(sinks.signals).toBeInstanceOf(DurableQueue);
+    expect(sinks.describe).toMatch(/topic influencer_signals;/);
   });
 
   it('runs on this thread in a process that derives no signals', async () => {
