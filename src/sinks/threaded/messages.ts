@@ -6,7 +6,7 @@ import type { RetryPolicy } from '../../core/index.js';
 import type { KafkaConnection } from '../kafka/index.js';
 import type { TopicCreation } from '../kafka/index.js';
 import type { CloseReport, OverflowPolicy, QueueHealth, QueueStats } from '../durable-queue-options.js';
-import type { SinkRecord } from '../ports.js';
+import type { RecordRef } from './wire.js';
 
 /** The signal sink the thread builds. */
 export type ThreadedSinkSpec =
@@ -54,7 +54,8 @@ export type ToWorker =
       readonly queue: ThreadedQueueSpec;
       readonly logLevels: readonly string[];
     }
-  | { readonly t: 'records'; readonly records: readonly SinkRecord[] }
+  /** Records numbered first, first + 1, ... in packRecords' flat form (wire.ts). */
+  | { readonly t: 'records'; readonly first: number; readonly flat: readonly (string | number)[] }
   | {
       readonly t: 'call';
       readonly id: number;
@@ -79,7 +80,12 @@ export type FromWorker =
   | {
       readonly t: 'event';
       readonly name: string;
+      /**
+       * The event's fields, plain; a record is named by reference (wire.ts): `refs` for
+       * `delivered`'s records, `ref` for the record of `poisoned` and `shed`.
+       */
       readonly payload: Record<string, unknown>;
+      /** Sent with events that change what the main thread's stats() and depth report. */
       readonly state: WorkerState;
     }
   | {
@@ -88,7 +94,7 @@ export type FromWorker =
       readonly value?: boolean | CloseReport | undefined;
       readonly error?: PlainError | undefined;
     }
-  | { readonly t: 'poison'; readonly id: number; readonly record: SinkRecord; readonly error: PlainError }
+  | { readonly t: 'poison'; readonly id: number; readonly ref: RecordRef; readonly error: PlainError }
   | { readonly t: 'publishLatency'; readonly seconds: number }
   | {
       readonly t: 'log';

@@ -26,6 +26,8 @@ import { Notifier } from '../notifier.js';
 import type { RecordQueue, SinkRecord } from '../ports.js';
 import type { FromWorker, ThreadedQueueSpec, ThreadedSinkSpec, ToWorker, WorkerState } from './messages.js';
 import { fromPlainError } from './plain.js';
+import { packRecords } from './wire.js';
+import type { RecordRef } from './wire.js';
 import { startSinkWorker } from './start-worker.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -53,6 +55,8 @@ export class ThreadedQueue implements RecordQueue<SinkRecord> {
   private outbox: SinkRecord[] = [];
   private outboxScheduled = false;
   private posted = 0;
+  /** Records sent to the thread and not yet delivered, poisoned or shed, by number (wire.ts). */
+  private readonly pending = new Map<number, SinkRecord>();
   private localShed = 0;
   private readonly waiters: { record: SinkRecord; resolve: (o: EnqueueOutcome) => void }[] = [];
   private readonly room = new Notifier();
@@ -252,8 +256,10 @@ export class ThreadedQueue implements RecordQueue<SinkRecord> {
     if (this.outbox.length === 0 || this.exited) return;
     const records = this.outbox;
     this.outbox = [];
+    const first = this.posted;
+    for (let i = 0; i < records.length; i++) this.pending.set(first + i, records[i] as SinkRecord);
     this.posted += records.length;
-    this.worker.postMessage({ t: 'records', records } satisfies ToWorker);
+    this.worker.postMessage({ t: 'records', first, flat: packRecords(records) } satisfies ToWorker);
   }
 
   private call(op: 'flush' | 'close' | 'ping', timeoutMs?: number): Promise<unknown> {
@@ -281,7 +287,7 @@ export class ThreadedQueue implements RecordQueue<SinkRecord> {
         return;
       case 'event':
         this.setState(m.state);
-        this.emitEvent(m.name, m.name === 'delivered' ? this.ackedAt(m.payload) : m.payload);
+        this.emitEvent(m.name, m.payload);
         return;
       case 'reply': {
         const c = this.calls.get(m.id);
@@ -291,7 +297,8 @@ export class ThreadedQueue implements RecordQueue<SinkRecord> {
         return;
       }
       case 'poison':
-        void this.handOff(m.id, m.record, fromPlainError(m.error));
+        // Resolved without settling it: the `poisoned` event that follows the hand-off does.
+        void this.handOff(m.id, this.resolve(m.ref, false), fromPlainError(m.error));
         return;
       case 'publishLatency':
         this.o.onPublishLatency?.(m.seconds);
@@ -324,12 +331,30 @@ export class ThreadedQueue implements RecordQueue<SinkRecord> {
     return { ...payload, at: Date.now() - ago };
   }
 
+  /** The event as a DurableQueue emits it: records for references, errors rebuilt. */
   private emitEvent(name: string, payload: Record<string, unknown>): void {
-    const withError = (p: Record<string, unknown>): Record<string, unknown> =>
-      p['error'] !== undefined && typeof p['error'] === 'object'
-        ? { ...p, error: fromPlainError(p['error'] as never) }
-        : p;
-    this.events.emit(name as keyof DurableQueueEvents<SinkRecord>, withError(payload) as never);
+    const { ref, refs, ...fields } = payload as Record<string, unknown> & {
+      ref?: RecordRef;
+      refs?: readonly RecordRef[];
+    };
+    const out: Record<string, unknown> = fields;
+    if (fields['error'] !== undefined && typeof fields['error'] === 'object')
+      out['error'] = fromPlainError(fields['error'] as never);
+    if (name === 'delivered') {
+      out['records'] = (refs ?? []).map((r) => this.resolve(r, true));
+      Object.assign(out, this.ackedAt(fields));
+    }
+    if (ref !== undefined) out['record'] = this.resolve(ref, true);
+    this.events.emit(name as keyof DurableQueueEvents<SinkRecord>, out as never);
+  }
+
+  /** The record a reference names; `settle`: it has left the queue, forget it. */
+  private resolve(ref: RecordRef, settle: boolean): SinkRecord {
+    if (typeof ref !== 'number') return ref;
+    const record = this.pending.get(ref);
+    if (settle) this.pending.delete(ref);
+    // Cannot happen (every number was sent from here); an empty record beats a crash in a listener.
+    return record ?? { id: `#${ref}`, key: '', value: '', headers: {}, createdAt: 0 };
   }
 
   private setState(s: WorkerState): void {

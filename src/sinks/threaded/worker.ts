@@ -13,16 +13,18 @@ import { parentPort } from 'node:worker_threads';
 import { DurableQueue } from '../durable-queue.js';
 import type { DurableQueueEvents } from '../durable-queue-options.js';
 import { LocalSignalLog } from '../local/local-sinks.js';
-import type { SignalPublisher, SinkRecord } from '../ports.js';
+import type { SignalPublisher } from '../ports.js';
 import type { FromWorker, ThreadedQueueSpec, ThreadedSinkSpec, ToWorker, WorkerState } from './messages.js';
 import { forwardingLogger } from './forwarding-logger.js';
 import { plainFields, toPlainError } from './plain.js';
+import { decodeItem, encodeItem, refOf, unpackRecords } from './wire.js';
+import type { Item } from './wire.js';
 
 const port = parentPort;
 if (!port) throw new Error('the sink worker runs on a worker thread (threaded-queue.ts starts it)');
 
 /** Events forwarded to the main thread (all of DurableQueueEvents). */
-const EVENTS: readonly (keyof DurableQueueEvents<SinkRecord>)[] = [
+const EVENTS: readonly (keyof DurableQueueEvents<Item>)[] = [
   'delivered',
   'spilled',
   'shed',
@@ -36,7 +38,8 @@ const EVENTS: readonly (keyof DurableQueueEvents<SinkRecord>)[] = [
 ];
 
 const post = (m: FromWorker): void => port.postMessage(m);
-let queue: DurableQueue<SinkRecord> | null = null;
+let queue: DurableQueue<Item> | null = null;
+let maxMemoryRecords = Infinity;
 let sink: (SignalPublisher & { configError?: () => string | null }) | null = null;
 let received = 0;
 let poisonSeq = 0;
@@ -44,7 +47,7 @@ const poisonWaiters = new Map<number, { resolve: () => void; reject: (e: Error) 
 let closing: Promise<void> | null = null;
 
 function state(): WorkerState {
-  const q = queue as DurableQueue<SinkRecord>;
+  const q = queue as DurableQueue<Item>;
   return { received, stats: q.stats(), health: q.health(), configError: sink?.configError?.() ?? null };
 }
 
@@ -67,11 +70,12 @@ async function init(spec: ThreadedSinkSpec, q: ThreadedQueueSpec, levels: readon
     sink = new LocalSignalLog({ path: spec.path });
   }
   const publisher = sink;
-  queue = await DurableQueue.open<SinkRecord>({
+  maxMemoryRecords = q.maxMemoryRecords ?? 10_000;
+  queue = await DurableQueue.open<Item>({
     name: q.name,
     deliver: async (batch) => {
       const t0 = performance.now();
-      await publisher.publish(batch);
+      await publisher.publish(batch.map((item) => item.record));
       post({ t: 'publishLatency', seconds: (performance.now() - t0) / 1000 });
     },
     ...(q.spoolDir === undefined ? {} : { spoolDir: q.spoolDir }),
@@ -84,29 +88,40 @@ async function init(spec: ThreadedSinkSpec, q: ThreadedQueueSpec, levels: readon
     ...(q.retryPolicy === undefined ? {} : { retryPolicy: q.retryPolicy }),
     ...(q.maxPoisonPerMinute === undefined ? {} : { maxPoisonPerMinute: q.maxPoisonPerMinute }),
     ...(q.poison ? { onPoison: handOffPoison } : {}),
+    encode: encodeItem,
+    decode: decodeItem,
     logger,
   });
   const open = queue;
   for (const name of EVENTS) {
-    open.events.on(name, (payload) => {
-      // Delivered records are data already; the other events may carry an error.
-      const data = payload as unknown as Record<string, unknown>;
-      // The ack instant on a clock both threads share, to the microsecond (threaded-queue.ts).
-      const out =
-        name === 'delivered'
-          ? { ...data, at: performance.timeOrigin + performance.now() }
-          : plainFields(data);
-      post({ t: 'event', name, payload: out, state: state() });
-    });
+    open.events.on(name, (payload) =>
+      post({ t: 'event', name, payload: eventFields(name, payload), state: state() }),
+    );
   }
 }
 
+/** An event's fields for the main thread: records by reference (wire.ts), errors plain. */
+function eventFields(name: string, payload: unknown): Record<string, unknown> {
+  const { records, record, ...rest } = payload as Record<string, unknown> & {
+    records?: readonly Item[];
+    record?: Item;
+  };
+  const out = plainFields(rest);
+  if (name === 'delivered') {
+    // The ack instant on a clock both threads share, to the microsecond (threaded-queue.ts).
+    out['at'] = performance.timeOrigin + performance.now();
+    out['refs'] = (records ?? []).map(refOf);
+  }
+  if (record !== undefined) out['ref'] = refOf(record);
+  return out;
+}
+
 /** A refused record goes to the main thread's onPoison; the queue keeps it until that resolves. */
-function handOffPoison(record: SinkRecord, error: unknown): Promise<void> {
+function handOffPoison(item: Item, error: unknown): Promise<void> {
   const id = ++poisonSeq;
   return new Promise<void>((resolve, reject) => {
     poisonWaiters.set(id, { resolve, reject });
-    post({ t: 'poison', id, record, error: toPlainError(error) });
+    post({ t: 'poison', id, ref: refOf(item), error: toPlainError(error) });
   });
 }
 
@@ -115,7 +130,7 @@ async function call(
   op: 'flush' | 'close' | 'ping',
   timeoutMs: number | undefined,
 ): Promise<void> {
-  const q = queue as DurableQueue<SinkRecord>;
+  const q = queue as DurableQueue<Item>;
   try {
     if (op === 'flush') {
       await q.flush(timeoutMs);
@@ -144,12 +159,15 @@ port.on('message', (m: ToWorker) => {
       );
       return;
     case 'records': {
-      const q = queue as DurableQueue<SinkRecord>;
+      const q = queue as DurableQueue<Item>;
+      const items = unpackRecords(m.flat, m.first);
       // The main thread keeps within the memory bound from the state it was last sent, so these
       // are normally accepted at once; if not, enqueue's own wait (or shed) applies, in order.
-      for (const r of m.records) void q.enqueue(r).catch(() => undefined);
-      received += m.records.length;
-      post({ t: 'state', state: state() });
+      for (const item of items) void q.enqueue(item).catch(() => undefined);
+      received += items.length;
+      // Deliveries carry the state anyway; a message per batch only while memory fills up,
+      // when the main thread's estimate must keep up.
+      if (q.depth >= maxMemoryRecords / 2) post({ t: 'state', state: state() });
       return;
     }
     case 'call':
