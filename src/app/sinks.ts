@@ -160,6 +160,17 @@ export async function buildSinks({
     clock,
     logger,
   });
+  // What every queue gets from the config, on this thread or the signal sink's own.
+  const settings = (name: string, shed: string) => ({
+    name,
+    spoolDir: join(spool.dir, name),
+    maxMemoryRecords: spool.memoryRecords,
+    spillThreshold: spool.spillThresholdRecords,
+    maxSpoolBytes: spool.maxBytes,
+    overflow: overflowOf(shed),
+    maxPoisonPerMinute: config.sinks.poisonMaxPerMinute,
+  });
+  const poisonOn = config.sinks.poison === 'dead-letter';
   const queue = <T>(
     name: string,
     deliver: (batch: readonly T[]) => Promise<void>,
@@ -168,41 +179,27 @@ export async function buildSinks({
     batching?: { maxBatchRecords: number; lingerMs: number },
   ) =>
     DurableQueue.open<T>({
-      name,
+      ...settings(name, shed),
       deliver: async (batch: readonly T[]) => {
         const t0 = clock.now();
         await deliver(batch);
         onPublishLatency?.(name, (clock.now() - t0) / 1000);
       },
-      spoolDir: join(spool.dir, name),
-      maxMemoryRecords: spool.memoryRecords,
-      spillThreshold: spool.spillThresholdRecords,
       ...batching,
-      maxSpoolBytes: spool.maxBytes,
-      overflow: overflowOf(shed),
-      ...(config.sinks.poison === 'dead-letter' ? { onPoison } : {}),
-      maxPoisonPerMinute: config.sinks.poisonMaxPerMinute,
+      ...(poisonOn ? { onPoison } : {}),
       clock,
       logger,
     });
 
-  // The signal queue on its own thread: the same DurableQueue and producers, options as above.
+  // The signal queue on its own thread: the same DurableQueue and producers, the same settings.
   const threadedQueue = async (
     sink: ThreadedSinkSpec,
   ): Promise<RecordQueue<SinkRecord> & HealthProbe & ConfigErrorSource> => {
     const { ThreadedQueue } = await import('../sinks/threaded/index.js');
     return ThreadedQueue.open({
       sink,
-      queue: {
-        name: 'signals',
-        spoolDir: join(spool.dir, 'signals'),
-        maxMemoryRecords: spool.memoryRecords,
-        spillThreshold: spool.spillThresholdRecords,
-        maxSpoolBytes: spool.maxBytes,
-        overflow: overflowOf(spool.shed.signals),
-        maxPoisonPerMinute: config.sinks.poisonMaxPerMinute,
-      },
-      ...(config.sinks.poison === 'dead-letter' ? { onPoison: poison.signals } : {}),
+      queue: settings('signals', spool.shed.signals),
+      ...(poisonOn ? { onPoison: poison.signals } : {}),
       ...(onPublishLatency
         ? { onPublishLatency: (seconds: number) => onPublishLatency('signals', seconds) }
         : {}),
