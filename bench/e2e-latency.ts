@@ -9,6 +9,12 @@
  *    interpolated inside the bucket (bounds 50 µs .. 30 s), as histogram_quantile does;
  *  - simulator send -> Kafka ack: the service's `ingest_signal_age_seconds` (block time, which
  *    the simulator stamps with its clock in the tick it sends the block's frames, to the ack);
+ *  - simulator frames sent -> on Kafka, per signal: the bench's topic stamps each record with the
+ *    broker's append time (message.timestamp.type=LogAppendTime), which the consumer reads, less
+ *    the instant the simulator started writing that signal's block's frames (after producing the
+ *    block; the "sim: block stamp -> frames sent" row is that production). Same host, one clock,
+ *    ms resolution. This is "the exchange's frame to the signal on Kafka" with the simulator's own
+ *    block production left out, and the append is what a consumer can read;
  *  - simulator send -> consumer: the reference consumer (`createSignalConsumer`, what a trading
  *    team would run) reads the topic here: block time to its onSignal. Its fetch, validation and
  *    its share of the CPU add to the ack.
@@ -51,6 +57,10 @@ export interface E2eLatencyRun {
    */
   readonly receiptToAckWall: Quantiles;
   readonly simSendToKafka: Quantiles;
+  /** Per signal: the simulator started writing its block's frames -> the broker appended it (LogAppendTime). */
+  readonly simSentToAppend: Quantiles;
+  /** Per signal: the simulator started writing its block's frames -> the reference consumer's onSignal. */
+  readonly simSentToConsumer: Quantiles;
   /**
    * Simulator send -> Kafka ack, without the consumer: the service's `ingest_signal_age_seconds`
    * (the signal's block time, which the simulator stamps in the tick it sends the block's
@@ -259,25 +269,45 @@ async function runMode(
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
+    topics: [
+      {
+        topic,
+        numPartitions: 6,
+        replicationFactor: 1,
+        // The broker stamps each record as it appends it: "on Kafka", per signal, on the host's clock.
+        configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+      },
+    ],
     waitForLeaders: true,
   });
   await admin.disconnect();
   const lat: number[] = [];
+  // Block time -> when the simulator started writing its frames (first block of a ms wins).
+  const sentAtOf = new Map<number, number>();
+  const toAppend: number[] = [];
+  const toConsumer: number[] = [];
   const consumer = createSignalConsumer({
     brokers: [...o.brokers],
     topic,
     groupId: `${topic}_g`,
     start: 'earliest',
-    onSignal: (s) => {
-      if (s.action !== 'RECONCILE') lat.push(Date.now() - s.timestamp);
+    onSignal: (s, ctx) => {
+      if (s.action === 'RECONCILE') return;
+      const now = Date.now();
+      lat.push(now - s.timestamp);
+      const sentAt = sentAtOf.get(s.timestamp);
+      if (sentAt === undefined) return;
+      toAppend.push(ctx.timestamp - sentAt);
+      toConsumer.push(now - sentAt);
     },
   });
   // The simulator's own share of "send": a block is stamped, then produced and its frames sent;
   // its 'block' event comes once they are written.
   const simSend: number[] = [];
   const offBlocks = sim.on((e) => {
-    if (e.type === 'block') simSend.push(Date.now() - e.time);
+    if (e.type !== 'block') return;
+    simSend.push(Date.now() - e.time);
+    if (!sentAtOf.has(e.time)) sentAtOf.set(e.time, e.sendAt);
   });
   const runs: CliRun[] = [];
   try {
@@ -336,6 +366,7 @@ async function runMode(
       listenerHttp ? (await fetch(`${listenerHttp}/metrics`)).text() : '';
     const listenerWarm = await scrapeListener();
     const warmSignals = lat.length;
+    const warmAppends = toAppend.length;
     const warmBlocks = simSend.length;
     const t0 = Date.now();
     await new Promise((res) => setTimeout(res, (o.seconds ?? 10) * 1000));
@@ -382,6 +413,8 @@ async function runMode(
       receiptToAck: fromHistogram(metrics, 'receipt_to_ack', STAGE, warm),
       receiptToAckWall: fromHistogram(metrics, undefined, END_TO_END, warm),
       simSendToKafka: fromSamples(measured),
+      simSentToAppend: fromSamples(toAppend.slice(warmAppends)),
+      simSentToConsumer: fromSamples(toConsumer.slice(warmAppends)),
       simStampToSent: fromSamples(simSend.slice(warmBlocks)),
       simSendToAck: fromHistogram(metrics, undefined, SIGNAL_AGE, warm),
       stages: Object.fromEntries(
@@ -457,6 +490,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log(`  sim send -> Kafka ack ${fmt(x.simSendToAck)} (signal age, n=${x.simSendToAck.n})`);
     console.log(
       `  sim send -> consumer ${fmt(x.simSendToKafka)} (consumer receipt, n=${x.simSendToKafka.n})`,
+    );
+    console.log(
+      `  sim frames sent -> on Kafka ${fmt(x.simSentToAppend)} (broker append time, per signal, n=${x.simSentToAppend.n})`,
+    );
+    console.log(
+      `  sim frames sent -> consumer ${fmt(x.simSentToConsumer)} (per signal, n=${x.simSentToConsumer.n})`,
     );
     console.log(`    sim: block stamp -> frames sent ${fmt(x.simStampToSent)} (n=${x.simStampToSent.n})`);
     for (const [st, q] of Object.entries(x.stages)) console.log(`    ${st.padEnd(20)} ${fmt(q)}`);

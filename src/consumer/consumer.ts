@@ -31,6 +31,11 @@ export interface SignalContext {
   readonly partition: number;
   readonly offset: string;
   readonly key: string;
+  /**
+   * The record's Kafka timestamp (ms since the epoch): when the service produced it, or when the
+   * broker appended it on a topic with `message.timestamp.type=LogAppendTime`.
+   */
+  readonly timestamp: number;
   /** Set when this signal broke the chain (already reported to onChainBreak). */
   readonly chainBreak: ChainBreak | null;
 }
@@ -197,7 +202,7 @@ export function createSignalConsumer(options: SignalConsumerOptions): SignalCons
     }
     const signal = decoded.signal;
     const key = signalKey(signal.influencerId, signal.market);
-    const base = { topic, partition, offset: message.offset, key };
+    const base = { topic, partition, offset: message.offset, key, timestamp: Number(message.timestamp) };
     if (await dedupe.has(signal.signalId)) {
       stats.duplicates++;
       await options.onDuplicate?.(signal, base);

@@ -72,7 +72,17 @@ export const SimulatorOptions = z
 export type SimulatorOptions = z.input<typeof SimulatorOptions>;
 
 export type SimEvent =
-  HubEvent | { type: 'block'; height: number; time: number; fills: number; trades: number };
+  | HubEvent
+  | {
+      type: 'block';
+      height: number;
+      /** The block's time, stamped as its production starts (what its fills carry). */
+      time: number;
+      /** When its frames started going out, after it was produced (same clock). */
+      sendAt: number;
+      fills: number;
+      trades: number;
+    };
 
 export interface SimulatorState {
   blockHeight: number;
@@ -259,11 +269,13 @@ export async function startSimulator(
     const out: Block[] = [];
     for (let i = 0; i < n; i++) {
       const block = engine.produce(clock.now());
+      const sendAt = clock.now();
       hub.broadcast(block);
       emit({
         type: 'block',
         height: block.height,
         time: block.time,
+        sendAt,
         fills: block.fills.length,
         trades: block.trades.length,
       });

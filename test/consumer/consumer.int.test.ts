@@ -84,7 +84,9 @@ describe('createSignalConsumer on real Kafka', () => {
       asRecord(b[1] as Signal),
       { key: 'inf-b|ETH', value: null },
     ];
+    const producedFrom = Date.now();
     await produce(topic, records);
+    const producedTo = Date.now();
     const unique = [...a, ...b, c[0], c[2], reconcile] as Signal[];
 
     const groupId = uniqueName('consumer_rules');
@@ -96,6 +98,7 @@ describe('createSignalConsumer on real Kafka', () => {
     const gate = new Promise<void>((r) => (release = r));
     let a4Offset = '';
     let a4Partition = -1;
+    let a4Timestamp = NaN;
     const sc = consumer({
       groupId,
       topic,
@@ -104,6 +107,7 @@ describe('createSignalConsumer on real Kafka', () => {
         if (s.signalId === a4.signalId) {
           a4Offset = ctx.offset;
           a4Partition = ctx.partition;
+          a4Timestamp = ctx.timestamp;
           await gate;
         }
         got.push(s);
@@ -118,6 +122,9 @@ describe('createSignalConsumer on real Kafka', () => {
     await sc.start();
 
     await until(() => a4Offset !== '', 30_000, 'onSignal of a4');
+    // The record's Kafka timestamp (CreateTime: set when it was produced).
+    expect(a4Timestamp).toBeGreaterThanOrEqual(producedFrom);
+    expect(a4Timestamp).toBeLessThanOrEqual(producedTo);
     // a4 (and nothing after it on its partition) is not handled yet: no commit may cover it.
     // Everything before it was handled and, with commitThreshold 1, committed.
     const partA = (await sc.lag()).find((p) => p.partition === a4Partition);
