@@ -72,6 +72,12 @@ export interface E2eLatencyRun {
    * its frames (on the bench's event loop and CPU share); per block, the stamp to the last write.
    */
   readonly simStampToSent: Quantiles;
+  /**
+   * CPU (user + system, every thread) per measured signal, ms: the service's processes (their
+   * process_cpu_seconds_total) and this bench process (the simulator and the consumer). The
+   * box has two cores; what one side burns the other waits for.
+   */
+  readonly cpuMsPerSignal: { readonly service: number; readonly bench: number };
   /** Every stage of ingest_signal_stage_seconds, for where the time goes. */
   readonly stages: Readonly<Record<string, Quantiles>>;
   /** Distributed: listener receipt -> bronze ack at listener A (`ingest_bronze_publish_latency_seconds`). */
@@ -365,6 +371,17 @@ async function runMode(
     const scrapeListener = async (): Promise<string> =>
       listenerHttp ? (await fetch(`${listenerHttp}/metrics`)).text() : '';
     const listenerWarm = await scrapeListener();
+    const cpuOf = async (): Promise<number> => {
+      let sum = 0;
+      for (const x of runs) {
+        const url = /"http":"(http:[^"]+)"/.exec(x.stderr())?.[1];
+        const text = url ? await (await fetch(`${url}/metrics`)).text() : '';
+        sum += Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+      }
+      return sum;
+    };
+    const serviceCpuWarm = await cpuOf();
+    const benchCpuWarm = process.cpuUsage();
     const warmSignals = lat.length;
     const warmAppends = toAppend.length;
     const warmBlocks = simSend.length;
@@ -381,6 +398,8 @@ async function runMode(
     }
     const metrics = await (await fetch(`${http}/metrics`)).text();
     const listenerMetrics = await scrapeListener();
+    const serviceCpu = (await cpuOf()) - serviceCpuWarm;
+    const benchCpu = process.cpuUsage(benchCpuWarm);
     if (process.env['BENCH_E2E_DEBUG']) {
       const warns = new Map<string, number>();
       for (const line of r.stderr().split('\n')) {
@@ -416,6 +435,10 @@ async function runMode(
       simSentToAppend: fromSamples(toAppend.slice(warmAppends)),
       simSentToConsumer: fromSamples(toConsumer.slice(warmAppends)),
       simStampToSent: fromSamples(simSend.slice(warmBlocks)),
+      cpuMsPerSignal: {
+        service: (serviceCpu * 1000) / measured.length,
+        bench: (benchCpu.user + benchCpu.system) / 1000 / measured.length,
+      },
       simSendToAck: fromHistogram(metrics, undefined, SIGNAL_AGE, warm),
       stages: Object.fromEntries(
         ['receipt_to_fanin', 'fanin_to_derived', 'derived_to_enqueue', 'enqueue_to_ack'].map((st) => [
@@ -498,6 +521,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `  sim frames sent -> consumer ${fmt(x.simSentToConsumer)} (per signal, n=${x.simSentToConsumer.n})`,
     );
     console.log(`    sim: block stamp -> frames sent ${fmt(x.simStampToSent)} (n=${x.simStampToSent.n})`);
+    console.log(
+      `    CPU per signal: service ${x.cpuMsPerSignal.service.toFixed(3)} ms, bench (simulator + consumer) ${x.cpuMsPerSignal.bench.toFixed(3)} ms`,
+    );
     for (const [st, q] of Object.entries(x.stages)) console.log(`    ${st.padEnd(20)} ${fmt(q)}`);
     if (x.listenerToBronzeAck)
       console.log(`    listener A: receipt -> bronze ack ${fmt(x.listenerToBronzeAck)}`);

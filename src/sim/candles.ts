@@ -50,47 +50,67 @@ function toWire(coin: string, interval: CandleInterval, b: Bar): WireCandle {
   };
 }
 
+/**
+ * One coin's bars. Every bucket of every interval starts on a minute boundary, so the open
+ * minute lies inside the current bar of each longer interval: a trade updates the 1m bar alone,
+ * and a minute is folded into the longer intervals once, when the next minute starts (13
+ * decimal updates a minute instead of 13 a trade). Until then a read merges it in.
+ */
+interface Series {
+  /** Per interval, in CANDLE_INTERVALS order, oldest first; the last 1m bar is the open minute. */
+  readonly bars: Bar[][];
+}
+
+const MINUTE = CANDLE_INTERVALS.indexOf('1m');
+
+function merged(bar: Bar, minute: Bar): Bar {
+  return {
+    t: bar.t,
+    T: bar.T,
+    o: bar.o,
+    h: minute.h.gt(bar.h) ? minute.h : bar.h,
+    l: minute.l.lt(bar.l) ? minute.l : bar.l,
+    c: minute.c,
+    v: bar.v.plus(minute.v),
+    n: bar.n + minute.n,
+  };
+}
+
 export class CandleBook {
-  private readonly series = new Map<string, Bar[]>();
+  private readonly coins = new Map<string, Series>();
 
-  private key(coin: string, interval: CandleInterval): string {
-    return `${coin}|${interval}`;
-  }
-
-  /** Fold one trade into the current bar of every interval of its coin. */
+  /** Fold one trade into its coin's open minute (starting a new one folds the last one in). */
   add(trade: TapeTrade): void {
     const px = dec(trade.px);
     const sz = dec(trade.sz);
-    for (const interval of CANDLE_INTERVALS) {
-      const k = this.key(trade.coin, interval);
-      let bars = this.series.get(k);
-      if (!bars) this.series.set(k, (bars = []));
-      const last = bars[bars.length - 1];
-      if (last && trade.time <= last.T) {
-        // Compare, don't construct: this runs once per trade per interval.
-        if (px.gt(last.h)) last.h = px;
-        if (px.lt(last.l)) last.l = px;
-        last.c = px;
-        last.v = last.v.plus(sz);
-        last.n += 1;
-        continue;
-      }
-      const { t, T } = bucketOf(interval, trade.time);
-      bars.push({ t, T, o: px, h: px, l: px, c: px, v: sz, n: 1 });
-      if (bars.length > CANDLES_KEPT) bars.splice(0, bars.length - CANDLES_KEPT);
+    let series = this.coins.get(trade.coin);
+    if (!series) this.coins.set(trade.coin, (series = { bars: CANDLE_INTERVALS.map(() => []) }));
+    const minutes = series.bars[MINUTE] as Bar[];
+    const open = minutes[minutes.length - 1];
+    if (open && trade.time <= open.T) {
+      // Compare, don't construct: this runs once per trade.
+      if (px.gt(open.h)) open.h = px;
+      if (px.lt(open.l)) open.l = px;
+      open.c = px;
+      open.v = open.v.plus(sz);
+      open.n += 1;
+      return;
     }
+    if (open) this.foldMinute(series, open);
+    const { t, T } = bucketOf('1m', trade.time);
+    push(minutes, { t, T, o: px, h: px, l: px, c: px, v: sz, n: 1 });
   }
 
   /** The bar currently being built (the newest), if the coin ever traded. */
   latest(coin: string, interval: CandleInterval): WireCandle | undefined {
-    const bars = this.series.get(this.key(coin, interval));
-    const last = bars?.[bars.length - 1];
-    return last ? toWire(coin, interval, last) : undefined;
+    const series = this.coins.get(coin);
+    const current = series && this.current(series, CANDLE_INTERVALS.indexOf(interval));
+    return current ? toWire(coin, interval, current.bar) : undefined;
   }
 
   /** Every kept bar, oldest first. */
   all(coin: string, interval: CandleInterval): WireCandle[] {
-    return (this.series.get(this.key(coin, interval)) ?? []).map((b) => toWire(coin, interval, b));
+    return this.view(coin, interval).map((b) => toWire(coin, interval, b));
   }
 
   /**
@@ -98,10 +118,56 @@ export class CandleBook {
    * first. Buckets without trades have no bar (the real server skips them too).
    */
   range(coin: string, interval: CandleInterval, start: number, end: number, horizon: number): WireCandle[] {
-    const bars = this.series.get(this.key(coin, interval)) ?? [];
+    const bars = this.view(coin, interval);
     return bars
       .slice(Math.max(0, bars.length - horizon))
       .filter((b) => b.T >= start && b.t <= end)
       .map((b) => toWire(coin, interval, b));
   }
+
+  /** A closed minute joins the current bar of every longer interval, or starts its next one. */
+  private foldMinute(series: Series, minute: Bar): void {
+    for (let i = 0; i < CANDLE_INTERVALS.length; i++) {
+      if (i === MINUTE) continue;
+      const bars = series.bars[i] as Bar[];
+      const last = bars[bars.length - 1];
+      if (last && minute.t <= last.T) bars[bars.length - 1] = merged(last, minute);
+      else {
+        const bucket = bucketOf(CANDLE_INTERVALS[i] as CandleInterval, minute.t);
+        push(bars, { ...minute, t: bucket.t, T: bucket.T });
+      }
+    }
+  }
+
+  /**
+   * An interval's newest bar with the open minute merged in, and whether it replaces the last
+   * stored bar (false: the minute starts a bar of its own).
+   */
+  private current(series: Series, i: number): { bar: Bar; replacesLast: boolean } | undefined {
+    const bars = series.bars[i] as Bar[];
+    const minutes = series.bars[MINUTE] as Bar[];
+    const open = minutes[minutes.length - 1];
+    const last = bars[bars.length - 1];
+    if (i === MINUTE || !open) return last && { bar: last, replacesLast: true };
+    if (last && open.t <= last.T) return { bar: merged(last, open), replacesLast: true };
+    const bucket = bucketOf(CANDLE_INTERVALS[i] as CandleInterval, open.t);
+    return { bar: { ...open, t: bucket.t, T: bucket.T }, replacesLast: false };
+  }
+
+  /** An interval's kept bars, oldest first, the open minute merged in. */
+  private view(coin: string, interval: CandleInterval): readonly Bar[] {
+    const series = this.coins.get(coin);
+    if (!series) return [];
+    const i = CANDLE_INTERVALS.indexOf(interval);
+    const bars = series.bars[i] as Bar[];
+    const current = this.current(series, i);
+    if (!current || i === MINUTE) return bars;
+    const out = [...(current.replacesLast ? bars.slice(0, -1) : bars), current.bar];
+    return out.length > CANDLES_KEPT ? out.slice(out.length - CANDLES_KEPT) : out;
+  }
+}
+
+function push(bars: Bar[], bar: Bar): void {
+  bars.push(bar);
+  if (bars.length > CANDLES_KEPT) bars.splice(0, bars.length - CANDLES_KEPT);
 }

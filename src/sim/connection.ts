@@ -98,7 +98,8 @@ export class SimConnection {
     this.armIdle();
   }
 
-  send(frame: Frame): void {
+  /** `text`, when given, is JSON.stringify(frame) already made (a broadcast makes it once for all). */
+  send(frame: Frame, text?: string): void {
     if (this.closed) return;
     if (this.isStalled()) {
       this.framesDropped++;
@@ -106,17 +107,17 @@ export class SimConnection {
     }
     const isData = !CONTROL_CHANNELS.has(frame.channel);
     const f = this.faults;
-    let text: string;
+    let out: string;
     if (isData && f.malform && f.malform.count > 0) {
-      text = malformFrame(frame, f.malform.kind);
+      out = malformFrame(frame, f.malform.kind);
       if (--f.malform.count <= 0) f.malform = null;
     } else {
-      text = JSON.stringify(frame);
+      out = text ?? JSON.stringify(frame);
     }
-    const texts = [text];
+    const texts = [out];
     if (isData && f.duplicate > 0) {
       f.duplicate--;
-      texts.push(text);
+      texts.push(out);
     }
     if (isData && f.reorder > 0 && !this.held) {
       f.reorder--;

@@ -273,6 +273,18 @@ export class WsHub {
       if (!states.has(k)) states.set(k, this.stateOf(user, dex));
       return states.get(k);
     };
+    // Connections following the same user or coin get the same frame: made and serialized once.
+    const made = new Map<string, readonly [F.Frame, string]>();
+    const push = (conn: SimConnection, key: string, make: () => F.Frame | undefined): void => {
+      let m = made.get(key);
+      if (m === undefined) {
+        const frame = make();
+        if (frame === undefined) return;
+        m = [frame, JSON.stringify(frame)];
+        made.set(key, m);
+      }
+      conn.send(m[0], m[1]);
+    };
     for (const conn of this.connections.values()) {
       if (!conn.isOpen()) continue;
       for (const sub of conn.subs.values()) {
@@ -280,12 +292,14 @@ export class WsHub {
           case 'userFills': {
             const f = fillsBy.get(sub.user);
             if (f?.length)
-              conn.send(F.userFillsFrame(sub.user, sub.aggregateByTime ? F.aggregateByTime(f) : f, false));
+              push(conn, `userFills|${sub.user}|${sub.aggregateByTime}`, () =>
+                F.userFillsFrame(sub.user, sub.aggregateByTime ? F.aggregateByTime(f) : f, false),
+              );
             break;
           }
           case 'userEvents': {
             const f = fillsBy.get(sub.user);
-            if (f?.length) conn.send(F.userEventFills(f));
+            if (f?.length) push(conn, `userEvents|${sub.user}`, () => F.userEventFills(f));
             for (const l of block.liquidations)
               if (l.user === sub.user) conn.send(F.userEventLiquidation(l.event));
             break;
@@ -302,11 +316,13 @@ export class WsHub {
           }
           case 'clearinghouseState':
             if (block.changed.get(sub.user as Address)?.has(sub.dex))
-              conn.send(F.clearinghouseFrame(sub.user, sub.dex, state(sub.user, sub.dex)));
+              push(conn, `clearinghouseState|${sub.user}|${sub.dex}`, () =>
+                F.clearinghouseFrame(sub.user, sub.dex, state(sub.user, sub.dex)),
+              );
             break;
           case 'allDexsClearinghouseState':
             if (block.changed.has(sub.user as Address))
-              conn.send(
+              push(conn, `allDexsClearinghouseState|${sub.user}`, () =>
                 F.allDexsFrame(
                   sub.user,
                   PERP_DEXES.map((d) => [d, state(sub.user, d)]),
@@ -315,24 +331,32 @@ export class WsHub {
             break;
           case 'trades': {
             const t = tradesBy.get(sub.coin);
-            if (t?.length) conn.send(F.tradesFrame(t));
+            if (t?.length) push(conn, `trades|${sub.coin}`, () => F.tradesFrame(t));
             break;
           }
           case 'candle': {
             // The candle the block's trades updated (a block's trades share one time, one bucket).
-            const c = tradesBy.has(sub.coin) ? market.candles.latest(sub.coin, sub.interval) : undefined;
-            if (c) conn.send(F.candleFrame(c));
+            if (!tradesBy.has(sub.coin)) break;
+            push(conn, `candle|${sub.coin}|${sub.interval}`, () => {
+              const c = market.candles.latest(sub.coin, sub.interval);
+              return c ? F.candleFrame(c) : undefined;
+            });
             break;
           }
           case 'bbo': {
-            const b = tradesBy.has(sub.coin) ? market.bbo(sub.coin) : undefined;
-            if (b) conn.send(F.bboFrame(b));
+            if (!tradesBy.has(sub.coin)) break;
+            push(conn, `bbo|${sub.coin}`, () => {
+              const b = market.bbo(sub.coin);
+              return b ? F.bboFrame(b) : undefined;
+            });
             break;
           }
           case 'activeAssetCtx': {
             // The mark walks every block, so the context changes every block.
-            const c = ctxOf(sub.coin);
-            if (c) conn.send(F.assetCtxFrame(c));
+            push(conn, `activeAssetCtx|${sub.coin}`, () => {
+              const c = ctxOf(sub.coin);
+              return c ? F.assetCtxFrame(c) : undefined;
+            });
             break;
           }
         }
