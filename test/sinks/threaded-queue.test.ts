@@ -67,3 +67,41 @@ describe('ThreadedQueue: its thread dying', () => {
     });
   });
 });
+
+describe('ThreadedQueue: records crossing to the thread', () => {
+  it('sends a turn’s records together, but a long turn posts what waited a millisecond', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'threaded-outbox-')), 'signals.ndjson');
+    const q = await ThreadedQueue.open({ sink: { kind: 'local', path }, queue: { name: 'signals' } });
+    const worker = (q as unknown as { worker: Worker }).worker;
+    const posted: number[] = [];
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (m: { t: string; flat?: unknown[] }) => {
+      if (m.t === 'records') posted.push(m.flat?.length ?? 0);
+      post(m);
+    };
+    let delivered = 0;
+    q.events.on('delivered', (e) => (delivered += e.records.length));
+    // A short turn: nothing crosses until it ends, then all of it at once.
+    void q.enqueue(record(1));
+    void q.enqueue(record(2));
+    expect(posted).toEqual([]);
+    await Promise.resolve();
+    expect(posted).toHaveLength(1);
+    // A turn busy for longer (a burst of frames read at once): the record enqueued at its start
+    // crosses, with what joined it, as soon as a record comes 1 ms later, within the turn.
+    void q.enqueue(record(3));
+    const start = performance.now();
+    while (performance.now() - start < 2) {
+      // the rest of the burst
+    }
+    void q.enqueue(record(4));
+    expect(posted).toHaveLength(2);
+    void q.enqueue(record(5));
+    expect(posted).toHaveLength(2);
+    await Promise.resolve();
+    expect(posted).toHaveLength(3);
+    await q.flush(5000);
+    expect(delivered).toBe(5);
+    await q.close(5000);
+  });
+});

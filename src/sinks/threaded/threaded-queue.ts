@@ -28,6 +28,12 @@ import type { FromWorker, ThreadedQueueSpec, ThreadedSinkSpec, ToWorker, WorkerS
 import { fromPlainError } from './plain.js';
 import { packRecords } from './wire.js';
 import type { RecordRef } from './wire.js';
+
+/**
+ * Records cross to the thread once per event-loop turn; a turn longer than this (ms) posts what
+ * it enqueued so far instead of holding it to the end.
+ */
+const OUTBOX_MAX_WAIT_MS = 1;
 import { startSinkWorker } from './start-worker.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -54,6 +60,8 @@ export class ThreadedQueue implements RecordQueue<SinkRecord> {
   private readonly shedOnFull: boolean;
   private outbox: SinkRecord[] = [];
   private outboxScheduled = false;
+  /** When the oldest record of the outbox was enqueued (performance.now()). */
+  private outboxSince = 0;
   private posted = 0;
   /** Records sent to the thread and not yet delivered, poisoned or shed, by number (wire.ts). */
   private readonly pending = new Map<number, SinkRecord>();
@@ -244,15 +252,22 @@ export class ThreadedQueue implements RecordQueue<SinkRecord> {
   }
 
   private send(record: SinkRecord): void {
+    const now = performance.now();
+    if (this.outbox.length === 0) this.outboxSince = now;
     this.outbox.push(record);
+    // A long turn (a burst of frames read at once) does not hold what it derived early on: the
+    // thread sends it while this one works through the rest.
+    if (now - this.outboxSince >= OUTBOX_MAX_WAIT_MS) return this.postOutbox();
     if (this.outboxScheduled) return;
     this.outboxScheduled = true;
     // One message per turn: everything the pipeline enqueued in it crosses together.
-    queueMicrotask(() => this.postOutbox());
+    queueMicrotask(() => {
+      this.outboxScheduled = false;
+      this.postOutbox();
+    });
   }
 
   private postOutbox(): void {
-    this.outboxScheduled = false;
     if (this.outbox.length === 0 || this.exited) return;
     const records = this.outbox;
     this.outbox = [];
