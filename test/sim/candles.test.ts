@@ -8,6 +8,7 @@ import { Decimal, dec } from '../../src/core/index.js';
 import { CANDLES_KEPT, CANDLE_INTERVALS, CandleBook, bucketOf } from '../../src/sim/candles.js';
 import type { CandleInterval } from '../../src/sim/candles.js';
 import type { TapeTrade, WireCandle } from '../../src/sim/types.js';
+import { candleByValue } from './helpers.js';
 
 /** The naive aggregation: every trade into every interval's bar (what the book did before). */
 function fold(out: WireCandle[], t: TapeTrade, interval: CandleInterval): void {
@@ -37,14 +38,7 @@ function at<T>(xs: readonly T[], i: number): T {
   return x;
 }
 
-const byValue = (c: WireCandle): WireCandle => ({
-  ...c,
-  o: dec(c.o).toString(),
-  c: dec(c.c).toString(),
-  h: dec(c.h).toString(),
-  l: dec(c.l).toString(),
-  v: dec(c.v).toString(),
-});
+const byValue = candleByValue;
 
 /** A deterministic tape: gaps from 0 to `maxGapMs`, prices and sizes with up to 4 decimals. */
 function tape(n: number, maxGapMs: number, start = Date.UTC(2026, 0, 30, 23, 0)): TapeTrade[] {

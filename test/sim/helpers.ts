@@ -5,12 +5,13 @@
  */
 import WebSocket from 'ws';
 import { afterEach } from 'vitest';
-import { systemClock, type Clock, type TimerHandle } from '../../src/core/index.js';
+import { dec, systemClock, type Clock, type TimerHandle } from '../../src/core/index.js';
 import {
   startSimulator,
   type Simulator,
   type SimulatorDeps,
   type SimulatorOptions,
+  type WireCandle,
 } from '../../src/sim/index.js';
 import { until } from '../kit/index.js';
 
@@ -228,3 +229,13 @@ export class JumpClock implements Clock {
     return systemClock.sleep(ms, signal);
   }
 }
+
+/** A candle with its decimals compared by value (wire text keeps a trailing `.0`, Decimal.toString does not). */
+export const candleByValue = (c: WireCandle): WireCandle => ({
+  ...c,
+  o: dec(c.o).toString(),
+  c: dec(c.c).toString(),
+  h: dec(c.h).toString(),
+  l: dec(c.l).toString(),
+  v: dec(c.v).toString(),
+});

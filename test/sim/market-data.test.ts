@@ -16,7 +16,7 @@ import {
   type TapeTrade,
   type WireCandle,
 } from '../../src/sim/index.js';
-import { JumpClock, TestClient, postInfo } from './helpers.js';
+import { JumpClock, TestClient, candleByValue, postInfo } from './helpers.js';
 
 const T0 = Date.UTC(2026, 11, 4, 12, 0, 0);
 const sims: Simulator[] = [];
@@ -65,15 +65,7 @@ function aggregate(trades: readonly TapeTrade[], coin: string, interval: '1m' | 
   return out;
 }
 
-/** Compare decimals by value (wire text keeps a trailing `.0`, Decimal.toString does not). */
-const byValue = (c: WireCandle): unknown => ({
-  ...c,
-  o: dec(c.o).toString(),
-  c: dec(c.c).toString(),
-  h: dec(c.h).toString(),
-  l: dec(c.l).toString(),
-  v: dec(c.v).toString(),
-});
+const byValue = candleByValue;
 
 describe('candle and candleSnapshot', () => {
   it('acks the normalized candle subscription and pushes one candle object per update, from the tape', async () => {
