@@ -28,13 +28,13 @@ import type { FromWorker, ThreadedQueueSpec, ThreadedSinkSpec, ToWorker, WorkerS
 import { fromPlainError } from './plain.js';
 import { packRecords } from './wire.js';
 import type { RecordRef } from './wire.js';
+import { startSinkWorker } from './start-worker.js';
 
 /**
  * Records cross to the thread once per event-loop turn; a turn longer than this (ms) posts what
  * it enqueued so far instead of holding it to the end.
  */
 const OUTBOX_MAX_WAIT_MS = 1;
-import { startSinkWorker } from './start-worker.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 const DEFAULT_MAX_MEMORY_RECORDS = 10_000;
