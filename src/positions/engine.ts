@@ -500,26 +500,13 @@ export class PositionEngine {
     });
   }
 
-  /**
-   * Per-key FIFO of async side effects: publish, then the cursor that depends on it. A key with
-   * nothing in flight starts its task at once, in the turn that derived the signal, so the sink
-   * has it while the rest of a burst is still being processed (#18); otherwise it waits its turn.
-   */
+  /** Per-key FIFO of async side effects: publish, then the cursor that depends on it. */
   private enqueue(key: string, task: () => Promise<void>): void {
-    const prev = this.chains.get(key);
-    const next = prev === undefined ? started(task) : prev.then(task);
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next = prev.then(task);
     this.chains.set(key, next);
     void next.then(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);
     });
-  }
-}
-
-/** Runs an async task now; a synchronous throw becomes its rejection, as inside then(). */
-function started(task: () => Promise<void>): Promise<void> {
-  try {
-    return task();
-  } catch (error) {
-    return Promise.reject(error);
   }
 }

@@ -237,36 +237,6 @@ describe('PositionEngine block aggregation', () => {
   });
 });
 
-describe('PositionEngine publishing', () => {
-  it('hands a signal of an idle key to the publisher in the turn that derived it; a busy key waits its turn', async () => {
-    const published: string[] = [];
-    const pending: (() => void)[] = [];
-    const { engine, signals } = await ready({
-      publish: (s) => {
-        published.push(`${s.market}:${s.action}`);
-        // Held until the test lets it go: the key stays busy meanwhile.
-        return new Promise<void>((resolve) => pending.push(resolve));
-      },
-    });
-    engine.ingest('inf-1', fill({ side: 'B', sz: '1', time: 1000, start: '0' }));
-    engine.ingest('inf-1', fill({ coin: 'ETH', side: 'A', sz: '2', time: 1000, start: '0' }));
-    engine.flush();
-    // Same synchronous turn: both keys were idle, so both went to the publisher at once.
-    expect(signals).toHaveLength(2);
-    expect(published).toEqual(['BTC:OPEN', 'ETH:OPEN']);
-    // BTC's publish is still in flight: its next signal waits for it, in order.
-    engine.ingest('inf-1', fill({ side: 'B', sz: '1', time: 1001, start: '1' }));
-    engine.flush();
-    expect(signals).toHaveLength(3);
-    expect(published).toEqual(['BTC:OPEN', 'ETH:OPEN']);
-    pending.shift()?.();
-    await new Promise((r) => setImmediate(r));
-    expect(published).toEqual(['BTC:OPEN', 'ETH:OPEN', 'BTC:INCREASE']);
-    for (const release of pending.splice(0)) release();
-    await engine.idle();
-  });
-});
-
 describe('PositionEngine seeding', () => {
   it('admits only after seeding: buffered fills continue the seeded position (no false OPEN)', async () => {
     let release: () => void = () => undefined;
