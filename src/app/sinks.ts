@@ -94,7 +94,6 @@ export async function buildSinks({
     const common = {
       ...connection,
       maxMessageBytes: k.maxMessageBytes,
-      maxProducers: k.maxProducers,
       logger,
     };
     const create = k.createTopics
@@ -107,7 +106,6 @@ export async function buildSinks({
         topic: k.topic,
         createTopic: create,
         maxMessageBytes: k.maxMessageBytes,
-        maxProducers: k.maxProducers,
       };
     } else {
       const kafkaSignals = kafka.createKafkaSignalPublisher({

@@ -31,12 +31,6 @@ export const KafkaConfig = z
       .default(3)
       .describe('Replication factor when the service creates the topics.'),
     createTopics: z.boolean().default(false).describe('Create missing topics at start-up.'),
-    maxProducers: int()
-      .min(1)
-      .default(16)
-      .describe(
-        'Idempotent producers per topic; partition p uses producer p % maxProducers. One has one request per broker in flight: at or above the partition count a whole batch is in flight at once.',
-      ),
     sendThread: z
       .boolean()
       .default(true)

@@ -81,8 +81,11 @@ export const tooLarge = (): Error =>
     retriable: false,
   });
 
-/** An admin for fake brokers: every topic exists, with `partitions` partitions. */
-export function fakeAdmin(partitions: number): AdminLike {
+/**
+ * An admin for fake brokers: every topic exists, with `partitions` partitions; with `leaders`,
+ * the metadata names each partition's leading broker as kafkajs' does.
+ */
+export function fakeAdmin(partitions: number, leaders?: (partition: number) => number): AdminLike {
   const ids = Array.from({ length: partitions }, (_, i) => i);
   return {
     connect: async () => undefined,
@@ -91,7 +94,104 @@ export function fakeAdmin(partitions: number): AdminLike {
     createTopics: async () => true,
     describeCluster: async () => ({}),
     fetchTopicMetadata: async ({ topics }) => ({
-      topics: topics.map((name) => ({ name, partitions: ids })),
+      topics: topics.map((name) => ({
+        name,
+        partitions: leaders ? ids.map((partitionId) => ({ partitionId, leader: leaders(partitionId) })) : ids,
+      })),
     }),
   };
+}
+
+/** A request as IdempotentBroker saw it. */
+export interface BrokerRequest {
+  readonly producer: number;
+  readonly partitions: readonly number[];
+  readonly values: readonly string[];
+}
+
+/**
+ * Kafka as an idempotent producer sees it, for the sink's send logic: per producer and
+ * partition, a batch written by a request that then failed (the client rolled back its sequence
+ * numbers) is acknowledged again, not written, when it comes back unchanged, and anything else
+ * in its place is OUT_OF_ORDER_SEQUENCE_NUMBER, as a real broker answers. A request holding a
+ * record `BAD` is refused whole after its other partitions were written, as a broker refusing
+ * one partition's batch does. With `gate`, requests are held until `gate` are pending at once,
+ * so a test that would serialise them never finishes (vitest's timeout fails it).
+ */
+export class IdempotentBroker {
+  readonly written: { readonly partition: number; readonly value: string }[] = [];
+  readonly requests: BrokerRequest[] = [];
+  readonly connected: number[] = [];
+  readonly disconnected: number[] = [];
+  gate = 0;
+  private pending: (() => void)[] = [];
+  private producers = 0;
+  /** `${producer}/${partition}` -> the batch written by a failed request. */
+  private readonly unacknowledged = new Map<string, string>();
+
+  constructor(
+    private readonly partitionOf: (topic: string, key: string) => number,
+    private readonly admins: () => AdminLike,
+  ) {}
+
+  producer(): {
+    connect(): Promise<void>;
+    disconnect(): Promise<void>;
+    send(r: { topic: string; messages: { key: string; value: string }[] }): Promise<unknown>;
+  } {
+    const id = ++this.producers;
+    return {
+      connect: async () => void this.connected.push(id),
+      disconnect: async () => void this.disconnected.push(id),
+      send: async ({ topic, messages }) => {
+        if (this.gate > 0) {
+          await new Promise<void>((resolve) => {
+            this.pending.push(resolve);
+            if (this.pending.length >= this.gate) for (const r of this.pending.splice(0)) r();
+          });
+        }
+        const byPartition = new Map<number, string[]>();
+        for (const m of messages) {
+          const p = this.partitionOf(topic, m.key);
+          byPartition.set(p, [...(byPartition.get(p) ?? []), m.value]);
+        }
+        this.requests.push({
+          producer: id,
+          partitions: [...byPartition.keys()],
+          values: messages.map((m) => m.value),
+        });
+        const refused = [...byPartition.values()].some((vs) => vs.includes('BAD'));
+        for (const [p, values] of byPartition) {
+          if (values.includes('BAD')) continue;
+          const slot = `${id}/${p}`;
+          const batch = values.join('\u0000');
+          const open = this.unacknowledged.get(slot);
+          if (open !== undefined) {
+            if (open !== batch) {
+              throw Object.assign(new Error('OUT_OF_ORDER_SEQUENCE_NUMBER'), {
+                name: 'KafkaJSProtocolError',
+                type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+                retriable: false,
+              });
+            }
+            if (!refused) this.unacknowledged.delete(slot);
+            continue;
+          }
+          for (const value of values) this.written.push({ partition: p, value });
+          if (refused) this.unacknowledged.set(slot, batch);
+        }
+        if (refused) throw tooLarge();
+        return undefined;
+      },
+    };
+  }
+
+  admin(): AdminLike {
+    return this.admins();
+  }
+
+  /** Producer ids that sent requests. */
+  producerIds(): Set<number> {
+    return new Set(this.requests.map((r) => r.producer));
+  }
 }

@@ -126,7 +126,8 @@ describe.each([
     );
     expect(r.poisoned).toEqual([`sig-${BIG}`]);
     expect(r.report.distinct).toBe(N - 1);
-    // One request per partition, and what the broker took is not sent again while isolating.
+    // The refused request is settled partition by partition (the broker recognises what it
+    // already wrote), and what it took is not sent again while isolating.
     expect(r.report.duplicates).toBe(0);
     expect(r.got).toHaveLength(N - 1);
     // Grouping used the partitioner kafkajs sends with: every key is where partitionOf said.

@@ -1,46 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { createKafkaSignalPublisher } from '../../src/sinks/kafka/index.js';
-import type {
-  AdminLike,
-  KafkaClientFactory,
-  KafkaMessageOut,
-  ProducerLike,
-} from '../../src/sinks/kafka/index.js';
-import { TakenMemory, partitionGroups, partitionOf } from '../../src/sinks/kafka/partition-sends.js';
-import type { SinkRecord } from '../../src/sinks/ports.js';
-import { fakeAdmin, tooLarge } from './fakes.js';
+import type { KafkaMessageOut } from '../../src/sinks/kafka/index.js';
+import {
+  TakenMemory,
+  leaderGroups,
+  leadersOf,
+  partitionGroups,
+  partitionOf,
+} from '../../src/sinks/kafka/partition-sends.js';
+import type { PartitionGroup } from '../../src/sinks/kafka/partition-sends.js';
 
 const PARTITIONS = 3;
-
-/** A broker with 3 partitions that refuses, per request, any request holding a record `BAD`. */
-class Broker implements KafkaClientFactory {
-  readonly written: string[] = [];
-  readonly requests: string[][] = [];
-  producer(): ProducerLike {
-    return {
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      send: async ({ topic, messages }) => {
-        this.requests.push(messages.map((m) => m.value));
-        const partitions = new Set(messages.map((m) => partitionOf(topic, m.key, PARTITIONS)));
-        expect(partitions.size).toBe(1);
-        if (messages.some((m) => m.value === 'BAD')) throw tooLarge();
-        for (const m of messages) this.written.push(m.value);
-      },
-    };
-  }
-  admin(): AdminLike {
-    return fakeAdmin(PARTITIONS);
-  }
-}
-
-const record = (n: number, value = `v${n}`): SinkRecord => ({
-  id: `id-${n}`,
-  key: `inf-${n % 7}|BTC`,
-  value,
-  headers: {},
-  createdAt: 0,
-});
 
 describe('partition-grouped sends', () => {
   it('group a batch by the partition kafkajs picks, keeping batch order inside each group', () => {
@@ -68,21 +37,27 @@ describe('partition-grouped sends', () => {
     expect(partitionGroups('t', msgs, null)).toEqual([{ partition: null, messages: msgs }]);
   });
 
-  it('a refused record costs no duplicate: what the broker took is not sent again', async () => {
-    const broker = new Broker();
-    const publisher = createKafkaSignalPublisher({ brokers: ['fake:9092'], topic: 't', factory: broker });
-    const batch = Array.from({ length: 20 }, (_, n) => (n === 9 ? record(n, 'BAD') : record(n)));
-    await expect(publisher.publish(batch)).rejects.toMatchObject({ code: 'SINK_RECORD_REJECTED' });
-    // Some partitions were written by that call; the queue now isolates: halves, then the rest.
-    await expect(publisher.publish(batch.slice(0, 10))).rejects.toMatchObject({
-      code: 'SINK_RECORD_REJECTED',
-    });
-    await publisher.publish(batch.slice(0, 9));
-    await publisher.publish(batch.slice(10));
-    const good = batch.filter((r) => r.value !== 'BAD').map((r) => r.value);
-    expect([...broker.written].sort()).toEqual([...good].sort());
-    expect(broker.written).toHaveLength(good.length);
-    await publisher.close();
+  it('groups partitions by their leader, all in one group when leaders are not known', () => {
+    const g = (partition: number | null): PartitionGroup => ({ partition, messages: [] });
+    const leaders = leadersOf([
+      { partitionId: 0, leader: 5 },
+      { partitionId: 1, leader: 6 },
+      { partitionId: 2, leader: 5 },
+    ]);
+    expect(leaders).toEqual(
+      new Map([
+        [0, 5],
+        [1, 6],
+        [2, 5],
+      ]),
+    );
+    expect(leaderGroups([g(0), g(1), g(2)], leaders)).toEqual([
+      { leader: 5, groups: [g(0), g(2)] },
+      { leader: 6, groups: [g(1)] },
+    ]);
+    expect(leadersOf([0, 1, 2])).toBeNull();
+    expect(leaderGroups([g(0), g(1)], null)).toEqual([{ leader: null, groups: [g(0), g(1)] }]);
+    expect(leaderGroups([g(null)], leaders)).toEqual([{ leader: null, groups: [g(null)] }]);
   });
 
   it('remembers only what failed calls had taken, and forgets it once a call carrying it succeeds', () => {

@@ -107,8 +107,9 @@ export function kafkajsFactory(options: KafkaConnectionOptions, logger: Logger):
     producer: () =>
       kafka.producer({
         idempotent: true,
-        // A batch goes out as one request per partition (partition-sends.ts), in parallel. Order
-        // holds: sends are serialised by TopicProducer and one send has one request per partition.
+        // An idempotent producer has one request per broker in flight whatever this says (kafkajs'
+        // per-broker lock); a batch is one request per partition leader (partition-sends.ts).
+        // Order holds: TopicProducer serialises sends.
         maxInFlightRequests: 16,
         allowAutoTopicCreation: false,
         // kafkajs refuses an idempotent producer with 0 retries.

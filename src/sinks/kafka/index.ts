@@ -46,8 +46,6 @@ export interface KafkaSinkOptions extends KafkaConnectionOptions {
   readonly createTopic?: TopicCreation | false;
   /** Larger messages are refused before sending (SINK_RECORD_REJECTED). Default 1 000 000. */
   readonly maxMessageBytes?: number;
-  /** Producers (connections) per topic; absent = one per partition (producer-pool.ts). */
-  readonly maxProducers?: number;
   readonly logger?: Logger;
   /** Tests: a fake client instead of kafkajs. */
   readonly factory?: KafkaClientFactory;
@@ -61,7 +59,6 @@ export function createKafkaSignalPublisher(options: KafkaSinkOptions): KafkaSign
       factory: options.factory ?? kafkajsFactory(options, logger),
       createTopic: options.createTopic ?? false,
       ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
-      ...(options.maxProducers === undefined ? {} : { maxProducers: options.maxProducers }),
       logger,
     }),
   );
@@ -75,7 +72,6 @@ export function createKafkaDeadLetterPublisher(options: KafkaSinkOptions): Kafka
       factory: options.factory ?? kafkajsFactory(options, logger),
       createTopic: options.createTopic ?? false,
       ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
-      ...(options.maxProducers === undefined ? {} : { maxProducers: options.maxProducers }),
       logger,
     }),
   );

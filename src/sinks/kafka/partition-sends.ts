@@ -1,14 +1,26 @@
 /**
- * Why a refused record costs no duplicates. A produce request that spans several partitions
- * is refused as a whole when the broker refuses the record batch of one partition (too large,
- * invalid), yet the broker has written the other partitions, and the error does not say which.
- * Re-sending the batch (the queue isolates the record by bisection) then writes those again.
- * So a batch is sent as one request per partition (the partition the default murmur2
- * partitioner picks for the key, from the topic's partition count): a refusal names exactly the
- * records of one partition, none of them written, and every other request either succeeded or
- * failed on its own. Records of a request that succeeded while the call as a whole failed are
- * remembered (`TakenMemory`) and skipped when the queue sends them again, so the broker gets
- * each record once.
+ * How a batch reaches Kafka, and why a refused record costs no duplicates.
+ *
+ * A batch goes out as one request per partition leader (the broker that leads those partitions),
+ * all through the topic's one idempotent producer: per-request work on both ends (a socket write
+ * and its wake-up, a response to read) is paid once per broker, not once per partition.
+ *
+ * A request spanning several partitions is refused as a whole when the broker refuses one
+ * partition's record batch (too large, invalid), yet the broker has written the others, the
+ * error does not say which, and kafkajs rolls back the sequence numbers of every partition in
+ * it. So after a refusal each partition of that request is sent again alone, through the same
+ * producer: a partition batch the broker already wrote carries the same producer id and sequence
+ * numbers, so the broker acknowledges it without writing it twice; one it had not written is
+ * written; only the partition holding the refused record is refused again. What the broker
+ * took is remembered (`TakenMemory`) and skipped when the queue, isolating the record by
+ * bisection, sends the rest again, so the broker gets each record once.
+ *
+ * The grouping by leader comes from our own metadata read. Should the leaders move between that
+ * read and a send, kafkajs splits the send by its own view, and a refusal on one broker can then
+ * come while the other broker's part was written and its sequence numbers advanced: re-sending
+ * that part alone writes it once more (same signalIds, which consumers dedupe on). That needs a
+ * refused record and a leader change in the same moment; the sequence numbers rule out every
+ * other duplicate.
  */
 import { Partitioners } from 'kafkajs';
 import type { PartitionMetadata } from 'kafkajs';
@@ -55,6 +67,41 @@ export function partitionGroups(
     else groups.set(p, [m]);
   }
   return [...groups].map(([partition, group]) => ({ partition, messages: group }));
+}
+
+/** A broker's share of a batch: the partition groups it leads (`leader` null: not known). */
+export interface LeaderGroup {
+  readonly leader: number | null;
+  readonly groups: PartitionGroup[];
+}
+
+/** Partition groups by the broker that leads each (one group of all when leaders are not known). */
+export function leaderGroups(
+  groups: readonly PartitionGroup[],
+  leaders: ReadonlyMap<number, number> | null,
+): LeaderGroup[] {
+  const byLeader = new Map<number | null, PartitionGroup[]>();
+  for (const g of groups) {
+    const leader = g.partition === null ? null : (leaders?.get(g.partition) ?? null);
+    const l = byLeader.get(leader);
+    if (l) l.push(g);
+    else byLeader.set(leader, [g]);
+  }
+  return [...byLeader].map(([leader, gs]) => ({ leader, groups: gs }));
+}
+
+/**
+ * Partition -> leader from a metadata answer's partitions (kafkajs: `{ partitionId, leader }`);
+ * null when the answer does not say (then a batch goes as one send, split by kafkajs).
+ */
+export function leadersOf(partitions: readonly unknown[]): Map<number, number> | null {
+  const leaders = new Map<number, number>();
+  for (const p of partitions) {
+    const { partitionId, leader } = (p ?? {}) as { partitionId?: unknown; leader?: unknown };
+    if (typeof partitionId !== 'number' || typeof leader !== 'number') return null;
+    leaders.set(partitionId, leader);
+  }
+  return leaders;
 }
 
 /** Bound on remembered records (a few failed batches' worth). */

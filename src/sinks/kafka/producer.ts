@@ -8,10 +8,9 @@
  * exception is a batch holding a record Kafka will never take (over `maxMessageBytes`, or
  * refused by the broker as too large or invalid): that rejects with a non-retriable
  * SINK_RECORD_REJECTED, and the queue isolates the record instead of re-sending forever.
- * A batch goes out as one request per partition and what the broker took of a failed call is
- * not sent again (partition-sends.ts), so isolating a refused record writes nothing twice.
- * Those requests go through a pool of producers (producer-pool.ts), so they are in flight at
- * once instead of queueing behind kafkajs' one-request-per-broker lock of an idempotent producer.
+ * A batch goes out as one request per partition leader, and after a refusal each partition of the
+ * refused request is settled alone, so isolating a refused record writes nothing twice
+ * (partition-sends.ts).
  */
 import { SinkError, errorMessage, silentLogger } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
@@ -19,9 +18,9 @@ import { TypedEmitter } from '../../core/index.js';
 import type { AdminLike, KafkaClientFactory, KafkaMessageOut, ProducerLike } from './client.js';
 import { isFatalProducerError, isRecordRejectedError, kafkaErrorType } from './fatal.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
-import { TakenMemory, partitionGroups } from './partition-sends.js';
-import type { PartitionGroup } from './partition-sends.js';
-import { ProducerPool } from './producer-pool.js';
+import { TakenMemory, leaderGroups, leadersOf, partitionGroups } from './partition-sends.js';
+import type { LeaderGroup, PartitionGroup } from './partition-sends.js';
+import { ProducerSlot } from './producer-slot.js';
 import { topicCreationConfigError } from './topic-errors.js';
 
 /** How long close() waits for a send in flight before it disconnects. */
@@ -42,12 +41,6 @@ export interface TopicProducerOptions {
    * refuse it. Keep it at or below the topic's `max.message.bytes`. Default 1 000 000.
    */
   readonly maxMessageBytes?: number;
-  /**
-   * Idempotent producers (connections) for this topic. Partition p is sent by producer
-   * `p % maxProducers`; absent = one per partition, so every partition's request of a batch
-   * is in flight at once.
-   */
-  readonly maxProducers?: number;
   readonly logger?: Logger;
 }
 
@@ -60,7 +53,7 @@ export interface TopicProducerEvents {
 
 export class TopicProducer {
   readonly events: TypedEmitter<TopicProducerEvents>;
-  private readonly pool: ProducerPool;
+  private readonly producer: ProducerSlot;
   private admin: AdminLike | null = null;
   private connectingAdmin: Promise<AdminLike> | null = null;
   private topicReady = false;
@@ -70,6 +63,8 @@ export class TopicProducer {
   private readonly taken = new TakenMemory();
   /** The topic's partition count (null: unknown, send as one request). */
   private partitions: number | null = null;
+  /** Partition -> leading broker, from the same metadata read (null: unknown). */
+  private leaders: Map<number, number> | null = null;
   /** Re-read the partition count before the next send (after a failure); the last one stays if that fails. */
   private partitionsStale = true;
   private configProblem: string | null = null;
@@ -77,7 +72,7 @@ export class TopicProducer {
   constructor(private readonly options: TopicProducerOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'sink.kafka', topic: options.topic });
     this.events = new TypedEmitter(this.logger);
-    this.pool = new ProducerPool(options.factory, options.maxProducers ?? null);
+    this.producer = new ProducerSlot(options.factory);
   }
 
   get topic(): string {
@@ -92,22 +87,19 @@ export class TopicProducer {
   }
 
   /**
-   * Do at start-up what the first send would do otherwise (create the topic if configured, read
-   * its partition count, connect a producer per lane), so the first signals do not wait for it
-   * and pile up. Not queued behind sends: a send that comes meanwhile shares the connections
-   * in progress. Never throws: a failure is logged, and the first send tries again.
+   * Do at start-up what the first send would do otherwise (create the topic if configured,
+   * connect the producer, read the partitions and their leaders), so the first signals do not
+   * wait for it and pile up. Not queued behind sends: a send that comes meanwhile shares the
+   * connection in progress. Never throws: a failure is logged, and the first send tries again.
    */
   async warmUp(): Promise<void> {
     if (this.closed) return;
     try {
       await this.ensureTopic();
-      await this.pool.connected(0);
+      await this.producer.connected();
       const count = await this.partitionCount();
-      const lanes = new Set(
-        Array.from({ length: count ?? 1 }, (_, p) => this.pool.laneOf(count === null ? null : p)),
-      );
-      await Promise.all([...lanes].map((lane) => this.pool.connected(lane)));
-      this.logger.info({ producers: lanes.size, partitions: count }, 'kafka producers connected');
+      const brokers = this.leaders ? new Set(this.leaders.values()).size : null;
+      this.logger.info({ partitions: count, leaders: brokers }, 'kafka producer connected');
     } catch (err) {
       // A topic configuration problem was logged where it was found (ensureTopic).
       if (err instanceof SinkError && err.code === 'SINK_CONFIG') return;
@@ -141,7 +133,7 @@ export class TopicProducer {
         new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
       ]);
       clearTimeout(timer);
-      await this.pool.close((err) => this.logger.warn({ err }, 'producer disconnect failed'));
+      await this.producer.close((err) => this.logger.warn({ err }, 'producer disconnect failed'));
       await this.dropAdmin();
     })();
     return this.closed;
@@ -153,14 +145,12 @@ export class TopicProducer {
     this.checkSizes(messages);
     const unsent = this.taken.unsent(messages);
     let groups: PartitionGroup[];
-    let producers: ProducerLike[];
+    let producer: ProducerLike;
     try {
       await this.ensureTopic();
-      // Lane 0 sends partition 0 (or everything while the count is unknown): connecting it first
-      // finds an unreachable broker before the partition count is asked for.
-      await this.pool.connected(0);
+      // Connecting first finds an unreachable broker before the partition count is asked for.
+      producer = await this.producer.connected();
       groups = unsent.length === 0 ? [] : partitionGroups(this.topic, unsent, await this.partitionCount());
-      producers = await Promise.all(groups.map((g) => this.pool.connected(this.pool.laneOf(g.partition))));
     } catch (cause) {
       if (cause instanceof SinkError && cause.code === 'SINK_CONFIG') throw cause;
       throw new SinkError('SINK_UNAVAILABLE', `kafka unreachable for ${this.topic}: ${errorMessage(cause)}`, {
@@ -168,29 +158,30 @@ export class TopicProducer {
         retriable: true,
       });
     }
-    const failedLanes = new Set<number>();
     try {
-      await this.sendGroups(groups, producers, failedLanes);
+      await this.sendByLeader(producer, groups);
       this.taken.forget(messages);
     } catch (cause) {
       this.partitionsStale = true;
-      const dropFailed = (): Promise<unknown> =>
-        Promise.all(
-          [...failedLanes].map((lane) =>
-            this.pool.drop(lane, (err) => this.logger.warn({ err }, 'producer disconnect failed')),
-          ),
-        );
+      const dropProducer = (): Promise<void> =>
+        this.producer.drop((err) => this.logger.warn({ err }, 'producer disconnect failed'));
       const fatal = isFatalProducerError(cause);
       this.events.emit('sendFailed', { topic: this.topic, error: cause, fatal });
       if (isRecordRejectedError(cause)) {
-        // kafkajs rolled back the sequence numbers of every partition in the refused request,
-        // also of any the broker did write (a request spans several partitions while their
-        // count is unknown): that producer id could then fail its next send with
-        // OUT_OF_ORDER_SEQUENCE_NUMBER. A fresh one for the lane saves that round trip and backoff.
+        // Settled per partition (sendLeader), the refused request held only the refused record's
+        // partition, of which nothing was written: the producer's sequence numbers still match
+        // the broker's. Not so when the partitions were not known and one request spanned
+        // several: kafkajs rolled back the sequence numbers of partitions the broker did write,
+        // and the producer id could fail its next send with OUT_OF_ORDER_SEQUENCE_NUMBER. A
+        // fresh one saves that round trip and backoff.
         const reason = kafkaErrorType(cause) ?? errorMessage(cause);
-        this.logger.warn({ err: cause, reason }, 'broker refuses a record: starting a fresh producer');
-        await dropFailed();
-        this.events.emit('producerRecreated', { topic: this.topic, reason });
+        if (groups.some((g) => g.partition === null)) {
+          this.logger.warn({ err: cause, reason }, 'broker refuses a record: starting a fresh producer');
+          await dropProducer();
+          this.events.emit('producerRecreated', { topic: this.topic, reason });
+        } else {
+          this.logger.warn({ err: cause, reason }, 'broker refuses a record of this batch');
+        }
         throw new SinkError(
           'SINK_RECORD_REJECTED',
           `${this.topic} refuses a record of this batch: ${errorMessage(cause)}`,
@@ -200,7 +191,7 @@ export class TopicProducer {
       if (fatal) {
         const reason = kafkaErrorType(cause) ?? errorMessage(cause);
         this.logger.error({ err: cause, reason }, 'fatal producer error: recreating the producer');
-        await dropFailed();
+        await dropProducer();
         this.events.emit('producerRecreated', { topic: this.topic, reason });
         throw new SinkError('SINK_FATAL_PRODUCER', `producer for ${this.topic} recreated after: ${reason}`, {
           cause,
@@ -218,37 +209,60 @@ export class TopicProducer {
   }
 
   /**
-   * One request per partition, all in flight at once (each through its lane's producer); rejects
-   * with the first failure, remembering what was taken and which lanes failed.
+   * One send per partition leader, all in flight at once (kafkajs holds one request per broker
+   * in flight for an idempotent producer, so sends to different brokers do not wait for each
+   * other). Rejects with the first failure, remembering what the broker took.
    */
-  private async sendGroups(
-    groups: readonly PartitionGroup[],
-    producers: readonly ProducerLike[],
-    failedLanes: Set<number>,
-  ): Promise<void> {
-    const results = await Promise.allSettled(
-      groups.map((g, i) =>
-        (producers[i] as ProducerLike).send({ topic: this.topic, acks: -1, messages: g.messages }),
-      ),
-    );
-    let failure: PromiseRejectedResult | undefined;
-    results.forEach((r, i) => {
-      const group = groups[i] as PartitionGroup;
-      if (r.status === 'fulfilled') return;
-      failure ??= r;
-      failedLanes.add(this.pool.laneOf(group.partition));
-    });
+  private async sendByLeader(producer: ProducerLike, groups: readonly PartitionGroup[]): Promise<void> {
+    const byLeader = leaderGroups(groups, this.leaders);
+    const results = await Promise.allSettled(byLeader.map((l) => this.sendLeader(producer, l)));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (!failure) return;
     results.forEach((r, i) => {
-      if (r.status === 'fulfilled') this.taken.remember((groups[i] as PartitionGroup).messages);
+      if (r.status !== 'fulfilled') return;
+      for (const g of (byLeader[i] as LeaderGroup).groups) this.taken.remember(g.messages);
     });
     throw failure.reason;
   }
 
   /**
-   * The topic's partition count, read again after a failure (it may have grown). If that read
-   * fails the last count stays, so a re-sent batch goes through the same producers as before
-   * (their sequence numbers let the broker drop what it already wrote).
+   * One broker's partitions in one request. A refusal there is settled partition by partition
+   * (partition-sends.ts): each is sent again alone, what the broker takes (again, or for the
+   * first time) is remembered, and the refusal is rethrown for the queue to isolate the record.
+   * Any other failure is rethrown as it is: the queue re-sends the same batch, whose partition
+   * batches the broker recognises by their sequence numbers.
+   */
+  private async sendLeader(producer: ProducerLike, l: LeaderGroup): Promise<void> {
+    const messages =
+      l.groups.length === 1 ? (l.groups[0] as PartitionGroup).messages : l.groups.flatMap((g) => g.messages);
+    try {
+      await producer.send({ topic: this.topic, acks: -1, messages });
+      return;
+    } catch (err) {
+      const settleable = l.groups.length > 1 && l.groups.every((g) => g.partition !== null);
+      if (!settleable || !isRecordRejectedError(err)) throw err;
+    }
+    let refusal: unknown;
+    let other: unknown;
+    for (const g of l.groups) {
+      try {
+        await producer.send({ topic: this.topic, acks: -1, messages: g.messages });
+        this.taken.remember(g.messages);
+      } catch (err) {
+        if (isRecordRejectedError(err)) refusal ??= err;
+        else other ??= err;
+      }
+    }
+    // The refusal decides (the queue isolates the record); else what failed is re-sent as it is.
+    if (refusal !== undefined) throw refusal as Error;
+    if (other !== undefined) throw other as Error;
+    // Every partition went through alone: the refusal was not about these records after all.
+  }
+
+  /**
+   * The topic's partition count and leaders, read again after a failure (the count may have
+   * grown, a leader moved). If that read fails the last ones stay; either way a re-sent batch has
+   * the same partition batches on the same producer, so the broker drops what it already wrote.
    */
   private async partitionCount(): Promise<number | null> {
     if (!this.partitionsStale) return this.partitions;
@@ -259,8 +273,11 @@ export class TopicProducer {
         return this.partitions;
       }
       const meta = await admin.fetchTopicMetadata({ topics: [this.topic] });
-      const n = meta.topics.find((t) => t.name === this.topic)?.partitions.length;
-      if (n !== undefined && n > 0) this.partitions = n;
+      const partitions = meta.topics.find((t) => t.name === this.topic)?.partitions;
+      if (partitions !== undefined && partitions.length > 0) {
+        this.partitions = partitions.length;
+        this.leaders = leadersOf(partitions);
+      }
       this.partitionsStale = false;
     } catch (err) {
       this.logger.debug({ err }, 'partition count unavailable: keeping the last one');

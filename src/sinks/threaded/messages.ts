@@ -16,7 +16,6 @@ export type ThreadedSinkSpec =
       readonly topic: string;
       readonly createTopic: TopicCreation | false;
       readonly maxMessageBytes?: number | undefined;
-      readonly maxProducers?: number | undefined;
     }
   | { readonly kind: 'local'; readonly path: string };
 

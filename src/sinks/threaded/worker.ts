@@ -60,7 +60,6 @@ async function init(spec: ThreadedSinkSpec, q: ThreadedQueueSpec, levels: readon
       topic: spec.topic,
       createTopic: spec.createTopic,
       ...(spec.maxMessageBytes === undefined ? {} : { maxMessageBytes: spec.maxMessageBytes }),
-      ...(spec.maxProducers === undefined ? {} : { maxProducers: spec.maxProducers }),
       logger,
     });
     // Connected before the first signal, which would otherwise wait for it with those behind it.
