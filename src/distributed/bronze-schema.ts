@@ -10,12 +10,12 @@ import { DELIVERY_KINDS, LISTENER_KINDS } from '../core/index.js';
 export const BRONZE_SCHEMA_VERSION = 1;
 export const BRONZE_TOPIC = 'ingestion.hyperliquid.raw.v1';
 
-const DecimalString = z
-  .string()
-  .regex(/^-?(?:0|[1-9]\d*)(?:\.\d+)?$/, 'expected a plain decimal string (no exponent)');
-const AddressString = z
-  .string()
-  .regex(/^0x[0-9a-f]{40}$/, 'expected 0x followed by 40 lower-case hex digits');
+/** A plain decimal string (no exponent); shared with the hand-written acceptor (bronze-fast.ts). */
+export const BRONZE_DECIMAL_RE = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
+export const BRONZE_ADDRESS_RE = /^0x[0-9a-f]{40}$/;
+
+const DecimalString = z.string().regex(BRONZE_DECIMAL_RE, 'expected a plain decimal string (no exponent)');
+const AddressString = z.string().regex(BRONZE_ADDRESS_RE, 'expected 0x followed by 40 lower-case hex digits');
 const Ms = z.number().int().min(0);
 const Id = z.string().min(1);
 
