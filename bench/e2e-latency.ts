@@ -403,12 +403,14 @@ async function runMode(
     if (process.env['BENCH_E2E_DEBUG']) {
       const warns = new Map<string, number>();
       for (const line of r.stderr().split('\n')) {
-        const modeChange = /"queue":"signals"/.test(line) && /spill|spool drained/.test(line);
+        const modeChange = /"queue":"(signals|raw-events)"/.test(line) && /spill|spool drained/.test(line);
         if (!modeChange && !/"level":(40|50|60)/.test(line) && !/"level":"(warn|error|fatal)"/.test(line))
           continue;
         const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
         if (modeChange)
-          console.log(`[${mode.label}] signals queue: ${/"time":"?([^,"]*)/.exec(line)?.[1]} ${msg}`);
+          console.log(
+            `[${mode.label}] ${/"queue":"([^"]+)"/.exec(line)?.[1]} queue: ${/"time":"?([^,"]*)/.exec(line)?.[1]} ${msg}`,
+          );
         warns.set(msg, (warns.get(msg) ?? 0) + 1);
       }
       console.log(`[${mode.label}] warnings:`, Object.fromEntries(warns));
