@@ -62,6 +62,12 @@ export interface E2eLatencyRun {
   /** Per signal: the simulator started writing its block's frames -> the reference consumer's onSignal. */
   readonly simSentToConsumer: Quantiles;
   /**
+   * simSentToAppend split at the signal's `emittedAt` (when the service derived it, ms): the
+   * frames on their way in and waiting for the service's event loop, then the service's way out.
+   */
+  readonly simSentToDerived: Quantiles;
+  readonly derivedToAppend: Quantiles;
+  /**
    * Simulator send -> Kafka ack, without the consumer: the service's `ingest_signal_age_seconds`
    * (the signal's block time, which the simulator stamps in the tick it sends the block's
    * frames, to the ack; one host, one clock).
@@ -292,6 +298,8 @@ async function runMode(
   const sentAtOf = new Map<number, number>();
   const toAppend: number[] = [];
   const toConsumer: number[] = [];
+  const toDerived: number[] = [];
+  const derivedToAppend: number[] = [];
   const consumer = createSignalConsumer({
     brokers: [...o.brokers],
     topic,
@@ -305,6 +313,8 @@ async function runMode(
       if (sentAt === undefined) return;
       toAppend.push(ctx.timestamp - sentAt);
       toConsumer.push(now - sentAt);
+      toDerived.push(s.emittedAt - sentAt);
+      derivedToAppend.push(ctx.timestamp - s.emittedAt);
     },
   });
   // The simulator's own share of "send": a block is stamped, then produced and its frames sent;
@@ -436,6 +446,8 @@ async function runMode(
       simSendToKafka: fromSamples(measured),
       simSentToAppend: fromSamples(toAppend.slice(warmAppends)),
       simSentToConsumer: fromSamples(toConsumer.slice(warmAppends)),
+      simSentToDerived: fromSamples(toDerived.slice(warmAppends)),
+      derivedToAppend: fromSamples(derivedToAppend.slice(warmAppends)),
       simStampToSent: fromSamples(simSend.slice(warmBlocks)),
       cpuMsPerSignal: {
         service: (serviceCpu * 1000) / measured.length,
@@ -518,6 +530,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     );
     console.log(
       `  sim frames sent -> on Kafka ${fmt(x.simSentToAppend)} (broker append time, per signal, n=${x.simSentToAppend.n})`,
+    );
+    console.log(
+      `    of which frames sent -> derived ${fmt(x.simSentToDerived)}, derived -> on Kafka ${fmt(x.derivedToAppend)} (at the signal's emittedAt)`,
     );
     console.log(
       `  sim frames sent -> consumer ${fmt(x.simSentToConsumer)} (per signal, n=${x.simSentToConsumer.n})`,
