@@ -79,6 +79,12 @@ export interface E2eLatencyRun {
    */
   readonly simStampToSent: Quantiles;
   /**
+   * The simulator's write loop, per block: its first frame -> its last frame written (the bytes
+   * are then in the service's socket buffers). Part of "frames sent -> derived" that is the
+   * simulator's, on the bench's CPU share.
+   */
+  readonly simWriteLoop: Quantiles;
+  /**
    * CPU (user + system, every thread) per measured signal, ms: the service's processes (their
    * process_cpu_seconds_total) and this bench process (the simulator and the consumer). The
    * box has two cores; what one side burns the other waits for.
@@ -320,9 +326,12 @@ async function runMode(
   // The simulator's own share of "send": a block is stamped, then produced and its frames sent;
   // its 'block' event comes once they are written.
   const simSend: number[] = [];
+  const simWrite: number[] = [];
   const offBlocks = sim.on((e) => {
     if (e.type !== 'block') return;
     simSend.push(Date.now() - e.time);
+    // The event comes right after the broadcast wrote the block's frames.
+    simWrite.push(Date.now() - e.sendAt);
     if (!sentAtOf.has(e.time)) sentAtOf.set(e.time, e.sendAt);
   });
   const runs: CliRun[] = [];
@@ -449,6 +458,7 @@ async function runMode(
       simSentToDerived: fromSamples(toDerived.slice(warmAppends)),
       derivedToAppend: fromSamples(derivedToAppend.slice(warmAppends)),
       simStampToSent: fromSamples(simSend.slice(warmBlocks)),
+      simWriteLoop: fromSamples(simWrite.slice(warmBlocks)),
       cpuMsPerSignal: {
         service: (serviceCpu * 1000) / measured.length,
         bench: (benchCpu.user + benchCpu.system) / 1000 / measured.length,
@@ -538,6 +548,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `  sim frames sent -> consumer ${fmt(x.simSentToConsumer)} (per signal, n=${x.simSentToConsumer.n})`,
     );
     console.log(`    sim: block stamp -> frames sent ${fmt(x.simStampToSent)} (n=${x.simStampToSent.n})`);
+    console.log(`    sim: first frame -> last frame written ${fmt(x.simWriteLoop)} (per block)`);
     console.log(
       `    CPU per signal: service ${x.cpuMsPerSignal.service.toFixed(3)} ms, bench (simulator + consumer) ${x.cpuMsPerSignal.bench.toFixed(3)} ms`,
     );

@@ -234,6 +234,18 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         },
         {
           bench: b,
+          metric: 'inside it: frames sent -> derived / derived -> on Kafka',
+          value: `${fmt(x.simSentToDerived)} / ${fmt(x.derivedToAppend)}`,
+          note: "split at the signal's emittedAt: the frames' way in (the simulator's write loop, the service working through the block's frames), then the way out",
+        },
+        {
+          bench: b,
+          metric: "inside it: the simulator's write loop",
+          value: fmt(x.simWriteLoop),
+          note: "per block: the simulator's first frame -> its last frame written",
+        },
+        {
+          bench: b,
           metric: 'inside it: sim block stamp -> frames sent',
           value: fmt(x.simStampToSent),
           note: "the simulator's own work (produce the block, write its frames) after stamping, per block",
