@@ -36,6 +36,24 @@ export interface AdminLike {
   }): Promise<{ topics: { name: string; partitions: readonly unknown[] }[] }>;
 }
 
+/**
+ * Connects a producer or admin; when that fails, or `wanted` says it is no longer needed (its
+ * owner closed meanwhile), disconnects it and throws, so no connection is left behind.
+ */
+export async function connectOrDispose<T extends { connect(): Promise<void>; disconnect(): Promise<void> }>(
+  client: T,
+  wanted: () => boolean = () => true,
+): Promise<T> {
+  try {
+    await client.connect();
+    if (!wanted()) throw new Error('closed while connecting');
+  } catch (err) {
+    await client.disconnect().catch(() => undefined);
+    throw err;
+  }
+  return client;
+}
+
 /** Makes fresh producers and admins; tests pass a fake. */
 export interface KafkaClientFactory {
   producer(): ProducerLike;

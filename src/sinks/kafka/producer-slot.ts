@@ -4,6 +4,7 @@
  * carries every partition, so a batch re-sent after a failure is always recognised by the broker
  * (its sequence numbers are that producer's), whichever request carries it.
  */
+import { connectOrDispose } from './client.js';
 import type { KafkaClientFactory, ProducerLike } from './client.js';
 
 export class ProducerSlot {
@@ -17,15 +18,8 @@ export class ProducerSlot {
   connected(): Promise<ProducerLike> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
-      const p = this.factory.producer();
-      try {
-        await p.connect();
-        // close() came while connecting: nobody would disconnect this one.
-        if (this.closed) throw new Error('producer closed');
-      } catch (err) {
-        await p.disconnect().catch(() => undefined);
-        throw err;
-      }
+      // close() may come while connecting: nobody would disconnect that one.
+      const p = await connectOrDispose(this.factory.producer(), () => !this.closed);
       this.producer = p;
       return p;
     })().finally(() => (this.connecting = null));

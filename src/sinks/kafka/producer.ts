@@ -15,6 +15,7 @@
 import { SinkError, errorMessage, silentLogger } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
 import { TypedEmitter } from '../../core/index.js';
+import { connectOrDispose } from './client.js';
 import type { AdminLike, KafkaClientFactory, KafkaMessageOut, ProducerLike } from './client.js';
 import { isFatalProducerError, isRecordRejectedError, kafkaErrorType } from './fatal.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
@@ -303,13 +304,7 @@ export class TopicProducer {
   private connectedAdmin(): Promise<AdminLike> {
     if (this.admin) return Promise.resolve(this.admin);
     this.connectingAdmin ??= (async () => {
-      const admin = this.options.factory.admin();
-      try {
-        await admin.connect();
-      } catch (err) {
-        await admin.disconnect().catch(() => undefined);
-        throw err;
-      }
+      const admin = await connectOrDispose(this.options.factory.admin());
       this.admin = admin;
       return admin;
     })().finally(() => (this.connectingAdmin = null));

@@ -6,6 +6,36 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 
+/**
+ * Wire values any field of a generated input can be swapped for: wrong types, decimal strings a
+ * strict pattern refuses, integers at and past the safe bound. Each test adds its own.
+ */
+export const ODD_WIRE_VALUES: readonly unknown[] = [
+  undefined,
+  null,
+  '',
+  '0',
+  '-0',
+  '1.',
+  '.5',
+  '01.5',
+  '1e5',
+  '-1.25',
+  'B',
+  'A',
+  true,
+  false,
+  0,
+  -0,
+  -1,
+  1.5,
+  Number.MAX_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER + 1,
+  NaN,
+  [],
+  {},
+];
+
 export interface Zodlike {
   safeParse(v: unknown): { success: boolean; data?: unknown };
 }
