@@ -67,6 +67,15 @@ function keysAt(path: readonly PropertyKey[]): string[] | undefined {
   return undefined;
 }
 
+/**
+ * Keys this service once read and no longer does, with what to do instead: a config written
+ * for an older build then fails naming the change, not just "unknown key".
+ */
+const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  'sinks.kafka.maxProducers':
+    'removed: one idempotent producer per topic now sends a batch as one request per partition leader; delete the key',
+};
+
 /** One line per problem, naming the key path, the allowed keys or range, and the env var. */
 export function formatConfigIssues(error: z.ZodError, env: ReadonlyMap<string, string>): string[] {
   const lines: string[] = [];
@@ -76,7 +85,9 @@ export function formatConfigIssues(error: z.ZodError, env: ReadonlyMap<string, s
       const allowed = keysAt(i.path);
       for (const key of i.keys) {
         const where = [...base, key].join('.');
-        lines.push(`${where}: unknown key${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`);
+        const retired = RETIRED_KEYS[where];
+        if (retired !== undefined) lines.push(`${where}: ${retired}`);
+        else lines.push(`${where}: unknown key${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`);
       }
       continue;
     }

@@ -56,6 +56,13 @@ describe('ServiceConfig defaults', () => {
 });
 
 describe('ServiceConfig validation', () => {
+  it('a retired key fails naming what replaced it', () => {
+    const p = problemsOf(() => parseServiceConfig({ sinks: { kafka: { maxProducers: 16 } } }));
+    expect(p).toEqual([
+      'sinks.kafka.maxProducers: removed: one idempotent producer per topic now sends a batch as one request per partition leader; delete the key',
+    ]);
+  });
+
   it('an unknown key fails naming the key, its path and the allowed keys', () => {
     const p = problemsOf(() => parseServiceConfig({ sinks: { kafka: { brokerz: ['a:1'] } } }));
     expect(p).toHaveLength(1);
