@@ -124,6 +124,8 @@ export class IdempotentBroker {
   readonly connected: number[] = [];
   readonly disconnected: number[] = [];
   gate = 0;
+  /** Requests holding this partition fail with OUT_OF_ORDER_SEQUENCE_NUMBER, `times` times. */
+  outOfOrder: { partition: number; times: number } | null = null;
   private pending: (() => void)[] = [];
   private producers = 0;
   /** `${producer}/${partition}` -> the batch written by a failed request. */
@@ -160,9 +162,12 @@ export class IdempotentBroker {
           partitions: [...byPartition.keys()],
           values: messages.map((m) => m.value),
         });
-        const refused = [...byPartition.values()].some((vs) => vs.includes('BAD'));
+        const oo = this.outOfOrder;
+        const fatal = oo !== null && oo.times > 0 && byPartition.has(oo.partition);
+        if (fatal) oo.times--;
+        const refused = fatal || [...byPartition.values()].some((vs) => vs.includes('BAD'));
         for (const [p, values] of byPartition) {
-          if (values.includes('BAD')) continue;
+          if (values.includes('BAD') || (fatal && p === oo.partition)) continue;
           const slot = `${id}/${p}`;
           const batch = values.join('\u0000');
           const open = this.unacknowledged.get(slot);
@@ -179,6 +184,13 @@ export class IdempotentBroker {
           }
           for (const value of values) this.written.push({ partition: p, value });
           if (refused) this.unacknowledged.set(slot, batch);
+        }
+        if (fatal) {
+          throw Object.assign(new Error('OUT_OF_ORDER_SEQUENCE_NUMBER'), {
+            name: 'KafkaJSProtocolError',
+            type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+            retriable: false,
+          });
         }
         if (refused) throw tooLarge();
         return undefined;

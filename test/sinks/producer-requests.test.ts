@@ -96,6 +96,23 @@ describe('kafka sink requests: one per partition leader, through one producer', 
     await publisher.close();
   });
 
+  it('a fatal error on one partition: the others are settled before the producer is replaced', async () => {
+    const b = broker();
+    const publisher = publisherOn(b);
+    const records = batch(0, 21);
+    const bad = partitionOf('t', (records[0] as SinkRecord).key, PARTITIONS);
+    b.outOfOrder = { partition: bad, times: 2 }; // the request, then the partition alone
+    await expect(publisher.publish(records)).rejects.toMatchObject({ code: 'SINK_FATAL_PRODUCER' });
+    expect(b.disconnected).toEqual([1]);
+    expect(b.written.some((w) => w.partition === bad)).toBe(false);
+    // The queue re-sends the same batch: only the failed partition goes, through a new producer.
+    await publisher.publish(records);
+    expect(b.requests.at(-1)).toMatchObject({ producer: 2, partitions: [bad] });
+    expect(b.written.map((w) => w.value).sort()).toEqual(records.map((r) => r.value).sort());
+    expectPartitionOrder(b, records);
+    await publisher.close();
+  });
+
   it('replaces the producer after a refusal when the partitions were not known', async () => {
     const { fetchTopicMetadata: _, ...noMetadata } = fakeAdmin(PARTITIONS);
     const b = broker(() => noMetadata);

@@ -13,7 +13,9 @@
  * numbers, so the broker acknowledges it without writing it twice; one it had not written is
  * written; only the partition holding the refused record is refused again. What the broker
  * took is remembered (`TakenMemory`) and skipped when the queue, isolating the record by
- * bisection, sends the rest again, so the broker gets each record once.
+ * bisection, sends the rest again, so the broker gets each record once. A fatal producer error
+ * (fatal.ts) on one partition is settled the same way before the producer is replaced, because
+ * a new producer id re-sending the others could not be recognised.
  *
  * The grouping by leader comes from our own metadata read. Should the leaders move between that
  * read and a send, kafkajs splits the send by its own view, and a refusal on one broker can then

@@ -230,8 +230,11 @@ export class TopicProducer {
    * One broker's partitions in one request. A refusal there is settled partition by partition
    * (partition-sends.ts): each is sent again alone, what the broker takes (again, or for the
    * first time) is remembered, and the refusal is rethrown for the queue to isolate the record.
-   * Any other failure is rethrown as it is: the queue re-sends the same batch, whose partition
-   * batches the broker recognises by their sequence numbers.
+   * So is a fatal producer error (fatal.ts), which is about one partition's sequence numbers
+   * while the others may have been written: those are remembered before the producer is
+   * replaced, since a new producer id could not be recognised re-sending them. Any other failure
+   * is rethrown as it is: the queue re-sends the same batch, whose partition batches the broker
+   * recognises by their sequence numbers.
    */
   private async sendLeader(producer: ProducerLike, l: LeaderGroup): Promise<void> {
     const messages =
@@ -241,7 +244,7 @@ export class TopicProducer {
       return;
     } catch (err) {
       const settleable = l.groups.length > 1 && l.groups.every((g) => g.partition !== null);
-      if (!settleable || !isRecordRejectedError(err)) throw err;
+      if (!settleable || !(isRecordRejectedError(err) || isFatalProducerError(err))) throw err;
     }
     let refusal: unknown;
     let other: unknown;
