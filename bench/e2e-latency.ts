@@ -23,7 +23,9 @@
  * histograms start at the processor's receipt of the bronze record; the wall-clock figure
  * `ingest_end_to_end_latency_seconds` (listener frame receipt, carried in the record, to the
  * signal's Kafka ack) spans the processes, and is reported for every run side by side.
- * Needs TEST_KAFKA_BROKERS and TEST_REDIS_URL (`npm run bench` starts services when unset).
+ * Needs TEST_KAFKA_BROKERS and TEST_REDIS_URL (`npm run bench` starts services when unset). With
+ * TEST_CLICKHOUSE_URL, raw events go to ClickHouse as in production (BENCH_E2E_RAW=local: to the
+ * local file instead).
  * Run alone: `npx tsx bench/e2e-latency.ts`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,6 +107,11 @@ export interface E2eLatencyResult {
 export interface E2eLatencyOptions {
   readonly brokers: readonly string[];
   readonly redisUrl: string;
+  /**
+   * Raw events into ClickHouse, as in production (a database per run, dropped after it).
+   * Without it they go to the local NDJSON file of the embedded default.
+   */
+  readonly clickhouseUrl?: string;
   /** Trading time per run (s), measured after the warm-up. */
   readonly seconds?: number;
   /**
@@ -353,6 +360,10 @@ async function runMode(
       INGEST_LOCAL_DIR: join(dir, name, 'out'),
       INGEST_HTTP_PORT: '0',
       INGEST_LOG_LEVEL: 'info',
+      // Raw events where production puts them; a database of the run's own, dropped after it.
+      ...(o.clickhouseUrl === undefined
+        ? {}
+        : { INGEST_CLICKHOUSE_URL: o.clickhouseUrl, INGEST_CLICKHOUSE_DATABASE: topic }),
     });
     const roles = mode.distributed ? ROLES : [{ name: 'all', args: [], env: {}, address: null }];
     for (const role of roles) {
@@ -405,6 +416,8 @@ async function runMode(
     const warmAppends = toAppend.length;
     const warmBlocks = simSend.length;
     const t0 = Date.now();
+    if (process.env['BENCH_E2E_DEBUG'])
+      console.log(`[${mode.label}] measuring from ${new Date(t0).toISOString()}`);
     await new Promise((res) => setTimeout(res, (o.seconds ?? 10) * 1000));
     sim.pause();
     const tradingSec = (Date.now() - t0) / 1000;
@@ -428,7 +441,7 @@ async function runMode(
         const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
         if (modeChange)
           console.log(
-            `[${mode.label}] ${/"queue":"([^"]+)"/.exec(line)?.[1]} queue: ${/"time":"?([^,"]*)/.exec(line)?.[1]} ${msg}`,
+            `[${mode.label}] ${/"queue":"([^"]+)"/.exec(line)?.[1]} queue: ${/"time":"?([^,"]*)/.exec(line)?.[1]} ${msg}${/"reason":"([^"]+)"/.exec(line)?.[1] ? ` (${/"reason":"([^"]+)"/.exec(line)?.[1]}, depth ${/"depth":(\d+)/.exec(line)?.[1]})` : ''}`,
           );
         warns.set(msg, (warns.get(msg) ?? 0) + 1);
       }
@@ -488,6 +501,11 @@ async function runMode(
     offBlocks();
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
+    if (o.clickhouseUrl !== undefined) {
+      const drop = new URL(o.clickhouseUrl);
+      drop.searchParams.set('query', `DROP DATABASE IF EXISTS ${topic}`);
+      await fetch(drop, { method: 'POST' }).catch(() => undefined);
+    }
   }
 }
 
@@ -518,9 +536,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const seconds = num('BENCH_E2E_SECONDS');
   const warmupSeconds = num('BENCH_E2E_WARMUP_SECONDS');
   const only = process.env['BENCH_E2E_ONLY']?.split(',').filter(Boolean);
+  // BENCH_E2E_RAW=local keeps raw events in the local file even when ClickHouse is at hand.
+  const clickhouseUrl =
+    process.env['BENCH_E2E_RAW'] === 'local' ? undefined : process.env['TEST_CLICKHOUSE_URL'] || undefined;
+  console.log(
+    `raw events -> ${clickhouseUrl === undefined ? 'local NDJSON file' : `ClickHouse ${clickhouseUrl}`}`,
+  );
   const r = await runE2eLatency({
     brokers,
     redisUrl,
+    ...(clickhouseUrl === undefined ? {} : { clickhouseUrl }),
     ...(tickMs === undefined ? {} : { tickMs }),
     ...(eventsPerBlock === undefined ? {} : { eventsPerBlock }),
     ...(seconds === undefined ? {} : { seconds }),

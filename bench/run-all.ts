@@ -202,10 +202,16 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
     const redisUrl = process.env['TEST_REDIS_URL'];
     if (!brokers?.length || !redisUrl) return [];
     const { fmt, runE2eLatency } = await import('./e2e-latency.js');
-    const r: E2eLatencyResult = await runE2eLatency({ brokers, redisUrl });
+    const clickhouseUrl = process.env['TEST_CLICKHOUSE_URL'] || undefined;
+    const r: E2eLatencyResult = await runE2eLatency({
+      brokers,
+      redisUrl,
+      ...(clickhouseUrl === undefined ? {} : { clickhouseUrl }),
+    });
     return r.runs.flatMap((x) => {
       const b = `e2e (sim -> ingest run -> Kafka), ${x.label}`;
-      const note = `${int(x.signals)} signals at ${int(x.signalsPerSec)}/s`;
+      const raw = clickhouseUrl === undefined ? 'raw events to the local file' : 'raw events to ClickHouse';
+      const note = `${int(x.signals)} signals at ${int(x.signalsPerSec)}/s, ${raw}`;
       return [
         {
           bench: b,
