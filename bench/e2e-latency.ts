@@ -501,6 +501,13 @@ async function runMode(
     offBlocks();
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
+    // The run's topics (signals, DLQ, bronze, coordination) go with it: a broker that collects
+    // hundreds of partitions from earlier runs does more work in every later one.
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    const mine = (await cleanup.listTopics()).filter((t) => t.startsWith(topic));
+    if (mine.length > 0) await cleanup.deleteTopics({ topics: mine }).catch(() => undefined);
+    await cleanup.disconnect();
     if (o.clickhouseUrl !== undefined) {
       const drop = new URL(o.clickhouseUrl);
       drop.searchParams.set('query', `DROP DATABASE IF EXISTS ${topic}`);
