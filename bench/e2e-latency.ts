@@ -35,6 +35,8 @@ import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { startSimulator } from '../src/sim/index.js';
 import { createSignalConsumer } from '../src/consumer/index.js';
+import { schedShare, schedSnapshot } from './sched.js';
+import type { SchedShare } from './sched.js';
 import { startCli } from '../test/e2e/cli-process.js';
 import type { CliRun } from '../test/e2e/cli-process.js';
 
@@ -92,6 +94,14 @@ export interface E2eLatencyRun {
    * box has two cores; what one side burns the other waits for.
    */
   readonly cpuMsPerSignal: { readonly service: number; readonly bench: number };
+  /**
+   * Over the trading window, the service process that derives signals (Linux only): its main
+   * thread's share of the time on a CPU and ready but waiting for one, and the same for its
+   * other threads together. The box's contention, measured rather than guessed.
+   */
+  readonly sched?: SchedShare;
+  /** The same for this bench process (the simulator and the consumer). */
+  readonly benchSched?: SchedShare;
   /** Every stage of ingest_signal_stage_seconds, for where the time goes. */
   readonly stages: Readonly<Record<string, Quantiles>>;
   /** Distributed: listener receipt -> bronze ack at listener A (`ingest_bronze_publish_latency_seconds`). */
@@ -415,12 +425,17 @@ async function runMode(
     const warmSignals = lat.length;
     const warmAppends = toAppend.length;
     const warmBlocks = simSend.length;
+    const servicePid = r.child.pid ?? -1;
+    const schedWarm = schedSnapshot(servicePid);
+    const benchSchedWarm = schedSnapshot(process.pid);
     const t0 = Date.now();
     if (process.env['BENCH_E2E_DEBUG'])
       console.log(`[${mode.label}] measuring from ${new Date(t0).toISOString()}`);
     await new Promise((res) => setTimeout(res, (o.seconds ?? 10) * 1000));
     sim.pause();
     const tradingSec = (Date.now() - t0) / 1000;
+    const schedEnd = schedSnapshot(servicePid);
+    const benchSchedEnd = schedSnapshot(process.pid);
     await until(() => lat.length > 0, 30_000, 'signals on the topic');
     // Let the tail drain: stop when nothing new arrived for 1.5 s.
     let last = -1;
@@ -476,6 +491,12 @@ async function runMode(
         service: (serviceCpu * 1000) / measured.length,
         bench: (benchCpu.user + benchCpu.system) / 1000 / measured.length,
       },
+      ...(schedWarm && schedEnd
+        ? { sched: schedShare(servicePid, schedWarm, schedEnd, tradingSec * 1000) }
+        : {}),
+      ...(benchSchedWarm && benchSchedEnd
+        ? { benchSched: schedShare(process.pid, benchSchedWarm, benchSchedEnd, tradingSec * 1000) }
+        : {}),
       simSendToAck: fromHistogram(metrics, undefined, SIGNAL_AGE, warm),
       stages: Object.fromEntries(
         ['receipt_to_fanin', 'fanin_to_derived', 'derived_to_enqueue', 'enqueue_to_ack'].map((st) => [
@@ -526,6 +547,9 @@ export async function runE2eLatency(o: E2eLatencyOptions): Promise<E2eLatencyRes
 }
 
 const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 0) : '-');
+/** Percent of the trading window each thread group spent on a CPU, and ready but waiting for one. */
+export const schedLine = (x: SchedShare): string =>
+  `main thread on a CPU ${x.mainCpuPct.toFixed(0)} % / ready but waiting for one ${x.mainWaitPct.toFixed(0)} %; other threads ${x.othersCpuPct.toFixed(0)} % / ${x.othersWaitPct.toFixed(0)} % (of the window)`;
 export const fmt = (q: Quantiles): string => `p50 ${f(q.p50)} / p99 ${f(q.p99)} / p99.9 ${f(q.p999)} ms`;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -584,6 +608,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log(
       `    CPU per signal: service ${x.cpuMsPerSignal.service.toFixed(3)} ms, bench (simulator + consumer) ${x.cpuMsPerSignal.bench.toFixed(3)} ms`,
     );
+    if (x.sched) console.log(`    service threads: ${schedLine(x.sched)}`);
+    if (x.benchSched) console.log(`    bench threads:   ${schedLine(x.benchSched)}`);
     for (const [st, q] of Object.entries(x.stages)) console.log(`    ${st.padEnd(20)} ${fmt(q)}`);
     if (x.listenerToBronzeAck)
       console.log(`    listener A: receipt -> bronze ack ${fmt(x.listenerToBronzeAck)}`);

@@ -201,7 +201,7 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
     const brokers = process.env['TEST_KAFKA_BROKERS']?.split(',').filter(Boolean);
     const redisUrl = process.env['TEST_REDIS_URL'];
     if (!brokers?.length || !redisUrl) return [];
-    const { fmt, runE2eLatency } = await import('./e2e-latency.js');
+    const { fmt, runE2eLatency, schedLine } = await import('./e2e-latency.js');
     const clickhouseUrl = process.env['TEST_CLICKHOUSE_URL'] || undefined;
     const r: E2eLatencyResult = await runE2eLatency({
       brokers,
@@ -262,6 +262,16 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
           value: fmt(x.simSendToKafka),
           note: "createSignalConsumer's onSignal in the bench process: adds its fetch, validation and share of the CPU",
         },
+        ...(x.sched
+          ? [
+              {
+                bench: b,
+                metric: "the service's threads over the window",
+                value: schedLine(x.sched),
+                note: 'Linux schedstat: time ready to run but without a CPU is latency no code in the service removes',
+              },
+            ]
+          : []),
       ];
     });
   },
