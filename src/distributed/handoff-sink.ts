@@ -17,6 +17,7 @@ import type { HandoffRecord, HandoffSink } from '../handoff/index.js';
 import { encodeBronze } from './bronze-codec.js';
 import type { BronzeMessage } from './bronze-codec.js';
 import { ensureTopic } from './topics.js';
+import { rememberingPartitioner } from '../sinks/kafka/index.js';
 
 /** The three producer calls the sink makes (tests may pass a fake). */
 export interface BronzeProducer {
@@ -108,6 +109,8 @@ export class KafkaHandoffSink implements HandoffSink {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
+        // Keyed by influencer: the default placement, each key hashed once.
+        createPartitioner: rememberingPartitioner,
         retry: {
           retries: this.cfg.producerRetries,
           initialRetryTime: 100,

@@ -8,6 +8,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
 import type { LogEntry, SASLOptions } from 'kafkajs';
 import type { Logger } from '../../core/index.js';
+import { rememberingPartitioner } from './partitioner.js';
 
 export interface KafkaMessageOut {
   readonly key: string;
@@ -130,6 +131,8 @@ export function kafkajsFactory(options: KafkaConnectionOptions, logger: Logger):
         // Order holds: TopicProducer serialises sends.
         maxInFlightRequests: 16,
         allowAutoTopicCreation: false,
+        // The default partitioner's placement, each key hashed once (partitioner.ts).
+        createPartitioner: rememberingPartitioner,
         // kafkajs refuses an idempotent producer with 0 retries.
         retry: {
           retries: Math.max(1, options.producerRetries ?? 5),

@@ -29,6 +29,7 @@ export {
 } from './fatal.js';
 export { DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from './size.js';
 export { partitionOf } from './partition-sends.js';
+export { KeyPartitions, rememberingPartitioner } from './partitioner.js';
 export { kafkaConnection } from './connection.js';
 export type { KafkaConnection, KafkaConnectionSettings } from './connection.js';
 export { kafkaTlsOptions } from './tls.js';

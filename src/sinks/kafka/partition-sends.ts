@@ -24,15 +24,15 @@
  * refused record and a leader change in the same moment; the sequence numbers rule out every
  * other duplicate.
  */
-import { Partitioners } from 'kafkajs';
 import type { PartitionMetadata } from 'kafkajs';
 import type { KafkaMessageOut } from './client.js';
+import { KeyPartitions } from './partitioner.js';
 
-const partitioner = Partitioners.DefaultPartitioner();
+const partitioner = new KeyPartitions().partition;
 
 const metadata = new Map<number, PartitionMetadata[]>();
 
-/** The partition kafkajs' default partitioner picks for a keyed message among `count`. */
+/** The partition kafkajs' default partitioner picks for a keyed message among `count` (partitioner.ts). */
 export function partitionOf(topic: string, key: string, count: number): number {
   let partitionMetadata = metadata.get(count);
   if (!partitionMetadata) {
