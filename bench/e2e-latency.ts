@@ -454,10 +454,13 @@ async function runMode(
         if (!modeChange && !/"level":(40|50|60)/.test(line) && !/"level":"(warn|error|fatal)"/.test(line))
           continue;
         const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);
-        if (modeChange)
+        if (modeChange) {
+          const reason = /"reason":"([^"]+)"/.exec(line)?.[1];
+          const why = reason ? ` (${reason}, depth ${/"depth":(\d+)/.exec(line)?.[1]})` : '';
           console.log(
-            `[${mode.label}] ${/"queue":"([^"]+)"/.exec(line)?.[1]} queue: ${/"time":"?([^,"]*)/.exec(line)?.[1]} ${msg}${/"reason":"([^"]+)"/.exec(line)?.[1] ? ` (${/"reason":"([^"]+)"/.exec(line)?.[1]}, depth ${/"depth":(\d+)/.exec(line)?.[1]})` : ''}`,
+            `[${mode.label}] ${/"queue":"([^"]+)"/.exec(line)?.[1]} queue: ${/"time":"?([^,"]*)/.exec(line)?.[1]} ${msg}${why}`,
           );
+        }
         warns.set(msg, (warns.get(msg) ?? 0) + 1);
       }
       console.log(`[${mode.label}] warnings:`, Object.fromEntries(warns));
@@ -524,11 +527,17 @@ async function runMode(
     rmSync(dir, { recursive: true, force: true });
     // The run's topics (signals, DLQ, bronze, coordination) go with it: a broker that collects
     // hundreds of partitions from earlier runs does more work in every later one.
+    // Best effort: a failure here must not hide the run's own error.
     const cleanup = kafka.admin();
-    await cleanup.connect();
-    const mine = (await cleanup.listTopics()).filter((t) => t.startsWith(topic));
-    if (mine.length > 0) await cleanup.deleteTopics({ topics: mine }).catch(() => undefined);
-    await cleanup.disconnect();
+    try {
+      await cleanup.connect();
+      const mine = (await cleanup.listTopics()).filter((t) => t.startsWith(topic));
+      if (mine.length > 0) await cleanup.deleteTopics({ topics: mine });
+    } catch {
+      // left for the broker's owner; names start with bench_e2e_latency_
+    } finally {
+      await cleanup.disconnect().catch(() => undefined);
+    }
     if (o.clickhouseUrl !== undefined) {
       const drop = new URL(o.clickhouseUrl);
       drop.searchParams.set('query', `DROP DATABASE IF EXISTS ${topic}`);
