@@ -29,6 +29,10 @@ import {
   STAGE_BUCKETS_SECONDS,
 } from './metric-names.js';
 import type * as E from './metric-events.js';
+import { ThreadTimeDeltas, readThreadTimes } from './thread-sched.js';
+
+/** Two scrapes closer than this share one /proc read (both thread-time counters collect). */
+const THREAD_READ_MIN_INTERVAL_MS = 50;
 
 export interface MetricsOptions {
   /** Registry to register on; default a fresh `new Registry()` (never the global one). */
@@ -98,6 +102,22 @@ export class Metrics {
       labelNames: readonly string[] = [],
     ) => new FastHistogram({ name, help, labelNames, buckets, registers });
     const latestSkew = this.latestSkew;
+    // Both thread-time counters move from one /proc read per scrape, whichever collects first.
+    const threadDeltas = new ThreadTimeDeltas();
+    let threadsReadAt = -Infinity;
+    const threadCounters: { cpu?: Counter<'thread'>; wait?: Counter<'thread'> } = {};
+    const refreshThreads = (): void => {
+      const now = performance.now();
+      if (now - threadsReadAt < THREAD_READ_MIN_INTERVAL_MS) return;
+      threadsReadAt = now;
+      const times = readThreadTimes();
+      if (times === null) return;
+      const d = threadDeltas.next(times);
+      threadCounters.cpu?.inc({ thread: 'main' }, d.main.cpu);
+      threadCounters.cpu?.inc({ thread: 'other' }, d.other.cpu);
+      threadCounters.wait?.inc({ thread: 'main' }, d.main.wait);
+      threadCounters.wait?.inc({ thread: 'other' }, d.other.wait);
+    };
 
     this.m = {
       connectionsOpened: counter(N.connectionsOpened, 'WebSocket connections opened.', [
@@ -241,6 +261,20 @@ export class Metrics {
         ['influencer'],
       ),
       tradesSeen: fastCounter(N.tradesSeen, 'Market trades seen on any stream (proof that markets trade).'),
+      threadCpu: (threadCounters.cpu = new Counter<'thread'>({
+        name: N.threadCpu,
+        help: "Seconds this process's threads ran on a CPU: the event-loop thread (main) and all others.",
+        labelNames: ['thread'],
+        registers,
+        collect: refreshThreads,
+      })),
+      threadCpuWait: (threadCounters.wait = new Counter<'thread'>({
+        name: N.threadCpuWait,
+        help: "Seconds this process's threads were ready to run but had no CPU (an overcommitted host).",
+        labelNames: ['thread'],
+        registers,
+        collect: refreshThreads,
+      })),
       labelOverflow: counter(N.labelOverflow, 'Label values folded into "other" by the cardinality guard.', [
         'metric',
         'label',
