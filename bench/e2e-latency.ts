@@ -468,7 +468,7 @@ async function runMode(
         metrics
           .split('\n')
           .filter((l) =>
-            /^(ingest_(spool_records|sink_queue_depth|sink_publish_duration_seconds_(sum|count|bucket))|nodejs_eventloop_lag_(p50|p99|max)|nodejs_gc_duration_seconds_(sum|count)|process_cpu_seconds_total|ingest_listener_lag_seconds_(bucket|count|sum))/.test(
+            /^(ingest_(spool_records|sink_queue_depth|sink_publish_duration_seconds_(sum|count|bucket))|nodejs_eventloop_lag_(p50|p99|max)|nodejs_gc_duration_seconds_(sum|count)|ingest_thread_cpu_(wait_)?seconds_total|process_cpu_seconds_total|ingest_listener_lag_seconds_(bucket|count|sum))/.test(
               l,
             ),
           )
