@@ -496,11 +496,9 @@ async function runMode(
         service: (serviceCpu * 1000) / measured.length,
         bench: (benchCpu.user + benchCpu.system) / 1000 / measured.length,
       },
-      ...(schedWarm && schedEnd
-        ? { sched: schedShare(servicePid, schedWarm, schedEnd, tradingSec * 1000) }
-        : {}),
+      ...(schedWarm && schedEnd ? { sched: schedShare(schedWarm, schedEnd, tradingSec * 1000) } : {}),
       ...(benchSchedWarm && benchSchedEnd
-        ? { benchSched: schedShare(process.pid, benchSchedWarm, benchSchedEnd, tradingSec * 1000) }
+        ? { benchSched: schedShare(benchSchedWarm, benchSchedEnd, tradingSec * 1000) }
         : {}),
       simSendToAck: fromHistogram(metrics, undefined, SIGNAL_AGE, warm),
       stages: Object.fromEntries(

@@ -1,35 +1,18 @@
 /**
- * How long a process's threads ran and how long they were ready to run but waited for a CPU,
- * from Linux's /proc/<pid>/task/<tid>/schedstat (ns on a CPU, ns waiting on a run queue,
- * time slices). On a box where the simulator, the broker and the service share two cores, the
- * wait is the part of a latency tail no code in the service can remove; elsewhere (no /proc)
- * the figures are absent.
+ * The service's (or this bench's) thread times over a window, as shares of it: on a CPU, and
+ * ready to run but waiting for one (Linux schedstat, read by src/obs/thread-sched.ts, the same
+ * reading behind the service's ingest_thread_cpu_* metrics). On a box where the simulator, the
+ * broker and the service share two cores, the wait is the part of a latency tail no code in the
+ * service can remove; elsewhere (no /proc) the figures are absent.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readThreadTimes } from '../src/obs/index.js';
+import type { ProcessThreadTimes } from '../src/obs/index.js';
 
-export interface ThreadTimes {
-  readonly cpuMs: number;
-  readonly waitMs: number;
-}
+export type SchedSnapshot = ProcessThreadTimes;
 
-/** Per thread id; null when the process or /proc is not there. */
-export function schedSnapshot(pid: number): Map<number, ThreadTimes> | null {
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return null;
-  }
-  const out = new Map<number, ThreadTimes>();
-  for (const tid of tids) {
-    try {
-      const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/);
-      out.set(Number(tid), { cpuMs: Number(cpu) / 1e6, waitMs: Number(wait) / 1e6 });
-    } catch {
-      // a thread that ended between the listing and the read
-    }
-  }
-  return out;
+/** Null when the process or /proc is not there. */
+export function schedSnapshot(pid: number): SchedSnapshot | null {
+  return readThreadTimes(pid);
 }
 
 export interface SchedShare {
@@ -42,33 +25,12 @@ export interface SchedShare {
 }
 
 /** What happened between two snapshots of one process over `windowMs`. */
-export function schedShare(
-  pid: number,
-  before: Map<number, ThreadTimes>,
-  after: Map<number, ThreadTimes>,
-  windowMs: number,
-): SchedShare {
-  let mainCpu = 0;
-  let mainWait = 0;
-  let otherCpu = 0;
-  let otherWait = 0;
-  for (const [tid, b] of after) {
-    const a = before.get(tid) ?? { cpuMs: 0, waitMs: 0 };
-    const cpu = b.cpuMs - a.cpuMs;
-    const wait = b.waitMs - a.waitMs;
-    if (tid === pid) {
-      mainCpu += cpu;
-      mainWait += wait;
-    } else {
-      otherCpu += cpu;
-      otherWait += wait;
-    }
-  }
-  const pct = (ms: number): number => (100 * ms) / windowMs;
+export function schedShare(before: SchedSnapshot, after: SchedSnapshot, windowMs: number): SchedShare {
+  const pct = (a: number, b: number): number => (100 * Math.max(0, a - b) * 1000) / windowMs;
   return {
-    mainCpuPct: pct(mainCpu),
-    mainWaitPct: pct(mainWait),
-    othersCpuPct: pct(otherCpu),
-    othersWaitPct: pct(otherWait),
+    mainCpuPct: pct(after.main.cpu, before.main.cpu),
+    mainWaitPct: pct(after.main.wait, before.main.wait),
+    othersCpuPct: pct(after.other.cpu, before.other.cpu),
+    othersWaitPct: pct(after.other.wait, before.other.wait),
   };
 }

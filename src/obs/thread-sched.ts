@@ -1,5 +1,5 @@
 /**
- * How long this process's threads ran, and how long they were ready to run but had no CPU, from
+ * How long a process's threads ran, and how long they were ready to run but had no CPU, from
  * Linux's /proc/self/task/<tid>/schedstat (ns on a CPU, ns waiting on a run queue, slices).
  * The wait is what tells an SRE "the host is overcommitted" apart from "our code got slow": at
  * 2 000 signals/s on a 2-core box shared with the broker, the main thread waited a quarter to a
@@ -27,15 +27,18 @@ export interface ProcReader {
   readonly readSchedstat: (tid: string) => string;
 }
 
-const selfProc: ProcReader = {
-  listTasks: () => readdirSync('/proc/self/task'),
-  readSchedstat: (tid) => readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8'),
-};
+/** /proc of a process: this one by default (the bench reads the service it started). */
+export function procOf(pid: number | 'self' = 'self'): ProcReader {
+  return {
+    listTasks: () => readdirSync(`/proc/${pid}/task`),
+    readSchedstat: (tid) => readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'),
+  };
+}
 
-/** Cumulative times since each thread started; null where /proc is not there. */
+/** Cumulative times since each thread started; null where /proc (or the process) is not there. */
 export function readThreadTimes(
   pid: number = process.pid,
-  proc: ProcReader = selfProc,
+  proc: ProcReader = procOf(pid === process.pid ? 'self' : pid),
 ): ProcessThreadTimes | null {
   let tids: readonly string[];
   try {
