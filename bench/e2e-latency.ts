@@ -35,7 +35,8 @@ import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { startSimulator } from '../src/sim/index.js';
 import { createSignalConsumer } from '../src/consumer/index.js';
-import { schedShare, schedSnapshot } from './sched.js';
+import { readThreadTimes } from '../src/obs/index.js';
+import { schedShare } from './sched.js';
 import type { SchedShare } from './sched.js';
 import { startCli } from '../test/e2e/cli-process.js';
 import type { CliRun } from '../test/e2e/cli-process.js';
@@ -428,16 +429,16 @@ async function runMode(
     const warmAppends = toAppend.length;
     const warmBlocks = simSend.length;
     const servicePid = r.child.pid ?? -1;
-    const schedWarm = schedSnapshot(servicePid);
-    const benchSchedWarm = schedSnapshot(process.pid);
+    const schedWarm = readThreadTimes(servicePid);
+    const benchSchedWarm = readThreadTimes(process.pid);
     const t0 = Date.now();
     if (process.env['BENCH_E2E_DEBUG'])
       console.log(`[${mode.label}] measuring from ${new Date(t0).toISOString()}`);
     await new Promise((res) => setTimeout(res, (o.seconds ?? 10) * 1000));
     sim.pause();
     const tradingSec = (Date.now() - t0) / 1000;
-    const schedEnd = schedSnapshot(servicePid);
-    const benchSchedEnd = schedSnapshot(process.pid);
+    const schedEnd = readThreadTimes(servicePid);
+    const benchSchedEnd = readThreadTimes(process.pid);
     await until(() => lat.length > 0, 30_000, 'signals on the topic');
     // Let the tail drain: stop when nothing new arrived for 1.5 s.
     let last = -1;

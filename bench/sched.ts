@@ -5,15 +5,7 @@
  * broker and the service share two cores, the wait is the part of a latency tail no code in the
  * service can remove; elsewhere (no /proc) the figures are absent.
  */
-import { readThreadTimes } from '../src/obs/index.js';
 import type { ProcessThreadTimes } from '../src/obs/index.js';
-
-export type SchedSnapshot = ProcessThreadTimes;
-
-/** Null when the process or /proc is not there. */
-export function schedSnapshot(pid: number): SchedSnapshot | null {
-  return readThreadTimes(pid);
-}
 
 export interface SchedShare {
   /** Percent of the window: the main (event-loop) thread on a CPU, and waiting for one. */
@@ -25,7 +17,11 @@ export interface SchedShare {
 }
 
 /** What happened between two snapshots of one process over `windowMs`. */
-export function schedShare(before: SchedSnapshot, after: SchedSnapshot, windowMs: number): SchedShare {
+export function schedShare(
+  before: ProcessThreadTimes,
+  after: ProcessThreadTimes,
+  windowMs: number,
+): SchedShare {
   const pct = (a: number, b: number): number => (100 * Math.max(0, a - b) * 1000) / windowMs;
   return {
     mainCpuPct: pct(after.main.cpu, before.main.cpu),

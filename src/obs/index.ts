@@ -20,8 +20,8 @@ export {
 } from './metric-names.js';
 export type { CoverageClass, MetricKey, MetricName, SignalStage } from './metric-names.js';
 export { LabelGuard, OVERFLOW_LABEL_VALUE } from './label-guard.js';
-export { ThreadTimeDeltas, procOf, readThreadTimes } from './thread-sched.js';
-export type { ProcReader, ProcessThreadTimes, ThreadTimes } from './thread-sched.js';
+export { readThreadTimes } from './thread-sched.js';
+export type { ProcessThreadTimes } from './thread-sched.js';
 export { DEFAULT_OBS_PORT, ObsServer } from './server.js';
 export type { MetricsSource, ObsServerOptions } from './server.js';
 export { LOG_LEVELS, READINESS_CHECKS, isLogLevel, readinessFromChecks } from './ports.js';

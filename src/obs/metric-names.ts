@@ -87,7 +87,7 @@ export const METRIC_NAMES = Object.freeze({
   influencerHealthyListeners: 'ingest_influencer_healthy_listeners',
   tradesSeen: 'ingest_trades_seen_total',
   labelOverflow: 'ingest_metric_label_overflow_total',
-  /** `thread`: main (the event loop) | other (every other thread summed). Linux; 0 elsewhere. */
+  /** `thread`: main (the event loop) | other (every other thread summed). Linux only (no series elsewhere). */
   threadCpu: 'ingest_thread_cpu_seconds_total',
   /** Time ready to run but without a CPU: the host's share of the latency tail. Same labels. */
   threadCpuWait: 'ingest_thread_cpu_wait_seconds_total',

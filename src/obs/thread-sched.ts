@@ -1,10 +1,10 @@
 /**
  * How long a process's threads ran, and how long they were ready to run but had no CPU, from
- * Linux's /proc/self/task/<tid>/schedstat (ns on a CPU, ns waiting on a run queue, slices).
+ * Linux's /proc/<pid>/task/<tid>/schedstat (ns on a CPU, ns waiting on a run queue, slices).
  * The wait is what tells an SRE "the host is overcommitted" apart from "our code got slow": at
  * 2 000 signals/s on a 2-core box shared with the broker, the main thread waited a quarter to a
  * third of the time, and that wait was the latency tail (README, Benchmarks). Elsewhere (no
- * /proc) there is nothing to read and the metrics stay at zero.
+ * /proc) there is nothing to read and the metrics have no series.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 
