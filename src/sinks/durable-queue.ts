@@ -9,7 +9,9 @@
  *   the spool's tail, and delivery reads from the spool. Every spooled record is older than
  *   every buffered one, so draining the spool first preserves the enqueue order.
  *   When the spool is drained and the writer idle, the spool files are deleted and the queue
- *   returns to `memory` mode.
+ *   returns to `memory` mode. On the way back (sink healthy, less than a batch spooled, memory
+ *   under the threshold) the writer rests and newer records wait in memory, so the spool drains
+ *   in whole batches instead of chasing a trickle of fsync'd appends.
  *
  * A failed batch is re-sent first and with the same size (so an idempotent Kafka producer can
  * recognise it). Delivery is at-least-once: a batch acknowledged by the sink just before a
@@ -369,8 +371,26 @@ export class DurableQueue<T> implements RecordQueue<T> {
 
   private accept(record: T): void {
     this.buf.push(record);
-    if (this.mode === 'spill') this.kickWriter();
+    if (this.mode === 'spill' && !this.writerMayRest()) this.kickWriter();
     this.work.notify();
+  }
+
+  /**
+   * In spill mode, whether newer records may stay in memory instead of going to the spool: the
+   * sink is taking records, the spool holds less than one batch, and memory is under the spill
+   * threshold. Without this the way back to memory mode is a race the writer usually wins: it
+   * appends each few new records (an fsync each) as fast as the pump reads them, the pump sends
+   * those few as a batch, and a batching sink (ClickHouse) sees small inserts for seconds. Order
+   * holds: what rests in memory is newer than all of the spool, which is delivered first.
+   */
+  private writerMayRest(): boolean {
+    return (
+      this.attempt === 0 &&
+      this.deliveryError === null &&
+      !this.closing &&
+      this.buf.length < this.o.spillThreshold &&
+      (this.spool?.records ?? 0) < this.o.maxBatchRecords
+    );
   }
 
   private isIdle(): boolean {
@@ -499,6 +519,9 @@ export class DurableQueue<T> implements RecordQueue<T> {
       if (this.writer === null) {
         this.mode = 'memory';
         await spool.reset();
+        // A failed append is moot now: what it could not write went to the sink from memory
+        // (it rested there on the way back), and a spill to come tries the disk afresh.
+        this.writerError = null;
         this.logger.info('spool drained: back to memory mode');
         this.events.emit('mode', { mode: 'memory', reason: 'spool drained' });
         return;
@@ -573,6 +596,8 @@ export class DurableQueue<T> implements RecordQueue<T> {
     const level = isRetriable(error) ? 'warn' : 'error';
     this.logger[level]({ err: error, attempt: this.attempt, delayMs }, message);
     this.events.emit('deliveryFailed', { attempt: this.attempt, delayMs, error });
+    // A failing sink: what rested in memory goes to the spool now.
+    if (this.mode === 'spill') this.kickWriter();
     if (exhausted) this.events.emit('stalled', { attempts: this.attempt, error });
     await this.clock.sleep(delayMs, this.stop.signal).catch(() => undefined);
   }
@@ -627,7 +652,12 @@ export class DurableQueue<T> implements RecordQueue<T> {
 
   private async runWriter(spool: Spool): Promise<void> {
     let failures = 0;
-    while (this.mode === 'spill' && this.buf.length > 0 && !this.stop.signal.aborted) {
+    while (
+      this.mode === 'spill' &&
+      this.buf.length > 0 &&
+      !this.stop.signal.aborted &&
+      !this.writerMayRest()
+    ) {
       if (spool.bytes >= this.o.maxSpoolBytes) {
         await this.space.wait();
         continue;

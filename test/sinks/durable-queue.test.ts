@@ -165,6 +165,93 @@ describe('DurableQueue spill and ordered drain', () => {
     expect(q.stats().failures).toBeGreaterThan(0);
   });
 
+  /** A sink whose calls the test answers one by one: each call waits until the test settles it. */
+  const steppedSink = () => {
+    const calls: { batch: Rec[]; ok: () => void; fail: () => void }[] = [];
+    const received: number[] = [];
+    const deliver = (batch: readonly Rec[]): Promise<void> =>
+      new Promise<void>((resolve, reject) =>
+        calls.push({
+          batch: [...batch],
+          ok: () => {
+            received.push(...ns(batch));
+            resolve();
+          },
+          fail: () => reject(new Error('stepped sink: down')),
+        }),
+      );
+    /** Wait for the next call and answer it. */
+    const answer = async (how: 'ok' | 'fail', expected: number[]): Promise<void> => {
+      await waitUntil(() => calls.length > 0, 2000, `a sink call carrying ${expected.join(',')}`);
+      const call = calls.shift();
+      expect(ns(call?.batch ?? [])).toEqual(expected);
+      call?.[how]();
+    };
+    return { deliver, received, answer, pending: () => calls.length };
+  };
+
+  it('on the way back from the spool, newer records wait in memory once less than a batch is spooled', async () => {
+    const s = steppedSink();
+    const q = await open({ deliver: s.deliver, spillThreshold: 4, maxMemoryRecords: 100 });
+    const modes: string[] = [];
+    const fromSpool: boolean[] = [];
+    q.events.on('mode', (e) => modes.push(`${e.mode}:${e.reason}`));
+    q.events.on('delivered', (e) => fromSpool.push(e.fromSpool));
+    await q.enqueue(rec(0));
+    await waitUntil(() => s.pending() === 1, 2000, 'record 0 sent');
+    for (const n of range(1, 10)) await q.enqueue(rec(n));
+    await s.answer('ok', [0]); // sent before the others arrived
+    // Nine buffered records pass the threshold: all nine go to the spool.
+    await waitUntil(
+      () => q.stats().spilled === 9 && s.pending() === 1,
+      2000,
+      'nine spilled, one batch in flight',
+    );
+    // Nine spooled (more than a batch): a newer record still goes to the spool.
+    await q.enqueue(rec(10));
+    await waitUntil(() => q.stats().spilled === 10, 2000, 'record 10 spilled');
+    await s.answer('ok', [1, 2, 3, 4]);
+    await s.answer('ok', [5, 6, 7, 8]);
+    await waitUntil(() => s.pending() === 1, 2000, 'the last spooled batch in flight');
+    // Less than a batch spooled and the sink taking records: newer ones rest in memory.
+    await q.enqueue(rec(11));
+    await q.enqueue(rec(12));
+    expect(q.stats()).toMatchObject({ mode: 'spill', spilled: 10, depth: 2 });
+    await s.answer('ok', [9, 10]);
+    await s.answer('ok', [11, 12]);
+    await q.flush(1000);
+    expect(s.received).toEqual(range(0, 13));
+    expect(modes).toEqual(['spill:threshold', 'memory:spool drained']);
+    expect(fromSpool).toEqual([false, true, true, true, false]);
+    expect(q.stats().spilled).toBe(10);
+  });
+
+  it('records resting in memory on the way back go to the spool as soon as the sink fails', async () => {
+    const s = steppedSink();
+    const q = await open({ deliver: s.deliver, spillThreshold: 4, maxMemoryRecords: 100 });
+    await q.enqueue(rec(0));
+    await waitUntil(() => s.pending() === 1, 2000, 'record 0 sent');
+    for (const n of range(1, 6)) await q.enqueue(rec(n));
+    await s.answer('ok', [0]);
+    await waitUntil(
+      () => q.stats().spilled === 5 && s.pending() === 1,
+      2000,
+      'five spilled, one batch in flight',
+    );
+    await s.answer('ok', [1, 2, 3, 4]);
+    await waitUntil(() => s.pending() === 1, 2000, 'the last spooled record in flight');
+    await q.enqueue(rec(6));
+    expect(q.stats()).toMatchObject({ mode: 'spill', spilled: 5, depth: 1 });
+    await s.answer('fail', [5]);
+    await waitUntil(() => q.stats().spilled === 6, 2000, 'record 6 spilled after the failure');
+    expect(q.stats().depth).toBe(0);
+    await until(() => s.pending() === 1); // the backoff passes on the manual clock
+    await s.answer('ok', [5]); // the failed batch again, alone, as it was
+    await s.answer('ok', [6]);
+    await q.flush(1000);
+    expect(s.received).toEqual(range(0, 7));
+  });
+
   it('a spool step that fails on disk is retried, not fatal: delivery resumes once the disk works again', async () => {
     const q = await open({ spillThreshold: 1000, maxMemoryRecords: 2000 });
     sink.up = false;
