@@ -453,7 +453,9 @@ async function runMode(
     if (process.env['BENCH_E2E_DEBUG']) {
       const warns = new Map<string, number>();
       for (const line of r.stderr().split('\n')) {
-        const modeChange = /"queue":"(signals|raw-events)"/.test(line) && /spill|spool drained/.test(line);
+        const modeChange =
+          /"queue":"(signals|raw-events|dead-letters)"/.test(line) &&
+          /spill|spool drained|queue full/.test(line);
         if (!modeChange && !/"level":(40|50|60)/.test(line) && !/"level":"(warn|error|fatal)"/.test(line))
           continue;
         const msg = /"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120);

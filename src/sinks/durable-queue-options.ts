@@ -25,7 +25,10 @@ export interface DurableQueueOptions<T> {
   /** Record <-> spool text. Default JSON. The text must not contain a newline (JSON never does). */
   readonly encode?: (record: T) => string;
   readonly decode?: (text: string) => T;
-  /** Records held in memory before enqueue() waits (or sheds). Default 10 000. */
+  /**
+   * Records waiting in memory before enqueue() waits (or sheds); the batch the sink is taking
+   * from memory is not counted. Default 10 000.
+   */
   readonly maxMemoryRecords?: number;
   /** Buffered records that switch the queue to the spool. Default maxMemoryRecords / 2. */
   readonly spillThreshold?: number;

@@ -8,6 +8,10 @@
  *   fsync'd spool in order; the writer keeps moving newer records from the buffer's head to
  *   the spool's tail, and delivery reads from the spool. Every spooled record is older than
  *   every buffered one, so draining the spool first preserves the enqueue order.
+ *   The threshold and maxMemoryRecords count the records waiting, not the batch being sent.
+ *   Passed while a batch is being sent (a slow ClickHouse insert), the spill starts at once: the
+ *   batch is copied to the spool first and the records behind it are moved, so the send's
+ *   outcome decides only whether that copy is acknowledged (sent) or re-sent first (failed).
  *   When the spool is drained and the writer idle, the spool files are deleted and the queue
  *   returns to `memory` mode. On the way back (sink healthy, less than a batch spooled, memory
  *   under the threshold) the writer rests and newer records wait in memory, so the spool drains
@@ -69,6 +73,13 @@ import type { SpoolPosition } from './spool/spool.js';
 
 const defaultEncode = (r: unknown): string => JSON.stringify(r);
 const defaultDecode = (s: string): unknown => JSON.parse(s);
+/**
+ * Records the writer encodes per event-loop turn. One append (one fsync) still carries up to
+ * four batches: an fsync costs the same for 1 000 records as for 20 000, and a writer that
+ * appends small chunks falls behind a fast producer. Encoding them in one go would hold the
+ * thread for tens of ms (20 000 raw events), so other work runs between slices.
+ */
+const ENCODE_SLICE_RECORDS = 1000;
 const DELIVERED: AttemptOutcome = { kind: 'delivered' };
 const FAILED: AttemptOutcome = { kind: 'failed' };
 
@@ -85,6 +96,26 @@ export class DurableQueue<T> implements RecordQueue<T> {
   private writer: Promise<void> | null = null;
   private pump: Promise<void> = Promise.resolve();
   private inDeliver = false;
+  /**
+   * Records at the head of `buf` that the sink is taking from memory now. They are leaving, so
+   * they do not count against maxMemoryRecords: a batching sink (one ClickHouse insert of
+   * maxBatchRecords) would otherwise halve the room for records that arrive during its insert,
+   * and a slow insert would shed or block with the spool idle.
+   */
+  private sending = 0;
+  /**
+   * Records at the head of `buf` that the memory-mode step owns: its batch, from the send until
+   * the step has settled it (delivered, or failed and handed to the spool). The writer spools
+   * what is behind them.
+   */
+  private memHead = 0;
+  /**
+   * The memory step's batch, copied to the spool because memory passed the spill threshold
+   * while it was being sent (spilling mid-send, so a slow insert neither sheds nor blocks with
+   * the spool idle). The copy goes first, so order holds either way: if the send succeeds the
+   * step acknowledges the copy, and if it fails the pump re-sends it from the spool, first.
+   */
+  private headCopy: { readonly records: number; readonly done: Promise<SpoolPosition | null> } | null = null;
   private retryBatchSize: number | null = null;
   private attempt = 0;
   private closing = false;
@@ -211,7 +242,7 @@ export class DurableQueue<T> implements RecordQueue<T> {
     if (this.closing) {
       return Promise.reject(new SinkError('SINK_UNAVAILABLE', `queue ${this.o.name} is closed`));
     }
-    if (this.buf.length < this.o.maxMemoryRecords && this.roomWaiters.length === 0) {
+    if (this.hasRoom() && this.roomWaiters.length === 0) {
       this.accept(record);
       return Promise.resolve('accepted');
     }
@@ -227,7 +258,7 @@ export class DurableQueue<T> implements RecordQueue<T> {
 
   /** Resolves when enqueue() would accept a record without waiting. */
   async whenWritable(): Promise<void> {
-    while (this.buf.length >= this.o.maxMemoryRecords || this.roomWaiters.length > 0) {
+    while (!this.hasRoom() || this.roomWaiters.length > 0) {
       if (this.closing) return;
       await this.room.wait();
     }
@@ -286,7 +317,9 @@ export class DurableQueue<T> implements RecordQueue<T> {
     let lost = 0;
     if (this.spool) {
       try {
-        if (this.buf.length > 0) await this.spool.append(this.buf.map(this.encode));
+        // A batch still being sent whose copy is already spooled is not written twice.
+        const copied = this.headCopy !== null && (await this.headCopy.done) !== null ? this.memHead : 0;
+        if (this.buf.length > copied) await this.spool.append(this.buf.slice(copied).map(this.encode));
         spooled = this.spool.records;
       } catch (err) {
         lost = this.buf.length;
@@ -369,9 +402,18 @@ export class DurableQueue<T> implements RecordQueue<T> {
     this.shedSinceReport = 0;
   }
 
+  /** Whether memory takes one more record: those waiting, not the batch being sent, are counted. */
+  private hasRoom(): boolean {
+    return this.buf.length - this.sending < this.o.maxMemoryRecords;
+  }
+
   private accept(record: T): void {
     this.buf.push(record);
-    if (this.mode === 'spill' && !this.writerMayRest()) this.kickWriter();
+    if (this.mode === 'spill') {
+      if (!this.writerMayRest()) this.kickWriter();
+    } else if (this.memHead > 0 && this.spool && this.buf.length - this.memHead >= this.o.spillThreshold) {
+      this.enterSpill('threshold');
+    }
     this.work.notify();
   }
 
@@ -397,9 +439,10 @@ export class DurableQueue<T> implements RecordQueue<T> {
     return this.depth === 0 && (this.spool?.isEmpty ?? true) && this.writer === null;
   }
 
-  private released(n: number): void {
-    this.buf.splice(0, n);
-    while (this.roomWaiters.length > 0 && this.buf.length < this.o.maxMemoryRecords) {
+  /** `n` records left memory (delivered, or spooled from `at`): admit waiters, wake flush(). */
+  private released(n: number, at = 0): void {
+    this.buf.splice(at, n);
+    while (this.roomWaiters.length > 0 && this.hasRoom()) {
       const w = this.roomWaiters.shift();
       if (!w) break;
       this.accept(w.record);
@@ -454,16 +497,49 @@ export class DurableQueue<T> implements RecordQueue<T> {
     }
     if (this.retryBatchSize === null) await this.linger();
     const n = Math.min(this.retryBatchSize ?? this.o.maxBatchRecords, this.buf.length);
-    const finished = await deliverIsolating(this.buf.slice(0, n), {
-      ...this.steps,
-      settle: (count, delivered) => {
-        this.released(count);
-        if (delivered.length > 0)
-          this.events.emit('delivered', { records: delivered, fromSpool: false, at: this.clock.now() });
-        return Promise.resolve();
-      },
-    });
-    if (!finished && this.spool && !this.stop.signal.aborted) this.enterSpill('sink failing');
+    this.sending = n;
+    this.memHead = n;
+    let finished: boolean;
+    try {
+      finished = await deliverIsolating(this.buf.slice(0, n), {
+        ...this.steps,
+        settle: (count, delivered) => {
+          this.sending = Math.max(0, this.sending - count);
+          this.memHead -= count;
+          this.released(count);
+          if (delivered.length > 0)
+            this.events.emit('delivered', { records: delivered, fromSpool: false, at: this.clock.now() });
+          return Promise.resolve();
+        },
+      });
+    } finally {
+      this.sending = 0;
+    }
+    const copy = this.headCopy;
+    const copiedTo = copy ? await copy.done : null;
+    this.headCopy = null;
+    if (copiedTo !== null && copy) {
+      const spool = this.spool as Spool;
+      if (finished) {
+        // Delivered from memory: its copy, first in the spool, is acknowledged, not re-sent.
+        this.memHead = 0;
+        await spool.commit(copiedTo, copy.records);
+        this.space.notify();
+      } else {
+        // The spool holds what is left of it, ahead of everything newer: it goes from there.
+        const left = this.memHead;
+        this.memHead = 0;
+        this.counters.spilled += left;
+        this.events.emit('spilled', { count: left });
+        this.released(left);
+      }
+      return;
+    }
+    this.memHead = 0;
+    if (!finished && this.spool && !this.stop.signal.aborted) {
+      if (this.mode === 'spill') this.kickWriter();
+      else this.enterSpill('sink failing');
+    }
   }
 
   /** Wait up to lingerMs for a full batch; a re-send after a failure goes at once. */
@@ -573,6 +649,7 @@ export class DurableQueue<T> implements RecordQueue<T> {
         this.retryBatchSize = null;
         return { kind: 'rejected', error };
       }
+      this.sending = 0; // the sink did not take it: the batch is waiting again, and counts
       await this.backOff(error, `delivery failed: ${errorMessage(error)}`, batch.length);
       return FAILED;
     }
@@ -650,25 +727,43 @@ export class DurableQueue<T> implements RecordQueue<T> {
     });
   }
 
+  private async encodeInSlices(records: readonly T[]): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < records.length; i += ENCODE_SLICE_RECORDS) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const r of records.slice(i, i + ENCODE_SLICE_RECORDS)) out.push(this.encode(r));
+    }
+    return out;
+  }
+
   private async runWriter(spool: Spool): Promise<void> {
     let failures = 0;
-    while (
-      this.mode === 'spill' &&
-      this.buf.length > 0 &&
-      !this.stop.signal.aborted &&
-      !this.writerMayRest()
-    ) {
+    while (this.mode === 'spill' && !this.stop.signal.aborted && !this.writerMayRest()) {
+      // The memory step's batch goes first, as a copy (it is still being sent); what is behind
+      // it is moved. Nothing behind it is written before its copy is on disk.
+      const copyHead = this.memHead > 0 && this.headCopy === null;
+      if (!copyHead && this.buf.length <= this.memHead) return;
       if (spool.bytes >= this.o.maxSpoolBytes) {
         await this.space.wait();
         continue;
       }
-      const n = Math.min(this.buf.length, this.o.maxBatchRecords * 4);
+      const from = copyHead ? 0 : this.memHead;
+      const n = copyHead ? this.memHead : Math.min(this.buf.length - from, this.o.maxBatchRecords * 4);
+      const payloads = await this.encodeInSlices(this.buf.slice(from, from + n));
+      let settleCopy: (end: SpoolPosition | null) => void = () => undefined;
+      if (copyHead) {
+        const done = new Promise<SpoolPosition | null>((resolve) => (settleCopy = resolve));
+        this.headCopy = { records: n, done };
+      }
       try {
-        await spool.append(this.buf.slice(0, n).map(this.encode));
+        const end = await spool.append(payloads);
+        settleCopy(end);
         if (this.writerError !== null) this.logger.info('spool writes succeed again');
         this.writerError = null;
         failures = 0;
       } catch (error) {
+        if (copyHead) this.headCopy = null;
+        settleCopy(null);
         failures++;
         this.writerError = errorMessage(error);
         this.events.emit('spoolError', { error });
@@ -677,9 +772,11 @@ export class DurableQueue<T> implements RecordQueue<T> {
         await this.clock.sleep(delayMs, this.stop.signal).catch(() => undefined);
         continue;
       }
+      if (copyHead) continue; // the copy stays in memory too, until the send is settled
       this.counters.spilled += n;
       this.events.emit('spilled', { count: n });
-      this.released(n);
+      // Behind the memory step's batch, wherever it is now (settled records left the head).
+      this.released(n, this.memHead);
       this.work.notify();
     }
   }

@@ -11,7 +11,7 @@ import { poisonHandlers, sinkRejectedLetter } from '../../src/app/sink-poison.js
 import { DeadLetterRecorder, DurableQueue, PoisonLog } from '../../src/sinks/index.js';
 import type { SinkRecord } from '../../src/sinks/index.js';
 import { FakeSink } from '../sinks/fakes.js';
-import { ManualClock } from '../kit/index.js';
+import { ManualClock, until } from '../kit/index.js';
 
 let dir: string;
 const closers: (() => Promise<unknown>)[] = [];
@@ -158,13 +158,16 @@ describe('sink_rejected dead letters', () => {
 
   it('fails the hand-off, uncounted, when the DLQ sheds the letter', async () => {
     const s = await setup('shed');
-    s.dlqSink.gate(); // the DLQ holds its one record, the next is shed
+    // The DLQ's sink holds the first letter; memory (one record) takes the second; the third is shed.
+    s.dlqSink.gate();
     await s.handlers.signals(signal, refusal);
-    await expect(s.handlers.signals({ ...signal, id: 'sig-2' }, refusal)).rejects.toMatchObject({
+    await until(() => s.dlqSink.calls.length === 1, 1000, 'the first letter sent');
+    await s.handlers.signals({ ...signal, id: 'sig-2' }, refusal);
+    await expect(s.handlers.signals({ ...signal, id: 'sig-3' }, refusal)).rejects.toMatchObject({
       code: 'SINK_UNAVAILABLE',
       retriable: true,
     });
-    expect(s.recorder.countsByReason().sink_rejected).toBe(1);
+    expect(s.recorder.countsByReason().sink_rejected).toBe(2);
     s.dlqSink.open();
   });
 });

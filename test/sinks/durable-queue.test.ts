@@ -75,14 +75,40 @@ describe('DurableQueue backpressure and shedding', () => {
     const shedEvents: number[] = [];
     q.events.on('shed', (e) => shedEvents.push(e.count));
     sink.gate();
+    await q.enqueue(rec(0));
+    await waitUntil(() => sink.calls.length === 1, 1000, 'record 0 sent');
     const outcomes = [];
-    for (const n of range(0, 6)) outcomes.push(await q.enqueue(rec(n)));
+    for (const n of range(1, 7)) outcomes.push(await q.enqueue(rec(n)));
     expect(outcomes).toEqual(['accepted', 'accepted', 'accepted', 'shed', 'shed', 'shed']);
     expect(q.stats().shed).toBe(3);
     expect(shedEvents).toEqual([1, 1, 1]);
     sink.open();
     await q.flush(1000);
-    expect(ns(sink.received)).toEqual([0, 1, 2]);
+    expect(ns(sink.received)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('counts the records waiting, not the batch the sink is taking, against the memory bound', async () => {
+    const q = await open({ spoolDir: null, maxMemoryRecords: 3, maxBatchRecords: 2, overflow: 'shed' });
+    sink.gate();
+    await q.enqueue(rec(0));
+    await q.enqueue(rec(1));
+    await waitUntil(() => sink.calls.length === 1, 1000, 'the first batch sent');
+    expect(ns(sink.calls[0] ?? [])).toEqual([0, 1]);
+    // Two records with the sink, three more waiting: all accepted; the sixth has no room.
+    const outcomes = [];
+    for (const n of range(2, 6)) outcomes.push(await q.enqueue(rec(n)));
+    expect(outcomes).toEqual(['accepted', 'accepted', 'accepted', 'shed']);
+    expect(q.depth).toBe(5);
+    // A failed send is waiting again and counts: 5 in memory, over the bound, so still no room.
+    sink.up = false;
+    sink.open();
+    await waitUntil(() => q.stats().failures > 0, 1000, 'the send failed');
+    expect(await q.enqueue(rec(6))).toBe('shed');
+    sink.up = true;
+    await until(() => sink.received.length === 5);
+    await q.flush(1000);
+    expect(ns(sink.received)).toEqual([0, 1, 2, 3, 4]);
+    expect(q.stats().shed).toBe(2);
   });
 });
 
@@ -102,16 +128,19 @@ describe('DurableQueue shedding is visible', () => {
     none.events.on('shed', (e) => seen.push(`none-queue:${e.record.n}:${e.spool}`));
     full.events.on('shed', (e) => seen.push(`spool-queue:${e.record.n}:${e.spool}`));
     sink.gate();
-    for (const n of range(0, 5)) await none.enqueue(rec(n));
+    // Record 0 goes to the (held) sink before the others arrive; it is not counted as waiting.
+    await none.enqueue(rec(0));
+    await waitUntil(() => sink.calls.length === 1, 1000, 'record 0 sent');
+    for (const n of range(1, 6)) await none.enqueue(rec(n));
     // Fill the spool past its bound first, then memory.
     for (const n of range(0, 2)) await full.enqueue(rec(n));
     await until(() => full.stats().spoolBytes > 0);
     for (const n of range(2, 8)) await full.enqueue(rec(n));
     expect(seen.some((s) => s.startsWith('spool-queue'))).toBe(true);
     expect(seen.filter((s) => s.startsWith('none-queue'))).toEqual([
-      'none-queue:2:none',
       'none-queue:3:none',
       'none-queue:4:none',
+      'none-queue:5:none',
     ]);
     expect(seen.filter((s) => s.startsWith('spool-queue')).every((s) => s.endsWith(':full'))).toBe(true);
     const warnings = log.lines.filter((l) => l.level === 'warn' && l.msg.startsWith('queue full: shed'));
@@ -250,6 +279,76 @@ describe('DurableQueue spill and ordered drain', () => {
     await s.answer('ok', [6]);
     await q.flush(1000);
     expect(s.received).toEqual(range(0, 7));
+  });
+
+  describe('spilling while a batch is being sent', () => {
+    /** Records 0 and 1 with the sink, then 2-4 waiting: the threshold (3) is passed mid-send. */
+    const midSend = async (s: ReturnType<typeof steppedSink>) => {
+      const q = await open({
+        deliver: s.deliver,
+        spillThreshold: 3,
+        maxMemoryRecords: 4,
+        maxBatchRecords: 2,
+        overflow: 'shed',
+      });
+      const modes: string[] = [];
+      q.events.on('mode', (e) => modes.push(`${e.mode}:${e.reason}`));
+      await q.enqueue(rec(0));
+      await q.enqueue(rec(1));
+      await waitUntil(() => s.pending() === 1, 2000, 'records 0 and 1 sent');
+      for (const n of range(2, 5)) await q.enqueue(rec(n));
+      // The batch being sent is copied first, then the three behind it are moved.
+      await waitUntil(() => q.stats().spilled === 3, 2000, 'records 2-4 spilled while 0-1 are sent');
+      expect(q.stats()).toMatchObject({ mode: 'spill', spoolRecords: 5, depth: 2, shed: 0 });
+      // Memory has room again although the send is still going on.
+      for (const n of range(5, 9)) expect(await q.enqueue(rec(n))).toBe('accepted');
+      return { q, modes };
+    };
+
+    it('moves what waits behind the batch to the spool, and acknowledges the copy once the send succeeds', async () => {
+      const s = steppedSink();
+      const { q, modes } = await midSend(s);
+      await s.answer('ok', [0, 1]);
+      await s.answer('ok', [2, 3]); // from the spool: not 0 and 1 again
+      await s.answer('ok', [4, 5]);
+      await s.answer('ok', [6, 7]);
+      await s.answer('ok', [8]);
+      await q.flush(1000);
+      expect(s.received).toEqual(range(0, 9));
+      await waitUntil(() => q.stats().mode === 'memory', 2000, 'back to memory mode');
+      expect(q.stats()).toMatchObject({ shed: 0, spoolRecords: 0 });
+      expect(modes).toEqual(['spill:threshold', 'memory:spool drained']);
+    });
+
+    it('re-sends the batch from the spool, ahead of the newer records, when the send fails', async () => {
+      const s = steppedSink();
+      const { q } = await midSend(s);
+      await s.answer('fail', [0, 1]);
+      await until(() => s.pending() === 1); // the backoff passes on the manual clock
+      await s.answer('ok', [0, 1]); // the same batch, now from the spool
+      await s.answer('ok', [2, 3]);
+      await s.answer('ok', [4, 5]);
+      await s.answer('ok', [6, 7]);
+      await s.answer('ok', [8]);
+      await q.flush(1000);
+      expect(s.received).toEqual(range(0, 9));
+      expect(q.stats()).toMatchObject({ shed: 0, failures: 1 });
+    });
+
+    it('close() during the send persists the batch once, ahead of the rest; the next process sends all in order', async () => {
+      const s = steppedSink();
+      const { q } = await midSend(s);
+      const closed = q.close(50);
+      await settle();
+      clock.advance(50); // the close timeout: the send never answers
+      const report = await closed;
+      queues.splice(queues.indexOf(q), 1);
+      expect(report.spooled).toBe(9); // 0-1 once (their copy), 2-8
+      const next = await open();
+      await until(() => sink.received.length >= 9);
+      await next.flush(1000);
+      expect(ns(sink.received)).toEqual(range(0, 9));
+    });
   });
 
   it('a spool step that fails on disk is retried, not fatal: delivery resumes once the disk works again', async () => {

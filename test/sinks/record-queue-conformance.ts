@@ -153,14 +153,15 @@ export function recordQueueConformance(open: OpenQueue): void {
     q.events.on('shed', (e) => shed.push(e.record.id));
     const outcomes: string[] = [];
     for (const n of range(0, 20)) outcomes.push(await q.enqueue(record(n)));
-    await when(q, () => shed.length >= 15);
+    // The bound is 5 records waiting. A batch the sink is taking (it fails here) does not count
+    // while it is being sent, and it was taken from at most 5 waiting: 10 to 15 are shed.
+    await when(q, () => shed.length >= 10 && shed.length + q.depth === 20 && q.stats().shed === shed.length);
     expect(outcomes.filter((o) => o === 'accepted').length).toBeGreaterThanOrEqual(5);
     // Every `shed` outcome has its event (a threaded queue may also shed what it accepted).
     const shedOutcomes = outcomes.flatMap((o, i) => (o === 'shed' ? [`sig-${i}`] : []));
     expect(shed).toEqual(expect.arrayContaining(shedOutcomes));
-    expect(shed.length).toBe(15);
-    expect(q.stats().shed).toBe(15);
-    expect(q.depth).toBe(5);
+    expect(shed.length).toBeLessThanOrEqual(15);
+    expect(q.depth).toBeGreaterThanOrEqual(5);
   });
 
   it('is closed for good: close is idempotent and enqueue rejects naming the queue', async () => {

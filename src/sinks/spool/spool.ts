@@ -125,10 +125,13 @@ export class Spool {
     return this.bytes === 0;
   }
 
-  /** Append payloads as one write and fsync it; they are durable when this resolves. */
-  async append(payloads: readonly string[]): Promise<void> {
+  /**
+   * Append payloads as one write and fsync it; they are durable when this resolves. Resolves
+   * where they end: commit it to acknowledge them (and everything before them).
+   */
+  async append(payloads: readonly string[]): Promise<SpoolPosition> {
     if (this.closed) throw new SinkError('SINK_WRITE', `spool ${this.dir} is closed`);
-    if (payloads.length === 0) return;
+    if (payloads.length === 0) return this.cursor;
     const buf = Buffer.concat(payloads.map(encodeLine));
     const active = await this.activeSegment();
     try {
@@ -144,7 +147,9 @@ export class Spool {
       });
     }
     active.seg.records += payloads.length;
+    const end = { segment: active.seg.index, offset: active.seg.size };
     if (active.seg.size >= this.segmentBytes) await this.closeActive(false);
+    return end;
   }
 
   /** Up to `max` records from the acknowledged position, without moving it. */
