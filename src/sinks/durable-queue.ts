@@ -749,14 +749,16 @@ export class DurableQueue<T> implements RecordQueue<T> {
       }
       const from = copyHead ? 0 : this.memHead;
       const n = copyHead ? this.memHead : Math.min(this.buf.length - from, this.o.maxBatchRecords * 4);
-      const payloads = await this.encodeInSlices(this.buf.slice(from, from + n));
+      const records = this.buf.slice(from, from + n);
+      // Claimed before the first await: a send that settles while the copy is being written
+      // waits for the copy's outcome instead of missing it.
       let settleCopy: (end: SpoolPosition | null) => void = () => undefined;
       if (copyHead) {
         const done = new Promise<SpoolPosition | null>((resolve) => (settleCopy = resolve));
         this.headCopy = { records: n, done };
       }
       try {
-        const end = await spool.append(payloads);
+        const end = await spool.append(await this.encodeInSlices(records));
         settleCopy(end);
         if (this.writerError !== null) this.logger.info('spool writes succeed again');
         this.writerError = null;

@@ -335,6 +335,28 @@ describe('DurableQueue spill and ordered drain', () => {
       expect(q.stats()).toMatchObject({ shed: 0, failures: 1 });
     });
 
+    it('a send that succeeds while its copy is still being encoded is not sent again', async () => {
+      const s = steppedSink();
+      const q = await open({
+        deliver: s.deliver,
+        spillThreshold: 1600,
+        maxMemoryRecords: 5000,
+        maxBatchRecords: 1500,
+      });
+      // 1 500 records in one batch: its copy is encoded over two event-loop turns.
+      for (const n of range(0, 1500)) void q.enqueue(rec(n));
+      await waitUntil(() => s.pending() === 1, 2000, 'the batch of 1 500 sent');
+      for (const n of range(1500, 3100)) await q.enqueue(rec(n)); // the threshold, mid-send
+      expect(q.stats().mode).toBe('spill');
+      await s.answer('ok', range(0, 1500)); // before the copy's second slice is encoded
+      await s.answer('ok', range(1500, 3000));
+      await s.answer('ok', range(3000, 3100));
+      await q.flush(1000);
+      await waitUntil(() => q.stats().mode === 'memory', 2000, 'back to memory mode');
+      expect(s.pending()).toBe(0);
+      expect(s.received).toEqual(range(0, 3100));
+    });
+
     it('close() during the send persists the batch once, ahead of the rest; the next process sends all in order', async () => {
       const s = steppedSink();
       const { q } = await midSend(s);
