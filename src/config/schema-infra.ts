@@ -120,7 +120,9 @@ export const SpoolConfig = z
     memoryRecords: int()
       .min(1)
       .default(10_000)
-      .describe('Records waiting in memory per sink queue (a batch being sent is not counted); beyond it enqueue waits (or drops, per shed).'),
+      .describe(
+        'Records waiting in memory per sink queue (a batch being sent is not counted); beyond it enqueue waits (or drops, per shed).',
+      ),
     spillThresholdRecords: int()
       .min(1)
       .default(5000)
