@@ -30,7 +30,10 @@ export interface DurableQueueOptions<T> {
    * from memory is not counted. Default 10 000.
    */
   readonly maxMemoryRecords?: number;
-  /** Buffered records that switch the queue to the spool. Default maxMemoryRecords / 2. */
+  /**
+   * Records waiting (the batch being sent not counted) that switch the queue to the spool, even
+   * mid-send. Default maxMemoryRecords / 2.
+   */
   readonly spillThreshold?: number;
   /** Records per sink call. Default 500. */
   readonly maxBatchRecords?: number;
