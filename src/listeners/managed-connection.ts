@@ -8,7 +8,7 @@
  */
 import type { Clock, DeadLetter, ListenerKind, Logger, TimerHandle } from '../core/index.js';
 import { AbortedError, TimeoutError, backoffDelay, errorMessage } from '../core/index.js';
-import type { ConnectionEvents, Subscription } from '../protocol/index.js';
+import type { ConnectionEvents, FrameMemo, Subscription } from '../protocol/index.js';
 import { HlWsConnection, subscriptionKey } from '../protocol/index.js';
 import { TypedEmitter } from '../core/index.js';
 import type { EgressPoolHandle } from './egress.js';
@@ -57,6 +57,8 @@ export interface ManagedConnectionOptions {
    * overrides come through here). Default: the reconnect policy, no floor.
    */
   readonly retryFor?: (sub: Subscription) => SubscribeRetry;
+  /** Shared by every connection of the process (FrameMemo): each socket it opens parses through it. */
+  readonly frameMemo?: FrameMemo;
 }
 
 export class ManagedConnection {
@@ -263,6 +265,7 @@ export class ManagedConnection {
       ...(t.maxFrameBytes !== undefined ? { maxFrameBytes: t.maxFrameBytes } : {}),
       ...(t.WebSocket ? { WebSocket: t.WebSocket } : {}),
       ...(this.o.onRawFrame ? { onRawFrame: this.wrapRaw(this.o.onRawFrame) } : {}),
+      ...(this.o.frameMemo ? { frameMemo: this.o.frameMemo } : {}),
     });
     const isCurrent = (): boolean => this.current === sock;
     sock.on('frame', (f) => {

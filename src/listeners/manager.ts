@@ -15,7 +15,7 @@ import { ListenerHealth, RotationCoordinator, defaultIsExpectedFrom } from './fa
 import type { ExpectedListener } from './failover/index.js';
 import type { HealthState } from './failover/index.js';
 import type { BackfillResult, InfoClient, Subscription } from '../protocol/index.js';
-import { FillGuard, subscriptionKey } from '../protocol/index.js';
+import { FillGuard, FrameMemo, subscriptionKey } from '../protocol/index.js';
 import { TypedEmitter } from '../core/index.js';
 import { BackfillGate, backfillRawEvents } from './backfill.js';
 import { CoinUniverse } from './coin-universe.js';
@@ -38,6 +38,7 @@ import type {
   SubscribeRetry,
 } from './types.js';
 import { handleUserStreamFrame } from './user-stream.js';
+import type { PreparedFrames } from './user-stream.js';
 
 const EMPTY_PLAN: ListenerPlan = {
   connections: [],
@@ -87,6 +88,13 @@ export class ListenerManager {
   private readonly universe: CoinUniverse;
   /** The one boundary validator of fills and trades: WS user-stream, market-stream and REST. */
   readonly fillGuard: FillGuard;
+  /**
+   * One frame memo and one prepared-fills map for every connection here: an influencer's two
+   * listeners get the same frames on two sockets, and the second copy is not parsed, judged
+   * or normalised again (FrameMemo says why this is safe).
+   */
+  readonly frameMemo = new FrameMemo();
+  private readonly prepared: PreparedFrames = new WeakMap();
   private unknownCoinRefreshAt = -Infinity;
   private readonly driver: RotationDriver;
   private readonly ownHealth: boolean;
@@ -333,6 +341,7 @@ export class ListenerManager {
       tuning: this.o.connection ?? {},
       ...(router ? { onRawFrame: router.onRawFrame } : {}),
       retryFor: (sub) => this.subscribeRetryFor(sub),
+      frameMemo: this.frameMemo,
     });
     const c: Conn = { mc, router, full: false, reportedFrameAt: null, socketId: mc.socketId };
     this.conns.set(pc.id, c);
@@ -353,6 +362,7 @@ export class ListenerManager {
       handleUserStreamFrame(f, this.directory.onConnection(pc.id), {
         gate: this.gate,
         guard: this.fillGuard,
+        prepared: this.prepared,
         onRawEvent: this.o.onRawEvent,
         onDeadLetter: this.o.onDeadLetter,
         now: () => this.clock.now(),

@@ -32,9 +32,30 @@ export interface UserStreamContext {
     states: (readonly [string, ClearinghouseState])[];
   }) => void;
   readonly now: () => number;
+  /**
+   * A frame's fills as judged and normalised the first time, by frame object. With the
+   * process's FrameMemo the primary's and secondary's copies of a frame are one object, so the
+   * second listener reuses the work and builds only its own events (its source). Owned by the
+   * listener manager, next to the guard.
+   */
+  readonly prepared?: PreparedFrames;
 }
 
 type Frame = ConnectionEvents['frame'];
+
+interface PreparedFill {
+  readonly fill: Fill;
+  readonly payload: string;
+  /** The first listener's event for this fill, once made: the others differ only in `source`. */
+  event: FillEvent | null;
+}
+
+/**
+ * Only a frame whose every fill passed is kept (a refused fill is dead-lettered per copy, as
+ * before), and only while the guard's coin universe is the one it was judged against. The time
+ * check needs no such care: a time accepted earlier is still accepted later.
+ */
+export type PreparedFrames = WeakMap<object, { readonly universe: number; readonly fills: PreparedFill[] }>;
 
 /**
  * A position snapshot is as-of its `time`, and reconciling to it moves the streams to that
@@ -83,6 +104,27 @@ function fillDeadLetter(
   };
 }
 
+/** Each fill judged once per frame (not once per listener): a bad one is dead-lettered, the rest go on. */
+function judgedFills(
+  raw: readonly unknown[],
+  user: string,
+  listeners: readonly ListenerRef[],
+  receivedAt: number,
+  frame: object,
+  ctx: UserStreamContext,
+): PreparedFill[] {
+  const known = ctx.prepared?.get(frame);
+  if (known !== undefined && known.universe === ctx.guard.universeVersion) return known.fills;
+  const fills: PreparedFill[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const r = ctx.guard.fill(raw[i], `userFills.data.fills.${i}`);
+    if (r.ok) fills.push({ fill: r.value, payload: r.payload, event: null });
+    else ctx.onDeadLetter?.(fillDeadLetter(r, user, listeners, receivedAt));
+  }
+  if (fills.length === raw.length) ctx.prepared?.set(frame, { universe: ctx.guard.universeVersion, fills });
+  return fills;
+}
+
 export function handleUserStreamFrame(
   f: Frame,
   listenersByUser: ReadonlyMap<string, readonly ListenerRef[]>,
@@ -95,14 +137,7 @@ export function handleUserStreamFrame(
       const listeners = listenersByUser.get(user);
       if (!listeners || listeners.length === 0) return; // a stale subscription: nobody tracks it here
       const snapshot = frame.data.isSnapshot === true;
-      // Each fill is judged once (not once per listener): a bad one is dead-lettered, the rest go on.
-      const fills: { fill: Fill; payload: string }[] = [];
-      const raw = frame.data.fills;
-      for (let i = 0; i < raw.length; i++) {
-        const r = ctx.guard.fill(raw[i], `userFills.data.fills.${i}`);
-        if (r.ok) fills.push({ fill: r.value, payload: r.payload });
-        else ctx.onDeadLetter?.(fillDeadLetter(r, user, listeners, f.receivedAt));
-      }
+      const fills = judgedFills(frame.data.fills, user, listeners, f.receivedAt, frame, ctx);
       for (const l of listeners) {
         const source: EventSource = {
           listenerId: l.id,
@@ -111,10 +146,12 @@ export function handleUserStreamFrame(
           receivedAt: f.receivedAt,
         };
         const events: FillEvent[] = [];
-        for (const { fill, payload } of fills) {
+        for (const item of fills) {
+          const { fill, payload } = item;
           let e: FillEvent;
           try {
-            e = fillToEvent(user, fill, source);
+            if (item.event === null) e = item.event = fillToEvent(user, fill, source);
+            else e = { ...item.event, source };
           } catch (err) {
             ctx.onDeadLetter?.({
               reason: 'normalization_failed',

@@ -105,6 +105,7 @@ export class FillGuard {
   private known: ReadonlySet<string> | null = null;
   private covered: ReadonlySet<MarketClass> = new Set();
   private reportedUnknown = new Set<string>();
+  private universeChanges = 0;
 
   constructor(options: FillGuardOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -122,6 +123,12 @@ export class FillGuard {
     this.known = set.size > 0 ? set : null;
     this.covered = new Set(covers);
     this.reportedUnknown = new Set();
+    this.universeChanges++;
+  }
+
+  /** Changes with every setUniverse: a verdict reached under another universe is not reused. */
+  get universeVersion(): number {
+    return this.universeChanges;
   }
 
   /** Latest event time accepted now. */

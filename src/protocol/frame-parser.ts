@@ -11,6 +11,7 @@ import { DEAD_LETTER_REASONS, systemClock } from '../core/index.js';
 import { ADDRESS_ISSUE, DECIMAL_BOUNDS_ISSUE, DECIMAL_ISSUE } from './schemas/common.js';
 import type { AnyFrame, Channel } from './schemas/ws.js';
 import { acceptFrame } from './schemas/frame-fast.js';
+import type { FrameMemo } from './frame-memo.js';
 import { FRAME_SCHEMAS } from './schemas/ws.js';
 
 /** Dead-letter payloads are truncated to this many characters (frames can be ~65 KB, §2.5). */
@@ -28,6 +29,8 @@ export interface FrameParserOptions {
   readonly maxPayloadChars?: number;
   readonly maxFrameChars?: number;
   readonly onDeadLetter?: (dl: DeadLetter) => void;
+  /** Shared by the connections of one process: a text another socket already carried is not parsed again. */
+  readonly memo?: FrameMemo;
 }
 
 export function truncatePayload(text: string, max: number): string {
@@ -64,6 +67,7 @@ export class FrameParser {
   private readonly maxPayloadChars: number;
   private readonly maxFrameChars: number;
   private readonly onDeadLetter: ((dl: DeadLetter) => void) | undefined;
+  private readonly memo: FrameMemo | undefined;
   private readonly rejected = new Map<DeadLetterReason, number>(DEAD_LETTER_REASONS.map((r) => [r, 0]));
   private accepted = 0;
 
@@ -73,6 +77,7 @@ export class FrameParser {
     this.maxPayloadChars = options.maxPayloadChars ?? DEFAULT_MAX_DEAD_LETTER_PAYLOAD;
     this.maxFrameChars = options.maxFrameChars ?? DEFAULT_MAX_FRAME_CHARS;
     this.onDeadLetter = options.onDeadLetter;
+    this.memo = options.memo;
   }
 
   parse(text: string): ParseResult {
@@ -84,13 +89,20 @@ export class FrameParser {
         text,
       );
     }
+    const known = this.memo?.get(text);
+    if (known !== undefined) {
+      this.accepted++;
+      return known;
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (e) {
       return this.reject('invalid_json', `not JSON: ${(e as Error).message}`, null, text);
     }
-    return this.parseValue(json, text);
+    const r = this.parseValue(json, text);
+    if (r.kind === 'frame') this.memo?.remember(text, r);
+    return r;
   }
 
   /** For callers that already hold parsed JSON (the trades fast path); `text` is for the payload. */

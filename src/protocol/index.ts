@@ -31,6 +31,8 @@ export {
   DEFAULT_MAX_FRAME_CHARS,
 } from './frame-parser.js';
 export type { FrameParserOptions, ParseResult, ParsedFrame } from './frame-parser.js';
+export { FrameMemo, FRAME_MEMO_ENTRIES, FRAME_MEMO_MAX_CHARS } from './frame-memo.js';
+export type { FrameMemoOptions, FrameMemoStats } from './frame-memo.js';
 export { fillToEvent, tradeToEvents } from './normalize.js';
 export { FillGuard, DEFAULT_MAX_FUTURE_SKEW_MS, isWellFormedCoin, safePayload } from './fill-guard.js';
 export type { FillGuardOptions, GuardResult, GuardedValues, Rejection } from './fill-guard.js';

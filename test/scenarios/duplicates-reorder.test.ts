@@ -30,5 +30,9 @@ describe('scenario: duplicate and out-of-order frames', () => {
     // Two listeners, plus the injected copies: far more copies suppressed than fills emitted.
     expect(duplicates).toBeGreaterThan(v.expected);
     expect(s.sim.connections().some((c) => c.faults.duplicate === 0 && c.faults.reorder === 0)).toBe(true);
+    // The copies came off the process's one frame memo: parsed once, handed to both listeners.
+    const memo = s.manager.frameMemo.stats();
+    expect(memo.misses).toBeGreaterThan(0);
+    expect(memo.hits).toBeGreaterThan(0);
   });
 });

@@ -19,6 +19,7 @@ import {
 } from '../../core/index.js';
 import type { EgressBudget } from '../egress-budget.js';
 import { TypedEmitter } from '../../core/index.js';
+import type { FrameMemo } from '../frame-memo.js';
 import type { ParsedFrame } from '../frame-parser.js';
 import { DEFAULT_MAX_FRAME_CHARS, FrameParser } from '../frame-parser.js';
 import type { EchoedSubscription } from '../schemas/ws.js';
@@ -127,6 +128,8 @@ export interface HlWsConnectionOptions extends SocketOptions {
    * consumed the frame (the trades fast path), false to continue with the normal parser.
    */
   readonly onRawFrame?: (text: string, receivedAt: number) => boolean;
+  /** The process's shared frame memo (the other listener's copy of a frame is parsed once). */
+  readonly frameMemo?: FrameMemo;
 }
 
 interface QueueItem {
@@ -190,6 +193,7 @@ export class HlWsConnection {
         : {}),
       ...(options.maxFrameBytes !== undefined ? { maxFrameChars: options.maxFrameBytes } : {}),
       onDeadLetter: (dl) => this.events.emit('deadLetter', dl),
+      ...(options.frameMemo ? { memo: options.frameMemo } : {}),
     });
     this.heartbeat =
       options.heartbeat === false
