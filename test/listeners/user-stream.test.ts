@@ -19,6 +19,19 @@ const USER = `0x${'ab'.repeat(20)}`;
 const fill = (tid: number, over: string = ''): string =>
   `{"coin":"ETH","px":"3000","sz":"1","side":"B","time":${NOW - 1000 + tid},"crossed":true,"fee":"0","tid":${tid},"oid":${tid}${over}}`;
 
+/** A gate with backfill off: what it is pushed lands in `pushed`. */
+function passThroughGate(pushed: FillEvent[]): BackfillGate {
+  return new BackfillGate({
+    clock: systemClock,
+    logger: silentLogger,
+    sink: { push: (f) => void pushed.push(...f) },
+    enabled: false,
+    fetch: () => Promise.reject(new Error('unused')),
+    onBackfill: () => undefined,
+    onFailed: () => undefined,
+  });
+}
+
 function route(text: string): {
   pushed: FillEvent[];
   dead: DeadLetter[];
@@ -31,15 +44,7 @@ function route(text: string): {
   const raw: RawEvent[] = [];
   const parsed = new FrameParser({ listenerId: 'c' }).parse(text);
   if (parsed.kind !== 'frame') throw new Error(`frame refused: ${JSON.stringify(parsed)}`);
-  const gate = new BackfillGate({
-    clock: systemClock,
-    logger: silentLogger,
-    sink: { push: (f) => void pushed.push(...f) },
-    enabled: false,
-    fetch: () => Promise.reject(new Error('unused')),
-    onBackfill: () => undefined,
-    onFailed: () => undefined,
-  });
+  const gate = passThroughGate(pushed);
   const refs: ListenerRef[] = ['primary', 'secondary'].map((slot) => ({
     id: `inf-1/${slot}`,
     influencerId: 'inf-1',
@@ -133,15 +138,7 @@ describe('an influencer’s two listeners on two sockets, one frame', () => {
       primary: new FrameParser({ listenerId: 'c-primary', memo }),
       secondary: new FrameParser({ listenerId: 'c-secondary', memo }),
     };
-    const gate = new BackfillGate({
-      clock: systemClock,
-      logger: silentLogger,
-      sink: { push: (f) => void pushed.push(...f) },
-      enabled: false,
-      fetch: () => Promise.reject(new Error('unused')),
-      onBackfill: () => undefined,
-      onFailed: () => undefined,
-    });
+    const gate = passThroughGate(pushed);
     const deliver = (
       slot: 'primary' | 'secondary',
       text: string,
