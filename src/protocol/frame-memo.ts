@@ -17,7 +17,7 @@
  *   FRAME_MEMO_ENTRIES frames wait (first in, first out). A copy that arrives later is parsed again.
  */
 import type { Channel } from './schemas/ws.js';
-import type { ParsedFrame } from './frame-parser.js';
+import type { ParsedFrame } from './parsed-frame.js';
 
 /** The channels both listeners of an influencer receive whole, whose readers only read. */
 const SHARED_CHANNELS: ReadonlySet<Channel> = new Set<Channel>([

@@ -12,6 +12,7 @@ import { ADDRESS_ISSUE, DECIMAL_BOUNDS_ISSUE, DECIMAL_ISSUE } from './schemas/co
 import type { AnyFrame, Channel } from './schemas/ws.js';
 import { acceptFrame } from './schemas/frame-fast.js';
 import type { FrameMemo } from './frame-memo.js';
+import type { ParseResult } from './parsed-frame.js';
 import { FRAME_SCHEMAS } from './schemas/ws.js';
 
 /** Dead-letter payloads are truncated to this many characters (frames can be ~65 KB, §2.5). */
@@ -19,8 +20,7 @@ export const DEFAULT_MAX_DEAD_LETTER_PAYLOAD = 4096;
 /** Frames larger than this are refused before JSON.parse (defence against runaway input). */
 export const DEFAULT_MAX_FRAME_CHARS = 16 * 1024 * 1024;
 
-export type ParsedFrame = { readonly kind: 'frame'; readonly channel: Channel; readonly frame: AnyFrame };
-export type ParseResult = ParsedFrame | { readonly kind: 'deadLetter'; readonly deadLetter: DeadLetter };
+export type { ParsedFrame, ParseResult } from './parsed-frame.js';
 
 export interface FrameParserOptions {
   /** Written into every dead letter, e.g. `inf-42/primary`. */
