@@ -500,13 +500,28 @@ export class PositionEngine {
     });
   }
 
-  /** Per-key FIFO of async side effects: publish, then the cursor that depends on it. */
+  /**
+   * Per-key FIFO of async side effects: publish, then the cursor that depends on it. A key with
+   * nothing in flight starts its task at once, in this turn: one socket read carries a block's
+   * frames for every account, and a signal started in a microtask reached the sink's queue only
+   * after the whole read was handled (derived -> enqueue p50 1.2 / p99 9-11 ms at 2 000
+   * signals/s, #18). A key with a task in flight queues behind it, as before.
+   */
   private enqueue(key: string, task: () => Promise<void>): void {
-    const prev = this.chains.get(key) ?? Promise.resolve();
-    const next = prev.then(task);
+    const prev = this.chains.get(key);
+    const next = prev === undefined ? startNow(task) : prev.then(task);
     this.chains.set(key, next);
     void next.then(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);
     });
+  }
+}
+
+/** The task's promise; a synchronous throw becomes a rejection, as it would inside `then`. */
+function startNow(task: () => Promise<void>): Promise<void> {
+  try {
+    return task();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dec } from '../../src/core/index.js';
 import { Signal } from '../../src/positions/index.js';
 import type { PositionSource } from '../../src/positions/index.js';
@@ -279,5 +279,31 @@ describe('PositionEngine seeding', () => {
     engine.ingest('nobody', fill({ side: 'B', sz: '1', time: 1000 }));
     expect(signals).toHaveLength(0);
     expect(counts['absorbed']).toBe(1);
+  });
+});
+
+describe('PositionEngine publish order', () => {
+  it('hands an idle key’s signal to the publisher in the same call, and queues a busy key’s behind it', async () => {
+    const published: string[] = [];
+    const release: (() => void)[] = [];
+    const publish = (s: Signal): Promise<void> => {
+      published.push(`${s.market}:${s.action}:${s.position}`);
+      return new Promise<void>((resolve) => release.push(resolve));
+    };
+    const { engine } = await ready({ publish });
+    engine.ingest('inf-1', fill({ side: 'B', sz: '1', time: 1000, start: '0' }));
+    // A later block closes the first: its OPEN is published within this very call, not in a
+    // microtask after whatever else the caller's turn holds.
+    engine.ingest('inf-1', fill({ side: 'B', sz: '1', time: 1001, start: '1' }));
+    expect(published).toEqual(['BTC:OPEN:1']);
+    // BTC's publish is still in flight: its INCREASE waits behind it. ETH is idle: at once.
+    engine.flush();
+    engine.ingest('inf-1', fill({ coin: 'ETH', side: 'A', sz: '2', time: 1002, start: '0' }));
+    engine.flush();
+    expect(published).toEqual(['BTC:OPEN:1', 'ETH:OPEN:-2']);
+    release[0]?.();
+    await vi.waitFor(() => expect(published).toHaveLength(3));
+    expect(published[2]).toBe('BTC:INCREASE:2');
+    for (const r of release) r();
   });
 });
