@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it, vi } from 'vitest';
 import { ThreadedQueue } from '../../src/sinks/threaded/index.js';
+import { OUTBOX_MAX_WAIT_MS } from '../../src/sinks/threaded/threaded-queue.js';
 import { record } from './record-queue-conformance.js';
 
 describe('ThreadedQueue: its thread dying', () => {
@@ -69,7 +70,7 @@ describe('ThreadedQueue: its thread dying', () => {
 });
 
 describe('ThreadedQueue: records crossing to the thread', () => {
-  it('sends a turn’s records together, but a long turn posts what waited a millisecond', async () => {
+  it('sends a turn’s records together, but a long turn posts what waited OUTBOX_MAX_WAIT_MS', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'threaded-outbox-')), 'signals.ndjson');
     const q = await ThreadedQueue.open({ sink: { kind: 'local', path }, queue: { name: 'signals' } });
     const worker = (q as unknown as { worker: Worker }).worker;
@@ -91,18 +92,22 @@ describe('ThreadedQueue: records crossing to the thread', () => {
     await Promise.resolve();
     expect(posted).toHaveLength(1);
     // A turn busy for longer (a burst of frames read at once): the record enqueued at its start
-    // crosses, with what joined it, as soon as a record comes 1 ms later, within the turn.
+    // crosses, with what joined it, as soon as a record comes OUTBOX_MAX_WAIT_MS later, within
+    // the turn; not before.
     void q.enqueue(record(3));
-    clock += 2; // the rest of the burst
+    clock += OUTBOX_MAX_WAIT_MS * 0.75; // the rest of the burst
     void q.enqueue(record(4));
-    expect(posted).toHaveLength(2);
+    expect(posted).toHaveLength(1);
+    clock += OUTBOX_MAX_WAIT_MS * 0.25;
     void q.enqueue(record(5));
+    expect(posted).toHaveLength(2);
+    void q.enqueue(record(6));
     expect(posted).toHaveLength(2);
     await Promise.resolve();
     expect(posted).toHaveLength(3);
     now.mockRestore();
     await q.flush(5000);
-    expect(delivered).toBe(5);
+    expect(delivered).toBe(6);
     await q.close(5000);
   });
 });
