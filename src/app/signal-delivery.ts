@@ -35,7 +35,8 @@ export class SignalDelivery {
   readonly signalCounts = new Map<string, number>();
   private readonly spans = new SignalSpans();
   private readonly stages = new SignalStages();
-  private readonly receivedAt = new Map<string, number>();
+  /** Event id -> the copy of the fill that was handed over first (its receipt time counts). */
+  private readonly receivedAt = new Map<string, FillEvent>();
 
   constructor(private readonly o: SignalDeliveryOptions) {
     // `at` is the sink's acknowledgement: with the sink on its own thread it comes before this
@@ -63,9 +64,26 @@ export class SignalDelivery {
         const oldest = this.receivedAt.keys().next();
         if (!oldest.done) this.receivedAt.delete(oldest.value);
       }
-      if (!this.receivedAt.has(f.eventId)) this.receivedAt.set(f.eventId, f.source.receivedAt);
+      if (!this.receivedAt.has(f.eventId)) this.receivedAt.set(f.eventId, f);
     }
     this.stages.received(fills);
+  }
+
+  /**
+   * The fan-in suppressed this copy of a fill. A copy that comes after its fill's signal was
+   * published finds no receipt and records its own, which nothing would ever take: forget it
+   * now. Without this every second copy stayed until the bound evicted it, so both maps sat
+   * at their 200 000 entries, half the live heap, and every entry outlived a young GC.
+   */
+  duplicate(f: FillEvent): void {
+    if (this.receivedAt.get(f.eventId) !== f) return;
+    this.receivedAt.delete(f.eventId);
+    this.stages.forget(f.eventId);
+  }
+
+  /** Receipt times waiting for their signal, here and in the stage clock (for tests and diagnostics). */
+  tracked(): { readonly receipts: number; readonly stageReceipts: number } {
+    return { receipts: this.receivedAt.size, stageReceipts: this.stages.tracked().receipts };
   }
 
   /** A block left the fan-in. */
@@ -89,7 +107,7 @@ export class SignalDelivery {
     // End-to-end latency starts at the first receipt of the earliest fill behind the signal.
     let first = Infinity;
     for (const id of signal.sourceEventIds) {
-      const t = this.receivedAt.get(id);
+      const t = this.receivedAt.get(id)?.source.receivedAt;
       if (t !== undefined) {
         first = Math.min(first, t);
         this.receivedAt.delete(id);

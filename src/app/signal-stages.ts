@@ -48,6 +48,16 @@ export class SignalStages {
     }
   }
 
+  /** Entries waiting for their next point (bounded; for tests and diagnostics). */
+  tracked(): { readonly receipts: number; readonly faninOut: number; readonly open: number } {
+    return { receipts: this.receipt.size, faninOut: this.faninOut.size, open: this.open.size };
+  }
+
+  /** A copy recorded by received() turned out to be a duplicate of a fill already derived. */
+  forget(eventId: string): void {
+    this.receipt.delete(eventId);
+  }
+
   /** A block left the fan-in. */
   leftFanIn(fills: readonly FillEvent[]): void {
     const t = this.now();

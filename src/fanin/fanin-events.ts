@@ -3,7 +3,7 @@
  * High-rate events (`emitted`, `duplicateSuppressed`, `firstDelivery`) are only built when
  * something listens.
  */
-import type { DeliveryKind } from '../core/index.js';
+import type { DeliveryKind, FillEvent } from '../core/index.js';
 import type { MissObservation } from '../listeners/failover/index.js';
 import type { HoldReason } from './reorder-buffer.js';
 
@@ -22,6 +22,8 @@ export interface FanInEvents {
     readonly eventId: string;
     readonly listenerId: string;
     readonly delivery: DeliveryKind;
+    /** The suppressed copy itself (who recorded something for it can tell it from the first). */
+    readonly fill: FillEvent;
   };
   /** Measured when the later copy arrives: `listenerId` was first, by `leadMs` over `otherListenerId`. */
   firstDelivery: {

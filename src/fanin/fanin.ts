@@ -275,6 +275,7 @@ export class FanIn {
         eventId: f.eventId,
         listenerId: lid,
         delivery: f.source.delivery,
+        fill: f,
       });
     }
     const obs = this.tracker.copy(f);

@@ -43,6 +43,7 @@ function stageWith(cursors: MemoryCursorStore): {
     },
     derived: () => undefined,
     received: () => undefined,
+    duplicate: () => undefined,
     leftFanIn: () => undefined,
   } as unknown as SignalDelivery;
   const stage = new ProcessorStage({
