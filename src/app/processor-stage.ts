@@ -58,6 +58,13 @@ export class ProcessorStage {
   readonly fanIn: FanIn;
   readonly engine: PositionEngine;
   private readonly pendingReconciles = new Set<TimerHandle>();
+  /**
+   * The snapshots waiting for their reconcile, by copy key (see copyKey), so the other
+   * listener's copy of the same snapshot joins the one already waiting instead of scheduling a
+   * second reconcile: half the timers and held snapshots at a steady position feed, and these
+   * live for the whole delay, so each one was copied by every young-generation GC meanwhile.
+   */
+  private readonly waitingSnapshots = new Map<string, Readonly<Record<string, string>>>();
   /** Influencer -> the partition generation its records last came from (durable hand-off). */
   private readonly origins = new Map<string, string>();
   /** Durable hand-off: the exchange's positions taken at admit, by user, for every later seed. */
@@ -113,6 +120,7 @@ export class ProcessorStage {
       Math.max(config.fanin.reorderWindowMs, config.fanin.gapHoldMs) +
       config.positions.settleWindowMs +
       RECONCILE_MARGIN_MS;
+    this.fanIn.events.on('duplicateSuppressed', (e) => delivery.duplicate(e.fill));
     if (acks) {
       this.fanIn.events.on('duplicateSuppressed', (e) => acks.copyDone(e.eventId, e.listenerId));
       this.fanIn.events.on('unroutable', (e) => acks.copyDone(e.eventId, e.listenerId));
@@ -166,6 +174,7 @@ export class ProcessorStage {
     this.livenessTimer = null;
     for (const t of this.pendingReconciles) t.cancel();
     this.pendingReconciles.clear();
+    this.waitingSnapshots.clear();
     await this.fanIn.close();
   }
 
@@ -244,10 +253,18 @@ export class ProcessorStage {
 
   private onPositions(r: HandoffPositions, tracked: TrackedDelivery | null): void {
     if (this.closed) return;
+    const key = copyKey(r);
+    const waiting = this.waitingSnapshots.get(key);
+    // The same snapshot (same as-of time and positions) from the other listener: the reconcile
+    // already scheduled compares it. Nothing to hold either: both copies share the influencer's
+    // partition, and the first one, earlier in it, holds the offset back until that reconcile.
+    if (waiting !== undefined && samePositions(waiting, r.positions)) return;
+    if (waiting === undefined) this.waitingSnapshots.set(key, r.positions);
     const snap = snapshotOf(r);
     if (tracked) this.o.acks?.hold(tracked);
     const timer = this.o.clock.setTimeout(() => {
       this.pendingReconciles.delete(timer);
+      if (this.waitingSnapshots.get(key) === r.positions) this.waitingSnapshots.delete(key);
       if (this.closed) return;
       this.engine.reconcile(r.influencerId, snap);
       if (tracked) this.o.acks?.release(tracked);
@@ -260,6 +277,21 @@ export class ProcessorStage {
     this.o.acks?.reachedEngine(batch.influencerId, batch.coin, batch.fills);
     this.engine.ingestBlock(batch.influencerId, batch.fills);
   }
+}
+
+/** One snapshot of one account's positions, whichever listener delivered it. */
+function copyKey(r: HandoffPositions): string {
+  return `${r.influencerId}\u0000${r.user}\u0000${r.time}\u0000${r.dexes === undefined ? '*' : r.dexes.join(',')}`;
+}
+
+function samePositions(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const coin in a) {
+    if (a[coin] !== b[coin]) return false;
+    n++;
+  }
+  return n === Object.keys(b).length;
 }
 
 function snapshotOf(r: HandoffPositions): PositionSnapshot {
