@@ -90,6 +90,7 @@ export class ListenerStage {
         lagSustainMs: config.listeners.lagRotationSustainMs,
       },
       universe: { refreshMs: config.listeners.universeRefreshIntervalMs },
+      shareFrames: o.slots === 'both',
     });
     this.manager.events.on('positions', (p) => {
       const positions: Record<string, string> = {};

@@ -93,7 +93,7 @@ export class ListenerManager {
    * listeners get the same frames on two sockets, and the second copy is not parsed, judged
    * or normalised again (FrameMemo says why this is safe).
    */
-  readonly frameMemo = new FrameMemo();
+  readonly frameMemo: FrameMemo | null;
   private readonly prepared: PreparedFrames = new WeakMap();
   private unknownCoinRefreshAt = -Infinity;
   private readonly driver: RotationDriver;
@@ -113,6 +113,7 @@ export class ListenerManager {
     );
     if (options.pools.length === 0)
       throw new ValidationError('ListenerManager: no egress pool configured', []);
+    this.frameMemo = options.shareFrames === false ? null : new FrameMemo();
     this.fillGuard = new FillGuard({
       clock: this.clock,
       ...(options.maxFutureSkewMs !== undefined ? { maxFutureSkewMs: options.maxFutureSkewMs } : {}),
@@ -341,7 +342,7 @@ export class ListenerManager {
       tuning: this.o.connection ?? {},
       ...(router ? { onRawFrame: router.onRawFrame } : {}),
       retryFor: (sub) => this.subscribeRetryFor(sub),
-      frameMemo: this.frameMemo,
+      ...(this.frameMemo ? { frameMemo: this.frameMemo } : {}),
     });
     const c: Conn = { mc, router, full: false, reportedFrameAt: null, socketId: mc.socketId };
     this.conns.set(pc.id, c);

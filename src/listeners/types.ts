@@ -124,6 +124,13 @@ export interface ListenerManagerOptions {
   readonly backfill?: boolean;
   /** How often connection activity, budgets and message counts are reported (default 1000 ms). */
   readonly reportEveryMs?: number;
+  /**
+   * Whether an influencer's two listeners can both be here, so the second copy of a frame is
+   * looked up instead of parsed (FrameMemo; default true). A distributed listener process runs
+   * one slot of each influencer: no copy ever arrives, and remembering every frame would only
+   * cost a frozen tree per frame kept until 256 later ones pushed it out.
+   */
+  readonly shareFrames?: boolean;
 }
 
 export type ListenerState = 'down' | 'connected' | 'subscribed' | 'degraded';
