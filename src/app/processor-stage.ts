@@ -105,6 +105,7 @@ export class ProcessorStage {
       modeFor: (id) => o.influencer(id)?.signal.aggregation,
     });
     this.engine.events.on('signal', (s) => delivery.derived(s));
+    this.engine.events.on('unsignalled', (e) => delivery.unsignalled(e.eventIds));
     this.fanIn = new FanIn({
       clock,
       logger,

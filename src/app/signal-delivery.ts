@@ -81,9 +81,20 @@ export class SignalDelivery {
     this.stages.forget(f.eventId);
   }
 
+  /**
+   * Fills the engine applied that no signal carries (a market class that does not emit, a
+   * block netting to zero): their receipts would otherwise wait for the bound to evict them,
+   * which for an influencer trading spot under the default perp + hip3 classes is every fill.
+   */
+  unsignalled(eventIds: readonly string[]): void {
+    for (const id of eventIds) this.receivedAt.delete(id);
+    this.stages.unsignalled(eventIds);
+  }
+
   /** Receipt times waiting for their signal, here and in the stage clock (for tests and diagnostics). */
-  tracked(): { readonly receipts: number; readonly stageReceipts: number } {
-    return { receipts: this.receivedAt.size, stageReceipts: this.stages.tracked().receipts };
+  tracked(): { readonly receipts: number; readonly stageReceipts: number; readonly stageFaninOut: number } {
+    const stages = this.stages.tracked();
+    return { receipts: this.receivedAt.size, stageReceipts: stages.receipts, stageFaninOut: stages.faninOut };
   }
 
   /** A block left the fan-in. */

@@ -58,6 +58,14 @@ export class SignalStages {
     this.receipt.delete(eventId);
   }
 
+  /** Fills the engine applied that no signal carries: nothing will come for them. */
+  unsignalled(eventIds: readonly string[]): void {
+    for (const id of eventIds) {
+      this.receipt.delete(id);
+      this.faninOut.delete(id);
+    }
+  }
+
   /** A block left the fan-in. */
   leftFanIn(fills: readonly FillEvent[]): void {
     const t = this.now();

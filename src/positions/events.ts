@@ -36,6 +36,12 @@ export interface PositionEngineEvents {
   unknownDir: MarketRef & { eventId: string; dir: string };
   /** A fill that produced no signal. `time` and `delivery` say which fill, for the drop log. */
   absorbed: MarketRef & { eventId: string; reason: AbsorbReason; time: number; delivery: DeliveryKind };
+  /**
+   * Fills the engine applied that no signal carries: a market class that does not emit, a block
+   * or an order that nets to zero. Whoever keeps something per fill until its signal (receipt
+   * times) can let go of these now. Emitted only when there are such fills.
+   */
+  unsignalled: MarketRef & { eventIds: readonly string[] };
   /** Position changed in a market class configured not to emit signals. */
   suppressed: MarketRef & { marketClass: MarketClass; time: number };
   seeded: { influencerId: string; markets: number; fromCursor: number };

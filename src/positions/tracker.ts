@@ -266,6 +266,8 @@ export class MarketTracker {
     this.markProcessed(fills);
     if (pre && out.signals.length > 0) this.anchor(pre);
     for (const s of out.signals) this.host.output(this, s);
+    const unsignalled = notIn(fills, out.signals);
+    if (unsignalled.length > 0) this.host.emit('unsignalled', { ...ref, eventIds: unsignalled });
     this.host.persist(this);
   }
 
@@ -326,4 +328,15 @@ export class MarketTracker {
     this.open?.timer?.cancel();
     this.open = null;
   }
+}
+
+/** Ids of `fills` that none of `signals` carries (none, cheaply, in the usual one-signal block). */
+function notIn(fills: readonly FillEvent[], signals: readonly Signal[]): string[] {
+  let carried = 0;
+  for (const s of signals) carried += s.sourceEventIds.length;
+  // A signal carries ids of this block's fills only, each once.
+  if (carried >= fills.length) return [];
+  const ids = new Set<string>();
+  for (const s of signals) for (const id of s.sourceEventIds) ids.add(id);
+  return fills.filter((f) => !ids.has(f.eventId)).map((f) => f.eventId);
 }

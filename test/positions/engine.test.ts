@@ -156,6 +156,31 @@ describe('PositionEngine block aggregation', () => {
     expect(signals.every((s) => !s.metadata.dirMismatch)).toBe(true);
   });
 
+  it('reports the fills no signal carries: a class that does not emit, a block netting to zero', async () => {
+    const { engine, signals } = await ready();
+    const unsignalled: string[][] = [];
+    engine.events.on('unsignalled', (e) => unsignalled.push([e.market, ...e.eventIds]));
+    const spot = fill({ coin: '@107', side: 'A', sz: '1', time: 1000, start: '5', dir: 'Sell' });
+    const open = fill({ side: 'B', sz: '1', time: 1000, start: '0', dir: 'Open Long' });
+    engine.ingest('inf-1', spot);
+    engine.ingest('inf-1', open);
+    engine.flush();
+    const buy = fill({ side: 'B', sz: '2', time: 2000, start: '1', dir: 'Open Long' });
+    const sell = fill({ side: 'A', sz: '2', time: 2000, start: '3', dir: 'Close Long' });
+    engine.ingest('inf-1', buy);
+    engine.ingest('inf-1', sell);
+    engine.flush();
+    // The perp OPEN carries its fill; the spot fill (default classes: perp, hip3) and the
+    // net-zero block's two fills are carried by none.
+    expect(signals.map((s) => [s.market, s.action, ...s.sourceEventIds])).toEqual([
+      ['BTC', 'OPEN', open.eventId],
+    ]);
+    expect(unsignalled).toEqual([
+      ['@107', spot.eventId],
+      ['BTC', buy.eventId, sell.eventId],
+    ]);
+  });
+
   it('HIP-3 coins emit; spot coins track positions but emit only when configured', async () => {
     const { engine, signals, counts } = await ready();
     engine.ingest(
