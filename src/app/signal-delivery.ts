@@ -5,7 +5,7 @@
  * ack-gated cursors (a cursor is persisted only once its signals are acknowledged) and the
  * poison policy (a signal the sink refused for good releases its key's cursor).
  */
-import type { Clock, FillEvent, IngesterTap } from '../core/index.js';
+import type { Clock, EventSource, FillEvent, IngesterTap } from '../core/index.js';
 import type { Metrics } from '../obs/index.js';
 import type { Signal } from '../positions/index.js';
 import { signalLine } from '../positions/index.js';
@@ -35,8 +35,12 @@ export class SignalDelivery {
   readonly signalCounts = new Map<string, number>();
   private readonly spans = new SignalSpans();
   private readonly stages = new SignalStages();
-  /** Event id -> the copy of the fill that was handed over first (its receipt time counts). */
-  private readonly receivedAt = new Map<string, FillEvent>();
+  /**
+   * Event id -> the `source` of the copy handed over first: its receipt time counts, and the
+   * object itself tells that copy from a later one (each copy has its own). The source, not the
+   * whole fill, so an entry the bound has to evict holds a few fields, not a fill's Decimals.
+   */
+  private readonly receivedAt = new Map<string, EventSource>();
 
   constructor(private readonly o: SignalDeliveryOptions) {
     // `at` is the sink's acknowledgement: with the sink on its own thread it comes before this
@@ -64,7 +68,7 @@ export class SignalDelivery {
         const oldest = this.receivedAt.keys().next();
         if (!oldest.done) this.receivedAt.delete(oldest.value);
       }
-      if (!this.receivedAt.has(f.eventId)) this.receivedAt.set(f.eventId, f);
+      if (!this.receivedAt.has(f.eventId)) this.receivedAt.set(f.eventId, f.source);
     }
     this.stages.received(fills);
   }
@@ -76,7 +80,7 @@ export class SignalDelivery {
    * at their 200 000 entries, half the live heap, and every entry outlived a young GC.
    */
   duplicate(f: FillEvent): void {
-    if (this.receivedAt.get(f.eventId) !== f) return;
+    if (this.receivedAt.get(f.eventId) !== f.source) return;
     this.receivedAt.delete(f.eventId);
     this.stages.forget(f.eventId);
   }
@@ -118,7 +122,7 @@ export class SignalDelivery {
     // End-to-end latency starts at the first receipt of the earliest fill behind the signal.
     let first = Infinity;
     for (const id of signal.sourceEventIds) {
-      const t = this.receivedAt.get(id)?.source.receivedAt;
+      const t = this.receivedAt.get(id)?.receivedAt;
       if (t !== undefined) {
         first = Math.min(first, t);
         this.receivedAt.delete(id);
