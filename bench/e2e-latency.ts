@@ -26,7 +26,9 @@
  * Needs TEST_KAFKA_BROKERS and TEST_REDIS_URL (`npm run bench` starts services when unset). With
  * TEST_CLICKHOUSE_URL, raw events go to ClickHouse as in production (BENCH_E2E_RAW=local: to the
  * local file instead).
- * Run alone: `npx tsx bench/e2e-latency.ts`.
+ * Run alone: `npx tsx bench/e2e-latency.ts`. BENCH_E2E_DEBUG=1 adds the stage rows, warnings and,
+ * in a distributed run, each process's CPU per signal; BENCH_E2E_STDERR_DIR=<dir> keeps each
+ * process's log there.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -414,12 +416,16 @@ async function runMode(
     const scrapeListener = async (): Promise<string> =>
       listenerHttp ? (await fetch(`${listenerHttp}/metrics`)).text() : '';
     const listenerWarm = await scrapeListener();
+    // Per process (role) as well as summed: BENCH_E2E_DEBUG prints each role's share.
+    const perRole: number[] = [];
     const cpuOf = async (): Promise<number> => {
       let sum = 0;
-      for (const x of runs) {
+      for (const [i, x] of runs.entries()) {
         const url = /"http":"(http:[^"]+)"/.exec(x.stderr())?.[1];
         const text = url ? await (await fetch(`${url}/metrics`)).text() : '';
-        sum += Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+        const cpu = Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+        perRole[i] = cpu - (perRole[i] ?? 0);
+        sum += cpu;
       }
       return sum;
     };
@@ -448,7 +454,15 @@ async function runMode(
     }
     const metrics = await (await fetch(`${http}/metrics`)).text();
     const listenerMetrics = await scrapeListener();
+    if (process.env['BENCH_E2E_STDERR_DIR'])
+      for (const [i, x] of runs.entries())
+        writeFileSync(join(process.env['BENCH_E2E_STDERR_DIR'], `${roles[i]?.name}.log`), x.stderr());
     const serviceCpu = (await cpuOf()) - serviceCpuWarm;
+    if (process.env['BENCH_E2E_DEBUG'] && runs.length > 1) {
+      const n = lat.length - warmSignals;
+      const shares = perRole.map((s, i) => `${roles[i]?.name} ${((s * 1000) / n).toFixed(3)}`);
+      console.log(`[${mode.label}] CPU ms per signal by process: ${shares.join(', ')}`);
+    }
     const benchCpu = process.cpuUsage(benchCpuWarm);
     if (process.env['BENCH_E2E_DEBUG']) {
       const warns = new Map<string, number>();

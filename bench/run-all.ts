@@ -22,6 +22,7 @@ import type { E2eLatencyResult } from './e2e-latency.js';
 import type { EventLogBenchRow } from './eventlog.js';
 import type { SinksBenchResult } from './sinks.js';
 import type { TradesBenchResult } from './trades-fastpath.js';
+import type { FifoWindowsResult } from './fifo-windows.js';
 
 /** One summary line: bench, what was measured, the number, and what to compare it with. */
 interface Row {
@@ -109,6 +110,26 @@ const BENCHES: Record<string, () => Promise<Row[]>> = {
         metric: `dedup memory at ${int(r.dedupKeys)} keys`,
         value: `${fixed(r.compactHeapBytesPerKey, 1)} B/key`,
         note: `compact LRU heap delta (arrays ${fixed(r.compactBytesPerKey, 1)} B/key); Map<hex id> baseline ${fixed(r.mapHeapBytesPerKey, 1)} B/key`,
+      },
+    ];
+  },
+
+  async 'fifo-windows'() {
+    const { runFifoWindowsBench } = await import('./fifo-windows.js');
+    const r: FifoWindowsResult = runFifoWindowsBench();
+    const b = 'oldest-first windows';
+    return [
+      {
+        bench: b,
+        metric: `consumer dedupe, ${int(r.window)} ids, full`,
+        value: `${int(r.dedupeFifoNs)} ns/signal`,
+        note: `FifoSet; the plain Set it replaced: ${int(r.dedupeSetNs)} ns/signal`,
+      },
+      {
+        bench: b,
+        metric: `delivery tracker, ${int(r.tracked)} live, swept by age`,
+        value: `${int(r.trackerFifoNs)} ns/fill`,
+        note: `FifoMap; the plain Map it replaced: ${int(r.trackerMapNs)} ns/fill`,
       },
     ];
   },

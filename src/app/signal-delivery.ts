@@ -5,6 +5,7 @@
  * ack-gated cursors (a cursor is persisted only once its signals are acknowledged) and the
  * poison policy (a signal the sink refused for good releases its key's cursor).
  */
+import { FifoMap } from '../core/index.js';
 import type { Clock, EventSource, FillEvent, IngesterTap } from '../core/index.js';
 import type { Metrics } from '../obs/index.js';
 import type { Signal } from '../positions/index.js';
@@ -40,7 +41,8 @@ export class SignalDelivery {
    * object itself tells that copy from a later one (each copy has its own). The source, not the
    * whole fill, so an entry the bound has to evict holds a few fields, not a fill's Decimals.
    */
-  private readonly receivedAt = new Map<string, EventSource>();
+  // Evicted oldest-first at the bound, which a plain Map makes O(n) per eviction (core/fifo-map.ts).
+  private readonly receivedAt = new FifoMap<string, EventSource>();
 
   constructor(private readonly o: SignalDeliveryOptions) {
     // `at` is the sink's acknowledgement: with the sink on its own thread it comes before this
@@ -64,10 +66,7 @@ export class SignalDelivery {
   /** Fills handed to the processor (the first copy's receipt time counts). */
   received(fills: readonly FillEvent[]): void {
     for (const f of fills) {
-      if (this.receivedAt.size >= MAX_RECEIPT_TIMES) {
-        const oldest = this.receivedAt.keys().next();
-        if (!oldest.done) this.receivedAt.delete(oldest.value);
-      }
+      if (this.receivedAt.size >= MAX_RECEIPT_TIMES) this.receivedAt.shift();
       if (!this.receivedAt.has(f.eventId)) this.receivedAt.set(f.eventId, f.source);
     }
     this.stages.received(fills);

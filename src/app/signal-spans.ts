@@ -8,6 +8,7 @@
  */
 import { SpanKind, isSpanContextValid } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
+import { FifoMap } from '../core/index.js';
 import type { Signal } from '../positions/index.js';
 import { tracer } from '../obs/index.js';
 
@@ -15,7 +16,8 @@ import { tracer } from '../obs/index.js';
 const MAX_OPEN_SPANS = 50_000;
 
 export class SignalSpans {
-  private readonly open = new Map<string, Span>();
+  // Oldest-first at the bound: a plain Map's oldest is O(n) to find (core/fifo-map.ts).
+  private readonly open = new FifoMap<string, Span>();
 
   /** Starts the span; returns the trace id for the record header, or undefined when tracing is off. */
   start(signal: Signal, firstReceiptMs: number): string | undefined {
@@ -37,12 +39,10 @@ export class SignalSpans {
       return undefined;
     }
     if (this.open.size >= MAX_OPEN_SPANS) {
-      const oldest = this.open.entries().next();
-      if (!oldest.done) {
-        oldest.value[1].setAttribute('ingest.acknowledged', false);
-        oldest.value[1].end();
-        this.open.delete(oldest.value[0]);
-      }
+      const oldest = this.open.oldest();
+      this.open.shift();
+      oldest?.setAttribute('ingest.acknowledged', false);
+      oldest?.end();
     }
     this.open.set(signal.signalId, span);
     return ctx.traceId;
@@ -70,7 +70,7 @@ export class SignalSpans {
 
   /** Ends every open span (shutdown). */
   endAll(): void {
-    for (const span of this.open.values()) {
+    for (const [, span] of this.open) {
       span.setAttribute('ingest.acknowledged', false);
       span.end();
     }

@@ -9,6 +9,7 @@
  * (net-zero blocks, filtered markets, dead letters) are dropped or evicted oldest first.
  */
 import { performance } from 'node:perf_hooks';
+import { FifoMap } from '../core/index.js';
 import type { FillEvent } from '../core/index.js';
 import type { SignalStageTimes } from '../obs/index.js';
 import type { Signal } from '../positions/index.js';
@@ -25,16 +26,15 @@ interface Open {
   enqueued: number;
 }
 
-function bounded<V>(m: Map<string, V>): void {
-  if (m.size < MAX_TRACKED) return;
-  const oldest = m.keys().next();
-  if (!oldest.done) m.delete(oldest.value);
+/** Makes room for one more, oldest first (FifoMap: a plain Map's oldest is O(n) to find). */
+function bounded<V>(m: FifoMap<string, V>): void {
+  if (m.size >= MAX_TRACKED) m.shift();
 }
 
 export class SignalStages {
-  private readonly receipt = new Map<string, number>();
-  private readonly faninOut = new Map<string, number>();
-  private readonly open = new Map<string, Open>();
+  private readonly receipt = new FifoMap<string, number>();
+  private readonly faninOut = new FifoMap<string, number>();
+  private readonly open = new FifoMap<string, Open>();
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 

@@ -9,13 +9,17 @@
  * swallowed on redelivery. To survive a process restart, pass a `SignalDedupe` backed by the
  * store the signals are applied to (e.g. a table of applied signal ids), or seed a window from it.
  */
+import { FifoSet } from '../core/index.js';
+
 export interface SignalDedupe {
   has(signalId: string): boolean | Promise<boolean>;
   add(signalId: string): void | Promise<void>;
 }
 
 export class DedupeWindow implements SignalDedupe {
-  private readonly ids = new Set<string>();
+  // Not a Set: evicting a Set's oldest walks the holes earlier evictions left (60 µs per id
+  // at 100 000 ids on Node 20, against 0.6 µs here; core/fifo-map.ts).
+  private readonly ids = new FifoSet<string>();
 
   constructor(
     private readonly capacity: number,
@@ -33,11 +37,7 @@ export class DedupeWindow implements SignalDedupe {
   add(signalId: string): void {
     if (this.ids.has(signalId)) return;
     this.ids.add(signalId);
-    if (this.ids.size > this.capacity) {
-      // A Set iterates in insertion order: the first value is the oldest id.
-      const oldest = this.ids.values().next();
-      if (oldest.done !== true) this.ids.delete(oldest.value);
-    }
+    if (this.ids.size > this.capacity) this.ids.shift();
   }
 
   get size(): number {

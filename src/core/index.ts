@@ -13,5 +13,6 @@ export * from './emitter.js';
 export * from './redact-url.js';
 export * from './repeated-warnings.js';
 export * from './id-set.js';
+export * from './fifo-map.js';
 export * from './ingester-feed.js';
 export * from './redis-port.js';

@@ -16,6 +16,7 @@
  * - the memo is small: a frame is held until its other copy arrives, and at most the last
  *   FRAME_MEMO_ENTRIES frames wait (first in, first out). A copy that arrives later is parsed again.
  */
+import { FifoMap } from '../core/index.js';
 import type { Channel } from './schemas/ws.js';
 import type { ParsedFrame } from './parsed-frame.js';
 
@@ -56,7 +57,9 @@ function deepFreeze(value: unknown): void {
 export class FrameMemo {
   private readonly maxEntries: number;
   private readonly maxChars: number;
-  private readonly frames = new Map<string, ParsedFrame>();
+  // Evicts oldest-first on every frame while one listener is down: a plain Map's oldest is
+  // O(holes) to find (core/fifo-map.ts).
+  private readonly frames = new FifoMap<string, ParsedFrame>();
   private hits = 0;
   private misses = 0;
 
@@ -86,10 +89,7 @@ export class FrameMemo {
     if (text.length > this.maxChars || !SHARED_CHANNELS.has(parsed.channel)) return;
     deepFreeze(parsed);
     this.frames.set(text, parsed);
-    if (this.frames.size > this.maxEntries) {
-      const oldest = this.frames.keys().next();
-      if (oldest.done !== true) this.frames.delete(oldest.value);
-    }
+    if (this.frames.size > this.maxEntries) this.frames.shift();
   }
 
   stats(): FrameMemoStats {

@@ -11,6 +11,7 @@
  * deliver fills the public `trades` feed never carries (no tid, settlements, dust, vault
  * netting), so those never count as missed.
  */
+import { FifoMap } from '../../core/index.js';
 import type { FillEvent, ListenerKind } from '../../core/index.js';
 
 export interface ExpectedListener {
@@ -78,7 +79,9 @@ function pairIndex(pairs: readonly string[], listenerId: string): number {
 }
 
 export class DeliveryTracker {
-  private readonly entries = new Map<string, Entry>();
+  // In arrival order, which is due order: the oldest is read per fill (nextDue), and a plain
+  // Map would walk the holes its sweeps leave at the front each time (core/fifo-map.ts).
+  private readonly entries = new FifoMap<string, Entry>();
   private overflowCount = 0;
   private readonly isExpectedFrom: (listener: ExpectedListener, e: FillEvent) => boolean;
 
@@ -111,8 +114,7 @@ export class DeliveryTracker {
       if (owing === null) return; // nobody else is expected to deliver it: nothing to measure or miss
     }
     if (this.entries.size >= this.opts.maxTracked) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+      this.entries.shift();
       this.overflowCount++;
     }
     this.entries.set(e.eventId, {
@@ -147,7 +149,8 @@ export class DeliveryTracker {
 
   /** Ends every entry whose grace has passed; calls `onMissed` for listeners still owing it. */
   sweep(now: number, onMissed: (m: MissObservation) => void): void {
-    for (const [id, entry] of this.entries) {
+    for (let id = this.entries.oldestKey(); id !== undefined; id = this.entries.oldestKey()) {
+      const entry = this.entries.get(id) as Entry;
       if (entry.trackedAt + this.opts.graceMs > now) break;
       this.entries.delete(id);
       if (entry.owing === null) continue;
@@ -165,7 +168,7 @@ export class DeliveryTracker {
 
   /** Earliest time a sweep has work, or null. */
   nextDue(): number | null {
-    const first = this.entries.values().next();
-    return first.done ? null : first.value.trackedAt + this.opts.graceMs;
+    const first = this.entries.oldest();
+    return first === undefined ? null : first.trackedAt + this.opts.graceMs;
   }
 }

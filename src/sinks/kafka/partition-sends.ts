@@ -27,6 +27,7 @@
 import type { PartitionMetadata } from 'kafkajs';
 import type { KafkaMessageOut } from './client.js';
 import { KeyPartitions } from './partitioner.js';
+import { FifoSet } from '../../core/index.js';
 
 const partitioner = new KeyPartitions().partition;
 
@@ -111,7 +112,8 @@ const MAX_TAKEN = 100_000;
 
 /** Messages the broker acknowledged in a call that failed as a whole. */
 export class TakenMemory {
-  private readonly taken = new Set<string>();
+  // Oldest-first at the bound: a plain Set's oldest is O(n) to find (core/fifo-map.ts).
+  private readonly taken = new FifoSet<string>();
 
   private static id(m: KafkaMessageOut): string {
     return `${m.key}\u0000${m.value}`;
@@ -123,10 +125,7 @@ export class TakenMemory {
 
   remember(messages: readonly KafkaMessageOut[]): void {
     for (const m of messages) {
-      if (this.taken.size >= MAX_TAKEN) {
-        const oldest = this.taken.values().next();
-        if (!oldest.done) this.taken.delete(oldest.value);
-      }
+      if (this.taken.size >= MAX_TAKEN) this.taken.shift();
       this.taken.add(TakenMemory.id(m));
     }
   }
