@@ -2,17 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { FifoMap, FifoSet } from '../../src/core/index.js';
 
-/** Deterministic PRNG (mulberry32), so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic draws in [0, 1) (a 32-bit LCG is plenty to pick operations), so a failure replays. */
+const rng = (seed: number): (() => number) => {
+  let x = seed >>> 0;
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296;
+};
 
 describe('FifoMap', () => {
   it('keeps insertion order; a key set again keeps its place and takes the new value', () => {
