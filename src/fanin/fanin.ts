@@ -81,6 +81,8 @@ export interface FanInStats {
   /** Holds started so far, by reason (latency-first). */
   readonly holds: Readonly<Record<HoldReason, number>>;
   readonly deliverErrors: number;
+  /** First arrivals still waiting for another listener's copy (or for their miss grace to end). */
+  readonly trackedDeliveries: number;
 }
 
 export class FanIn {
@@ -221,6 +223,7 @@ export class FanIn {
       keys: this.buffer.size,
       heldKeys: this.buffer.heldKeys,
       holds: { ...this.holds },
+      trackedDeliveries: this.tracker.size,
     };
   }
 

@@ -23,7 +23,11 @@ describe('FanIn dedup', () => {
     fanin.events.on('firstDelivery', (e) => leads.push(e.leadMs));
     const a = fill({ tid: 1, receivedAt: 10, listenerId: P });
     fanin.push([a]);
+    expect(fanin.stats().trackedDeliveries).toBe(1);
     fanin.push([copyFrom(a, S, 35)]);
+    // No expected listeners known (as in a processor process): measured, the entry goes at once
+    // instead of waiting out its miss grace.
+    expect(fanin.stats().trackedDeliveries).toBe(0);
     fanin.push([copyFrom(a, S, 40, 'snapshot')]);
     clock.advance(100);
     expect(out.flatMap((b) => b.fills)).toEqual([a]);

@@ -3,7 +3,8 @@
  * not delivered it yet. Feeds lead/lag (a later copy's receivedAt minus the first one's) and
  * "missed" reports (an expected listener that had not delivered the event `graceMs` after
  * the first live arrival). Bounded: entries leave when every expected listener has
- * delivered, when the grace period ends, or oldest-first beyond `maxTracked`.
+ * delivered (with none known: at the first live copy from another listener), when the grace
+ * period ends, or oldest-first beyond `maxTracked`.
  *
  * Only live first arrivals are tracked: a snapshot or backfill arriving first says nothing
  * about which listener is faster. Which listeners should see an event is the caller's
@@ -138,7 +139,11 @@ export class DeliveryTracker {
     }
     // Only a live copy says how far behind its listener runs; a snapshot replay does not.
     if (e.source.delivery !== 'live' || entry.measured?.includes(lid)) return null;
-    (entry.measured ??= []).push(lid);
+    // Nobody is known to owe it (a processor process knows no listeners): the entry was kept
+    // for this lead alone, and an influencer's listeners are a pair. Let it go now rather than
+    // at the end of its grace: 5 s of entries outlive young GC, and the old generation pays.
+    if (entry.owing === null) this.entries.delete(e.eventId);
+    else (entry.measured ??= []).push(lid);
     return {
       eventId: e.eventId,
       firstListenerId: entry.firstListenerId,
