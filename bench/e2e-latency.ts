@@ -456,7 +456,10 @@ async function runMode(
     const listenerMetrics = await scrapeListener();
     if (process.env['BENCH_E2E_STDERR_DIR'])
       for (const [i, x] of runs.entries())
-        writeFileSync(join(process.env['BENCH_E2E_STDERR_DIR'], `${roles[i]?.name}.log`), x.stderr());
+        writeFileSync(
+          join(process.env['BENCH_E2E_STDERR_DIR'], `${roles[i]?.name}.log`),
+          x.stdout() + x.stderr(),
+        );
     const serviceCpu = (await cpuOf()) - serviceCpuWarm;
     if (process.env['BENCH_E2E_DEBUG'] && runs.length > 1) {
       const n = lat.length - warmSignals;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Clock, DeadLetter, Logger, RawEvent } from '../core/index.js';
 import { errorMessage, redactUrl } from '../core/index.js';
 import type { ServiceConfig } from '../config/index.js';
+import { rawQueueRoom } from './raw-queue-room.js';
 import type {
   DeadLetterPublisher,
   HealthProbe,
@@ -181,7 +182,12 @@ export async function buildSinks({
     deliver: (batch: readonly T[]) => Promise<void>,
     shed: string,
     onPoison: (record: T, error: unknown) => Promise<void>,
-    batching?: { maxBatchRecords: number; lingerMs: number },
+    overrides?: {
+      maxBatchRecords: number;
+      lingerMs: number;
+      maxMemoryRecords: number;
+      spillThreshold: number;
+    },
   ) =>
     DurableQueue.open<T>({
       ...settings(name, shed),
@@ -190,7 +196,7 @@ export async function buildSinks({
         await deliver(batch);
         onPublishLatency?.(name, (clock.now() - t0) / 1000);
       },
-      ...batching,
+      ...overrides,
       ...(poisonOn ? { onPoison } : {}),
       clock,
       logger,
@@ -229,7 +235,9 @@ export async function buildSinks({
       (b) => rawSink.insert(b),
       spool.shed.raw,
       poison.raw,
-      useClickHouse ? { maxBatchRecords: ch.batch.maxRows, lingerMs: ch.batch.maxIntervalMs } : undefined,
+      useClickHouse
+        ? { maxBatchRecords: ch.batch.maxRows, lingerMs: ch.batch.maxIntervalMs, ...rawQueueRoom(config) }
+        : undefined,
     ),
     queue<DeadLetter>('dead-letters', (b) => dlqSink.publish(b), spool.shed.deadLetters, poison.deadLetters),
   ]);

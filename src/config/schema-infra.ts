@@ -90,7 +90,12 @@ export const ClickhouseConfig = z
     tls: z.object(TlsFiles).strict().prefault({}).describe('TLS settings for an https:// URL.'),
     batch: z
       .object({
-        maxRows: int().min(1).default(5000).describe('Rows per insert.'),
+        maxRows: int()
+          .min(1)
+          .default(5000)
+          .describe(
+            'Rows per insert. The raw-events queue keeps room for four such batches in memory and spills to the spool past two (spool.memoryRecords / spillThresholdRecords when larger): rows keep coming while an insert runs.',
+          ),
         maxIntervalMs: int().min(1).default(1000).describe('Longest a row waits before its batch is sent.'),
       })
       .strict()
