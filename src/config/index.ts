@@ -42,3 +42,4 @@ export { ENV_VARS, CONFIG_PATH_ENV, systemEnv } from './env.js';
 export type { Env, EnvVar, EnvKind } from './env.js';
 export { maskSecrets, SECRET_PATHS, MASK } from './secrets.js';
 export { renderConfigReference, renderDefaultYaml } from './docs.js';
+export { CONFIG_DEFAULTS } from './defaults.js';

@@ -27,6 +27,7 @@ import type { DedupStore } from './dedup-store.js';
 import { DeliveryTracker } from '../listeners/failover/index.js';
 import type { DeliveryObserver, ExpectedListener } from '../listeners/failover/index.js';
 import { TypedEmitter } from '../core/index.js';
+import { CONFIG_DEFAULTS } from '../config/index.js';
 import type { FanInEvents } from './fanin-events.js';
 import { SerialWriter } from './key-writer.js';
 import { ReorderBuffer } from './reorder-buffer.js';
@@ -56,7 +57,7 @@ export interface FanInOptions {
    * every expected peer counts as live (the wait is bounded by `gapHoldMs` anyway).
    */
   readonly isListenerLive?: (listenerId: string) => boolean;
-  /** How long after a live first arrival the other listener may still deliver it (default 5000 ms). */
+  /** How long after a live first arrival the other listener may still deliver it (default: the schema's fanin.failoverGraceMs). */
   readonly missGraceMs?: number;
   /** Bound on events tracked for lead/lag and misses (default 100 000). */
   readonly maxTrackedDeliveries?: number;
@@ -117,7 +118,7 @@ export class FanIn {
     this.log = opts.logger.child({ component: 'fanin' });
     this.maxPending = opts.maxPendingFills ?? 100_000;
     this.tracker = new DeliveryTracker({
-      graceMs: opts.missGraceMs ?? 5000,
+      graceMs: opts.missGraceMs ?? CONFIG_DEFAULTS.fanin.failoverGraceMs,
       maxTracked: opts.maxTrackedDeliveries ?? 100_000,
       expectedListeners: opts.expectedListeners,
       isExpectedFrom: opts.isExpectedFrom,

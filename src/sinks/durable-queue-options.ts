@@ -27,7 +27,7 @@ export interface DurableQueueOptions<T> {
   readonly decode?: (text: string) => T;
   /**
    * Records waiting in memory before enqueue() waits (or sheds); the batch the sink is taking
-   * from memory is not counted. Default 10 000.
+   * from memory is not counted. Default: the schema's sinks.spool.memoryRecords.
    */
   readonly maxMemoryRecords?: number;
   /**
@@ -43,7 +43,7 @@ export interface DurableQueueOptions<T> {
    * the re-sends that isolate a refused record, nor while closing. Default 0.
    */
   readonly lingerMs?: number;
-  /** Spool bytes past which the spool stops growing (then backpressure or shedding). Default 1 GiB. */
+  /** Spool bytes past which the spool stops growing (then backpressure or shedding). Default: sinks.spool.maxBytes. */
   readonly maxSpoolBytes?: number;
   /** Spool segment size. Default 8 MiB. */
   readonly segmentBytes?: number;
@@ -61,7 +61,7 @@ export interface DurableQueueOptions<T> {
   readonly onPoison?: (record: T, error: unknown) => Promise<void>;
   /**
    * At most this many hand-offs per minute; more means the sink refuses everything (a schema
-   * or topic problem, not poison), and the queue backs off and stalls instead. Default 20.
+   * or topic problem, not poison), and the queue backs off and stalls instead. Default: sinks.poisonMaxPerMinute.
    */
   readonly maxPoisonPerMinute?: number;
   readonly clock?: Clock;

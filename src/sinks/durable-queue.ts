@@ -42,6 +42,10 @@ import {
 } from '../core/index.js';
 import type { Clock, Logger, RetryPolicy } from '../core/index.js';
 import { TypedEmitter } from '../core/index.js';
+import { CONFIG_DEFAULTS } from '../config/index.js';
+
+/** Fallbacks for a queue built without the service config: the schema's own defaults. */
+const SPOOL = CONFIG_DEFAULTS.sinks.spool;
 import { Notifier } from './notifier.js';
 import { PoisonBreaker, deliverIsolating, handOffWithRetry, isRecordRejection } from './isolate.js';
 import type { AttemptOutcome, IsolationSteps } from './isolate.js';
@@ -153,7 +157,7 @@ export class DurableQueue<T> implements RecordQueue<T> {
     options: DurableQueueOptions<T>,
     private readonly spool: Spool | null,
   ) {
-    const maxMemoryRecords = options.maxMemoryRecords ?? 10_000;
+    const maxMemoryRecords = options.maxMemoryRecords ?? SPOOL.memoryRecords;
     this.o = {
       name: options.name,
       deliver: options.deliver,
@@ -161,13 +165,16 @@ export class DurableQueue<T> implements RecordQueue<T> {
       spillThreshold: options.spillThreshold ?? Math.max(1, Math.floor(maxMemoryRecords / 2)),
       maxBatchRecords: options.maxBatchRecords ?? 500,
       lingerMs: options.lingerMs ?? 0,
-      maxSpoolBytes: options.maxSpoolBytes ?? 1024 ** 3,
+      maxSpoolBytes: options.maxSpoolBytes ?? SPOOL.maxBytes,
       segmentBytes: options.segmentBytes ?? 8 * 1024 * 1024,
       overflow: options.overflow ?? 'block',
       retryPolicy: options.retryPolicy ?? DEFAULT_RETRY_POLICY,
     };
     this.onPoison = options.onPoison;
-    this.poisonBreaker = new PoisonBreaker(options.maxPoisonPerMinute ?? 20, 60_000);
+    this.poisonBreaker = new PoisonBreaker(
+      options.maxPoisonPerMinute ?? CONFIG_DEFAULTS.sinks.poisonMaxPerMinute,
+      60_000,
+    );
     this.random = options.random ?? Math.random;
     this.encode = options.encode ?? (defaultEncode as (r: T) => string);
     this.decode = options.decode ?? (defaultDecode as (s: string) => T);

@@ -11,8 +11,9 @@
  *   requests a reconnect (at most once per `reconnectCooldownMs` [30 s]); it recovers when it
  *   is subscribed again;
  * - roles follow speed: the EWMA [alpha 0.1] of how far the primary lags its secondary on
- *   shared fills above `lagThresholdMs` [250] for `lagSustainMs` [60 s] (and at least
- *   `minSamples` [20] samples) swaps the roles (`sustained-lag`);
+ *   shared fills above `lagThresholdMs` for `lagSustainMs` (defaults: the schema's
+ *   listeners.lagRotationThresholdMs / SustainMs), with at least `minSamples` [20] samples,
+ *   swaps the roles (`sustained-lag`);
  * - failover: a primary that disconnects or degrades while its secondary is subscribed and
  *   healthy hands the primary role over at once (`primary-down` / `primary-degraded`).
  */
@@ -25,6 +26,7 @@ import type {
   MissObservation,
 } from './delivery-tracker.js';
 import { TypedEmitter } from '../../core/index.js';
+import { CONFIG_DEFAULTS } from '../../config/index.js';
 
 export const HEALTH_STATES = ['disconnected', 'connecting', 'connected', 'subscribed'] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
@@ -132,8 +134,8 @@ export class ListenerHealth implements DeliveryObserver {
 
   constructor(private readonly o: ListenerHealthOptions) {
     this.log = o.logger.child({ component: 'fanin.health' });
-    this.threshold = o.lagThresholdMs ?? 250;
-    this.sustain = o.lagSustainMs ?? 60_000;
+    this.threshold = o.lagThresholdMs ?? CONFIG_DEFAULTS.listeners.lagRotationThresholdMs;
+    this.sustain = o.lagSustainMs ?? CONFIG_DEFAULTS.listeners.lagRotationSustainMs;
     this.alpha = o.ewmaAlpha ?? 0.1;
     this.minSamples = o.minSamples ?? 20;
     this.cooldown = o.reconnectCooldownMs ?? 30_000;

@@ -11,6 +11,7 @@
 import { SinkError, errorMessage, silentLogger, systemClock } from '../../core/index.js';
 import type { Clock, Logger, RawEvent, TimerHandle } from '../../core/index.js';
 import { TypedEmitter } from '../../core/index.js';
+import { CONFIG_DEFAULTS } from '../../config/index.js';
 import type { RawEventReader, RawEventStore, ReplayQuery } from '../ports.js';
 import type { ClickHouseLike } from './client.js';
 import { clickHouseExceptionCode, isBadDataError } from './errors.js';
@@ -23,10 +24,10 @@ export interface ClickHouseRawStoreOptions {
   readonly client: ClickHouseLike;
   /** Default `raw_events` (the table the migrations create). */
   readonly table?: string;
-  /** Rows per insert; a full batch is sent at once. Default 5000. */
+  /** Rows per insert; a full batch is sent at once. Default: the schema's sinks.clickhouse.batch.maxRows. */
   readonly maxBatchRows?: number;
   /**
-   * Longest a row waits for its batch to fill. Default 1000 ms. 0 sends every insert() at once:
+   * Longest a row waits for its batch to fill. Default: sinks.clickhouse.batch.maxIntervalMs. 0 sends every insert() at once:
    * for a caller that batches itself (the app's DurableQueue lingers instead, so the re-sends
    * that isolate a refused row do not each wait for a batch).
    */
@@ -64,8 +65,8 @@ export class ClickHouseRawEventStore implements RawEventStore, RawEventReader {
 
   constructor(private readonly options: ClickHouseRawStoreOptions) {
     this.table = identifier(options.table ?? RAW_EVENTS_TABLE);
-    this.maxBatchRows = options.maxBatchRows ?? 5000;
-    this.maxBatchDelayMs = options.maxBatchDelayMs ?? 1000;
+    this.maxBatchRows = options.maxBatchRows ?? CONFIG_DEFAULTS.sinks.clickhouse.batch.maxRows;
+    this.maxBatchDelayMs = options.maxBatchDelayMs ?? CONFIG_DEFAULTS.sinks.clickhouse.batch.maxIntervalMs;
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? silentLogger).child({ component: 'sink.clickhouse', table: this.table });
     this.events = new TypedEmitter(this.logger);

@@ -10,6 +10,7 @@
  * retry): the main thread only forwards records in, and events, state and logs out.
  */
 import { parentPort } from 'node:worker_threads';
+import { CONFIG_DEFAULTS } from '../../config/index.js';
 import { DurableQueue } from '../durable-queue.js';
 import type { DurableQueueEvents } from '../durable-queue-options.js';
 import { LocalSignalLog } from '../local/local-sinks.js';
@@ -69,7 +70,7 @@ async function init(spec: ThreadedSinkSpec, q: ThreadedQueueSpec, levels: readon
     sink = new LocalSignalLog({ path: spec.path });
   }
   const publisher = sink;
-  maxMemoryRecords = q.maxMemoryRecords ?? 10_000;
+  maxMemoryRecords = q.maxMemoryRecords ?? CONFIG_DEFAULTS.sinks.spool.memoryRecords;
   queue = await DurableQueue.open<Item>({
     name: q.name,
     deliver: async (batch) => {
