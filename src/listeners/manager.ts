@@ -16,6 +16,7 @@ import type { ExpectedListener } from './failover/index.js';
 import type { HealthState } from './failover/index.js';
 import type { BackfillResult, InfoClient, Subscription } from '../protocol/index.js';
 import { FillGuard, FrameMemo, subscriptionKey } from '../protocol/index.js';
+import { CONFIG_DEFAULTS } from '../config/index.js';
 import { TypedEmitter } from '../core/index.js';
 import { BackfillGate, backfillRawEvents } from './backfill.js';
 import { CoinUniverse } from './coin-universe.js';
@@ -239,7 +240,7 @@ export class ListenerManager {
     if (this.ownHealth) this.health.start();
     const every = this.o.reportEveryMs ?? 1000;
     this.timers.push(this.clock.setInterval(() => this.report(), every));
-    const refreshMs = this.o.universe?.refreshMs ?? 600_000;
+    const refreshMs = this.o.universe?.refreshMs ?? CONFIG_DEFAULTS.listeners.universeRefreshIntervalMs;
     if (refreshMs > 0) this.timers.push(this.clock.setInterval(() => void this.refreshUniverse(), refreshMs));
     await this.applyPlan(plan);
   }

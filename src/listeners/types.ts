@@ -86,7 +86,7 @@ export interface UniverseTuning {
   readonly includeSpot?: boolean;
   /** Coins always subscribed (e.g. outcome markets `#N` no meta lists). */
   readonly extraCoins?: readonly string[];
-  /** Refresh period of the coin universe (default 10 min). 0 disables. */
+  /** Refresh period of the coin universe (default: the schema's listeners.universeRefreshIntervalMs). 0 disables. */
   readonly refreshMs?: number;
 }
 
