@@ -30,6 +30,7 @@ import type {
   StatusProvider,
 } from './ports.js';
 import { STATUS_PAGE_HTML } from './status-page.js';
+import { CONFIG_DEFAULTS } from '../config/index.js';
 
 /** What /metrics needs: a Metrics instance satisfies it. */
 export interface MetricsSource {
@@ -63,7 +64,7 @@ export interface ObsServerOptions {
   readonly clock?: Clock;
 }
 
-export const DEFAULT_OBS_PORT = 9464;
+export const DEFAULT_OBS_PORT = CONFIG_DEFAULTS.http.port;
 /** /log-level bodies are tiny; anything bigger is not a log level. */
 const MAX_BODY_BYTES = 4096;
 

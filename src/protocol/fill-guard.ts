@@ -22,9 +22,10 @@ import { marketClass, systemClock } from '../core/index.js';
 import { classifyIssues } from './frame-parser.js';
 import { Fill, Trade } from './schemas/fill.js';
 import { acceptFill, acceptTrade } from './schemas/fill-fast.js';
+import { CONFIG_DEFAULTS } from '../config/index.js';
 
 /** Default allowed clock skew for event times; the config default references this. */
-export const DEFAULT_MAX_FUTURE_SKEW_MS = 60_000;
+export const DEFAULT_MAX_FUTURE_SKEW_MS = CONFIG_DEFAULTS.hyperliquid.maxFutureSkewMs;
 
 /** The fields every check reads, shared by a Fill and a Trade. */
 export interface GuardedValues {

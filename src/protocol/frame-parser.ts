@@ -14,11 +14,12 @@ import { acceptFrame } from './schemas/frame-fast.js';
 import type { FrameMemo } from './frame-memo.js';
 import type { ParseResult } from './parsed-frame.js';
 import { FRAME_SCHEMAS } from './schemas/ws.js';
+import { CONFIG_DEFAULTS } from '../config/index.js';
 
 /** Dead-letter payloads are truncated to this many characters (frames can be ~65 KB, §2.5). */
 export const DEFAULT_MAX_DEAD_LETTER_PAYLOAD = 4096;
 /** Frames larger than this are refused before JSON.parse (defence against runaway input). */
-export const DEFAULT_MAX_FRAME_CHARS = 16 * 1024 * 1024;
+export const DEFAULT_MAX_FRAME_CHARS = CONFIG_DEFAULTS.hyperliquid.maxFrameBytes;
 
 export type { ParsedFrame, ParseResult } from './parsed-frame.js';
 

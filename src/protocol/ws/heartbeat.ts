@@ -5,6 +5,7 @@
  * forced reconnect via `onTimeout`.
  */
 import type { Clock, TimerHandle } from '../../core/index.js';
+import { CONFIG_DEFAULTS } from '../../config/index.js';
 
 export interface HeartbeatOptions {
   /** Ping cadence in ms. Default 30 000. */
@@ -13,8 +14,8 @@ export interface HeartbeatOptions {
   readonly timeoutMs?: number;
 }
 
-export const DEFAULT_PING_INTERVAL_MS = 30_000;
-export const DEFAULT_PONG_TIMEOUT_MS = 10_000;
+export const DEFAULT_PING_INTERVAL_MS = CONFIG_DEFAULTS.hyperliquid.heartbeat.pingIntervalMs;
+export const DEFAULT_PONG_TIMEOUT_MS = CONFIG_DEFAULTS.hyperliquid.heartbeat.pongTimeoutMs;
 
 export class Heartbeat {
   readonly intervalMs: number;

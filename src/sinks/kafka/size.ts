@@ -6,9 +6,10 @@
  * request are re-sent while the queue isolates the big one.
  */
 import type { KafkaMessageOut } from './client.js';
+import { CONFIG_DEFAULTS } from '../../config/index.js';
 
 /** Kafka's default `message.max.bytes` is 1 048 588; a little under it leaves room for our bound being loose. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 1_000_000;
+export const DEFAULT_MAX_MESSAGE_BYTES = CONFIG_DEFAULTS.sinks.kafka.maxMessageBytes;
 
 /**
  * RecordBatch v2 header (61 bytes) plus the record's own fields at their widest varint sizes

@@ -29,6 +29,7 @@ import { fromPlainError } from './plain.js';
 import { packRecords } from './wire.js';
 import type { RecordRef } from './wire.js';
 import { startSinkWorker } from './start-worker.js';
+import { CONFIG_DEFAULTS } from '../../config/index.js';
 
 /**
  * Records cross to the thread once per event-loop turn; a turn longer than this (ms) posts what
@@ -41,7 +42,7 @@ import { startSinkWorker } from './start-worker.js';
 export const OUTBOX_MAX_WAIT_MS = 2;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
-const DEFAULT_MAX_MEMORY_RECORDS = 10_000;
+const DEFAULT_MAX_MEMORY_RECORDS = CONFIG_DEFAULTS.sinks.spool.memoryRecords;
 /** How long past its own timeout close() waits for the thread (its producers' grace is 1 s). */
 const CLOSE_MARGIN_MS = 5_000;
 
