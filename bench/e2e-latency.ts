@@ -105,6 +105,12 @@ export interface E2eLatencyRun {
   readonly sched?: SchedShare;
   /** The same for this bench process (the simulator and the consumer). */
   readonly benchSched?: SchedShare;
+  /**
+   * Garbage-collection pauses over the window in the process that derives signals, by kind
+   * (count, total ms): its main thread (`nodejs_gc_duration_seconds`) and its signal sink thread
+   * (`ingest_sink_thread_gc_duration_seconds`). A pause of either holds signals.
+   */
+  readonly gc: { readonly main: GcFigures; readonly sinkThread: GcFigures };
   /** Every stage of ingest_signal_stage_seconds, for where the time goes. */
   readonly stages: Readonly<Record<string, Quantiles>>;
   /** Distributed: listener receipt -> bronze ack at listener A (`ingest_bronze_publish_latency_seconds`). */
@@ -194,6 +200,39 @@ const SIGNAL_AGE = 'ingest_signal_age_seconds';
 const BRONZE_PUBLISH = 'ingest_bronze_publish_latency_seconds';
 
 const BRONZE_TRANSIT = 'ingest_bronze_transit_seconds';
+const MAIN_GC = 'nodejs_gc_duration_seconds';
+const SINK_THREAD_GC = 'ingest_sink_thread_gc_duration_seconds';
+
+/** Pauses by GC kind: how many, and their total in ms. */
+export type GcFigures = Readonly<Record<string, { readonly count: number; readonly ms: number }>>;
+
+/** A GC histogram's count and sum per kind, between two scrapes. */
+function gcFigures(text: string, metric: string, before: string): GcFigures {
+  const read = (t: string): Map<string, { count: number; ms: number }> => {
+    const out = new Map<string, { count: number; ms: number }>();
+    const re = new RegExp(`^${metric}_(count|sum)\\{kind="([a-z]+)"\\} (\\S+)$`, 'gm');
+    for (const m of t.matchAll(re)) {
+      const e = out.get(m[2] as string) ?? { count: 0, ms: 0 };
+      if (m[1] === 'count') e.count = Number(m[3]);
+      else e.ms = Number(m[3]) * 1000;
+      out.set(m[2] as string, e);
+    }
+    return out;
+  };
+  const base = read(before);
+  const out: Record<string, { count: number; ms: number }> = {};
+  for (const [kind, e] of read(text)) {
+    const b = base.get(kind);
+    const count = e.count - (b?.count ?? 0);
+    if (count > 0) out[kind] = { count, ms: e.ms - (b?.ms ?? 0) };
+  }
+  return out;
+}
+
+const gcLine = (g: GcFigures): string =>
+  Object.entries(g)
+    .map(([kind, e]) => `${kind} ${e.count} (${e.ms.toFixed(0)} ms)`)
+    .join(', ') || 'none';
 
 /** Cumulative buckets of one histogram (of one stage, when given) from a Prometheus text exposition. */
 function buckets(text: string, metric: string, stage?: string): { le: number; count: number }[] {
@@ -521,6 +560,7 @@ async function runMode(
         ? { benchSched: schedShare(benchSchedWarm, benchSchedEnd, tradingSec * 1000) }
         : {}),
       simSendToAck: fromHistogram(metrics, undefined, SIGNAL_AGE, warm),
+      gc: { main: gcFigures(metrics, MAIN_GC, warm), sinkThread: gcFigures(metrics, SINK_THREAD_GC, warm) },
       stages: Object.fromEntries(
         ['receipt_to_fanin', 'fanin_to_derived', 'derived_to_enqueue', 'enqueue_to_ack'].map((st) => [
           st,
@@ -639,6 +679,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     );
     if (x.sched) console.log(`    service threads: ${schedLine(x.sched)}`);
     if (x.benchSched) console.log(`    bench threads:   ${schedLine(x.benchSched)}`);
+    console.log(`    GC pauses: main thread ${gcLine(x.gc.main)}; sink thread ${gcLine(x.gc.sinkThread)}`);
     for (const [st, q] of Object.entries(x.stages)) console.log(`    ${st.padEnd(20)} ${fmt(q)}`);
     if (x.listenerToBronzeAck)
       console.log(`    listener A: receipt -> bronze ack ${fmt(x.listenerToBronzeAck)}`);

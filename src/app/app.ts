@@ -208,6 +208,7 @@ export class App {
       logger,
       clock,
       onPublishLatency: (sink, seconds) => this.metrics.publishLatency({ sink }, seconds),
+      onSinkThreadGc: (kind, seconds) => this.metrics.sinkThreadGc({ kind }, seconds),
       derivesSignals: role !== 'listeners',
     });
     this.log.info({ sinks: this.sinks.describe }, 'sinks ready');

@@ -57,6 +57,8 @@ export interface BuildSinksDeps {
   readonly clock: Clock;
   /** Duration of every successful sink call (publish latency histogram). */
   readonly onPublishLatency?: (sink: string, seconds: number) => void;
+  /** Every garbage-collection pause of the signal sink's thread (sinks.kafka.sendThread). */
+  readonly onSinkThreadGc?: (kind: string, seconds: number) => void;
   /**
    * False in a process that derives no signals (role `listeners`): its signal queue only drains
    * a spool an earlier role left, so it gets no thread and no producers until it has a record.
@@ -73,6 +75,7 @@ export async function buildSinks({
   logger,
   clock,
   onPublishLatency,
+  onSinkThreadGc,
   derivesSignals = true,
 }: BuildSinksDeps): Promise<SinkSet> {
   const k = config.sinks.kafka;
@@ -214,6 +217,7 @@ export async function buildSinks({
       ...(onPublishLatency
         ? { onPublishLatency: (seconds: number) => onPublishLatency('signals', seconds) }
         : {}),
+      ...(onSinkThreadGc ? { onGcPause: onSinkThreadGc } : {}),
       logger,
     });
   };

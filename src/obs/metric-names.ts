@@ -75,6 +75,7 @@ export const METRIC_NAMES = Object.freeze({
   spoolBytes: 'ingest_spool_bytes',
   spoolRecords: 'ingest_spool_records',
   sinkPublishDuration: 'ingest_sink_publish_duration_seconds',
+  sinkThreadGc: 'ingest_sink_thread_gc_duration_seconds',
   sinkPoisoned: 'ingest_sink_poisoned_total',
   recordsShed: 'ingest_records_shed_total',
   fillsDropped: 'ingest_fills_dropped_total',

@@ -238,6 +238,12 @@ export class Metrics {
         LATENCY_BUCKETS_SECONDS,
         ['sink'],
       ),
+      sinkThreadGc: fastHistogram(
+        N.sinkThreadGc,
+        "Garbage-collection pauses of the signal sink's thread, by kind (the main thread's are nodejs_gc_duration_seconds).",
+        LATENCY_BUCKETS_SECONDS,
+        ['kind'],
+      ),
       endToEndLatency: fastHistogram(
         N.endToEndLatency,
         'Local receipt of a fill to the Kafka ack of its signal.',
@@ -565,6 +571,10 @@ export class Metrics {
       this.failed('publishLatency', err);
     }
   };
+
+  /** One GC pause of the sink thread; `kind` is minor, major, incremental or weakcb. */
+  readonly sinkThreadGc = (e: { readonly kind: string }, seconds: number): void =>
+    this.safe('sinkThreadGc', () => this.m.sinkThreadGc.observe({ kind: e.kind }, count(seconds)));
 
   /** `n = 0` creates the series, so `increase()` in the alert sees the first poisoned record. */
   readonly sinkPoisoned = (e: E.BySink, n = 1): void =>

@@ -66,6 +66,9 @@ function exercise(m: Metrics): void {
   m.publishLatency({ sink: 'kafka' }, 0.004);
   m.publishLatency({ sink: 'kafka' }, 0.02);
   m.publishLatency({ sink: 'clickhouse' }, 0.3);
+  m.sinkThreadGc({ kind: 'minor' }, 0.0012);
+  m.sinkThreadGc({ kind: 'major' }, 0.017);
+  m.sinkThreadGc({ kind: 'minor' }, 0.0008);
   m.recordShed({ sink: 'dead-letters', reason: 'future_time', spool: 'behind' });
   m.fillDropped({ reason: 'stale' });
   m.faninHeld({ reason: 'gap' }, 0);
@@ -172,6 +175,10 @@ describe('Metrics', () => {
     expect(value(exp, `${N.sinkPublishDuration}_count`, { sink: 'kafka' })).toBe(2);
     expect(value(exp, `${N.sinkPublishDuration}_bucket`, { sink: 'kafka', le: '0.005' })).toBe(1);
     expect(value(exp, `${N.sinkPublishDuration}_bucket`, { sink: 'kafka', le: '+Inf' })).toBe(2);
+    expect(value(exp, `${N.sinkThreadGc}_count`, { kind: 'minor' })).toBe(2);
+    expect(value(exp, `${N.sinkThreadGc}_bucket`, { kind: 'minor', le: '0.001' })).toBe(1);
+    expect(value(exp, `${N.sinkThreadGc}_bucket`, { kind: 'major', le: '0.01' })).toBe(0);
+    expect(value(exp, `${N.sinkThreadGc}_bucket`, { kind: 'major', le: '0.025' })).toBe(1);
     expect(value(exp, `${N.endToEndLatency}_count`)).toBe(3);
     expect(value(exp, `${N.endToEndLatency}_bucket`, { le: '0.025' })).toBe(1);
     expect(value(exp, `${N.endToEndLatency}_sum`)).toBeCloseTo(1.542);

@@ -9,6 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ThreadedQueue } from '../../src/sinks/threaded/index.js';
 import { OUTBOX_MAX_WAIT_MS } from '../../src/sinks/threaded/threaded-queue.js';
 import { record } from './record-queue-conformance.js';
+import { until } from '../kit/index.js';
 
 describe('ThreadedQueue: its thread dying', () => {
   it('is reported once, leaves the queue unable to deliver, refuses new records and says what was lost', async () => {
@@ -109,5 +110,37 @@ describe('ThreadedQueue: records crossing to the thread', () => {
     await q.flush(5000);
     expect(delivered).toBe(6);
     await q.close(5000);
+  });
+});
+
+describe("ThreadedQueue: the thread's GC pauses", () => {
+  it('reach onGcPause on this thread (prom-client sees only this isolate)', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'threaded-gc-')), 'signals.ndjson');
+    const pauses: { kind: string; seconds: number }[] = [];
+    const q = await ThreadedQueue.open({
+      sink: { kind: 'local', path },
+      queue: { name: 'signals' },
+      onGcPause: (kind, seconds) => pauses.push({ kind, seconds }),
+    });
+    try {
+      const big = 'x'.repeat(4096);
+      let n = 0;
+      // Records of 4 KB until the thread has collected garbage at least once (its young
+      // generation is 12 MB) and said so (about once a second).
+      await until(
+        async () => {
+          for (let i = 0; i < 500; i++) await q.enqueue({ ...record(n++), value: big + n });
+          return pauses.length > 0;
+        },
+        20_000,
+        () => `a GC pause of the sink thread after ${n} records`,
+        100,
+      );
+      expect(pauses.length).toBeGreaterThan(0);
+      expect(pauses.every((p) => ['minor', 'major', 'incremental', 'weakcb'].includes(p.kind))).toBe(true);
+      expect(pauses.every((p) => p.seconds >= 0 && p.seconds < 10)).toBe(true);
+    } finally {
+      await q.close(5000);
+    }
   });
 });

@@ -5,3 +5,4 @@
 export { ThreadedQueue } from './threaded-queue.js';
 export type { ThreadedQueueOptions } from './threaded-queue.js';
 export type { ThreadedQueueSpec, ThreadedSinkSpec } from './messages.js';
+export type { GcKind, GcPause } from './gc-pauses.js';

@@ -2,6 +2,7 @@
  * What the main thread and the sink thread say to each other (threaded-queue.ts and worker.ts).
  * Everything here survives structured cloning: errors travel as PlainError, records as they are.
  */
+import type { GcPause } from './gc-pauses.js';
 import type { RetryPolicy } from '../../core/index.js';
 import type { KafkaConnection } from '../kafka/index.js';
 import type { TopicCreation } from '../kafka/index.js';
@@ -95,6 +96,8 @@ export type FromWorker =
     }
   | { readonly t: 'poison'; readonly id: number; readonly ref: RecordRef; readonly error: PlainError }
   | { readonly t: 'publishLatency'; readonly seconds: number }
+  /** The thread's GC pauses since the last such message (gc-pauses.ts). */
+  | { readonly t: 'gc'; readonly pauses: readonly GcPause[] }
   | {
       readonly t: 'log';
       readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';

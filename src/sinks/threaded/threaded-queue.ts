@@ -24,6 +24,7 @@ import type {
 } from '../durable-queue-options.js';
 import { Notifier } from '../notifier.js';
 import type { RecordQueue, SinkRecord } from '../ports.js';
+import type { GcKind } from './gc-pauses.js';
 import type { FromWorker, ThreadedQueueSpec, ThreadedSinkSpec, ToWorker, WorkerState } from './messages.js';
 import { fromPlainError } from './plain.js';
 import { packRecords } from './wire.js';
@@ -53,6 +54,8 @@ export interface ThreadedQueueOptions {
   readonly onPoison?: (record: SinkRecord, error: unknown) => Promise<void>;
   /** Duration of every successful sink call. */
   readonly onPublishLatency?: (seconds: number) => void;
+  /** Every garbage-collection pause of the sink thread (reported about once a second). */
+  readonly onGcPause?: (kind: GcKind, seconds: number) => void;
   /** The thread ended without close(). Default: throw (the process ends). */
   readonly onThreadExit?: (error: Error) => void;
   readonly logger?: Logger;
@@ -322,6 +325,9 @@ export class ThreadedQueue implements RecordQueue<SinkRecord> {
         return;
       case 'publishLatency':
         this.o.onPublishLatency?.(m.seconds);
+        return;
+      case 'gc':
+        for (const p of m.pauses) this.o.onGcPause?.(p.kind, p.seconds);
         return;
       case 'log':
         relayLog(this.o.logger ?? silentLogger, m);

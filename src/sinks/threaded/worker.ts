@@ -17,6 +17,7 @@ import { LocalSignalLog } from '../local/local-sinks.js';
 import type { SignalPublisher } from '../ports.js';
 import type { FromWorker, ThreadedQueueSpec, ThreadedSinkSpec, ToWorker, WorkerState } from './messages.js';
 import { forwardingLogger } from './forwarding-logger.js';
+import { watchGcPauses } from './gc-pauses.js';
 import { plainFields, toPlainError } from './plain.js';
 import { decodeItem, encodeItem, refOf, unpackRecords } from './wire.js';
 import type { Item } from './wire.js';
@@ -46,6 +47,8 @@ let received = 0;
 let poisonSeq = 0;
 const poisonWaiters = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 let closing: Promise<void> | null = null;
+/** Stops reporting GC pauses (and sends the last ones); set once the queue is open. */
+let stopGcWatch: (() => void) | null = null;
 
 function state(): WorkerState {
   const q = queue as DurableQueue<Item>;
@@ -93,6 +96,7 @@ async function init(spec: ThreadedSinkSpec, q: ThreadedQueueSpec, levels: readon
     logger,
   });
   const open = queue;
+  stopGcWatch = watchGcPauses((pauses) => post({ t: 'gc', pauses }));
   for (const name of EVENTS) {
     open.events.on(name, (payload) =>
       post({ t: 'event', name, payload: eventFields(name, payload), state: state() }),
@@ -141,6 +145,7 @@ async function call(
       closing ??= (async () => {
         const report = await q.close(timeoutMs);
         await (sink as SignalPublisher).close();
+        stopGcWatch?.();
         post({ t: 'reply', id, value: report });
       })();
       await closing;
